@@ -1,0 +1,121 @@
+// The public JS surface of go-go-scope-wasm.
+//
+// Thin on purpose: every behaviour lives in Rust (src/). This file gives the
+// Rust functions their public shape: the Scope and Task classes (plain
+// objects holding an id, so no per-task wasm object waits for a
+// FinalizationRegistry), Symbol-keyed methods, and argument shapes.
+import * as wasm from "./go_go_scope_wasm.js";
+
+// Older runtimes: the well-known symbols TypeScript's `using` lowering uses.
+if (typeof Symbol.dispose !== "symbol") {
+  Object.defineProperty(Symbol, "dispose", { value: Symbol.for("Symbol.dispose") });
+}
+if (typeof Symbol.asyncDispose !== "symbol") {
+  Object.defineProperty(Symbol, "asyncDispose", { value: Symbol.for("Symbol.asyncDispose") });
+}
+
+export const { SpanStatusCode, AsyncDisposableResource } = wasm;
+
+AsyncDisposableResource.prototype[Symbol.asyncDispose] = function () {
+  return this.dispose();
+};
+
+/** The `{ signal, services }` argument a task function receives. */
+class TaskContext {
+  constructor(task, scopeId) {
+    this._t = task;
+    this._s = scopeId;
+  }
+  get signal() {
+    return this._t.signal;
+  }
+  get services() {
+    return wasm.__scopeServices(this._s);
+  }
+}
+
+/** A running unit of work: awaitable (gives a Result tuple) and disposable. */
+export class Task {
+  constructor(id) {
+    this._id = id;
+    this._r = undefined; // the Result tuple, set by Rust at settle
+    this._res = undefined; // resolver of `_p`, called by Rust at settle
+    this._p = undefined;
+    this._sig = undefined;
+  }
+  get id() {
+    return this._id;
+  }
+  get signal() {
+    return (this._sig ??= wasm.__taskSignal(this._id));
+  }
+  get isStarted() {
+    return wasm.__taskIsStarted(this._id);
+  }
+  get isSettled() {
+    return this._r !== undefined;
+  }
+  then(onfulfilled, onrejected) {
+    const r = this._r;
+    if (r !== undefined) return Promise.resolve(r).then(onfulfilled, onrejected);
+    let p = this._p;
+    if (p === undefined) p = this._p = new Promise((resolve) => (this._res = resolve));
+    return p.then(onfulfilled, onrejected);
+  }
+  [Symbol.dispose]() {
+    if (this._r === undefined) wasm.__taskDetach(this._id);
+  }
+}
+
+/** Owns async work; `await using s = scope()` ends it. */
+export class Scope {
+  constructor(options) {
+    const parent = options == null ? undefined : options.parent;
+    if (parent != null && !(parent instanceof Scope)) {
+      throw new TypeError("scope: options.parent must be a Scope");
+    }
+    this._id = wasm.__scopeNew(options, parent == null ? undefined : parent._id);
+    this._sig = undefined;
+  }
+  get signal() {
+    return (this._sig ??= wasm.__scopeSignal(this._id));
+  }
+  get isDisposed() {
+    return wasm.__scopeIsDisposed(this._id);
+  }
+  get concurrency() {
+    return wasm.__scopeConcurrency(this._id);
+  }
+  get circuitBreaker() {
+    return wasm.__scopeCircuitBreaker(this._id);
+  }
+  get tracer() {
+    return wasm.__scopeTracer(this._id);
+  }
+  task(fn, options) {
+    const id = wasm.__nextTaskId();
+    const t = new Task(id);
+    wasm.__scopeTask(this._id, id, t, new TaskContext(t, this._id), fn, options);
+    return t;
+  }
+  provide(key, factory, cleanup) {
+    wasm.__scopeProvide(this._id, key, factory, cleanup);
+    return this;
+  }
+  use(key) {
+    return wasm.__scopeUse(this._id, key);
+  }
+  [Symbol.asyncDispose]() {
+    return wasm.__scopeDispose(this._id);
+  }
+}
+
+/** Creates a scope: `await using s = scope({ timeout: 5000 })`. */
+export function scope(options) {
+  return new Scope(options);
+}
+
+/** Internal: sizes of the live Rust tables [scopes, tasks, tokens, links]. */
+export function __liveCounts() {
+  return wasm.__liveCounts();
+}

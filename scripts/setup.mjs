@@ -1,0 +1,37 @@
+// Installs what the build and tests need, skipping what is already there:
+// the wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, wasm-pack,
+// and the npm dev dependencies. Safe to run again (takes seconds then).
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { capture, must, pinnedWasmBindgen, root, run } from "./lib.mjs";
+
+function cargoInstall(name, version) {
+  const spec = version ? ["--version", version] : [];
+  // --locked first, as the tool's authors tested it; a registry mirror can
+  // lack one locked transitive version, so fall back to a fresh resolve.
+  if (run("cargo", ["install", "--locked", name, ...spec]) === 0) return;
+  must("cargo", ["install", name, ...spec]);
+}
+
+export function setup({ browser = false } = {}) {
+  if (!capture("rustup", ["target", "list", "--installed"]).out.includes("wasm32-unknown-unknown")) {
+    must("rustup", ["target", "add", "wasm32-unknown-unknown"]);
+  }
+  if (!existsSync(join(root, "Cargo.lock"))) must("cargo", ["generate-lockfile"]);
+  const want = pinnedWasmBindgen();
+  const have = capture("wasm-bindgen", ["--version"]).out.trim();
+  if (have !== `wasm-bindgen ${want}`) cargoInstall("wasm-bindgen-cli", want);
+  if (capture("wasm-pack", ["--version"]).status !== 0) cargoInstall("wasm-pack");
+
+  const installed = join(root, "node_modules", ".package-lock.json");
+  const lock = join(root, "package-lock.json");
+  const stale = !existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs);
+  if (stale) must("npm", existsSync(lock) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
+
+  if (browser && capture("chromium", ["--version"]).status !== 0) {
+    must("apt-get", ["update"]);
+    must("apt-get", ["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) setup({ browser: process.argv.includes("--browser") });

@@ -1,0 +1,132 @@
+//! Small JS helpers for the binding: error constructors, option readers and
+//! the two glue functions wasm-bindgen cannot express from Rust (watching a
+//! promise with a plain `then`, and settling a JS `Task` object).
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::core::options::OptionError;
+
+#[wasm_bindgen(inline_js = r#"
+export function watch(value, id, ok, err) {
+  Promise.resolve(value).then((v) => ok(id, v), (e) => err(id, e));
+}
+export function settleTask(task, error, value) {
+  const result = [error, value];
+  task._r = result;
+  const resolve = task._res;
+  if (resolve !== undefined) {
+    task._res = undefined;
+    resolve(result);
+  }
+}
+export function isThenable(v) {
+  return v !== null && (typeof v === "object" || typeof v === "function") && typeof v.then === "function";
+}
+"#)]
+extern "C" {
+    /// `Promise.resolve(value).then(v => ok(id, v), e => err(id, e))`: a
+    /// direct `then` callback, much cheaper than a Rust future per task.
+    pub(crate) fn watch(value: &JsValue, id: f64, ok: &Function, err: &Function);
+
+    /// Stores the Result tuple on the JS `Task` and resolves its awaiters.
+    #[wasm_bindgen(js_name = settleTask)]
+    pub(crate) fn settle_task(task: &JsValue, error: &JsValue, value: &JsValue);
+
+    #[wasm_bindgen(js_name = isThenable)]
+    pub(crate) fn is_thenable(v: &JsValue) -> bool;
+}
+
+/// A `TypeError` naming the argument.
+pub(crate) fn type_error(msg: &str) -> JsValue {
+    js_sys::TypeError::new(msg).into()
+}
+
+/// A `RangeError` naming the argument.
+pub(crate) fn range_error(msg: &str) -> JsValue {
+    js_sys::RangeError::new(msg).into()
+}
+
+/// A plain `Error` with `msg`.
+pub(crate) fn error(msg: &str) -> JsValue {
+    js_sys::Error::new(msg).into()
+}
+
+/// The error for a broken internal invariant: reported, never a panic.
+pub(crate) fn internal(what: &str) -> JsValue {
+    js_sys::Error::new(&format!("go-go-scope-wasm internal error: {what}")).into()
+}
+
+/// Converts an option validation error into the JS error it stands for.
+pub(crate) fn option_error(context: &str, e: &OptionError) -> JsValue {
+    let msg = format!("{context}: {e}");
+    if e.is_range() {
+        range_error(&msg)
+    } else {
+        type_error(&msg)
+    }
+}
+
+/// `typeof v` as JS prints it, for error messages.
+pub(crate) fn type_name(v: &JsValue) -> String {
+    v.js_typeof()
+        .as_string()
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Checks that `options` is `undefined`, `null` or an object, and returns it
+/// as an object when present.
+pub(crate) fn options_object(context: &str, options: &JsValue) -> Result<Option<Object>, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    if options.is_object() && !options.is_function() {
+        return Ok(Some(options.clone().unchecked_into()));
+    }
+    Err(type_error(&format!(
+        "{context}: options must be an object, got {}",
+        type_name(options)
+    )))
+}
+
+/// Reads `obj[key]`; a throwing getter propagates.
+pub(crate) fn get(obj: &Object, key: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(obj, &JsValue::from_str(key))
+}
+
+/// Reads an optional number option: `undefined` gives `None`, a non-number
+/// a `TypeError` naming it.
+pub(crate) fn optional_number(
+    obj: &Object,
+    key: &'static str,
+    context: &str,
+) -> Result<Option<f64>, JsValue> {
+    let v = get(obj, key)?;
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) => Ok(Some(n)),
+        None => Err(option_error(
+            context,
+            &OptionError::NotANumber { name: key },
+        )),
+    }
+}
+
+/// An `Error`'s `message` (or `String(e)` for non-errors), for joined
+/// disposal messages.
+pub(crate) fn message_of(e: &JsValue) -> String {
+    if e.is_instance_of::<js_sys::Error>() {
+        let err: &js_sys::Error = e.unchecked_ref();
+        return err.message().into();
+    }
+    match e.as_string() {
+        Some(s) => s,
+        None => js_sys::JSON::stringify(e)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| type_name(e)),
+    }
+}

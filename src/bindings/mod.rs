@@ -1,0 +1,24 @@
+//! The wasm-bindgen layer: adapts `crate::core` to JS.
+//!
+//! Exported functions are named `__…` and called only by the shim in
+//! `pkg-template/`, which gives them the public shape (classes, Symbol
+//! methods). Scopes and tasks cross as numeric ids: their Rust state is
+//! removed at dispose/settle, never left for a FinalizationRegistry.
+
+mod js;
+mod resource;
+mod runtime;
+mod scope;
+mod signal;
+mod task;
+
+use wasm_bindgen::prelude::*;
+
+/// OpenTelemetry span status codes (`UNSET = 0, OK = 1, ERROR = 2`).
+#[wasm_bindgen]
+#[allow(clippy::upper_case_acronyms)]
+pub enum SpanStatusCode {
+    UNSET = 0,
+    OK = 1,
+    ERROR = 2,
+}

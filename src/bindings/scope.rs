@@ -1,0 +1,602 @@
+//! Scopes: creation (options, parent, signal link, timeout), services,
+//! spawning tasks, and disposal in SPEC's order (see `core::scope`).
+//!
+//! A JS `Scope` (pkg-template/shim.js) holds its id; its Rust state
+//! ([`ScopeEntry`]) lives in the runtime until disposal finishes, then is
+//! removed together with its token and its reference on a user signal link.
+
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal};
+
+use super::js;
+use super::runtime;
+use super::signal::{self, Linked};
+use super::task::{self, TaskOptions};
+use crate::core::cancel::NodeId;
+use crate::core::options::{self, SCOPE_DISPOSED};
+use crate::core::scope::{DisposalErrors, DisposalOutcome, ScopeCore};
+use crate::core::services::Services;
+
+/// A registered cleanup, run at disposal (LIFO).
+pub(crate) enum Cleanup {
+    /// `provide`'s `cleanup(value)`; its errors fail the disposal.
+    Service { cleanup: Function, value: JsValue },
+    /// A task's `onCleanup()`; its errors are swallowed, as in 1.0.
+    Task(Function),
+}
+
+/// What running a cleanup gave.
+enum Ran {
+    Done,
+    Threw(JsValue),
+    /// It returned a promise; `counts` tells whether a rejection counts.
+    Pending {
+        promise: Promise,
+        counts: bool,
+    },
+}
+
+impl Cleanup {
+    /// Calls the cleanup. No borrow may be held: this is user code.
+    fn run(self) -> Ran {
+        let (result, counts) = match self {
+            Cleanup::Service { cleanup, value } => {
+                (cleanup.call1(&JsValue::UNDEFINED, &value), true)
+            }
+            Cleanup::Task(f) => (f.call0(&JsValue::UNDEFINED), false),
+        };
+        match result {
+            Err(e) if counts => Ran::Threw(e),
+            Err(_) => Ran::Done,
+            Ok(v) if js::is_thenable(&v) => Ran::Pending {
+                promise: Promise::resolve(&v),
+                counts,
+            },
+            Ok(_) => Ran::Done,
+        }
+    }
+}
+
+/// Options a child scope inherits unless it sets its own.
+#[derive(Clone)]
+pub(crate) struct Inherited {
+    concurrency: Option<u32>,
+    /// `(failureThreshold, resetTimeout)` with defaults filled in.
+    circuit_breaker: Option<(u32, f64)>,
+    tracer: JsValue,
+}
+
+/// Rust state of a scope that has not finished disposing.
+pub(crate) struct ScopeEntry {
+    pub core: ScopeCore<Cleanup>,
+    pub token: NodeId,
+    /// The user-signal link this scope holds a reference on.
+    link: Option<u64>,
+    /// The signal view, once read.
+    controller: Option<AbortController>,
+    services: Services<JsValue>,
+    /// The `services` object tasks see, made on first use, then kept in sync.
+    services_obj: Option<Object>,
+    /// The scope timeout, cleared on drop.
+    timer: Option<Timeout>,
+    inherited: Inherited,
+    /// Resolves a disposal waiting for the last task to settle.
+    pub drain: Option<Function>,
+}
+
+/// Options of `scope(options)`, read before any borrow.
+struct ScopeOptions {
+    timeout: Option<f64>,
+    signal: Option<AbortSignal>,
+    concurrency: Option<Option<u32>>,
+    circuit_breaker: Option<(u32, f64)>,
+    tracer: JsValue,
+}
+
+impl ScopeOptions {
+    fn read(options: &JsValue) -> Result<ScopeOptions, JsValue> {
+        let mut out = ScopeOptions {
+            timeout: None,
+            signal: None,
+            concurrency: None,
+            circuit_breaker: None,
+            tracer: JsValue::UNDEFINED,
+        };
+        let Some(obj) = js::options_object("scope", options)? else {
+            return Ok(out);
+        };
+        let ctx = "scope";
+        if let Some(ms) = js::optional_number(&obj, "timeout", ctx)? {
+            out.timeout =
+                options::duration_ms("timeout", ms).map_err(|e| js::option_error(ctx, &e))?;
+        }
+        let sig = js::get(&obj, "signal")?;
+        if !sig.is_undefined() && !sig.is_null() {
+            match sig.dyn_into::<AbortSignal>() {
+                Ok(s) => out.signal = Some(s),
+                Err(v) => {
+                    return Err(js::type_error(&format!(
+                        "scope: options.signal must be an AbortSignal, got {}",
+                        js::type_name(&v)
+                    )))
+                }
+            }
+        }
+        if let Some(n) = js::optional_number(&obj, "concurrency", ctx)? {
+            out.concurrency = Some(
+                options::positive_integer("concurrency", n, true)
+                    .map_err(|e| js::option_error(ctx, &e))?,
+            );
+        }
+        let cb = js::get(&obj, "circuitBreaker")?;
+        if !cb.is_undefined() && !cb.is_null() {
+            let cb = js::options_object("scope: circuitBreaker", &cb)?.unwrap_or_default();
+            let threshold = match js::optional_number(&cb, "failureThreshold", ctx)? {
+                Some(n) => options::positive_integer("failureThreshold", n, false)
+                    .map_err(|e| js::option_error(ctx, &e))?
+                    .unwrap_or(5),
+                None => 5,
+            };
+            let reset = match js::optional_number(&cb, "resetTimeout", ctx)? {
+                Some(n) => options::duration_ms("resetTimeout", n)
+                    .map_err(|e| js::option_error(ctx, &e))?
+                    .unwrap_or(0.0),
+                None => 30_000.0,
+            };
+            out.circuit_breaker = Some((threshold, reset));
+        }
+        out.tracer = js::get(&obj, "tracer")?;
+        if out.tracer.is_null() {
+            out.tracer = JsValue::UNDEFINED;
+        }
+        Ok(out)
+    }
+}
+
+fn disposed_error(what: &str) -> JsValue {
+    js::error(&format!("Cannot {what} on disposed scope"))
+}
+
+/// `new Scope(options)`. `parent` is the parent scope's id (the shim checks
+/// that `options.parent` is a `Scope`).
+#[wasm_bindgen(js_name = __scopeNew)]
+pub fn scope_new(options: JsValue, parent: Option<f64>) -> Result<f64, JsValue> {
+    let opts = ScopeOptions::read(&options)?;
+    let parent = parent.map(|p| p as u64);
+
+    // Where the token hangs: under the parent's token, under a user signal's
+    // node, or alone. `parent` wins over `signal`, as in 1.0.
+    let parent_state = match parent {
+        Some(p) => runtime::with(|rt| {
+            rt.scopes
+                .get(&p)
+                .map(|e| (e.token, e.services.clone(), e.inherited.clone()))
+        })?,
+        None => None,
+    };
+    let mut linked = None;
+    let mut born_aborted = None;
+    if parent.is_some() && parent_state.is_none() {
+        // The parent finished disposing: its signal is aborted.
+        born_aborted = Some(js::error(SCOPE_DISPOSED));
+    } else if parent.is_none() {
+        if let Some(sig) = &opts.signal {
+            match signal::link(sig)? {
+                Linked::Node { node, link } => linked = Some((node, link)),
+                Linked::Aborted(reason) => born_aborted = Some(reason),
+            }
+        }
+    }
+
+    let parent_token = parent_state.as_ref().map(|s| s.0);
+    let (services, inherited_from) = match parent_state {
+        Some((_, services, inh)) => (services, Some(inh)),
+        None => (Services::new(), None),
+    };
+    let inherited = Inherited {
+        concurrency: match opts.concurrency {
+            Some(explicit) => explicit,
+            None => inherited_from.as_ref().and_then(|i| i.concurrency),
+        },
+        circuit_breaker: opts
+            .circuit_breaker
+            .or_else(|| inherited_from.as_ref().and_then(|i| i.circuit_breaker)),
+        tracer: if opts.tracer.is_undefined() {
+            inherited_from
+                .map(|i| i.tracer)
+                .unwrap_or(JsValue::UNDEFINED)
+        } else {
+            opts.tracer.clone()
+        },
+    };
+
+    let id = runtime::with(|rt| -> Result<u64, JsValue> {
+        let token = match (parent_token, linked) {
+            (Some(p), _) => rt
+                .tree
+                .new_child(p)
+                .map_err(|_| js::internal("parent token missing"))?,
+            (None, Some((node, _))) => rt
+                .tree
+                .new_child(node)
+                .map_err(|_| js::internal("link node missing"))?,
+            (None, None) => rt.tree.new_root(),
+        };
+        rt.last_scope_id += 1;
+        let id = rt.last_scope_id;
+        rt.scopes.insert(
+            id,
+            ScopeEntry {
+                core: ScopeCore::new(),
+                token,
+                link: linked.map(|(_, l)| l),
+                controller: None,
+                services,
+                services_obj: None,
+                timer: None,
+                inherited,
+                drain: None,
+            },
+        );
+        Ok(id)
+    })??;
+
+    if let Some(reason) = born_aborted {
+        let token = runtime::with(|rt| rt.scopes.get(&id).map(|e| e.token))?;
+        if let Some(t) = token {
+            signal::cancel(t, reason)?;
+        }
+    }
+    if let Some(ms) = opts.timeout {
+        let timer = Timeout::new(task::timer_ms(ms), move || on_timeout(id, ms));
+        runtime::with(|rt| {
+            if let Some(e) = rt.scopes.get_mut(&id) {
+                e.timer = Some(timer);
+            }
+        })?;
+    }
+    Ok(id as f64)
+}
+
+/// The scope's `timeout` fired: abort it with `Error("timeout after Nms")`.
+fn on_timeout(id: u64, ms: f64) {
+    let err = js::error(&options::timeout_message(ms));
+    let state = runtime::with(|rt| rt.scopes.get_mut(&id).map(|e| (e.token, e.timer.take())));
+    if let Ok(Some((token, timer))) = state {
+        drop(timer);
+        let _ = signal::cancel(token, err);
+    }
+}
+
+/// `scope.signal`, made on first read.
+#[wasm_bindgen(js_name = __scopeSignal)]
+pub fn scope_signal(id: f64) -> Result<AbortSignal, JsValue> {
+    let id = id as u64;
+    let state = runtime::with(|rt| rt.scopes.get(&id).map(|e| (e.token, e.controller.clone())))?;
+    match state {
+        Some((_, Some(c))) => Ok(c.signal()),
+        Some((token, None)) => {
+            let c = signal::make_view(token)?;
+            runtime::with(|rt| {
+                if let Some(e) = rt.scopes.get_mut(&id) {
+                    e.controller = Some(c.clone());
+                }
+            })?;
+            Ok(c.signal())
+        }
+        // Fully disposed before anyone read it: aborted as disposal does.
+        None => {
+            let c = AbortController::new()?;
+            c.abort_with_reason(&js::error(SCOPE_DISPOSED));
+            Ok(c.signal())
+        }
+    }
+}
+
+/// `scope.isDisposed`.
+#[wasm_bindgen(js_name = __scopeIsDisposed)]
+pub fn scope_is_disposed(id: f64) -> Result<bool, JsValue> {
+    runtime::with(|rt| {
+        rt.scopes
+            .get(&(id as u64))
+            .is_none_or(|e| e.core.is_disposed())
+    })
+}
+
+/// `scope.concurrency`: the effective limit or `undefined`.
+#[wasm_bindgen(js_name = __scopeConcurrency)]
+pub fn scope_concurrency(id: f64) -> Result<Option<u32>, JsValue> {
+    runtime::with(|rt| {
+        rt.scopes
+            .get(&(id as u64))
+            .and_then(|e| e.inherited.concurrency)
+    })
+}
+
+/// `scope.circuitBreaker`: `{ failureThreshold, resetTimeout }` or `undefined`.
+#[wasm_bindgen(js_name = __scopeCircuitBreaker)]
+pub fn scope_circuit_breaker(id: f64) -> Result<JsValue, JsValue> {
+    let cb = runtime::with(|rt| {
+        rt.scopes
+            .get(&(id as u64))
+            .and_then(|e| e.inherited.circuit_breaker)
+    })?;
+    let Some((threshold, reset)) = cb else {
+        return Ok(JsValue::UNDEFINED);
+    };
+    let obj = Object::new();
+    Reflect::set(&obj, &"failureThreshold".into(), &JsValue::from(threshold))?;
+    Reflect::set(&obj, &"resetTimeout".into(), &JsValue::from(reset))?;
+    Ok(obj.into())
+}
+
+/// `scope.tracer`: the effective tracer or `undefined`.
+#[wasm_bindgen(js_name = __scopeTracer)]
+pub fn scope_tracer(id: f64) -> Result<JsValue, JsValue> {
+    Ok(runtime::with(|rt| {
+        rt.scopes
+            .get(&(id as u64))
+            .map(|e| e.inherited.tracer.clone())
+    })?
+    .unwrap_or(JsValue::UNDEFINED))
+}
+
+/// `scope.task(fn, options)`: `handle` is the JS `Task` (id `task_id`) and
+/// `ctx` the `{ signal, services }` argument, both made by the shim.
+#[wasm_bindgen(js_name = __scopeTask)]
+pub fn scope_task(
+    scope: f64,
+    task_id: f64,
+    handle: JsValue,
+    ctx: JsValue,
+    f: JsValue,
+    options: JsValue,
+) -> Result<(), JsValue> {
+    let Some(f) = f.dyn_ref::<Function>() else {
+        return Err(js::type_error(&format!(
+            "task: fn must be a function, got {}",
+            js::type_name(&f)
+        )));
+    };
+    let opts = TaskOptions::read(&options)?;
+    let id = task_id as u64;
+    task::register(scope as u64, id, handle, &opts)?;
+    task::run(id, f, &ctx, opts.timeout);
+    Ok(())
+}
+
+/// The `services` object of a scope, made on first use.
+#[wasm_bindgen(js_name = __scopeServices)]
+pub fn scope_services(id: f64) -> Result<JsValue, JsValue> {
+    let id = id as u64;
+    let existing = runtime::with(|rt| {
+        rt.scopes.get(&id).map(|e| match &e.services_obj {
+            Some(o) => Ok(o.clone()),
+            None => Err(e
+                .services
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<Vec<_>>()),
+        })
+    })?;
+    let entries = match existing {
+        None => return Ok(Object::new().into()),
+        Some(Ok(obj)) => return Ok(obj.into()),
+        Some(Err(entries)) => entries,
+    };
+    let obj = Object::new();
+    for (k, v) in entries {
+        Reflect::set(&obj, &JsValue::from_str(&k), &v)?;
+    }
+    runtime::with(|rt| {
+        if let Some(e) = rt.scopes.get_mut(&id) {
+            e.services_obj = Some(obj.clone());
+        }
+    })?;
+    Ok(obj.into())
+}
+
+/// `scope.provide(key, factory, cleanup?)`.
+#[wasm_bindgen(js_name = __scopeProvide)]
+pub fn scope_provide(
+    id: f64,
+    key: JsValue,
+    factory: JsValue,
+    cleanup: JsValue,
+) -> Result<(), JsValue> {
+    let id = id as u64;
+    let Some(key) = key.as_string() else {
+        return Err(js::type_error(&format!(
+            "provide: key must be a string, got {}",
+            js::type_name(&key)
+        )));
+    };
+    let Some(factory) = factory.dyn_ref::<Function>() else {
+        return Err(js::type_error(&format!(
+            "provide: factory must be a function, got {}",
+            js::type_name(&factory)
+        )));
+    };
+    let cleanup = if cleanup.is_undefined() || cleanup.is_null() {
+        None
+    } else {
+        match cleanup.dyn_into::<Function>() {
+            Ok(f) => Some(f),
+            Err(v) => {
+                return Err(js::type_error(&format!(
+                    "provide: cleanup must be a function, got {}",
+                    js::type_name(&v)
+                )))
+            }
+        }
+    };
+    if scope_is_disposed(id as f64)? {
+        return Err(disposed_error("provide service"));
+    }
+    let value = factory.call0(&JsValue::UNDEFINED)?;
+    let added = runtime::with(|rt| {
+        let Some(e) = rt.scopes.get_mut(&id) else {
+            return Err(cleanup);
+        };
+        if e.core.is_disposed() {
+            return Err(cleanup);
+        }
+        e.services.insert(key.clone(), value.clone());
+        if let Some(c) = cleanup {
+            let _ = e.core.push_cleanup(Cleanup::Service {
+                cleanup: c,
+                value: value.clone(),
+            });
+        }
+        Ok(e.services_obj.clone())
+    })?;
+    match added {
+        Ok(Some(obj)) => {
+            Reflect::set(&obj, &JsValue::from_str(&key), &value)?;
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        // The factory disposed the scope: clean the new value up at once.
+        Err(cleanup) => {
+            if let Some(c) = cleanup {
+                let _ = c.call1(&JsValue::UNDEFINED, &value);
+            }
+            Err(disposed_error("provide service"))
+        }
+    }
+}
+
+/// `scope.use(key)`: the service or `undefined`.
+#[wasm_bindgen(js_name = __scopeUse)]
+pub fn scope_use(id: f64, key: JsValue) -> Result<JsValue, JsValue> {
+    let found = runtime::with(|rt| match rt.scopes.get(&(id as u64)) {
+        Some(e) if !e.core.is_disposed() => {
+            Some(key.as_string().and_then(|k| e.services.get(&k).cloned()))
+        }
+        _ => None,
+    })?;
+    match found {
+        Some(v) => Ok(v.unwrap_or(JsValue::UNDEFINED)),
+        None => Err(disposed_error("use service")),
+    }
+}
+
+/// `scope[Symbol.asyncDispose]()`: SPEC's disposal order. Resolves (or
+/// rejects with the cleanup errors) once cleanups ran and tasks settled.
+#[wasm_bindgen(js_name = __scopeDispose)]
+pub fn scope_dispose(id: f64) -> Result<Promise, JsValue> {
+    let id = id as u64;
+    let reason = js::error(SCOPE_DISPOSED);
+    // 1-2. Mark disposed, clear the timer, abort the token.
+    let begun = runtime::with(|rt| {
+        let rt = &mut *rt;
+        let e = rt.scopes.get_mut(&id)?;
+        let cleanups = e.core.begin_dispose()?;
+        let timer = e.timer.take();
+        let fired = rt.tree.cancel(e.token, reason).unwrap_or_default();
+        Some((cleanups, timer, fired))
+    })?;
+    let Some((cleanups, timer, fired)) = begun else {
+        return Ok(Promise::resolve(&JsValue::UNDEFINED));
+    };
+    drop(timer);
+    signal::fire(fired);
+
+    // 3. Cleanups, newest first; synchronously while they are synchronous.
+    let mut errors = DisposalErrors::new();
+    let mut rest = cleanups.into_iter();
+    for cleanup in rest.by_ref() {
+        match cleanup.run() {
+            Ran::Done => {}
+            Ran::Threw(e) => errors.push(e),
+            Ran::Pending { promise, counts } => {
+                let pending = Some((promise, counts));
+                return Ok(wasm_bindgen_futures::future_to_promise(finish_async(
+                    id, pending, rest, errors,
+                )));
+            }
+        }
+    }
+    // 4. Wait for running tasks, unless none are left.
+    let drained = runtime::with(|rt| rt.scopes.get(&id).is_none_or(|e| e.core.is_drained()))?;
+    if drained {
+        return Ok(match finish(id, errors) {
+            Ok(()) => Promise::resolve(&JsValue::UNDEFINED),
+            Err(e) => Promise::reject(&e),
+        });
+    }
+    Ok(wasm_bindgen_futures::future_to_promise(finish_async(
+        id,
+        None,
+        Vec::new().into_iter(),
+        errors,
+    )))
+}
+
+/// The asynchronous rest of a disposal: await the pending cleanup, run the
+/// rest one by one, wait for tasks, finish.
+async fn finish_async(
+    id: u64,
+    mut pending: Option<(Promise, bool)>,
+    mut rest: std::vec::IntoIter<Cleanup>,
+    mut errors: DisposalErrors<JsValue>,
+) -> Result<JsValue, JsValue> {
+    loop {
+        if let Some((promise, counts)) = pending.take() {
+            if let Err(e) = JsFuture::from(promise).await {
+                if counts {
+                    errors.push(e);
+                }
+            }
+        }
+        match rest.next() {
+            None => break,
+            Some(c) => match c.run() {
+                Ran::Done => {}
+                Ran::Threw(e) => errors.push(e),
+                Ran::Pending { promise, counts } => pending = Some((promise, counts)),
+            },
+        }
+    }
+    // 4. Park a resolver that the last settling task calls.
+    let drained = Promise::new(&mut |resolve, _reject| {
+        let parked = runtime::with(|rt| match rt.scopes.get_mut(&id) {
+            Some(e) if !e.core.is_drained() => {
+                e.drain = Some(resolve.clone());
+                true
+            }
+            _ => false,
+        });
+        if !matches!(parked, Ok(true)) {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    JsFuture::from(drained).await?;
+    finish(id, errors).map(|()| JsValue::UNDEFINED)
+}
+
+/// 5-6. Release the scope's Rust state and report cleanup errors.
+fn finish(id: u64, errors: DisposalErrors<JsValue>) -> Result<(), JsValue> {
+    let released = runtime::with(|rt| {
+        let mut e = rt.scopes.remove(&id)?;
+        e.core.finish();
+        let _ = rt.tree.remove(e.token);
+        let link = e.link.and_then(|l| signal::unlink_in(rt, l));
+        Some((e, link))
+    })?;
+    if let Some((entry, link)) = released {
+        drop(entry);
+        if let Some(l) = link {
+            signal::forget_link(l);
+        }
+    }
+    match errors.into_outcome(js::message_of) {
+        None => Ok(()),
+        Some(DisposalOutcome::One(e)) => Err(e),
+        Some(DisposalOutcome::Many { message, .. }) => Err(js::error(&message)),
+    }
+}

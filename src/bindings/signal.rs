@@ -1,0 +1,169 @@
+//! AbortSignals as views of cancellation tokens, and user AbortSignals
+//! mapped onto tokens.
+//!
+//! * A scope's or task's `signal` is made only when JS reads it: an
+//!   `AbortController` registered as a [`Listener`] on the token's node. A
+//!   task that never reads its signal costs no controller.
+//! * A user `AbortSignal` (`options.signal`) becomes one root node with one
+//!   `abort` listener, shared by every scope linked to it and counted; the
+//!   listener is removed when the last such scope is disposed ([`Link`] owns
+//!   it and removes it on drop).
+
+use js_sys::{Function, WeakMap};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, AbortSignal};
+
+use super::runtime::{self, Runtime};
+use crate::core::cancel::{AddListenerError, NodeId};
+
+/// What waits on a token node.
+pub(crate) enum Listener {
+    /// The lazily made AbortSignal view of the node.
+    Abort(AbortController),
+}
+
+/// Fires listeners returned by a cancel. Call with no runtime borrow held:
+/// `abort()` runs the user's `abort` event listeners.
+pub(crate) fn fire(fired: Vec<(Listener, JsValue)>) {
+    for (listener, reason) in fired {
+        match listener {
+            Listener::Abort(c) => c.abort_with_reason(&reason),
+        }
+    }
+}
+
+/// Cancels `node` with `reason` and fires what that wakes.
+pub(crate) fn cancel(node: NodeId, reason: JsValue) -> Result<(), JsValue> {
+    let fired = runtime::with(|rt| rt.tree.cancel(node, reason).unwrap_or_default())?;
+    fire(fired);
+    Ok(())
+}
+
+/// Makes the AbortSignal view of `node`. The caller stores the controller so
+/// that later reads give the same signal. No borrow may be held.
+pub(crate) fn make_view(node: NodeId) -> Result<AbortController, JsValue> {
+    let controller = AbortController::new()?;
+    let refused = runtime::with(|rt| {
+        rt.tree
+            .add_listener(node, Listener::Abort(controller.clone()))
+    })?;
+    match refused {
+        Ok(()) => {}
+        // Already cancelled: the view starts aborted with the same reason.
+        Err(AddListenerError::Cancelled(Listener::Abort(c), reason)) => {
+            c.abort_with_reason(&reason)
+        }
+        // The node is gone (its owner was released): a detached signal.
+        Err(AddListenerError::Unknown(_)) => {}
+    }
+    Ok(controller)
+}
+
+/// A user AbortSignal mapped onto a root node, shared by `refs` scopes.
+pub(crate) struct Link {
+    pub node: NodeId,
+    refs: u32,
+    /// Removes the `abort` listener when the link is dropped.
+    listener: ListenerGuard,
+}
+
+/// Owns an `abort` listener on a user signal (gloo-style RAII: removing it
+/// on drop).
+struct ListenerGuard {
+    signal: AbortSignal,
+    closure: Closure<dyn FnMut()>,
+}
+
+impl Drop for ListenerGuard {
+    fn drop(&mut self) {
+        let f: &Function = self.closure.as_ref().unchecked_ref();
+        let _ = self.signal.remove_event_listener_with_callback("abort", f);
+    }
+}
+
+thread_local! {
+    /// User signal → link id (a JS number), so that one signal gets one
+    /// listener however many scopes link to it.
+    static LINKS_BY_SIGNAL: WeakMap = WeakMap::new();
+}
+
+/// How a new scope hangs off a user signal.
+pub(crate) enum Linked {
+    /// Under this node; `link` must be released with [`unlink`].
+    Node { node: NodeId, link: u64 },
+    /// The signal had already aborted with this reason.
+    Aborted(JsValue),
+}
+
+/// Maps `signal` onto a node (made once per signal) and takes a reference.
+pub(crate) fn link(signal: &AbortSignal) -> Result<Linked, JsValue> {
+    if signal.aborted() {
+        return Ok(Linked::Aborted(signal.reason()));
+    }
+    let known = LINKS_BY_SIGNAL
+        .with(|m| m.get(signal))
+        .as_f64()
+        .map(|f| f as u64);
+    if let Some(id) = known {
+        let found = runtime::with(|rt| {
+            rt.links.get_mut(&id).map(|l| {
+                l.refs += 1;
+                l.node
+            })
+        })?;
+        if let Some(node) = found {
+            return Ok(Linked::Node { node, link: id });
+        }
+    }
+    let (id, node) = runtime::with(|rt| {
+        rt.last_link_id += 1;
+        (rt.last_link_id, rt.tree.new_root())
+    })?;
+    let owned = signal.clone();
+    let closure = Closure::<dyn FnMut()>::new(move || {
+        let reason = owned.reason();
+        let _ = cancel(node, reason);
+    });
+    signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref())?;
+    let guard = ListenerGuard {
+        signal: signal.clone(),
+        closure,
+    };
+    runtime::with(|rt| {
+        rt.links.insert(
+            id,
+            Link {
+                node,
+                refs: 1,
+                listener: guard,
+            },
+        )
+    })?;
+    LINKS_BY_SIGNAL.with(|m| m.set(signal, &JsValue::from_f64(id as f64)));
+    Ok(Linked::Node { node, link: id })
+}
+
+/// Drops one reference to a link; the last one removes the listener and the
+/// node. Returns the link to drop once the borrow has ended.
+pub(crate) fn unlink_in(rt: &mut Runtime, id: u64) -> Option<Link> {
+    let last = match rt.links.get_mut(&id) {
+        Some(l) => {
+            l.refs = l.refs.saturating_sub(1);
+            l.refs == 0
+        }
+        None => false,
+    };
+    if !last {
+        return None;
+    }
+    let link = rt.links.remove(&id)?;
+    let _ = rt.tree.remove(link.node);
+    Some(link)
+}
+
+/// Forgets the signal → link mapping of a dropped link.
+pub(crate) fn forget_link(link: Link) {
+    LINKS_BY_SIGNAL.with(|m| m.delete(&link.listener.signal));
+    drop(link);
+}
