@@ -74,11 +74,12 @@ export class Scope {
     if (parent != null && !(parent instanceof Scope)) {
       throw new TypeError("scope: options.parent must be a Scope");
     }
-    this._id = wasm.__scopeNew(options, parent == null ? undefined : parent._id);
     this._sig = undefined;
+    this._reason = undefined; // set by Rust if released before `signal` was read
+    this._id = wasm.__scopeNew(options, parent == null ? undefined : parent._id, this);
   }
   get signal() {
-    return (this._sig ??= wasm.__scopeSignal(this._id));
+    return (this._sig ??= wasm.__scopeSignal(this._id, this._reason));
   }
   get isDisposed() {
     return wasm.__scopeIsDisposed(this._id);
@@ -118,4 +119,9 @@ export function scope(options) {
 /** Internal: sizes of the live Rust tables [scopes, tasks, tokens, links]. */
 export function __liveCounts() {
   return wasm.__liveCounts();
+}
+
+/** Internal: bytes of WebAssembly memory (for the memory checks). */
+export function __wasmMemoryBytes() {
+  return wasm.__wasmMemoryBytes();
 }

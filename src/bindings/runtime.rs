@@ -85,3 +85,10 @@ pub fn live_counts() -> Result<Vec<f64>, JsValue> {
         ]
     })
 }
+
+/// Bytes of WebAssembly linear memory (it only grows): what the memory
+/// checks read.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = __wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    (std::arch::wasm32::memory_size::<0>() * 65536) as f64
+}

@@ -86,6 +86,8 @@ pub(crate) struct ScopeEntry {
     inherited: Inherited,
     /// Resolves a disposal waiting for the last task to settle.
     pub drain: Option<Function>,
+    /// The JS `Scope`: told its abort reason when released unread.
+    handle: JsValue,
 }
 
 /// Options of `scope(options)`, read before any borrow.
@@ -164,7 +166,7 @@ fn disposed_error(what: &str) -> JsValue {
 /// `new Scope(options)`. `parent` is the parent scope's id (the shim checks
 /// that `options.parent` is a `Scope`).
 #[wasm_bindgen(js_name = __scopeNew)]
-pub fn scope_new(options: JsValue, parent: Option<f64>) -> Result<f64, JsValue> {
+pub fn scope_new(options: JsValue, parent: Option<f64>, handle: JsValue) -> Result<f64, JsValue> {
     let opts = ScopeOptions::read(&options)?;
     let parent = parent.map(|p| p as u64);
 
@@ -240,6 +242,7 @@ pub fn scope_new(options: JsValue, parent: Option<f64>) -> Result<f64, JsValue> 
                 timer: None,
                 inherited,
                 drain: None,
+                handle,
             },
         );
         Ok(id)
@@ -272,9 +275,10 @@ fn on_timeout(id: u64, ms: f64) {
     }
 }
 
-/// `scope.signal`, made on first read.
+/// `scope.signal`, made on first read. `released_reason` is what a fully
+/// disposed scope left on its JS object (see `finish`).
 #[wasm_bindgen(js_name = __scopeSignal)]
-pub fn scope_signal(id: f64) -> Result<AbortSignal, JsValue> {
+pub fn scope_signal(id: f64, released_reason: JsValue) -> Result<AbortSignal, JsValue> {
     let id = id as u64;
     let state = runtime::with(|rt| rt.scopes.get(&id).map(|e| (e.token, e.controller.clone())))?;
     match state {
@@ -288,10 +292,15 @@ pub fn scope_signal(id: f64) -> Result<AbortSignal, JsValue> {
             })?;
             Ok(c.signal())
         }
-        // Fully disposed before anyone read it: aborted as disposal does.
+        // Fully disposed before anyone read it: aborted with the reason the
+        // scope had.
         None => {
             let c = AbortController::new()?;
-            c.abort_with_reason(&js::error(SCOPE_DISPOSED));
+            if released_reason.is_undefined() {
+                c.abort_with_reason(&js::error(SCOPE_DISPOSED));
+            } else {
+                c.abort_with_reason(&released_reason);
+            }
             Ok(c.signal())
         }
     }
@@ -584,11 +593,19 @@ fn finish(id: u64, errors: DisposalErrors<JsValue>) -> Result<(), JsValue> {
     let released = runtime::with(|rt| {
         let mut e = rt.scopes.remove(&id)?;
         e.core.finish();
+        // Nobody read the signal: leave the reason for a later read.
+        let reason = match e.controller {
+            None => rt.tree.reason(e.token).cloned(),
+            Some(_) => None,
+        };
         let _ = rt.tree.remove(e.token);
         let link = e.link.and_then(|l| signal::unlink_in(rt, l));
-        Some((e, link))
+        Some((e, link, reason))
     })?;
-    if let Some((entry, link)) = released {
+    if let Some((entry, link, reason)) = released {
+        if let Some(r) = reason {
+            let _ = Reflect::set(&entry.handle, &JsValue::from_str("_reason"), &r);
+        }
         drop(entry);
         if let Some(l) = link {
             signal::forget_link(l);

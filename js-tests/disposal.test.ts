@@ -1,0 +1,117 @@
+// SPEC "Disposal, in this order".
+import { describe, expect, test } from "vitest";
+import { scope } from "go-go-scope-wasm";
+import { abortable, sleep } from "./helpers";
+
+describe("disposal", () => {
+  test("order: mark disposed, abort, cleanups LIFO, wait for tasks, resolve", async () => {
+    const log: string[] = [];
+    const s = scope()
+      .provide("first", () => 1, () => void log.push(`cleanup first (disposed=${s.isDisposed}, aborted=${s.signal.aborted})`))
+      .provide("second", () => 2, () => void log.push("cleanup second"));
+    s.signal.addEventListener("abort", () => log.push("abort"));
+    s.task(async ({ signal }) => {
+      try {
+        await abortable(signal);
+      } catch {
+        await sleep(10); // a straggler that needs time to wind down
+        log.push("task settled");
+      }
+    });
+    await s[Symbol.asyncDispose]();
+    log.push("disposed");
+    expect(log).toEqual([
+      "abort",
+      "cleanup second",
+      "cleanup first (disposed=true, aborted=true)",
+      "task settled",
+      "disposed",
+    ]);
+  });
+
+  test("the abort reason is Error('scope disposed')", async () => {
+    const s = scope();
+    const sig = s.signal;
+    await s[Symbol.asyncDispose]();
+    expect(sig.reason).toBeInstanceOf(Error);
+    expect((sig.reason as Error).message).toBe("scope disposed");
+  });
+
+  test("an abort reason set earlier is kept", async () => {
+    const ac = new AbortController();
+    const s = scope({ signal: ac.signal });
+    ac.abort("first");
+    await s[Symbol.asyncDispose]();
+    expect(s.signal.reason).toBe("first");
+  });
+
+  test("a second dispose is a no-op", async () => {
+    let cleanups = 0;
+    const s = scope().provide("x", () => 1, () => void cleanups++);
+    await s[Symbol.asyncDispose]();
+    await s[Symbol.asyncDispose]();
+    expect(cleanups).toBe(1);
+  });
+
+  test("the scope timer is cleared", async () => {
+    const s = scope({ timeout: 30 });
+    const sig = s.signal;
+    await s[Symbol.asyncDispose]();
+    await sleep(50);
+    expect((sig.reason as Error).message).toBe("scope disposed");
+  });
+
+  test("a throwing cleanup does not stop the others; its error is rethrown as is", async () => {
+    const ran: string[] = [];
+    const boom = new Error("boom");
+    const s = scope()
+      .provide("a", () => 1, () => void ran.push("a"))
+      .provide("b", () => 2, () => {
+        throw boom;
+      })
+      .provide("c", () => 3, () => void ran.push("c"));
+    await expect(s[Symbol.asyncDispose]()).rejects.toBe(boom);
+    expect(ran).toEqual(["c", "a"]);
+  });
+
+  test("several failing cleanups give one joined Error, in the order they ran", async () => {
+    const s = scope()
+      .provide("a", () => 1, async () => {
+        throw new Error("a");
+      })
+      .provide("b", () => 2, () => {
+        throw new Error("b");
+      });
+    await expect(s[Symbol.asyncDispose]()).rejects.toThrow(new Error("Multiple errors during scope disposal: b, a"));
+  });
+
+  test("non-Error cleanup failures are joined with String()", async () => {
+    const s = scope()
+      .provide("a", () => 1, () => Promise.reject("plain"))
+      .provide("b", () => 2, () => {
+        throw new Error("err");
+      });
+    await expect(s[Symbol.asyncDispose]()).rejects.toThrow("Multiple errors during scope disposal: err, plain");
+  });
+
+  test("child scopes see the parent's disposal", async () => {
+    const parent = scope();
+    const child = scope({ parent });
+    const grandchild = scope({ parent: child });
+    await parent[Symbol.asyncDispose]();
+    expect(child.signal.aborted).toBe(true);
+    expect(grandchild.signal.aborted).toBe(true);
+    await grandchild[Symbol.asyncDispose]();
+    await child[Symbol.asyncDispose]();
+  });
+
+  test("await using disposes at block end", async () => {
+    let sig!: AbortSignal;
+    {
+      await using s = scope();
+      sig = s.signal;
+      expect(sig.aborted).toBe(false);
+    }
+    expect(sig.aborted).toBe(true);
+  });
+});
