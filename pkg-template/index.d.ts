@@ -1,0 +1,123 @@
+// Type declarations of go-go-scope-wasm, mirroring go-go-scope 1.0.
+import type { Context, Span, SpanOptions, Tracer } from "@opentelemetry/api";
+
+export type { Context, Span, SpanOptions, Tracer };
+
+/** `[undefined, value]` on success, `[error, undefined]` on failure. */
+export type Result<E, T> = readonly [E | undefined, T | undefined];
+export type Success<T> = readonly [undefined, T];
+export type Failure<E> = readonly [E, undefined];
+
+/** OpenTelemetry span status codes. */
+export declare enum SpanStatusCode {
+  UNSET = 0,
+  OK = 1,
+  ERROR = 2,
+}
+
+export type CircuitState = "closed" | "open" | "half-open";
+
+export interface CircuitBreakerOptions {
+  /** Consecutive failures before opening. Default 5. */
+  failureThreshold?: number;
+  /** Milliseconds before a trial call (half-open). Default 30000. */
+  resetTimeout?: number;
+}
+
+export interface TaskOptions {
+  /** Span name and extra attributes. */
+  otel?: {
+    name?: string;
+    attributes?: Record<string, unknown>;
+  };
+  /** Retry with backoff. */
+  retry?: {
+    maxRetries?: number;
+    delay?: number | ((attempt: number, error: unknown) => number);
+    retryCondition?: (error: unknown) => boolean;
+    onRetry?: (error: unknown, attempt: number) => void;
+  };
+  /** Per-attempt timeout in ms: the attempt fails with Error("timeout after <N>ms") and its signal aborts. */
+  timeout?: number;
+  /** Runs at scope disposal (LIFO with the other cleanups). */
+  onCleanup?: () => void | Promise<void>;
+}
+
+export interface ScopeOptions<ParentServices extends Record<string, unknown> = Record<string, never>> {
+  /** The scope aborts itself after this many ms with Error("timeout after <N>ms"). */
+  timeout?: number;
+  /** When it aborts, the scope aborts with the same reason. */
+  signal?: AbortSignal;
+  /** OpenTelemetry tracer. */
+  tracer?: Tracer;
+  /** Span name (default "scope"). */
+  name?: string;
+  /** At most this many task functions of the scope run at once. */
+  concurrency?: number;
+  /** Every task runs through one breaker with these options. */
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Inherit signal, services, tracer, concurrency and circuitBreaker. */
+  parent?: Scope<ParentServices>;
+}
+
+/** What a task function receives. */
+export interface TaskContext<Services> {
+  readonly signal: AbortSignal;
+  readonly services: Services;
+}
+
+/** A unit of work of a scope: awaitable (gives a Result) and disposable. */
+export declare class Task<T> implements PromiseLike<T>, Disposable {
+  private constructor();
+  /** Unique, increasing id. */
+  readonly id: number;
+  /** Aborts when the scope is cancelled or the task times out. */
+  readonly signal: AbortSignal;
+  readonly isStarted: boolean;
+  readonly isSettled: boolean;
+  then<TResult1 = T, TResult2 = never>(
+    onfulfilled?: ((value: T) => TResult1 | PromiseLike<TResult1>) | null,
+    onrejected?: ((reason: unknown) => TResult2 | PromiseLike<TResult2>) | null,
+  ): Promise<TResult1 | TResult2>;
+  /** Detaches a pending task from its scope's signal. */
+  [Symbol.dispose](): void;
+}
+
+/** Owns async work; `await using s = scope()` ends it. */
+export declare class Scope<Services extends Record<string, unknown> = Record<string, never>> implements AsyncDisposable {
+  constructor(options?: ScopeOptions<Record<string, unknown>>);
+  readonly signal: AbortSignal;
+  readonly isDisposed: boolean;
+  readonly tracer: Tracer | undefined;
+  readonly concurrency: number | undefined;
+  readonly circuitBreaker: CircuitBreakerOptions | undefined;
+  task<T>(
+    fn: (ctx: TaskContext<Services>) => T | PromiseLike<T>,
+    options?: TaskOptions,
+  ): Task<Result<unknown, Awaited<T>>>;
+  provide<K extends string, T>(
+    key: K,
+    factory: () => T,
+    cleanup?: (service: T) => void | Promise<void>,
+  ): Scope<Services & Record<K, T>>;
+  use<K extends keyof Services>(key: K): Services[K];
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Creates a scope. */
+export declare function scope<TServices extends Record<string, unknown> = Record<string, unknown>>(
+  options?: ScopeOptions<TServices>,
+): Scope<TServices>;
+
+/** A resource with an async acquire and a dispose that runs once. */
+export declare class AsyncDisposableResource<T> implements AsyncDisposable {
+  constructor(acquire: () => Promise<T>, dispose: (resource: T) => Promise<void>);
+  acquire(): Promise<T>;
+  readonly value: T | undefined;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** @internal Sizes of the live Rust tables: [scopes, tasks, tokens, links]. */
+export declare function __liveCounts(): Float64Array;
+/** @internal Bytes of WebAssembly memory. */
+export declare function __wasmMemoryBytes(): number;

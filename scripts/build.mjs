@@ -40,7 +40,7 @@ export async function build() {
     outfile: join(out, "index.cjs"),
     logLevel: "warning",
     // import.meta.url is only used by the async web init, which Node never calls.
-    logOverride: { "empty-import-meta": "silent" },
+    logOverride: { "empty-import-meta": "silent", "duplicate-object-key": "silent" },
   });
   rmSync(join(out, "node-entry.js"));
   const names = Object.keys(createRequire(import.meta.url)(join(out, "index.cjs"))).filter((n) => n !== "__esModule");

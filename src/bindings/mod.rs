@@ -12,6 +12,9 @@ mod scope;
 mod signal;
 mod task;
 
+#[cfg(test)]
+mod tests;
+
 use wasm_bindgen::prelude::*;
 
 /// OpenTelemetry span status codes (`UNSET = 0, OK = 1, ERROR = 2`).

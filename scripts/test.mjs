@@ -1,0 +1,71 @@
+// Runs every test suite and ends with one line "N passed, N failed":
+//   cargo test (core) · clippy and fmt · wasm-pack test --node (binding) ·
+//   vitest js-tests against the packed tarball · tsc type tests.
+// Installs what is missing first (scripts/setup.mjs).
+import { join } from "node:path";
+import { readFileSync, existsSync, rmSync } from "node:fs";
+import { capture, root } from "./lib.mjs";
+import { setup } from "./setup.mjs";
+import { build } from "./build.mjs";
+import { pack } from "./pack.mjs";
+
+const totals = { passed: 0, failed: 0 };
+const lines = [];
+
+function record(name, passed, failed, note = "") {
+  totals.passed += passed;
+  totals.failed += failed;
+  lines.push(`${failed ? "FAIL" : "ok  "} ${name}: ${passed} passed, ${failed} failed${note ? ` (${note})` : ""}`);
+}
+
+function step(name, cmd, args, count, opts = {}) {
+  console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
+  const r = capture(cmd, args, opts);
+  process.stdout.write(r.out);
+  const counted = count(r.out, r.status);
+  // A runner that failed without any failing test still counts as a failure.
+  if (r.status !== 0 && counted.failed === 0) counted.failed = 1;
+  record(name, counted.passed, counted.failed, r.status === 0 ? "" : `exit ${r.status}`);
+}
+
+/** Sums libtest's "test result:" lines (cargo test, wasm-pack test). */
+function libtest(out) {
+  let passed = 0;
+  let failed = 0;
+  for (const m of out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+  }
+  return { passed, failed };
+}
+
+const check = (_out, status) => ({ passed: status === 0 ? 1 : 0, failed: status === 0 ? 0 : 1 });
+
+setup();
+await build();
+pack();
+
+step("cargo test (core)", "cargo", ["test", "--lib"], libtest);
+step("cargo clippy -D warnings", "cargo", ["clippy", "--all-targets", "--", "-D", "warnings"], check);
+step("cargo clippy (wasm32)", "cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"], check);
+step("cargo fmt --check", "cargo", ["fmt", "--check"], check);
+step("wasm-pack test --node (binding)", "wasm-pack", ["test", "--node"], libtest);
+
+const report = join(root, "build", "vitest.json");
+rmSync(report, { force: true });
+step(
+  "vitest js-tests (packed tarball)",
+  join(root, "node_modules", ".bin", "vitest"),
+  ["run", "--root", "js-tests", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+  () => {
+    if (!existsSync(report)) return { passed: 0, failed: 1 };
+    const j = JSON.parse(readFileSync(report, "utf8"));
+    return { passed: j.numPassedTests, failed: j.numFailedTests };
+  },
+);
+step("tsc type tests", join(root, "node_modules", ".bin", "tsc"), ["-p", "js-tests/types"], check);
+
+console.log("\n=== summary");
+for (const l of lines) console.log(l);
+console.log(`${totals.passed} passed, ${totals.failed} failed`);
+process.exit(totals.failed ? 1 : 0);
