@@ -3,7 +3,10 @@
 //! (`crate::bindings`) instantiates it with JS values.
 
 pub mod cancel;
+pub mod channel;
 pub mod options;
 pub mod scope;
+pub mod semaphore;
 pub mod services;
 pub mod task;
+pub mod waitqueue;
