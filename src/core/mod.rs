@@ -2,9 +2,11 @@
 //! `cargo test`. Generic wherever it holds values; the binding
 //! (`crate::bindings`) instantiates it with JS values.
 
+pub mod breaker;
 pub mod cancel;
 pub mod channel;
 pub mod options;
+pub mod retry;
 pub mod scope;
 pub mod semaphore;
 pub mod services;
