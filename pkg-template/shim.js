@@ -14,10 +14,25 @@ if (typeof Symbol.asyncDispose !== "symbol") {
   Object.defineProperty(Symbol, "asyncDispose", { value: Symbol.for("Symbol.asyncDispose") });
 }
 
-export const { SpanStatusCode, AsyncDisposableResource } = wasm;
+export const { SpanStatusCode, AsyncDisposableResource, Channel, Semaphore } = wasm;
 
 AsyncDisposableResource.prototype[Symbol.asyncDispose] = function () {
   return this.dispose();
+};
+Semaphore.prototype[Symbol.asyncDispose] = function () {
+  return this.dispose();
+};
+Channel.prototype[Symbol.asyncDispose] = function () {
+  return this.dispose();
+};
+let channelDone; // the "closed and drained" sentinel, fetched once the wasm is ready
+Channel.prototype[Symbol.asyncIterator] = async function* () {
+  channelDone ??= wasm.__channelDone();
+  for (;;) {
+    const value = await this.__next();
+    if (value === channelDone) return;
+    yield value;
+  }
 };
 
 /** The `{ signal, services }` argument a task function receives. */
@@ -27,7 +42,7 @@ class TaskContext {
     this._s = scopeId;
   }
   get signal() {
-    return this._t.signal;
+    return wasm.__attemptSignal(this._t._id);
   }
   get services() {
     return wasm.__scopeServices(this._s);
@@ -106,6 +121,15 @@ export class Scope {
   use(key) {
     return wasm.__scopeUse(this._id, key);
   }
+  channel(capacity) {
+    return wasm.__scopeChannel(this._id, capacity);
+  }
+  race(factories) {
+    return wasm.__race(factories, undefined, undefined, this._id);
+  }
+  parallel(factories, options) {
+    return wasm.__parallel(factories, { failFast: options == null ? undefined : options.failFast }, this._id);
+  }
   [Symbol.asyncDispose]() {
     return wasm.__scopeDispose(this._id);
   }
@@ -114,6 +138,16 @@ export class Scope {
 /** Creates a scope: `await using s = scope({ timeout: 5000 })`. */
 export function scope(options) {
   return new Scope(options);
+}
+
+/** The first factory to settle decides the Result; the others are aborted. */
+export function race(factories, options) {
+  return wasm.__race(factories, options == null ? undefined : options.signal, options == null ? undefined : options.tracer, undefined);
+}
+
+/** Runs every factory (at most `concurrency` at once); Results in input order. */
+export function parallel(factories, options) {
+  return wasm.__parallel(factories, options, undefined);
 }
 
 /** Internal: sizes of the live Rust tables [scopes, tasks, tokens, links]. */

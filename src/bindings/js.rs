@@ -9,8 +9,8 @@ use wasm_bindgen::JsCast;
 use crate::core::options::OptionError;
 
 #[wasm_bindgen(inline_js = r#"
-export function watch(value, id, ok, err) {
-  Promise.resolve(value).then((v) => ok(id, v), (e) => err(id, e));
+export function watch(value, id, attempt, ok, err) {
+  Promise.resolve(value).then((v) => ok(id, attempt, v), (e) => err(id, attempt, e));
 }
 export function settleTask(task, error, value) {
   const result = [error, value];
@@ -26,9 +26,10 @@ export function isThenable(v) {
 }
 "#)]
 extern "C" {
-    /// `Promise.resolve(value).then(v => ok(id, v), e => err(id, e))`: a
-    /// direct `then` callback, much cheaper than a Rust future per task.
-    pub(crate) fn watch(value: &JsValue, id: f64, ok: &Function, err: &Function);
+    /// `Promise.resolve(value).then(v => ok(id, attempt, v), e => err(id,
+    /// attempt, e))`: a direct `then` callback, much cheaper than a Rust
+    /// future per task.
+    pub(crate) fn watch(value: &JsValue, id: f64, attempt: f64, ok: &Function, err: &Function);
 
     /// Stores the Result tuple on the JS `Task` and resolves its awaiters.
     #[wasm_bindgen(js_name = settleTask)]

@@ -5,10 +5,15 @@
 //! methods). Scopes and tasks cross as numeric ids: their Rust state is
 //! removed at dispose/settle, never left for a FinalizationRegistry.
 
+mod attempt;
+mod channel;
 mod js;
+mod parallel;
+mod race;
 mod resource;
 mod runtime;
 mod scope;
+mod semaphore;
 mod signal;
 mod task;
 

@@ -12,13 +12,16 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
+use super::attempt;
 use super::js;
 use super::runtime;
 use super::signal::{self, Linked};
-use super::task::{self, TaskOptions};
+use super::task::{self, Handle, TaskOptions};
+use crate::core::breaker::Breaker;
 use crate::core::cancel::NodeId;
 use crate::core::options::{self, SCOPE_DISPOSED};
 use crate::core::scope::{DisposalErrors, DisposalOutcome, ScopeCore};
+use crate::core::semaphore::Semaphore;
 use crate::core::services::Services;
 
 /// A registered cleanup, run at disposal (LIFO).
@@ -27,6 +30,8 @@ pub(crate) enum Cleanup {
     Service { cleanup: Function, value: JsValue },
     /// A task's `onCleanup()`; its errors are swallowed, as in 1.0.
     Task(Function),
+    /// A channel of the scope: disposed.
+    Channel(std::rc::Rc<super::channel::ChannelCell>),
 }
 
 /// What running a cleanup gave.
@@ -48,6 +53,10 @@ impl Cleanup {
                 (cleanup.call1(&JsValue::UNDEFINED, &value), true)
             }
             Cleanup::Task(f) => (f.call0(&JsValue::UNDEFINED), false),
+            Cleanup::Channel(cell) => {
+                super::channel::dispose_cell(&cell);
+                return Ran::Done;
+            }
         };
         match result {
             Err(e) if counts => Ran::Threw(e),
@@ -88,26 +97,40 @@ pub(crate) struct ScopeEntry {
     pub drain: Option<Function>,
     /// The JS `Scope`: told its abort reason when released unread.
     handle: JsValue,
+    /// The `concurrency` limit's permits (each attempt takes one).
+    pub sem: Option<Semaphore<u64>>,
+    /// The `circuitBreaker` shared by the scope's tasks.
+    pub breaker: Option<Breaker>,
 }
 
 /// Options of `scope(options)`, read before any borrow.
-struct ScopeOptions {
-    timeout: Option<f64>,
-    signal: Option<AbortSignal>,
-    concurrency: Option<Option<u32>>,
-    circuit_breaker: Option<(u32, f64)>,
-    tracer: JsValue,
+pub(crate) struct ScopeOptions {
+    pub timeout: Option<f64>,
+    pub signal: Option<AbortSignal>,
+    /// `Some(None)`: explicitly unlimited (not inherited).
+    pub concurrency: Option<Option<u32>>,
+    pub circuit_breaker: Option<(u32, f64)>,
+    /// Do not inherit the parent's circuit breaker (internal scopes).
+    pub no_breaker: bool,
+    pub tracer: JsValue,
 }
 
-impl ScopeOptions {
-    fn read(options: &JsValue) -> Result<ScopeOptions, JsValue> {
-        let mut out = ScopeOptions {
+impl Default for ScopeOptions {
+    fn default() -> Self {
+        ScopeOptions {
             timeout: None,
             signal: None,
             concurrency: None,
             circuit_breaker: None,
+            no_breaker: false,
             tracer: JsValue::UNDEFINED,
-        };
+        }
+    }
+}
+
+impl ScopeOptions {
+    fn read(options: &JsValue) -> Result<ScopeOptions, JsValue> {
+        let mut out = ScopeOptions::default();
         let Some(obj) = js::options_object("scope", options)? else {
             return Ok(out);
         };
@@ -168,8 +191,15 @@ fn disposed_error(what: &str) -> JsValue {
 #[wasm_bindgen(js_name = __scopeNew)]
 pub fn scope_new(options: JsValue, parent: Option<f64>, handle: JsValue) -> Result<f64, JsValue> {
     let opts = ScopeOptions::read(&options)?;
-    let parent = parent.map(|p| p as u64);
+    create(opts, parent.map(|p| p as u64), handle).map(|id| id as f64)
+}
 
+/// Creates a scope (also the internal ones of `race` and `parallel`).
+pub(crate) fn create(
+    opts: ScopeOptions,
+    parent: Option<u64>,
+    handle: JsValue,
+) -> Result<u64, JsValue> {
     // Where the token hangs: under the parent's token, under a user signal's
     // node, or alone. `parent` wins over `signal`, as in 1.0.
     let parent_state = match parent {
@@ -204,9 +234,12 @@ pub fn scope_new(options: JsValue, parent: Option<f64>, handle: JsValue) -> Resu
             Some(explicit) => explicit,
             None => inherited_from.as_ref().and_then(|i| i.concurrency),
         },
-        circuit_breaker: opts
-            .circuit_breaker
-            .or_else(|| inherited_from.as_ref().and_then(|i| i.circuit_breaker)),
+        circuit_breaker: if opts.no_breaker {
+            None
+        } else {
+            opts.circuit_breaker
+                .or_else(|| inherited_from.as_ref().and_then(|i| i.circuit_breaker))
+        },
         tracer: if opts.tracer.is_undefined() {
             inherited_from
                 .map(|i| i.tracer)
@@ -216,6 +249,8 @@ pub fn scope_new(options: JsValue, parent: Option<f64>, handle: JsValue) -> Resu
         },
     };
 
+    let inherited_sem = inherited.concurrency;
+    let inherited_breaker = inherited.circuit_breaker;
     let id = runtime::with(|rt| -> Result<u64, JsValue> {
         let token = match (parent_token, linked) {
             (Some(p), _) => rt
@@ -243,6 +278,8 @@ pub fn scope_new(options: JsValue, parent: Option<f64>, handle: JsValue) -> Resu
                 inherited,
                 drain: None,
                 handle,
+                sem: inherited_sem.map(Semaphore::new),
+                breaker: inherited_breaker.map(|(t, r)| Breaker::new(t, r)),
             },
         );
         Ok(id)
@@ -255,14 +292,14 @@ pub fn scope_new(options: JsValue, parent: Option<f64>, handle: JsValue) -> Resu
         }
     }
     if let Some(ms) = opts.timeout {
-        let timer = Timeout::new(task::timer_ms(ms), move || on_timeout(id, ms));
+        let timer = Timeout::new(attempt::timer_ms(ms), move || on_timeout(id, ms));
         runtime::with(|rt| {
             if let Some(e) = rt.scopes.get_mut(&id) {
                 e.timer = Some(timer);
             }
         })?;
     }
-    Ok(id as f64)
+    Ok(id)
 }
 
 /// The scope's `timeout` fired: abort it with `Error("timeout after Nms")`.
@@ -372,10 +409,14 @@ pub fn scope_task(
         )));
     };
     let opts = TaskOptions::read(&options)?;
-    let id = task_id as u64;
-    task::register(scope as u64, id, handle, &opts)?;
-    task::run(id, f, &ctx, opts.timeout);
-    Ok(())
+    task::spawn(
+        scope as u64,
+        task_id as u64,
+        Handle::Js(handle),
+        f.clone(),
+        ctx,
+        opts,
+    )
 }
 
 /// The `services` object of a scope, made on first use.

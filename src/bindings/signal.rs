@@ -21,6 +21,12 @@ use crate::core::cancel::{AddListenerError, NodeId};
 pub(crate) enum Listener {
     /// The lazily made AbortSignal view of the node.
     Abort(AbortController),
+    /// A task that waits (for a permit or a retry delay) on this node.
+    Task(u64),
+    /// A channel of the scope owning this node: aborts with the reason.
+    Channel(std::rc::Weak<super::channel::ChannelCell>),
+    /// Internal code told of the abort (race ends at once).
+    Notify(std::rc::Rc<dyn Fn(&JsValue)>),
 }
 
 /// Fires listeners returned by a cancel. Call with no runtime borrow held:
@@ -29,6 +35,13 @@ pub(crate) fn fire(fired: Vec<(Listener, JsValue)>) {
     for (listener, reason) in fired {
         match listener {
             Listener::Abort(c) => c.abort_with_reason(&reason),
+            Listener::Task(id) => super::attempt::on_cancelled(id, reason),
+            Listener::Channel(ch) => {
+                if let Some(ch) = ch.upgrade() {
+                    ch.abort(reason);
+                }
+            }
+            Listener::Notify(f) => f(&reason),
         }
     }
 }
@@ -37,6 +50,16 @@ pub(crate) fn fire(fired: Vec<(Listener, JsValue)>) {
 pub(crate) fn cancel(node: NodeId, reason: JsValue) -> Result<(), JsValue> {
     let fired = runtime::with(|rt| rt.tree.cancel(node, reason).unwrap_or_default())?;
     fire(fired);
+    Ok(())
+}
+
+/// Registers `listener` on `node`; if the node is already cancelled it
+/// fires at once (no borrow may be held).
+pub(crate) fn listen(node: NodeId, listener: Listener) -> Result<(), JsValue> {
+    let refused = runtime::with(|rt| rt.tree.add_listener(node, listener))?;
+    if let Err(AddListenerError::Cancelled(l, reason)) = refused {
+        fire(vec![(l, reason)]);
+    }
     Ok(())
 }
 
@@ -51,9 +74,7 @@ pub(crate) fn make_view(node: NodeId) -> Result<AbortController, JsValue> {
     match refused {
         Ok(()) => {}
         // Already cancelled: the view starts aborted with the same reason.
-        Err(AddListenerError::Cancelled(Listener::Abort(c), reason)) => {
-            c.abort_with_reason(&reason)
-        }
+        Err(AddListenerError::Cancelled(l, reason)) => fire(vec![(l, reason)]),
         // The node is gone (its owner was released): a detached signal.
         Err(AddListenerError::Unknown(_)) => {}
     }

@@ -1,12 +1,15 @@
-//! Tasks: spawn, run `fn`, per-attempt timeout, settle, signal view, detach.
+//! Tasks: spawn, settle, signal views, detach. The per-attempt pipeline
+//! (timeout, retry, permit, breaker, `fn`) is in `attempt.rs`.
 //!
 //! A JS `Task` (pkg-template/shim.js) is a plain object holding its id. Its
 //! Rust state ([`TaskEntry`]) lives in the runtime from spawn to settle and
 //! is removed at settle, so memory never waits for the garbage collector.
 //!
-//! Settling goes: record the outcome, remove the entry and its token, tell
+//! Settling goes: record the outcome, remove the entry and its tokens, tell
 //! the scope (which may wake a waiting disposal), release the borrow, then
 //! call out to JS (resolve the Task, resolve the disposal).
+
+use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use js_sys::Function;
@@ -14,27 +17,65 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};
 
+use super::attempt::{self, Phase};
 use super::js;
 use super::runtime;
-use super::signal;
+use super::signal::{self, Listener};
 use crate::core::cancel::NodeId;
 use crate::core::options;
+use crate::core::retry::RetryPolicy;
 use crate::core::task::{Outcome, TaskCore};
+
+/// Who hears of the task's Result.
+pub(crate) enum Handle {
+    /// The JS `Task` object, settled through `js::settle_task`.
+    Js(JsValue),
+    /// An internal task (race, parallel): called with `(error, value)`.
+    Internal(Rc<dyn Fn(JsValue, JsValue)>),
+}
+
+/// `retry` delay: fixed, or computed by `(attempt, error) => ms`.
+pub(crate) enum Delay {
+    Fixed(f64),
+    Computed(Function),
+}
+
+/// The `retry` option, read once.
+pub(crate) struct RetrySpec {
+    pub policy: RetryPolicy,
+    pub delay: Delay,
+    pub condition: Option<Function>,
+    pub on_retry: Option<Function>,
+}
 
 /// Rust state of a task that has not settled.
 pub(crate) struct TaskEntry {
-    core: TaskCore<JsValue, JsValue>,
+    pub core: TaskCore<JsValue, JsValue>,
     /// The scope that spawned it (its `running` count includes this task).
-    scope: u64,
-    token: NodeId,
-    /// The JS `Task` object, settled through `js::settle_task`.
-    handle: JsValue,
-    /// The signal view, once read.
-    controller: Option<AbortController>,
-    /// The per-attempt timeout, cleared on drop.
-    timer: Option<Timeout>,
+    pub scope: u64,
+    /// The task's own node: aborted with its scope.
+    pub token: NodeId,
+    pub handle: Handle,
+    /// The view of `token`, once read.
+    pub controller: Option<AbortController>,
     /// `fn` has been called.
-    started: bool,
+    pub started: bool,
+    /// `fn` and its argument, kept for a queued start and for retries.
+    pub f: Function,
+    pub ctx: JsValue,
+    pub timeout: Option<f64>,
+    pub retry: Option<Rc<RetrySpec>>,
+    /// Attempts started so far (the current one's number).
+    pub attempt: u32,
+    /// The current attempt's node: `token` itself, or a child of it when
+    /// attempts can time out and be retried (each needs its own signal).
+    pub attempt_token: NodeId,
+    pub attempt_controller: Option<AbortController>,
+    pub phase: Phase,
+    /// The attempt timeout or the retry delay, cleared on drop.
+    pub timer: Option<Timeout>,
+    /// A `Listener::Task` is registered on `token`.
+    pub listening: bool,
 }
 
 /// Options of `s.task(fn, options)`, read before any borrow (getters on the
@@ -42,15 +83,36 @@ pub(crate) struct TaskEntry {
 pub(crate) struct TaskOptions {
     pub timeout: Option<f64>,
     pub on_cleanup: Option<Function>,
+    pub retry: Option<RetrySpec>,
+}
+
+fn optional_function(
+    obj: &js_sys::Object,
+    key: &str,
+    name: &str,
+) -> Result<Option<Function>, JsValue> {
+    let v = js::get(obj, key)?;
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.dyn_into::<Function>().map(Some).map_err(|v| {
+        js::type_error(&format!(
+            "task: {name} must be a function, got {}",
+            js::type_name(&v)
+        ))
+    })
 }
 
 impl TaskOptions {
+    pub(crate) const NONE: TaskOptions = TaskOptions {
+        timeout: None,
+        on_cleanup: None,
+        retry: None,
+    };
+
     pub(crate) fn read(options: &JsValue) -> Result<TaskOptions, JsValue> {
         let Some(obj) = js::options_object("task", options)? else {
-            return Ok(TaskOptions {
-                timeout: None,
-                on_cleanup: None,
-            });
+            return Ok(TaskOptions::NONE);
         };
         let timeout = match js::optional_number(&obj, "timeout", "task")? {
             Some(ms) => {
@@ -58,37 +120,52 @@ impl TaskOptions {
             }
             None => None,
         };
-        let cleanup = js::get(&obj, "onCleanup")?;
-        let on_cleanup = if cleanup.is_undefined() || cleanup.is_null() {
+        let on_cleanup = optional_function(&obj, "onCleanup", "options.onCleanup")?;
+        let retry = js::get(&obj, "retry")?;
+        let retry = if retry.is_undefined() || retry.is_null() || retry.is_falsy() {
             None
-        } else if cleanup.is_function() {
-            Some(cleanup.unchecked_into())
         } else {
-            return Err(js::type_error(&format!(
-                "task: options.onCleanup must be a function, got {}",
-                js::type_name(&cleanup)
-            )));
+            let r = js::options_object("task: retry", &retry)?.unwrap_or_default();
+            let max_retries = match js::optional_number(&r, "maxRetries", "task: retry")? {
+                Some(n)
+                    if n.is_finite()
+                        && n >= 0.0
+                        && n.fract() == 0.0
+                        && n <= f64::from(u32::MAX) =>
+                {
+                    n as u32
+                }
+                Some(n) => {
+                    return Err(js::range_error(&format!(
+                        "task: retry.maxRetries must be a whole number >= 0, got {}",
+                        options::js_number(n)
+                    )))
+                }
+                None => RetryPolicy::DEFAULT_MAX_RETRIES,
+            };
+            let d = js::get(&r, "delay")?;
+            let delay = if d.is_undefined() || d.is_null() {
+                Delay::Fixed(0.0)
+            } else if let Some(f) = d.dyn_ref::<Function>() {
+                Delay::Computed(f.clone())
+            } else {
+                let ms = RetryPolicy::checked_delay(d.as_f64())
+                    .map_err(|e| js::option_error("task", &e))?;
+                Delay::Fixed(ms)
+            };
+            Some(RetrySpec {
+                policy: RetryPolicy { max_retries },
+                delay,
+                condition: optional_function(&r, "retryCondition", "retry.retryCondition")?,
+                on_retry: optional_function(&r, "onRetry", "retry.onRetry")?,
+            })
         };
-        // `retry` and `otel` are accepted here; their behaviour comes with
-        // the resilience and tracing work.
         Ok(TaskOptions {
             timeout,
             on_cleanup,
+            retry,
         })
     }
-}
-
-/// The two callbacks every watched promise reports to, made once.
-struct Watchers {
-    ok: Closure<dyn Fn(f64, JsValue)>,
-    err: Closure<dyn Fn(f64, JsValue)>,
-}
-
-thread_local! {
-    static WATCHERS: Watchers = Watchers {
-        ok: Closure::new(|id: f64, v: JsValue| settle(id as u64, Outcome::Ok(v))),
-        err: Closure::new(|id: f64, e: JsValue| settle(id as u64, Outcome::Err(e))),
-    };
 }
 
 /// Next task id (unique, increasing); the shim asks first so that the JS
@@ -98,12 +175,28 @@ pub fn next_task_id() -> Result<f64, JsValue> {
     runtime::with(|rt| rt.task_ids.next_id() as f64)
 }
 
-/// Registers a spawned task with its scope and token. Returns the token.
+/// Registers a task with its scope and starts its first attempt.
+pub(crate) fn spawn(
+    scope: u64,
+    id: u64,
+    handle: Handle,
+    f: Function,
+    ctx: JsValue,
+    opts: TaskOptions,
+) -> Result<(), JsValue> {
+    register(scope, id, handle, f, ctx, opts)?;
+    attempt::start(id);
+    Ok(())
+}
+
+/// Registers a task: checks the scope, makes its token, counts it running.
 pub(crate) fn register(
     scope: u64,
     id: u64,
-    handle: JsValue,
-    opts: &TaskOptions,
+    handle: Handle,
+    f: Function,
+    ctx: JsValue,
+    opts: TaskOptions,
 ) -> Result<NodeId, JsValue> {
     runtime::with(|rt| -> Result<NodeId, JsValue> {
         let rt = &mut *rt;
@@ -124,11 +217,11 @@ pub(crate) fn register(
             .core
             .task_started()
             .map_err(|e| js::error(&e.to_string()))?;
-        if let Some(cleanup) = &opts.on_cleanup {
+        if let Some(cleanup) = opts.on_cleanup {
             // Task cleanups never fail a disposal (1.0 swallows their errors).
             let _ = entry
                 .core
-                .push_cleanup(super::scope::Cleanup::Task(cleanup.clone()));
+                .push_cleanup(super::scope::Cleanup::Task(cleanup));
         }
         rt.tasks.insert(
             id,
@@ -138,64 +231,49 @@ pub(crate) fn register(
                 token,
                 handle,
                 controller: None,
-                timer: None,
                 started: false,
+                f,
+                ctx,
+                timeout: opts.timeout,
+                retry: opts.retry.map(Rc::new),
+                attempt: 0,
+                attempt_token: token,
+                attempt_controller: None,
+                phase: Phase::Idle,
+                timer: None,
+                listening: false,
             },
         );
         Ok(token)
     })?
 }
 
-/// Runs a registered task: arms its timeout, calls `fn(ctx)` with no borrow
-/// held, and watches what it returns.
-pub(crate) fn run(id: u64, f: &Function, ctx: &JsValue, timeout: Option<f64>) {
-    let timer = timeout.map(|ms| Timeout::new(timer_ms(ms), move || on_timeout(id, ms)));
-    let _ = runtime::with(|rt| {
-        if let Some(t) = rt.tasks.get_mut(&id) {
-            t.timer = timer;
-            t.started = true;
-        }
-    });
-    match f.call1(&JsValue::UNDEFINED, ctx) {
-        Err(e) => settle(id, Outcome::Err(e)),
-        Ok(v) if js::is_thenable(&v) => WATCHERS.with(|w| {
-            js::watch(
-                &v,
-                id as f64,
-                w.ok.as_ref().unchecked_ref(),
-                w.err.as_ref().unchecked_ref(),
-            )
-        }),
-        Ok(v) => settle(id, Outcome::Ok(v)),
-    }
-}
-
-/// setTimeout's delay: whole ms, clamped to what timers accept (2^31 - 1).
-pub(crate) fn timer_ms(ms: f64) -> u32 {
-    ms.ceil().clamp(0.0, 2_147_483_647.0) as u32
-}
-
-/// The attempt ran out of time: abort the task's own signal with the
-/// timeout error (so its work really stops), then fail the task with it.
-fn on_timeout(id: u64, ms: f64) {
-    let err = js::error(&options::timeout_message(ms));
-    let token = runtime::with(|rt| rt.tasks.get_mut(&id).map(|t| (t.token, t.timer.take())));
-    if let Ok(Some((token, timer))) = token {
-        drop(timer);
-        let _ = signal::cancel(token, err.clone());
-        settle(id, Outcome::Err(err));
-    }
-}
-
 /// Settles task `id` with `outcome` (once; later outcomes are dropped) and
 /// releases its Rust state.
 pub(crate) fn settle(id: u64, outcome: Outcome<JsValue, JsValue>) {
     let taken = runtime::with(|rt| {
+        let rt = &mut *rt;
         let mut entry = rt.tasks.remove(&id)?;
         if entry.core.settle(outcome).is_err() {
             return None; // invariant #1 of core::task: already settled
         }
         let outcome = entry.core.take_outcome()?;
+        let scope = rt.scopes.get_mut(&entry.scope);
+        // A settle that bypassed the attempt's end (abort while queued or
+        // delaying) gives back what the phase held.
+        let grant = match (std::mem::replace(&mut entry.phase, Phase::Idle), scope) {
+            (Phase::WaitingPermit(key), Some(s)) => s
+                .sem
+                .as_mut()
+                .and_then(|sem| attempt::leave_queue(sem, key)),
+            (Phase::Running { permit: true, .. }, Some(s)) => {
+                s.sem.as_mut().and_then(|sem| sem.release())
+            }
+            _ => None,
+        };
+        if entry.attempt_token != entry.token {
+            let _ = rt.tree.remove(entry.attempt_token);
+        }
         let _ = rt.tree.remove(entry.token);
         let drained = match rt.scopes.get_mut(&entry.scope) {
             Some(s) => {
@@ -207,33 +285,51 @@ pub(crate) fn settle(id: u64, outcome: Outcome<JsValue, JsValue>) {
             }
             None => None,
         };
-        Some((entry.handle, outcome, entry.timer.take(), drained))
+        Some((entry, outcome, grant, drained))
     });
-    let Ok(Some((handle, outcome, timer, drained))) = taken else {
+    let Ok(Some((entry, outcome, grant, drained))) = taken else {
         return;
     };
-    drop(timer);
-    match outcome {
-        Outcome::Ok(v) => js::settle_task(&handle, &JsValue::UNDEFINED, &v),
-        Outcome::Err(e) => js::settle_task(&handle, &e, &JsValue::UNDEFINED),
+    drop(entry.timer);
+    let (err, value) = match outcome {
+        Outcome::Ok(v) => (JsValue::UNDEFINED, v),
+        Outcome::Err(e) => (e, JsValue::UNDEFINED),
+    };
+    match entry.handle {
+        Handle::Js(h) => js::settle_task(&h, &err, &value),
+        Handle::Internal(cb) => cb(err, value),
+    }
+    if let Some(next) = grant {
+        attempt::grant(next);
     }
     if let Some(resolve) = drained {
         let _ = resolve.call0(&JsValue::UNDEFINED);
     }
 }
 
-/// `task.signal`: the task's AbortSignal, made on first read.
-#[wasm_bindgen(js_name = __taskSignal)]
-pub fn task_signal(id: f64) -> Result<AbortSignal, JsValue> {
-    let id = id as u64;
-    let state = runtime::with(|rt| rt.tasks.get(&id).map(|t| (t.token, t.controller.clone())))?;
+/// Makes (once) and returns the view of a task node; `attempt` picks the
+/// current attempt's node instead of the task's.
+fn view(id: u64, attempt: bool) -> Result<AbortSignal, JsValue> {
+    let state = runtime::with(|rt| {
+        rt.tasks.get(&id).map(|t| {
+            if attempt && t.attempt_token != t.token {
+                (t.attempt_token, t.attempt_controller.clone(), true)
+            } else {
+                (t.token, t.controller.clone(), false)
+            }
+        })
+    })?;
     match state {
-        Some((_, Some(c))) => Ok(c.signal()),
-        Some((token, None)) => {
-            let c = signal::make_view(token)?;
+        Some((_, Some(c), _)) => Ok(c.signal()),
+        Some((node, None, is_attempt)) => {
+            let c = signal::make_view(node)?;
             runtime::with(|rt| {
                 if let Some(t) = rt.tasks.get_mut(&id) {
-                    t.controller = Some(c.clone());
+                    if is_attempt {
+                        t.attempt_controller = Some(c.clone());
+                    } else {
+                        t.controller = Some(c.clone());
+                    }
                 }
             })?;
             Ok(c.signal())
@@ -241,6 +337,24 @@ pub fn task_signal(id: f64) -> Result<AbortSignal, JsValue> {
         // Settled before anyone asked: a signal that nothing will abort.
         None => Ok(AbortController::new()?.signal()),
     }
+}
+
+/// `task.signal`: the task's AbortSignal, made on first read.
+#[wasm_bindgen(js_name = __taskSignal)]
+pub fn task_signal(id: f64) -> Result<AbortSignal, JsValue> {
+    view(id as u64, false)
+}
+
+/// The `signal` a task function sees: its current attempt's.
+#[wasm_bindgen(js_name = __attemptSignal)]
+pub fn attempt_signal(id: f64) -> Result<AbortSignal, JsValue> {
+    view(id as u64, true)
+}
+
+/// `task.isStarted`: whether `fn` has been called (a settled task has).
+#[wasm_bindgen(js_name = __taskIsStarted)]
+pub fn task_is_started(id: f64) -> Result<bool, JsValue> {
+    runtime::with(|rt| rt.tasks.get(&(id as u64)).is_none_or(|t| t.started))
 }
 
 /// `task[Symbol.dispose]()`: detach a pending task from its scope's signal
@@ -252,8 +366,22 @@ pub fn task_detach(id: f64) -> Result<(), JsValue> {
         if let Some(t) = rt.tasks.get_mut(&(id as u64)) {
             if !rt.tree.is_cancelled(t.token) {
                 let listeners = rt.tree.take_listeners(t.token);
-                let _ = rt.tree.remove(t.token);
+                let old = t.token;
                 let token = rt.tree.new_root();
+                // The attempt node (if separate) moves under the new root.
+                if t.attempt_token != old {
+                    let attempt_listeners = rt.tree.take_listeners(t.attempt_token);
+                    let _ = rt.tree.remove(t.attempt_token);
+                    if let Ok(a) = rt.tree.new_child(token) {
+                        for l in attempt_listeners {
+                            let _ = rt.tree.add_listener(a, l);
+                        }
+                        t.attempt_token = a;
+                    }
+                } else {
+                    t.attempt_token = token;
+                }
+                let _ = rt.tree.remove(old);
                 for l in listeners {
                     let _ = rt.tree.add_listener(token, l);
                 }
@@ -263,8 +391,70 @@ pub fn task_detach(id: f64) -> Result<(), JsValue> {
     })
 }
 
-/// `task.isStarted`: whether `fn` has been called (a settled task has).
-#[wasm_bindgen(js_name = __taskIsStarted)]
-pub fn task_is_started(id: f64) -> Result<bool, JsValue> {
-    runtime::with(|rt| rt.tasks.get(&(id as u64)).is_none_or(|t| t.started))
+/// Registers `Listener::Task(id)` on the task's node once, so that a scope
+/// abort reaches a task that waits (for a permit or a retry delay).
+pub(crate) fn listen(rt: &mut runtime::Runtime, id: u64) -> Option<JsValue> {
+    let t = rt.tasks.get_mut(&id)?;
+    if t.listening {
+        return None;
+    }
+    t.listening = true;
+    match rt.tree.add_listener(t.token, Listener::Task(id)) {
+        Ok(()) => None,
+        Err(crate::core::cancel::AddListenerError::Cancelled(_, reason)) => Some(reason),
+        Err(crate::core::cancel::AddListenerError::Unknown(_)) => None,
+    }
+}
+
+/// Spawns `factory` as an internal task of `scope` (race, parallel, poll):
+/// its argument is its AbortSignal, which also has `signal` (itself) and
+/// `services` properties, so both `(signal) => fetch(url, { signal })` and
+/// `({ signal, services }) => …` work.
+pub(crate) fn spawn_factory(
+    scope: u64,
+    factory: Function,
+    on_settle: Rc<dyn Fn(JsValue, JsValue)>,
+) -> Result<(), JsValue> {
+    let id = runtime::with(|rt| rt.task_ids.next_id())?;
+    register(
+        scope,
+        id,
+        Handle::Internal(on_settle),
+        factory,
+        JsValue::UNDEFINED,
+        TaskOptions::NONE,
+    )?;
+    let sig = view(id, false)?;
+    js_sys::Reflect::set(&sig, &JsValue::from_str("signal"), &sig)?;
+    let services = super::scope::scope_services(scope as f64)?;
+    js_sys::Reflect::set(&sig, &JsValue::from_str("services"), &services)?;
+    runtime::with(|rt| {
+        if let Some(t) = rt.tasks.get_mut(&id) {
+            t.ctx = sig.into();
+        }
+    })?;
+    attempt::start(id);
+    Ok(())
+}
+
+/// Reads a list of factories: an array of functions.
+pub(crate) fn read_factories(context: &str, factories: &JsValue) -> Result<Vec<Function>, JsValue> {
+    if !js_sys::Array::is_array(factories) {
+        return Err(js::type_error(&format!(
+            "{context}: factories must be an array, got {}",
+            js::type_name(factories)
+        )));
+    }
+    let arr: &js_sys::Array = factories.unchecked_ref();
+    arr.iter()
+        .enumerate()
+        .map(|(i, f)| {
+            f.dyn_into::<Function>().map_err(|v| {
+                js::type_error(&format!(
+                    "{context}: factories[{i}] must be a function, got {}",
+                    js::type_name(&v)
+                ))
+            })
+        })
+        .collect()
 }

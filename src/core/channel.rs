@@ -89,7 +89,8 @@ pub struct Woken<S, R> {
 }
 
 pub struct Channel<T, S, R> {
-    cap: usize,
+    /// Up to 2^32 in JS, so wider than wasm32's `usize`.
+    cap: u64,
     buffer: VecDeque<T>,
     senders: WaitQueue<(T, S)>,
     receivers: WaitQueue<R>,
@@ -98,7 +99,7 @@ pub struct Channel<T, S, R> {
 }
 
 impl<T, S, R> Channel<T, S, R> {
-    pub fn new(cap: usize) -> Self {
+    pub fn new(cap: u64) -> Self {
         Channel {
             cap,
             buffer: VecDeque::new(),
@@ -109,7 +110,7 @@ impl<T, S, R> Channel<T, S, R> {
         }
     }
 
-    pub fn cap(&self) -> usize {
+    pub fn cap(&self) -> u64 {
         self.cap
     }
 
@@ -145,7 +146,7 @@ impl<T, S, R> Channel<T, S, R> {
         if let Some(r) = self.receivers.pop_front() {
             return Ok(Sent::Handed(r, value));
         }
-        if self.buffer.len() < self.cap {
+        if (self.buffer.len() as u64) < self.cap {
             self.buffer.push_back(value);
             return Ok(Sent::Buffered);
         }

@@ -104,7 +104,7 @@ fn cancelled_waiters_leave_the_queues() {
 
 /// N producers × M consumers with random interleavings: every accepted value
 /// is received exactly once, in FIFO order per producer.
-fn exactly_once(cap: usize, producers: u32, consumers: u32, per_producer: u32, seed: u32) {
+fn exactly_once(cap: u64, producers: u32, consumers: u32, per_producer: u32, seed: u32) {
     let mut c: Channel<(u32, u32), u32, u32> = Channel::new(cap);
     let mut rng = seed;
     let mut rand = move || {
@@ -178,7 +178,7 @@ fn exactly_once(cap: usize, producers: u32, consumers: u32, per_producer: u32, s
 
 #[test]
 fn exactly_once_at_capacities_0_1_64() {
-    for (i, cap) in [0usize, 1, 64].into_iter().enumerate() {
+    for (i, cap) in [0u64, 1, 64].into_iter().enumerate() {
         for seed in 1..4u32 {
             exactly_once(cap, 8, 4, 2_000, seed * 7919 + i as u32);
         }

@@ -1,0 +1,198 @@
+//! The exported `Semaphore(permits, signal?)`: `acquire(fn)`/`execute(fn)`
+//! wait for a permit (FIFO), run `fn`, and release even if it throws.
+//! When the signal aborts or the semaphore is disposed, waiters reject
+//! with the reason.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::AbortSignal;
+
+use super::js;
+use super::runtime;
+use super::signal::{self, Linked, Listener};
+use crate::core::semaphore::{Aborted, Acquire, Semaphore};
+
+/// A waiting `acquire`: its promise's resolve and reject.
+type Waiter = (Function, Function);
+
+struct SemCell {
+    sem: RefCell<Semaphore<Waiter>>,
+    reason: RefCell<JsValue>,
+}
+
+impl SemCell {
+    fn abort(&self, reason: JsValue) {
+        let waiters = match self.sem.try_borrow_mut() {
+            Ok(mut s) if !s.is_aborted() => s.abort(),
+            _ => return,
+        };
+        if let Ok(mut r) = self.reason.try_borrow_mut() {
+            *r = reason.clone();
+        }
+        for (_, reject) in waiters {
+            let _ = reject.call1(&JsValue::UNDEFINED, &reason);
+        }
+    }
+
+    fn release(&self) {
+        let next = self.sem.try_borrow_mut().ok().and_then(|mut s| s.release());
+        if let Some((resolve, _)) = next {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// A promise resolved once a permit is held.
+    fn wait(&self) -> Promise {
+        Promise::new(&mut |resolve, reject| {
+            let now = resolve.clone();
+            let got = match self.sem.try_borrow_mut() {
+                Ok(mut s) => s.acquire((resolve, reject)),
+                Err(_) => return,
+            };
+            match got {
+                Ok(Acquire::Granted) => {
+                    let _ = now.call0(&JsValue::UNDEFINED);
+                }
+                Ok(Acquire::Queued(_)) => {}
+                Err(Aborted((_, reject))) => {
+                    let reason = self
+                        .reason
+                        .try_borrow()
+                        .map(|r| r.clone())
+                        .unwrap_or(JsValue::UNDEFINED);
+                    let _ = reject.call1(&JsValue::UNDEFINED, &reason);
+                }
+            }
+        })
+    }
+}
+
+/// A counting semaphore with FIFO waiters.
+#[wasm_bindgen(js_name = Semaphore)]
+pub struct JsSemaphore {
+    cell: Rc<SemCell>,
+    link: Option<u64>,
+}
+
+impl Drop for JsSemaphore {
+    fn drop(&mut self) {
+        if let Some(l) = self.link.take() {
+            if let Ok(Some(link)) = runtime::with(|rt| signal::unlink_in(rt, l)) {
+                signal::forget_link(link);
+            }
+        }
+    }
+}
+
+#[wasm_bindgen(js_class = Semaphore)]
+impl JsSemaphore {
+    /// `new Semaphore(permits, signal?)`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(permits: JsValue, signal: JsValue) -> Result<JsSemaphore, JsValue> {
+        let n = permits.as_f64().ok_or_else(|| {
+            js::type_error(&format!(
+                "Semaphore: permits must be a number, got {}",
+                js::type_name(&permits)
+            ))
+        })?;
+        let permits = crate::core::options::positive_integer("permits", n, false)
+            .map_err(|e| js::option_error("Semaphore", &e))?
+            .unwrap_or(1);
+        let mut me = JsSemaphore {
+            cell: Rc::new(SemCell {
+                sem: RefCell::new(Semaphore::new(permits)),
+                reason: RefCell::new(JsValue::UNDEFINED),
+            }),
+            link: None,
+        };
+        if !signal.is_undefined() && !signal.is_null() {
+            let sig = signal.dyn_into::<AbortSignal>().map_err(|v| {
+                js::type_error(&format!(
+                    "Semaphore: signal must be an AbortSignal, got {}",
+                    js::type_name(&v)
+                ))
+            })?;
+            match signal::link(&sig)? {
+                Linked::Aborted(reason) => me.cell.abort(reason),
+                Linked::Node { node, link } => {
+                    me.link = Some(link);
+                    let weak: Weak<SemCell> = Rc::downgrade(&me.cell);
+                    signal::listen(
+                        node,
+                        Listener::Notify(Rc::new(move |reason: &JsValue| {
+                            if let Some(cell) = weak.upgrade() {
+                                cell.abort(reason.clone());
+                            }
+                        })),
+                    )?;
+                }
+            }
+        }
+        Ok(me)
+    }
+
+    /// Waits for a permit (FIFO), runs `fn`, releases even if it throws,
+    /// and gives its result.
+    pub fn acquire(&self, f: JsValue) -> Result<Promise, JsValue> {
+        let f = f.dyn_into::<Function>().map_err(|v| {
+            js::type_error(&format!(
+                "Semaphore.acquire: fn must be a function, got {}",
+                js::type_name(&v)
+            ))
+        })?;
+        let cell = self.cell.clone();
+        let wait = cell.wait();
+        Ok(future_to_promise(async move {
+            JsFuture::from(wait).await?;
+            let result = match f.call0(&JsValue::UNDEFINED) {
+                Ok(v) if js::is_thenable(&v) => JsFuture::from(Promise::resolve(&v)).await,
+                other => other,
+            };
+            cell.release();
+            result
+        }))
+    }
+
+    /// Alias of `acquire`.
+    pub fn execute(&self, f: JsValue) -> Result<Promise, JsValue> {
+        self.acquire(f)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn available(&self) -> u32 {
+        self.cell.sem.try_borrow().map_or(0, |s| s.available())
+    }
+
+    #[wasm_bindgen(getter, js_name = availablePermits)]
+    pub fn available_permits(&self) -> u32 {
+        self.available()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn waiting(&self) -> u32 {
+        self.cell.sem.try_borrow().map_or(0, |s| s.waiting() as u32)
+    }
+
+    #[wasm_bindgen(getter, js_name = waiterCount)]
+    pub fn waiter_count(&self) -> u32 {
+        self.waiting()
+    }
+
+    #[wasm_bindgen(getter, js_name = totalPermits)]
+    pub fn total_permits(&self) -> u32 {
+        self.cell.sem.try_borrow().map_or(0, |s| s.total())
+    }
+
+    /// `[Symbol.asyncDispose]`: waiters reject with
+    /// `Error("semaphore disposed")`.
+    #[wasm_bindgen(js_name = dispose)]
+    pub fn dispose_semaphore(&self) -> Promise {
+        self.cell.abort(js::error("semaphore disposed"));
+        Promise::resolve(&JsValue::UNDEFINED)
+    }
+}
