@@ -42,7 +42,9 @@ class TaskContext {
     this._s = scopeId;
   }
   get signal() {
-    return wasm.__attemptSignal(this._t._id);
+    // The current attempt's own signal when attempts have one, else the
+    // task's (cached on the Task).
+    return wasm.__attemptSignal(this._t._id) ?? this._t.signal;
   }
   get services() {
     return wasm.__scopeServices(this._s);

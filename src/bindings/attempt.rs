@@ -370,7 +370,7 @@ fn retry(id: u64, next: Option<u32>, spec: &RetrySpec, token: NodeId, error: JsV
     if delay <= 0.0 {
         return start(id);
     }
-    let timer = Timeout::new(timer_ms(delay), move || start(id));
+    let timer = delay_timer(id, now() + delay);
     let aborted = runtime::with(|rt| {
         let t = rt.tasks.get_mut(&id)?;
         t.phase = Phase::Delaying;
@@ -380,6 +380,25 @@ fn retry(id: u64, next: Option<u32>, spec: &RetrySpec, token: NodeId, error: JsV
     if let Ok(Some(reason)) = aborted {
         task::settle(id, Outcome::Err(reason));
     }
+}
+
+/// A timer that starts the next attempt at `due` (Date.now() ms). Timers
+/// may fire a millisecond early by the wall clock; then it waits the rest,
+/// so a retry never comes before its delay.
+fn delay_timer(id: u64, due: f64) -> Timeout {
+    let left = (due - now()).max(0.0);
+    Timeout::new(timer_ms(left), move || {
+        if now() < due {
+            let again = delay_timer(id, due);
+            let _ = runtime::with(|rt| {
+                if let Some(t) = rt.tasks.get_mut(&id) {
+                    t.timer = Some(again);
+                }
+            });
+        } else {
+            start(id);
+        }
+    })
 }
 
 /// The task's node was cancelled (scope abort): a task that waits for a

@@ -345,10 +345,20 @@ pub fn task_signal(id: f64) -> Result<AbortSignal, JsValue> {
     view(id as u64, false)
 }
 
-/// The `signal` a task function sees: its current attempt's.
+/// The `signal` a task function sees when its attempts have their own
+/// (retry with timeout); `undefined` means "the task's signal".
 #[wasm_bindgen(js_name = __attemptSignal)]
-pub fn attempt_signal(id: f64) -> Result<AbortSignal, JsValue> {
-    view(id as u64, true)
+pub fn attempt_signal(id: f64) -> Result<Option<AbortSignal>, JsValue> {
+    let own = runtime::with(|rt| {
+        rt.tasks
+            .get(&(id as u64))
+            .is_some_and(|t| t.attempt_token != t.token)
+    })?;
+    if own {
+        view(id as u64, true).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// `task.isStarted`: whether `fn` has been called (a settled task has).

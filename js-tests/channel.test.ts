@@ -1,0 +1,229 @@
+// SPEC "Channel (s.channel(capacity = 0))".
+import { describe, expect, test } from "vitest";
+import { Channel, scope } from "go-go-scope-wasm";
+import { sleep } from "./helpers";
+
+describe("Channel", () => {
+  test("send buffers up to capacity, then waits (backpressure) in FIFO order", async () => {
+    await using s = scope();
+    const ch = s.channel<number>(2);
+    expect(await ch.send(1)).toBe(true);
+    expect(await ch.send(2)).toBe(true);
+    expect(ch.size).toBe(2);
+    const order: number[] = [];
+    const p3 = ch.send(3).then((ok) => order.push(3) && ok);
+    const p4 = ch.send(4).then((ok) => order.push(4) && ok);
+    await sleep(5);
+    expect(order).toEqual([]); // both blocked
+    expect(await ch.receive()).toBe(1);
+    expect(await p3).toBe(true);
+    expect(await ch.receive()).toBe(2);
+    expect(await p4).toBe(true);
+    expect(order).toEqual([3, 4]);
+    expect(await ch.receive()).toBe(3);
+    expect(await ch.receive()).toBe(4);
+  });
+
+  test("a value goes straight to a waiting receiver", async () => {
+    await using s = scope();
+    const ch = s.channel<string>(5);
+    const r = ch.receive();
+    expect(await ch.send("x")).toBe(true);
+    expect(ch.size).toBe(0);
+    expect(await r).toBe("x");
+  });
+
+  test("receivers are served in FIFO order", async () => {
+    await using s = scope();
+    const ch = s.channel<number>();
+    const a = ch.receive();
+    const b = ch.receive();
+    void ch.send(1);
+    void ch.send(2);
+    expect([await a, await b]).toEqual([1, 2]);
+  });
+
+  test("capacity 0 is a rendezvous whichever side comes first", async () => {
+    await using s = scope();
+    const ch = s.channel<number>(0);
+    // Sender first (1.0 deadlocked here).
+    let delivered = false;
+    const sent = ch.send(1).then((ok) => (delivered = ok));
+    await sleep(5);
+    expect(delivered).toBe(false);
+    expect(await ch.receive()).toBe(1);
+    expect(await sent).toBe(true);
+    // Receiver first.
+    const got = ch.receive();
+    expect(await ch.send(2)).toBe(true);
+    expect(await got).toBe(2);
+    expect(ch.cap).toBe(0);
+  });
+
+  test("close is idempotent; buffered values stay receivable; then undefined", async () => {
+    await using s = scope();
+    const ch = s.channel<number>(3);
+    await ch.send(1);
+    await ch.send(2);
+    ch.close();
+    ch.close();
+    expect(ch.isClosed).toBe(true);
+    expect(await ch.send(3)).toBe(false);
+    expect(await ch.receive()).toBe(1);
+    expect(await ch.receive()).toBe(2);
+    expect(await ch.receive()).toBeUndefined();
+  });
+
+  test("a pending receive resolves undefined on close", async () => {
+    await using s = scope();
+    const ch = s.channel<number>();
+    const r = ch.receive();
+    ch.close();
+    expect(await r).toBeUndefined();
+  });
+
+  test("a sender blocked when the channel closes gets false", async () => {
+    await using s = scope();
+    const ch = s.channel<number>(0);
+    const blocked = ch.send(1);
+    ch.close();
+    expect(await blocked).toBe(false);
+  });
+
+  test("for await receives until closed and drained", async () => {
+    await using s = scope();
+    const ch = s.channel<number>(2);
+    s.task(async () => {
+      for (let i = 0; i < 5; i++) await ch.send(i);
+      ch.close();
+    });
+    const got: number[] = [];
+    for await (const v of ch) got.push(v);
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  test("undefined is a legal value: iteration ends on close, not on undefined", async () => {
+    await using s = scope();
+    const ch = s.channel<number | undefined>(4);
+    await ch.send(1);
+    await ch.send(undefined);
+    await ch.send(3);
+    ch.close();
+    const got: Array<number | undefined> = [];
+    for await (const v of ch) got.push(v);
+    expect(got).toEqual([1, undefined, 3]);
+  });
+
+  test("after scope abort: send rejects with the reason; pending and new receives resolve undefined", async () => {
+    const ac = new AbortController();
+    const s = scope({ signal: ac.signal });
+    const ch = s.channel<number>(0);
+    const pendingReceive = ch.receive();
+    const ch2 = s.channel<number>(0);
+    const pendingSend = ch2.send(1);
+    const reason = new Error("stop");
+    ac.abort(reason);
+    expect(await pendingReceive).toBeUndefined();
+    await expect(pendingSend).rejects.toBe(reason);
+    await expect(ch.send(2)).rejects.toBe(reason);
+    expect(await ch.receive()).toBeUndefined();
+    const seen: number[] = [];
+    for await (const v of ch) seen.push(v);
+    expect(seen).toEqual([]);
+    await s[Symbol.asyncDispose]();
+  });
+
+  test("the scope disposes its channels: pending sends reject", async () => {
+    const s = scope();
+    const ch = s.channel<number>(0);
+    const pending = ch.send(1);
+    await s[Symbol.asyncDispose]();
+    await expect(pending).rejects.toThrow("scope disposed");
+    expect(ch.isClosed).toBe(true);
+  });
+
+  test("[Symbol.asyncDispose] closes and rejects pending sends", async () => {
+    const ch = new Channel<number>(0);
+    const pending = ch.send(1);
+    const r = ch.receive();
+    expect(await r).toBe(1);
+    const blocked = ch.send(2);
+    await ch[Symbol.asyncDispose]();
+    await expect(blocked).rejects.toThrow("channel disposed");
+    expect(ch.isClosed).toBe(true);
+    expect(await pending).toBe(true);
+  });
+
+  test("properties: cap, size, isClosed (seed)", async () => {
+    await using s = scope();
+    const ch = s.channel<string>(10);
+    expect(ch.cap).toBe(10);
+    expect(ch.size).toBe(0);
+    expect(ch.isClosed).toBe(false);
+    ch.close();
+    expect(ch.isClosed).toBe(true);
+  });
+
+  test("new Channel(capacity, signal) aborts with the signal", async () => {
+    const ac = new AbortController();
+    const ch = new Channel<number>(0, ac.signal);
+    const blocked = ch.send(1);
+    ac.abort("bye");
+    await expect(blocked).rejects.toBe("bye");
+  });
+
+  for (const cap of [0, 1, 64]) {
+    test(`8 producers × 4 consumers × 10,000 values at capacity ${cap}: each received exactly once`, async () => {
+      await using s = scope();
+      const ch = s.channel<number>(cap);
+      const producers = 8;
+      const perProducer = 10_000 / producers;
+      const confirmed: number[] = [];
+      const prods = Array.from({ length: producers }, (_, p) =>
+        s.task(async () => {
+          for (let i = 0; i < perProducer; i++) {
+            const v = p * perProducer + i;
+            if (await ch.send(v)) confirmed.push(v);
+          }
+        }),
+      );
+      const received: number[][] = [[], [], [], []];
+      const cons = received.map((bucket) =>
+        s.task(async () => {
+          for await (const v of ch) bucket.push(v);
+        }),
+      );
+      await Promise.all(prods);
+      ch.close();
+      await Promise.all(cons);
+      const all = received.flat().sort((a, b) => a - b);
+      expect(all.length).toBe(10_000);
+      expect(new Set(all).size).toBe(10_000);
+      expect(confirmed.length).toBe(10_000);
+      // FIFO per producer within each consumer's view.
+      for (const bucket of received) {
+        const last = new Map<number, number>();
+        for (const v of bucket) {
+          const p = Math.floor(v / perProducer);
+          expect(v).toBeGreaterThan(last.get(p) ?? -1);
+          last.set(p, v);
+        }
+      }
+    });
+  }
+
+  const bad: Array<[string, unknown, ErrorConstructor]> = [
+    ["negative", -1, RangeError],
+    ["NaN", NaN, RangeError],
+    ["non-integer", 1.5, RangeError],
+    ["above 2^32", 2 ** 32 + 1, RangeError],
+    ["a string", "3", TypeError],
+  ];
+  for (const [name, cap, type] of bad) {
+    test(`capacity ${name} → ${type.name} naming capacity`, async () => {
+      await using s = scope();
+      expect(() => s.channel(cap as number)).toThrow(type);
+      expect(() => s.channel(cap as number)).toThrow(/capacity/);
+    });
+  }
+});

@@ -1,0 +1,190 @@
+// SPEC "race(factories, options?)" and "parallel(factories, options?)".
+import { describe, expect, test } from "vitest";
+import { parallel, race, scope } from "go-go-scope-wasm";
+import { abortable, sleep } from "./helpers";
+
+describe("race", () => {
+  test("the first to settle wins; the others see their signal aborted", async () => {
+    const signals: AbortSignal[] = [];
+    const [err, value] = await race([
+      async (signal: AbortSignal) => {
+        signals.push(signal);
+        await abortable(signal, 50);
+        return "slow";
+      },
+      async (signal: AbortSignal) => {
+        signals.push(signal);
+        await sleep(5);
+        return "fast";
+      },
+    ]);
+    expect(err).toBeUndefined();
+    expect(value).toBe("fast");
+    // The internal scope was disposed before race returned.
+    expect(signals[0].aborted).toBe(true);
+  });
+
+  test("a failure that comes first decides too", async () => {
+    const boom = new Error("first");
+    const [err, value] = await race([
+      async () => {
+        throw boom;
+      },
+      () => sleep(20).then(() => "late"),
+    ]);
+    expect(err).toBe(boom);
+    expect(value).toBeUndefined();
+  });
+
+  test("an empty list gives the error tuple", async () => {
+    const [err] = await race([]);
+    expect((err as Error).message).toBe("Cannot race empty array of factories");
+  });
+
+  test("an already aborted signal gives [reason] without starting anything", async () => {
+    let started = false;
+    const [err] = await race([async () => { started = true; }], { signal: AbortSignal.abort("no") });
+    expect(err).toBe("no");
+    expect(started).toBe(false);
+  });
+
+  test("the signal aborting during the race gives [reason]", async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort("mid-race"), 5);
+    const [err] = await race([(s: AbortSignal) => abortable(s, 1000), (s: AbortSignal) => abortable(s, 1000)], { signal: ac.signal });
+    expect(err).toBe("mid-race");
+  });
+
+  test("losers' late failures cause no unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const on = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", on);
+    const [, v] = await race([
+      async () => "win",
+      () => sleep(5).then(() => {
+        throw new Error("late loser");
+      }),
+    ]);
+    await sleep(20);
+    process.off("unhandledRejection", on);
+    expect(v).toBe("win");
+    expect(unhandled).toEqual([]);
+  });
+
+  test("factories get an argument that works as signal and as { signal, services }", async () => {
+    await using s = scope().provide("db", () => "DB");
+    const [, v] = await s.race([async ({ signal, services }: { signal: AbortSignal; services: { db: string } }) => `${services.db}:${signal instanceof AbortSignal}`]);
+    expect(v).toBe("DB:true");
+    const [, w] = await s.race([async (signal: AbortSignal) => signal instanceof AbortSignal && typeof signal.addEventListener]);
+    expect(w).toBe("function");
+  });
+
+  test("s.race uses the scope's signal", async () => {
+    const s = scope();
+    const p = s.race([(sig: AbortSignal) => abortable(sig, 1000)]);
+    await s[Symbol.asyncDispose]();
+    expect(((await p)[0] as Error).message).toBe("scope disposed");
+  });
+
+  test("non-array or non-function factories are a TypeError", () => {
+    expect(() => race("x" as never)).toThrow(TypeError);
+    expect(() => race([1 as never])).toThrow(/factories\[0\]/);
+  });
+});
+
+describe("parallel", () => {
+  test("runs every factory and returns Results in input order", async () => {
+    const results = await parallel([
+      () => sleep(10).then(() => "a"),
+      async () => "b",
+      async () => {
+        throw new Error("c");
+      },
+    ]);
+    expect(results[0]).toEqual([undefined, "a"]);
+    expect(results[1]).toEqual([undefined, "b"]);
+    expect((results[2][0] as Error).message).toBe("c");
+  });
+
+  test("concurrency bounds how many run at once, started in input order", async () => {
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const results = await parallel(
+      Array.from({ length: 12 }, (_, i) => async () => {
+        started.push(i);
+        running++;
+        peak = Math.max(peak, running);
+        await sleep(3);
+        running--;
+        return i;
+      }),
+      { concurrency: 4 },
+    );
+    expect(peak).toBe(4);
+    expect(started).toEqual([...Array(12).keys()]);
+    expect(results.map((r) => r[1])).toEqual([...Array(12).keys()]);
+  });
+
+  test("concurrency 0 or absent is unlimited", async () => {
+    let running = 0;
+    let peak = 0;
+    const f = async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await sleep(3);
+      running--;
+    };
+    await parallel([f, f, f, f], { concurrency: 0 });
+    expect(peak).toBe(4);
+  });
+
+  test("failFast throws the first error in input order and stops starting new factories", async () => {
+    const started: number[] = [];
+    const e1 = new Error("one");
+    const run = parallel(
+      [
+        async () => { started.push(0); await sleep(10); throw e1; },
+        async () => { started.push(1); await sleep(2); throw new Error("two"); },
+        async () => { started.push(2); },
+        async () => { started.push(3); },
+      ],
+      { concurrency: 2, failFast: true },
+    );
+    await expect(run).rejects.toBe(e1);
+    expect(started).toEqual([0, 1]);
+  });
+
+  test("an already aborted signal gives [reason] for every factory without starting any", async () => {
+    let started = 0;
+    const results = await parallel([async () => started++, async () => started++], { signal: AbortSignal.abort("r") });
+    expect(results).toEqual([["r", undefined], ["r", undefined]]);
+    expect(started).toBe(0);
+  });
+
+  test("an empty list gives []", async () => {
+    expect(await parallel([])).toEqual([]);
+  });
+
+  test("s.parallel uses the scope's concurrency, signal and services", async () => {
+    await using s = scope({ concurrency: 2 }).provide("db", () => ({ query: async (q: string) => q.toUpperCase() }));
+    let running = 0;
+    let peak = 0;
+    const results = await s.parallel(
+      ["a", "b", "c", "d"].map((q) => async ({ services }: { services: { db: { query(q: string): Promise<string> } } }) => {
+        running++;
+        peak = Math.max(peak, running);
+        await sleep(3);
+        running--;
+        return services.db.query(q);
+      }),
+    );
+    expect(results.map((r) => r[1])).toEqual(["A", "B", "C", "D"]);
+    expect(peak).toBe(2);
+  });
+
+  test("bad concurrency is a RangeError", () => {
+    expect(() => parallel([], { concurrency: -1 })).toThrow(RangeError);
+    expect(() => parallel([], { concurrency: 1.5 })).toThrow(/concurrency/);
+  });
+});
