@@ -4,6 +4,7 @@
 
 pub mod cancel;
 pub mod options;
+pub mod poll;
 pub mod scope;
 pub mod services;
 pub mod task;
