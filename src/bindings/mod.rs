@@ -6,10 +6,12 @@
 //! removed at dispose/settle, never left for a FinalizationRegistry.
 
 mod js;
+mod poll;
 mod resource;
 mod runtime;
 mod scope;
 mod signal;
+mod stream;
 mod task;
 
 #[cfg(test)]

@@ -61,7 +61,11 @@ fn stale_timer_after_stop_never_calls() {
     p.stop();
     assert_eq!(p.timer_fired(old), Step::Idle);
     let (_, new) = wait(p.start(5.0));
-    assert_eq!(p.timer_fired(old), Step::Idle, "only the current timer counts");
+    assert_eq!(
+        p.timer_fired(old),
+        Step::Idle,
+        "only the current timer counts"
+    );
     assert_eq!(p.timer_fired(new), Step::CallNow);
     assert_eq!(p.timer_fired(new), Step::Idle, "a timer fires once");
 }
@@ -78,7 +82,11 @@ fn stopped_poll_reports_zero_until_next_and_no_next_time() {
     assert_eq!(s.time_until_next, 0.0);
     assert_eq!(s.next_poll_time, None);
     assert_eq!(s.last_poll_time, Some(0.0));
-    assert_eq!(p.start(3.0), Step::CallNow, "restart with immediate calls now");
+    assert_eq!(
+        p.start(3.0),
+        Step::CallNow,
+        "restart with immediate calls now"
+    );
     assert_eq!(p.start(3.0), Step::Idle, "start while running is a no-op");
 }
 
