@@ -1,6 +1,6 @@
 // poll(fn, onValue, options) and s.poll(...): SPEC "poll" and issue 5.
 import { describe, expect, test } from "vitest";
-import { poll, scope, __liveCounts } from "go-go-scope-wasm";
+import { poll, scope, __livePollStreamCounts } from "go-go-scope-wasm";
 import { sleep } from "./helpers";
 
 describe("poll", () => {
@@ -216,12 +216,12 @@ describe("poll", () => {
   });
 
   test("a poll that died releases its Rust state", async () => {
-    const before = __liveCounts();
+    const before = __livePollStreamCounts();
     const ac = new AbortController();
     for (let i = 0; i < 10; i++) poll(() => 1, () => {}, { interval: 1000, signal: ac.signal });
-    expect(__liveCounts()[4]).toBe(before[4] + 10);
+    expect(__livePollStreamCounts()[0]).toBe(before[0] + 10);
     ac.abort();
-    expect(__liveCounts()[4]).toBe(before[4]);
+    expect(__livePollStreamCounts()[0]).toBe(before[0]);
   });
 
   test("callbacks may re-enter the controller", async () => {

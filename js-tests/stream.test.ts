@@ -1,7 +1,7 @@
 // stream(source, signal?) and s.stream(source): SPEC "stream" and issue 5.
 import { describe, expect, test } from "vitest";
 import { Readable } from "node:stream";
-import { scope, stream, __liveCounts } from "go-go-scope-wasm";
+import { scope, stream, __livePollStreamCounts } from "go-go-scope-wasm";
 import { sleep } from "./helpers";
 
 async function* numbers(n: number, log?: string[]) {
@@ -210,14 +210,14 @@ describe("stream", () => {
   });
 
   test("an un-iterated stream holds no Rust state; an ended one releases it", async () => {
-    const before = __liveCounts()[5];
+    const before = __livePollStreamCounts()[1];
     stream(numbers(3));
-    expect(__liveCounts()[5]).toBe(before);
+    expect(__livePollStreamCounts()[1]).toBe(before);
     const it = stream(numbers(3));
     await it.next();
-    expect(__liveCounts()[5]).toBe(before + 1);
+    expect(__livePollStreamCounts()[1]).toBe(before + 1);
     await it.return(undefined);
-    expect(__liveCounts()[5]).toBe(before);
+    expect(__livePollStreamCounts()[1]).toBe(before);
   });
 
   describe("bad input", () => {

@@ -195,3 +195,5 @@ export declare class AsyncDisposableResource<T> implements AsyncDisposable {
 export declare function __liveCounts(): Float64Array;
 /** @internal Bytes of WebAssembly memory. */
 export declare function __wasmMemoryBytes(): number;
+/** @internal Live Rust polls and streams: [polls, streams]. */
+export declare function __livePollStreamCounts(): Float64Array;

@@ -196,4 +196,8 @@ Object.defineProperties(Scope.prototype, {
     configurable: true,
   },
 });
+/** Internal: live Rust polls and streams [polls, streams]. */
+export function __livePollStreamCounts() {
+  return wasm.__livePollStreamCounts();
+}
 // ---- end poll and stream ----------------------------------------------------
