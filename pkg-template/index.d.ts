@@ -101,8 +101,82 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
     cleanup?: (service: T) => void | Promise<void>,
   ): Scope<Services & Record<K, T>>;
   use<K extends keyof Services>(key: K): Services[K];
+  /** Wraps `source` with this scope's cancellation. */
+  stream<S extends AsyncIterable<unknown> | ReadableStreamLike>(source: S): AsyncGenerator<StreamItem<S>>;
+  /** Polls `fn` every `interval` ms until stopped or the scope ends. */
+  poll<T>(
+    fn: (signal: PollSignal<Services>) => Promise<T> | T,
+    onValue: (value: T) => void | Promise<void>,
+    options?: Omit<PollOptions, "signal">,
+  ): PollController;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/**
+ * A web `ReadableStream` (also one without `Symbol.asyncIterator`, read
+ * through its reader), typed structurally so no DOM types are needed.
+ */
+export interface ReadableStreamLike {
+  getReader(): unknown;
+  readonly locked: boolean;
+}
+
+/** The item type of a `stream` source. */
+export type StreamItem<S> = S extends AsyncIterable<infer T>
+  ? T
+  : S extends { pipeTo(destination: { getWriter(): { write(chunk?: infer T): unknown } }, ...rest: never[]): unknown }
+    ? T
+    : unknown;
+
+/** Options of `poll`. */
+export interface PollOptions {
+  /** Interval in ms (> 0). Default 5000. */
+  interval?: number;
+  /** Stops polling for good when it aborts. */
+  signal?: AbortSignal;
+  /** First call at once (default true); else after `interval`. */
+  immediate?: boolean;
+}
+
+/** Controller of a poll. */
+export interface PollController {
+  /** Starts or resumes polling (no-op once the signal aborted). */
+  start(): void;
+  /** Stops polling; a call in flight runs to its end. */
+  stop(): void;
+  status(): {
+    running: boolean;
+    pollCount: number;
+    /** ms until the next call (0 when stopped). */
+    timeUntilNext: number;
+    /** `performance.now()` of the last call's start. */
+    lastPollTime?: number;
+    /** `performance.now()` of the next call. */
+    nextPollTime?: number;
+  };
+}
+
+/**
+ * What a poll function receives: an AbortSignal that is also
+ * `{ signal, services }`, so both `(signal) => …` and `({ signal }) => …` work.
+ */
+export type PollSignal<Services = Record<string, unknown>> = AbortSignal & {
+  readonly signal: AbortSignal;
+  readonly services: Services | undefined;
+};
+
+/** Calls `fn` every `interval` ms (no overlap) and hands each value to `onValue`. */
+export declare function poll<T>(
+  fn: (signal: PollSignal) => Promise<T> | T,
+  onValue: (value: T) => void | Promise<void>,
+  options?: PollOptions,
+): PollController;
+
+/** Iterates `source`; throws the abort reason as soon as `signal` aborts. */
+export declare function stream<S extends AsyncIterable<unknown> | ReadableStreamLike>(
+  source: S,
+  signal?: AbortSignal,
+): AsyncGenerator<StreamItem<S>>;
 
 /** Creates a scope. */
 export declare function scope<TServices extends Record<string, unknown> = Record<string, unknown>>(
@@ -121,3 +195,5 @@ export declare class AsyncDisposableResource<T> implements AsyncDisposable {
 export declare function __liveCounts(): Float64Array;
 /** @internal Bytes of WebAssembly memory. */
 export declare function __wasmMemoryBytes(): number;
+/** @internal Live Rust polls and streams: [polls, streams]. */
+export declare function __livePollStreamCounts(): Float64Array;

@@ -161,3 +161,79 @@ export function __liveCounts() {
 export function __wasmMemoryBytes() {
   return wasm.__wasmMemoryBytes();
 }
+
+// ---- poll and stream (issue 5) ---------------------------------------------
+// The schedule, timers, no-overlap rule and the stream's abort racing and
+// cleanup-once logic live in Rust (src/bindings/poll.rs, stream.rs). Here:
+// the controller object, the async generator shape, and Scope methods.
+
+/** Controller of a poll: start(), stop(), status(). Holds the poll's id. */
+class PollController {
+  constructor() {
+    this._id = 0;
+    this._dead = undefined; // final status, set by Rust when the poll dies
+  }
+  start() {
+    wasm.__pollStart(this._id);
+  }
+  stop() {
+    wasm.__pollStop(this._id);
+  }
+  status() {
+    return wasm.__pollStatus(this._id) ?? { ...this._dead };
+  }
+}
+
+function createPoll(fn, onValue, options, scopeSignal, services) {
+  const c = new PollController();
+  c._id = wasm.__pollNew(c, fn, onValue, options, scopeSignal, services);
+  wasm.__pollStart(c._id); // starts on its own, immediate or not
+  return c;
+}
+
+/** Calls `fn` every `interval` ms (no overlap) and hands values to `onValue`. */
+export function poll(fn, onValue, options) {
+  return createPoll(fn, onValue, options, undefined, undefined);
+}
+
+async function* streamSteps(source, signal) {
+  const id = wasm.__streamOpen(source, signal);
+  try {
+    for (;;) {
+      const r = await wasm.__streamNext(id);
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    await wasm.__streamClose(id);
+  }
+}
+
+/** Iterates `source`; ends at once with the abort reason when `signal` aborts. */
+export function stream(source, signal) {
+  wasm.__streamCheck(source, signal);
+  return streamSteps(source, signal);
+}
+
+Object.defineProperties(Scope.prototype, {
+  poll: {
+    value: function poll(fn, onValue, options) {
+      return createPoll(fn, onValue, options, this.signal, wasm.__scopeServices(this._id));
+    },
+    writable: true,
+    configurable: true,
+  },
+  stream: {
+    value: function stream(source) {
+      wasm.__streamCheck(source, undefined);
+      return streamSteps(source, this.signal);
+    },
+    writable: true,
+    configurable: true,
+  },
+});
+/** Internal: live Rust polls and streams [polls, streams]. */
+export function __livePollStreamCounts() {
+  return wasm.__livePollStreamCounts();
+}
+// ---- end poll and stream ----------------------------------------------------

@@ -9,12 +9,14 @@ mod attempt;
 mod channel;
 mod js;
 mod parallel;
+mod poll;
 mod race;
 mod resource;
 mod runtime;
 mod scope;
 mod semaphore;
 mod signal;
+mod stream;
 mod task;
 
 #[cfg(test)]

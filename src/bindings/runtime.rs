@@ -16,8 +16,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 use wasm_bindgen::JsValue;
 
 use super::js;
+use super::poll::PollEntry;
 use super::scope::ScopeEntry;
 use super::signal::{Link, Listener};
+use super::stream::StreamEntry;
 use super::task::TaskEntry;
 use crate::core::cancel::TokenTree;
 use crate::core::task::TaskIds;
@@ -51,6 +53,10 @@ pub(crate) struct Runtime {
     pub task_ids: TaskIds,
     pub last_scope_id: u64,
     pub last_link_id: u64,
+    pub polls: IdMap<PollEntry>,
+    pub streams: IdMap<StreamEntry>,
+    /// Last poll or stream id (they share one counter).
+    pub last_poll_id: u64,
 }
 
 thread_local! {
@@ -62,6 +68,9 @@ thread_local! {
         task_ids: TaskIds::default(),
         last_scope_id: 0,
         last_link_id: 0,
+        polls: IdMap::default(),
+        streams: IdMap::default(),
+        last_poll_id: 0,
     });
 }
 
@@ -84,6 +93,12 @@ pub fn live_counts() -> Result<Vec<f64>, JsValue> {
             rt.links.len() as f64,
         ]
     })
+}
+
+/// Live polls and streams (`[polls, streams]`): what their leak tests read.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = __livePollStreamCounts)]
+pub fn live_poll_stream_counts() -> Result<Vec<f64>, JsValue> {
+    with(|rt| vec![rt.polls.len() as f64, rt.streams.len() as f64])
 }
 
 /// Bytes of WebAssembly linear memory (it only grows): what the memory

@@ -188,3 +188,29 @@ pub(crate) fn forget_link(link: Link) {
     LINKS_BY_SIGNAL.with(|m| m.delete(&link.listener.signal));
     drop(link);
 }
+
+/// An `abort` listener on any AbortSignal (a user's, or a scope's view),
+/// removed when dropped (STYLE #8). Polls and streams hold one each.
+pub(crate) struct AbortWatch {
+    _guard: ListenerGuard,
+}
+
+impl AbortWatch {
+    /// Calls `on_abort(reason)` when `signal` aborts. Dropping the watch
+    /// (even from inside `on_abort`) removes the listener.
+    pub(crate) fn new(
+        signal: &AbortSignal,
+        on_abort: impl FnMut(JsValue) + 'static,
+    ) -> Result<AbortWatch, JsValue> {
+        let owned = signal.clone();
+        let mut on_abort = on_abort;
+        let closure = Closure::<dyn FnMut()>::new(move || on_abort(owned.reason()));
+        signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref())?;
+        Ok(AbortWatch {
+            _guard: ListenerGuard {
+                signal: signal.clone(),
+                closure,
+            },
+        })
+    }
+}

@@ -91,7 +91,7 @@ fn matches_a_simple_model() {
             if a == Admission::Trial {
                 trial_out = true;
             }
-            if rng % 3 == 0 {
+            if rng.is_multiple_of(3) {
                 b.on_success(a);
                 open_until = None;
                 fails = 0;

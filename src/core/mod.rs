@@ -6,6 +6,7 @@ pub mod breaker;
 pub mod cancel;
 pub mod channel;
 pub mod options;
+pub mod poll;
 pub mod retry;
 pub mod scope;
 pub mod semaphore;

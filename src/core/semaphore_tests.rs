@@ -53,7 +53,7 @@ fn permits_stay_within_bounds_under_random_use() {
         rng ^= rng << 13;
         rng ^= rng >> 17;
         rng ^= rng << 5;
-        if rng % 2 == 0 {
+        if rng.is_multiple_of(2) {
             match s.acquire(i).unwrap() {
                 Acquire::Granted => held += 1,
                 Acquire::Queued(k) => queued.push_back(k),
