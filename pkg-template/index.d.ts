@@ -35,7 +35,7 @@ export interface TaskOptions {
     maxRetries?: number;
     delay?: number | ((attempt: number, error: unknown) => number);
     retryCondition?: (error: unknown) => boolean;
-    onRetry?: (error: unknown, attempt: number) => void;
+    onRetry?: (error: any, attempt: number) => void;
   };
   /** Per-attempt timeout in ms: the attempt fails with Error("timeout after <N>ms") and its signal aborts. */
   timeout?: number;
@@ -101,6 +101,12 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
     cleanup?: (service: T) => void | Promise<void>,
   ): Scope<Services & Record<K, T>>;
   use<K extends keyof Services>(key: K): Services[K];
+  /** A channel of this scope: aborted with it, disposed with it. */
+  channel<T>(capacity?: number): Channel<T>;
+  /** The first factory to settle decides; uses this scope's signal, tracer and services. */
+  race<T>(factories: readonly Factory<T, Services>[]): Promise<Result<unknown, T>>;
+  /** Runs every factory under this scope's concurrency; Results in input order. */
+  parallel<T>(factories: readonly Factory<T, Services>[], options?: { failFast?: boolean }): Promise<Result<unknown, T>[]>;
   /** Wraps `source` with this scope's cancellation. */
   stream<S extends AsyncIterable<unknown> | ReadableStreamLike>(source: S): AsyncGenerator<StreamItem<S>>;
   /** Polls `fn` every `interval` ms until stopped or the scope ends. */
@@ -177,6 +183,69 @@ export declare function stream<S extends AsyncIterable<unknown> | ReadableStream
   source: S,
   signal?: AbortSignal,
 ): AsyncGenerator<StreamItem<S>>;
+
+/**
+ * What `race`, `parallel` and `poll` pass to a factory: its AbortSignal,
+ * which also carries `signal` (itself) and `services`, so both
+ * `(signal) => fetch(url, { signal })` and `({ signal, services }) => …` work.
+ */
+export type FactoryArg<Services = Record<string, unknown>> = AbortSignal & {
+  readonly signal: AbortSignal;
+  readonly services: Services;
+};
+
+/** A unit of work for `race` and `parallel`. */
+export type Factory<T, Services = Record<string, unknown>> = (arg: FactoryArg<Services>) => T | PromiseLike<T>;
+
+export interface RaceOptions {
+  signal?: AbortSignal;
+  tracer?: Tracer;
+}
+
+export interface ParallelOptions {
+  /** At most this many at once; 0 or absent is unlimited. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Throw the first error (input order) instead of returning Results. */
+  failFast?: boolean;
+  tracer?: Tracer;
+}
+
+/** The first factory to settle, success or failure, decides the Result. */
+export declare function race<T>(factories: readonly Factory<T>[], options?: RaceOptions): Promise<Result<unknown, T>>;
+
+/** Runs every factory; the Results come back in input order. */
+export declare function parallel<T>(factories: readonly Factory<T>[], options?: ParallelOptions): Promise<Result<unknown, T>[]>;
+
+/** A Go-style channel with backpressure. */
+export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
+  constructor(capacity?: number, signal?: AbortSignal);
+  /** `true` once delivered or buffered, `false` if closed; rejects once aborted. */
+  send(value: T): Promise<boolean>;
+  /** The next value, or `undefined` once closed and drained. */
+  receive(): Promise<T | undefined>;
+  close(): void;
+  readonly isClosed: boolean;
+  /** Buffered values. */
+  readonly size: number;
+  /** The capacity. */
+  readonly cap: number;
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A counting semaphore with FIFO waiters. */
+export declare class Semaphore implements AsyncDisposable {
+  constructor(permits: number, signal?: AbortSignal);
+  acquire<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
+  execute<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
+  readonly available: number;
+  readonly availablePermits: number;
+  readonly waiting: number;
+  readonly waiterCount: number;
+  readonly totalPermits: number;
+  [Symbol.asyncDispose](): Promise<void>;
+}
 
 /** Creates a scope. */
 export declare function scope<TServices extends Record<string, unknown> = Record<string, unknown>>(
