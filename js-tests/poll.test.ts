@@ -215,13 +215,22 @@ describe("poll", () => {
     expect(() => poll(() => 1, () => {}, { signal: AbortSignal.abort(reason) })).toThrow(reason);
   });
 
-  test("a poll that died releases its Rust state", async () => {
+  test("a poll that died releases its Rust state; 50 polls share one abort listener", async () => {
+    const { getEventListeners } = await import("node:events");
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
     const before = __livePollStreamCounts();
     const ac = new AbortController();
-    for (let i = 0; i < 10; i++) poll(() => 1, () => {}, { interval: 1000, signal: ac.signal });
-    expect(__livePollStreamCounts()[0]).toBe(before[0] + 10);
+    for (let i = 0; i < 50; i++) poll(() => 1, () => {}, { interval: 1000, signal: ac.signal });
+    expect(__livePollStreamCounts()[0]).toBe(before[0] + 50);
+    expect(getEventListeners(ac.signal, "abort").length).toBe(1);
     ac.abort();
     expect(__livePollStreamCounts()[0]).toBe(before[0]);
+    expect(getEventListeners(ac.signal, "abort").length).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    process.off("warning", onWarning);
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
   });
 
   test("callbacks may re-enter the controller", async () => {

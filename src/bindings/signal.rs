@@ -189,28 +189,63 @@ pub(crate) fn forget_link(link: Link) {
     drop(link);
 }
 
-/// An `abort` listener on any AbortSignal (a user's, or a scope's view),
-/// removed when dropped (STYLE #8). Polls and streams hold one each.
+/// Watches any AbortSignal (a user's, or a scope's view) for polls and
+/// streams: a node under the signal's shared link node, so however many
+/// watch one signal, it has one `abort` listener. Dropping the watch removes
+/// the node and its reference on the link (STYLE #8).
 pub(crate) struct AbortWatch {
-    _guard: ListenerGuard,
+    node: Option<NodeId>,
+    link: Option<u64>,
 }
 
 impl AbortWatch {
-    /// Calls `on_abort(reason)` when `signal` aborts. Dropping the watch
-    /// (even from inside `on_abort`) removes the listener.
+    /// Calls `on_abort(reason)` when `signal` aborts (callers handle an
+    /// already aborted signal themselves). Dropping the watch, even from
+    /// inside `on_abort`, is fine.
     pub(crate) fn new(
         signal: &AbortSignal,
         on_abort: impl FnMut(JsValue) + 'static,
     ) -> Result<AbortWatch, JsValue> {
-        let owned = signal.clone();
-        let mut on_abort = on_abort;
-        let closure = Closure::<dyn FnMut()>::new(move || on_abort(owned.reason()));
-        signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref())?;
-        Ok(AbortWatch {
-            _guard: ListenerGuard {
-                signal: signal.clone(),
-                closure,
-            },
-        })
+        let Linked::Node {
+            node,
+            link: link_id,
+        } = link(signal)?
+        else {
+            return Ok(AbortWatch {
+                node: None,
+                link: None,
+            });
+        };
+        let cb = std::cell::RefCell::new(on_abort);
+        let notify = Listener::Notify(std::rc::Rc::new(move |reason: &JsValue| {
+            if let Ok(mut f) = cb.try_borrow_mut() {
+                f(reason.clone());
+            }
+        }));
+        let child = runtime::with(|rt| rt.tree.new_child(node).ok())?;
+        let watch = AbortWatch {
+            node: child,
+            link: Some(link_id),
+        };
+        if let Some(c) = child {
+            listen(c, notify)?;
+        }
+        Ok(watch)
+    }
+}
+
+impl Drop for AbortWatch {
+    fn drop(&mut self) {
+        let node = self.node.take();
+        let link = self.link.take();
+        let released = runtime::with(|rt| {
+            if let Some(n) = node {
+                let _ = rt.tree.remove(n);
+            }
+            link.and_then(|l| unlink_in(rt, l))
+        });
+        if let Ok(Some(l)) = released {
+            forget_link(l);
+        }
     }
 }
