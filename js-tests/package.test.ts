@@ -13,7 +13,7 @@ test("npm install of the tarball, then import and require", () => {
   expect(tgz).toBeDefined();
   const dir = mkdtempSync(join(tmpdir(), "ggs-consumer-"));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(tarballDir, tgz!)], { cwd: dir, stdio: "pipe" });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(tarballDir, tgz!)], { cwd: dir, stdio: "pipe" });
 
   const program = `
     const s = scope();

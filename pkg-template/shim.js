@@ -5,6 +5,7 @@
 // objects holding an id, so no per-task wasm object waits for a
 // FinalizationRegistry), Symbol-keyed methods, and argument shapes.
 import * as wasm from "./go_go_scope_wasm.js";
+import createDebug from "debug";
 
 // Older runtimes: the well-known symbols TypeScript's `using` lowering uses.
 if (typeof Symbol.dispose !== "symbol") {
@@ -12,6 +13,18 @@ if (typeof Symbol.dispose !== "symbol") {
 }
 if (typeof Symbol.asyncDispose !== "symbol") {
   Object.defineProperty(Symbol, "asyncDispose", { value: Symbol.for("Symbol.asyncDispose") });
+}
+
+// Debug output: the `debug` loggers whose namespace is enabled are handed to
+// Rust once (on first use, after the wasm is ready); a disabled namespace
+// costs nothing per call.
+let debugSynced = false;
+function syncDebug() {
+  if (debugSynced) return;
+  debugSynced = true;
+  const s = createDebug("go-go-scope:scope");
+  const t = createDebug("go-go-scope:task");
+  wasm.__setDebug(s.enabled ? s : undefined, t.enabled ? t : undefined);
 }
 
 export const { SpanStatusCode, AsyncDisposableResource, Channel, Semaphore } = wasm;
@@ -87,6 +100,7 @@ export class Task {
 /** Owns async work; `await using s = scope()` ends it. */
 export class Scope {
   constructor(options) {
+    if (!debugSynced) syncDebug();
     const parent = options == null ? undefined : options.parent;
     if (parent != null && !(parent instanceof Scope)) {
       throw new TypeError("scope: options.parent must be a Scope");
@@ -144,11 +158,13 @@ export function scope(options) {
 
 /** The first factory to settle decides the Result; the others are aborted. */
 export function race(factories, options) {
+  if (!debugSynced) syncDebug();
   return wasm.__race(factories, options == null ? undefined : options.signal, options == null ? undefined : options.tracer, undefined);
 }
 
 /** Runs every factory (at most `concurrency` at once); Results in input order. */
 export function parallel(factories, options) {
+  if (!debugSynced) syncDebug();
   return wasm.__parallel(factories, options, undefined);
 }
 
@@ -193,6 +209,7 @@ function createPoll(fn, onValue, options, scopeSignal, services) {
 
 /** Calls `fn` every `interval` ms (no overlap) and hands values to `onValue`. */
 export function poll(fn, onValue, options) {
+  if (!debugSynced) syncDebug();
   return createPoll(fn, onValue, options, undefined, undefined);
 }
 
@@ -211,6 +228,7 @@ async function* streamSteps(source, signal) {
 
 /** Iterates `source`; ends at once with the abort reason when `signal` aborts. */
 export function stream(source, signal) {
+  if (!debugSynced) syncDebug();
   wasm.__streamCheck(source, signal);
   return streamSteps(source, signal);
 }

@@ -26,7 +26,7 @@ export async function build() {
   ]);
   cpSync(join(tmp, "go_go_scope_wasm.js"), join(out, "go_go_scope_wasm.js"));
   if (existsSync(join(tmp, "snippets"))) cpSync(join(tmp, "snippets"), join(out, "snippets"), { recursive: true });
-  for (const f of ["shim.js", "browser.js", "index.d.ts", "node-entry.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
+  for (const f of ["shim.js", "index.d.ts", "node-entry.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
   cpSync(join(root, "LICENSE"), join(out, "LICENSE"));
   cpSync(join(root, "README.md"), join(out, "README.md"));
 
@@ -38,11 +38,27 @@ export async function build() {
     format: "cjs",
     target: "node18",
     outfile: join(out, "index.cjs"),
+    // A real dependency: users' `debug` filters and `debug.enable` apply.
+    external: ["debug"],
     logLevel: "warning",
     // import.meta.url is only used by the async web init, which Node never calls.
     logOverride: { "empty-import-meta": "silent", "duplicate-object-key": "silent" },
   });
   rmSync(join(out, "node-entry.js"));
+  // Browser entry: one ES module with the glue, the shim and `debug`'s
+  // browser build, so a plain <script type="module"> needs no import map.
+  cpSync(join(root, "pkg-template", "browser.js"), join(out, "browser-entry.js"));
+  await esbuild.build({
+    entryPoints: [join(out, "browser-entry.js")],
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    outfile: join(out, "browser.js"),
+    logLevel: "warning",
+    logOverride: { "duplicate-object-key": "silent" },
+  });
+  rmSync(join(out, "browser-entry.js"));
   const names = Object.keys(createRequire(import.meta.url)(join(out, "index.cjs"))).filter((n) => n !== "__esModule");
   writeFileSync(
     join(out, "index.mjs"),

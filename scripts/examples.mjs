@@ -25,6 +25,8 @@ for (const file of files) {
     format: "esm",
     target: "es2022",
     outfile,
+    // Dependencies load from node_modules as in a user's project.
+    packages: "external",
     logLevel: "warning",
     plugins: [
       {

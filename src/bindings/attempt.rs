@@ -19,16 +19,18 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::debug;
 use super::js;
 use super::runtime;
 use super::signal;
 use super::task::{self, Delay, RetrySpec};
-use crate::core::breaker::{Admission, Rejected};
+use crate::core::breaker::{Admission, CircuitState, Rejected};
 use crate::core::cancel::NodeId;
 use crate::core::options;
 use crate::core::retry::RetryPolicy;
 use crate::core::semaphore::Acquire;
 use crate::core::task::Outcome;
+use crate::core::telemetry::{lines, ErrorReason};
 use crate::core::waitqueue::WaitKey;
 
 /// Where the current attempt is.
@@ -74,6 +76,7 @@ pub(crate) fn start(id: u64) {
             return Some(Err(reason.clone()));
         }
         t.attempt += 1;
+        t.failure = ErrorReason::Exception;
         // Attempts that can time out and be retried each get their own node,
         // so a timed-out attempt's abort does not reach the next one.
         if t.retry.is_some() && t.timeout.is_some() {
@@ -203,23 +206,36 @@ fn breaker(id: u64, n: u32) {
     let admitted = runtime::with(|rt| {
         let rt = &mut *rt;
         let t = rt.tasks.get_mut(&id)?;
-        let Some(b) = rt.scopes.get_mut(&t.scope).and_then(|s| s.breaker.as_mut()) else {
-            return Some(Ok(()));
+        let scope = t.scope;
+        let s = rt.scopes.get_mut(&scope)?;
+        let Some(b) = s.breaker.as_mut() else {
+            return Some((Ok(()), None));
         };
         match b.admit(now()) {
             Ok(a) => {
                 if let Phase::Running { admission, .. } = &mut t.phase {
                     *admission = Some(a);
                 }
-                Some(Ok(()))
+                let line = (a == Admission::Trial && debug::scope_on()).then(|| {
+                    lines::breaker_state(&s.tel.label(scope), CircuitState::HalfOpen.as_str())
+                });
+                Some((Ok(()), line))
             }
-            Err(Rejected) => Some(Err(Rejected)),
+            Err(Rejected) => {
+                t.failure = ErrorReason::CircuitBreakerOpen;
+                Some((Err(Rejected), None))
+            }
         }
     });
+    let Ok(Some((admitted, line))) = admitted else {
+        return;
+    };
+    if let Some(l) = line {
+        debug::scope(|| l);
+    }
     match admitted {
-        Ok(Some(Ok(()))) => call(id, n),
-        Ok(Some(Err(rejected))) => done(id, n, Outcome::Err(js::error(&rejected.to_string()))),
-        _ => {}
+        Ok(()) => call(id, n),
+        Err(rejected) => done(id, n, Outcome::Err(js::error(&rejected.to_string()))),
     }
 }
 
@@ -227,12 +243,19 @@ fn breaker(id: u64, n: u32) {
 fn call(id: u64, n: u32) {
     let fctx = runtime::with(|rt| {
         let t = rt.tasks.get_mut(&id)?;
+        let first = !t.started;
         t.started = true;
-        Some((t.f.clone(), t.ctx.clone()))
+        let label = (first && debug::task_on())
+            .then(|| rt.scopes.get(&t.scope).map(|s| s.tel.label(t.scope)))
+            .flatten();
+        Some((t.f.clone(), t.ctx.clone(), label))
     });
-    let Ok(Some((f, ctx))) = fctx else {
+    let Ok(Some((f, ctx, label))) = fctx else {
         return;
     };
+    if let Some(scope) = label {
+        debug::task(|| lines::task_started(&format!("task-{id}"), &scope));
+    }
     match f.call1(&JsValue::UNDEFINED, &ctx) {
         Err(e) => done(id, n, Outcome::Err(e)),
         Ok(v) if js::is_thenable(&v) => WATCHERS.with(|w| {
@@ -257,11 +280,13 @@ fn on_timeout(id: u64, n: u32, ms: f64) {
         if t.attempt != n {
             return None;
         }
+        t.failure = ErrorReason::Timeout;
         let timer = t.timer.take();
         Some((t.attempt_token, timer))
     });
     if let Ok(Some((node, timer))) = node {
         drop(timer);
+        debug::task(|| lines::task_timeout(&format!("task-{id}"), ms));
         let _ = signal::cancel(node, err.clone());
         done(id, n, Outcome::Err(err));
     }
@@ -288,8 +313,10 @@ fn done(id: u64, n: u32, outcome: Outcome<JsValue, JsValue>) {
         }
         let timer = t.timer.take();
         let phase = std::mem::replace(&mut t.phase, Phase::Idle);
-        let scope = rt.scopes.get_mut(&t.scope);
+        let scope_id = t.scope;
+        let scope = rt.scopes.get_mut(&scope_id);
         let mut grant = None;
+        let mut breaker_line = None;
         if let Some(s) = scope {
             match phase {
                 Phase::WaitingPermit(key) => {
@@ -300,13 +327,13 @@ fn done(id: u64, n: u32, outcome: Outcome<JsValue, JsValue>) {
                         grant = s.sem.as_mut().and_then(|sem| sem.release());
                     }
                     if let (Some(a), Some(b)) = (admission, s.breaker.as_mut()) {
-                        match outcome {
-                            Outcome::Ok(_) => {
-                                b.on_success(a);
-                            }
-                            Outcome::Err(_) => {
-                                b.on_failure(a, now());
-                            }
+                        let changed = match outcome {
+                            Outcome::Ok(_) => b.on_success(a).then_some(CircuitState::Closed),
+                            Outcome::Err(_) => b.on_failure(a, now()).then_some(CircuitState::Open),
+                        };
+                        if let (Some(state), true) = (changed, debug::scope_on()) {
+                            breaker_line =
+                                Some(lines::breaker_state(&s.tel.label(scope_id), state.as_str()));
                         }
                     }
                 }
@@ -321,12 +348,15 @@ fn done(id: u64, n: u32, outcome: Outcome<JsValue, JsValue>) {
             },
             _ => Next::Settle,
         };
-        Some((timer, grant, next))
+        Some((timer, grant, next, breaker_line))
     });
-    let Ok(Some((timer, grant, next))) = after else {
+    let Ok(Some((timer, grant, next, breaker_line))) = after else {
         return;
     };
     drop(timer);
+    if let Some(l) = breaker_line {
+        debug::scope(|| l);
+    }
     if let Some(g) = grant {
         self::grant(g);
     }
@@ -359,6 +389,7 @@ fn retry(id: u64, next: Option<u32>, spec: &RetrySpec, token: NodeId, error: JsV
             Err(thrown) => return task::settle(id, Outcome::Err(thrown)),
         },
     };
+    debug::task(|| lines::task_retry(&format!("task-{id}"), attempt, delay));
     if let Some(on_retry) = &spec.on_retry {
         let _ = on_retry.call2(&JsValue::UNDEFINED, &error, &JsValue::from(attempt));
     }
@@ -406,10 +437,14 @@ fn delay_timer(id: u64, due: f64) -> Timeout {
 /// left to its `fn`, which sees its signal aborted.
 pub(crate) fn on_cancelled(id: u64, reason: JsValue) {
     let waiting = runtime::with(|rt| {
-        rt.tasks
-            .get(&id)
-            .is_some_and(|t| matches!(t.phase, Phase::WaitingPermit(_) | Phase::Delaying))
-    });
+        let t = rt.tasks.get_mut(&id)?;
+        let waits = matches!(t.phase, Phase::WaitingPermit(_) | Phase::Delaying);
+        if waits {
+            t.failure = ErrorReason::Aborted;
+        }
+        Some(waits)
+    })
+    .map(|w| w.unwrap_or(false));
     if let Ok(true) = waiting {
         task::settle(id, Outcome::Err(reason));
     }

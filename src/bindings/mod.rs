@@ -7,7 +7,9 @@
 
 mod attempt;
 mod channel;
+mod debug;
 mod js;
+mod otel;
 mod parallel;
 mod poll;
 mod race;

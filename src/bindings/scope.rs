@@ -13,9 +13,11 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::attempt;
+use super::debug;
 use super::js;
+use super::otel::{self, Span};
 use super::runtime;
-use super::signal::{self, Linked};
+use super::signal::{self, Linked, Listener};
 use super::task::{self, Handle, TaskOptions};
 use crate::core::breaker::Breaker;
 use crate::core::cancel::NodeId;
@@ -23,6 +25,7 @@ use crate::core::options::{self, SCOPE_DISPOSED};
 use crate::core::scope::{DisposalErrors, DisposalOutcome, ScopeCore};
 use crate::core::semaphore::Semaphore;
 use crate::core::services::Services;
+use crate::core::telemetry::{self, CancelCause};
 
 /// A registered cleanup, run at disposal (LIFO).
 pub(crate) enum Cleanup {
@@ -101,6 +104,39 @@ pub(crate) struct ScopeEntry {
     pub sem: Option<Semaphore<u64>>,
     /// The `circuitBreaker` shared by the scope's tasks.
     pub breaker: Option<Breaker>,
+    /// Tracing and debug state.
+    pub tel: ScopeTelemetry,
+}
+
+/// A scope's tracing and debug state. The span exists only with a tracer;
+/// `started` is read only when a span or debug output needs it.
+pub(crate) struct ScopeTelemetry {
+    pub span: Option<Span>,
+    /// The context holding this scope's span: parent of its tasks' and child
+    /// scopes' spans.
+    pub ctx: Option<JsValue>,
+    pub has_error: bool,
+    /// Why this scope cancelled its own token (unset: a parent did).
+    pub cause: Option<CancelCause>,
+    /// `options.name`.
+    pub name: Option<String>,
+    pub started: f64,
+    /// Tasks spawned so far (`task.index`).
+    pub task_count: u32,
+}
+
+impl ScopeEntry {
+    /// The effective tracer (`undefined` if none).
+    pub(crate) fn inherited_tracer(&self) -> JsValue {
+        self.inherited.tracer.clone()
+    }
+}
+
+impl ScopeTelemetry {
+    /// The name debug lines use.
+    pub(crate) fn label(&self, id: u64) -> String {
+        self.name.clone().unwrap_or_else(|| format!("scope-{id}"))
+    }
 }
 
 /// Options of `scope(options)`, read before any borrow.
@@ -113,6 +149,7 @@ pub(crate) struct ScopeOptions {
     /// Do not inherit the parent's circuit breaker (internal scopes).
     pub no_breaker: bool,
     pub tracer: JsValue,
+    pub name: Option<String>,
 }
 
 impl Default for ScopeOptions {
@@ -124,6 +161,7 @@ impl Default for ScopeOptions {
             circuit_breaker: None,
             no_breaker: false,
             tracer: JsValue::UNDEFINED,
+            name: None,
         }
     }
 }
@@ -174,6 +212,15 @@ impl ScopeOptions {
             };
             out.circuit_breaker = Some((threshold, reset));
         }
+        let name = js::get(&obj, "name")?;
+        if !name.is_undefined() && !name.is_null() {
+            out.name = Some(name.as_string().ok_or_else(|| {
+                js::type_error(&format!(
+                    "scope: options.name must be a string, got {}",
+                    js::type_name(&name)
+                ))
+            })?);
+        }
         out.tracer = js::get(&obj, "tracer")?;
         if out.tracer.is_null() {
             out.tracer = JsValue::UNDEFINED;
@@ -204,9 +251,14 @@ pub(crate) fn create(
     // node, or alone. `parent` wins over `signal`, as in 1.0.
     let parent_state = match parent {
         Some(p) => runtime::with(|rt| {
-            rt.scopes
-                .get(&p)
-                .map(|e| (e.token, e.services.clone(), e.inherited.clone()))
+            rt.scopes.get(&p).map(|e| {
+                (
+                    e.token,
+                    e.services.clone(),
+                    e.inherited.clone(),
+                    e.tel.ctx.clone(),
+                )
+            })
         })?,
         None => None,
     };
@@ -225,9 +277,10 @@ pub(crate) fn create(
     }
 
     let parent_token = parent_state.as_ref().map(|s| s.0);
-    let (services, inherited_from) = match parent_state {
-        Some((_, services, inh)) => (services, Some(inh)),
-        None => (Services::new(), None),
+    let has_parent_signal = parent_state.is_some() || opts.signal.is_some();
+    let (services, inherited_from, parent_ctx) = match parent_state {
+        Some((_, services, inh, ctx)) => (services, Some(inh), ctx),
+        None => (Services::new(), None, None),
     };
     let inherited = Inherited {
         concurrency: match opts.concurrency {
@@ -249,6 +302,7 @@ pub(crate) fn create(
         },
     };
 
+    let tracer = inherited.tracer.clone();
     let inherited_sem = inherited.concurrency;
     let inherited_breaker = inherited.circuit_breaker;
     let id = runtime::with(|rt| -> Result<u64, JsValue> {
@@ -280,6 +334,15 @@ pub(crate) fn create(
                 handle,
                 sem: inherited_sem.map(Semaphore::new),
                 breaker: inherited_breaker.map(|(t, r)| Breaker::new(t, r)),
+                tel: ScopeTelemetry {
+                    span: None,
+                    ctx: None,
+                    has_error: false,
+                    cause: None,
+                    name: opts.name.clone(),
+                    started: 0.0,
+                    task_count: 0,
+                },
             },
         );
         Ok(id)
@@ -299,15 +362,121 @@ pub(crate) fn create(
             }
         })?;
     }
+    if !tracer.is_undefined() || debug::scope_on() {
+        trace_created(
+            id,
+            &tracer,
+            &opts,
+            has_parent_signal,
+            parent.is_some(),
+            parent_ctx,
+        )?;
+    }
     Ok(id)
+}
+
+/// Opens the scope's span (with a tracer) and logs its creation.
+fn trace_created(
+    id: u64,
+    tracer: &JsValue,
+    opts: &ScopeOptions,
+    has_parent_signal: bool,
+    has_parent: bool,
+    parent_ctx: Option<JsValue>,
+) -> Result<(), JsValue> {
+    let started = otel::perf_now();
+    let concurrency = opts.concurrency.flatten();
+    let mut opened = None;
+    if !tracer.is_undefined() {
+        let attrs = otel::attributes(&[
+            (
+                "scope.timeout",
+                opts.timeout.map_or(JsValue::UNDEFINED, JsValue::from),
+            ),
+            ("scope.has_parent_signal", JsValue::from(has_parent_signal)),
+            ("scope.has_parent_scope", JsValue::from(has_parent)),
+            (
+                "scope.concurrency",
+                concurrency.map_or(JsValue::UNDEFINED, JsValue::from),
+            ),
+        ]);
+        let name = opts.name.as_deref().unwrap_or(telemetry::SCOPE_SPAN);
+        opened = Span::start(tracer, name, attrs, parent_ctx.as_ref());
+    }
+    let (token, label, breaker) = runtime::with(|rt| {
+        let e = rt.scopes.get_mut(&id)?;
+        e.tel.started = started;
+        if let Some((span, ctx)) = opened {
+            e.tel.span = Some(span);
+            e.tel.ctx = Some(ctx);
+        }
+        let breaker = e.inherited.circuit_breaker.is_some();
+        Some((
+            e.tel.span.as_ref().map(|_| e.token),
+            e.tel.label(id),
+            breaker,
+        ))
+    })?
+    .unwrap_or((None, String::new(), false));
+    // Record a parent's abort on the span (a cancel from this scope itself
+    // sets its cause first). Not for a scope born aborted, as in 1.0.
+    if let Some(token) = token {
+        runtime::with(|rt| {
+            if !rt.tree.is_cancelled(token) {
+                let _ = rt.tree.add_listener(
+                    token,
+                    Listener::Notify(std::rc::Rc::new(move |reason: &JsValue| {
+                        on_cancelled(id, reason)
+                    })),
+                );
+            }
+        })?;
+    }
+    debug::scope(|| {
+        telemetry::lines::scope_created(
+            &label,
+            opts.timeout,
+            has_parent_signal,
+            concurrency,
+            breaker,
+            has_parent,
+        )
+    });
+    Ok(())
+}
+
+/// The scope's token was cancelled: record why on its span.
+fn on_cancelled(id: u64, reason: &JsValue) {
+    let seen = runtime::with(|rt| {
+        let e = rt.scopes.get_mut(&id)?;
+        let cause = e.tel.cause.unwrap_or(CancelCause::Parent);
+        let message = cause.status_message()?;
+        e.tel.has_error = true;
+        Some((e.tel.span.clone()?, message, cause, e.tel.label(id)))
+    });
+    if let Ok(Some((span, message, cause, label))) = seen {
+        span.record_exception(reason);
+        span.error(message);
+        if cause == CancelCause::Parent {
+            debug::scope(|| telemetry::lines::scope_aborted(&label));
+        }
+    }
 }
 
 /// The scope's `timeout` fired: abort it with `Error("timeout after Nms")`.
 fn on_timeout(id: u64, ms: f64) {
     let err = js::error(&options::timeout_message(ms));
-    let state = runtime::with(|rt| rt.scopes.get_mut(&id).map(|e| (e.token, e.timer.take())));
-    if let Ok(Some((token, timer))) = state {
+    let state = runtime::with(|rt| {
+        rt.scopes.get_mut(&id).map(|e| {
+            if !rt.tree.is_cancelled(e.token) {
+                e.tel.cause = Some(CancelCause::Timeout);
+            }
+            (e.token, e.timer.take(), e.tel.label(id))
+        })
+    });
+    if let Ok(Some((token, timer, label))) = state {
         drop(timer);
+        debug::scope(|| telemetry::lines::scope_timeout(&label, ms));
         let _ = signal::cancel(token, err);
     }
 }
@@ -545,15 +714,23 @@ pub fn scope_dispose(id: f64) -> Result<Promise, JsValue> {
     let begun = runtime::with(|rt| {
         let rt = &mut *rt;
         let e = rt.scopes.get_mut(&id)?;
+        let running = e.core.running();
         let cleanups = e.core.begin_dispose()?;
         let timer = e.timer.take();
+        if !rt.tree.is_cancelled(e.token) {
+            e.tel.cause = Some(CancelCause::Disposed);
+        }
+        let label = debug::scope_on().then(|| e.tel.label(id));
         let fired = rt.tree.cancel(e.token, reason).unwrap_or_default();
-        Some((cleanups, timer, fired))
+        Some((cleanups, timer, fired, running, label))
     })?;
-    let Some((cleanups, timer, fired)) = begun else {
+    let Some((cleanups, timer, fired, running, label)) = begun else {
         return Ok(Promise::resolve(&JsValue::UNDEFINED));
     };
     drop(timer);
+    if let Some(label) = &label {
+        debug::scope(|| telemetry::lines::scope_disposing(label, running, cleanups.len()));
+    }
     signal::fire(fired);
 
     // 3. Cleanups, newest first; synchronously while they are synchronous.
@@ -629,6 +806,29 @@ async fn finish_async(
     finish(id, errors).map(|()| JsValue::UNDEFINED)
 }
 
+/// 5. Ends the scope span: cleanup errors, status, duration.
+fn end_span(id: u64, tel: &mut ScopeTelemetry, errors: &[JsValue]) {
+    if let Some(span) = tel.span.take() {
+        if !errors.is_empty() {
+            let messages: Vec<String> = errors.iter().map(js::message_of).collect();
+            span.error(&telemetry::disposal_errors_message(&messages));
+            for e in errors {
+                span.record_exception(e);
+            }
+            tel.has_error = true;
+        }
+        if !tel.has_error {
+            span.ok();
+        }
+        span.set_attributes(&[("scope.duration_ms", JsValue::from(span.elapsed_ms()))]);
+        span.end();
+    }
+    if debug::scope_on() {
+        let duration = otel::perf_now() - tel.started;
+        debug::scope(|| telemetry::lines::scope_disposed(&tel.label(id), duration, errors.len()));
+    }
+}
+
 /// 5-6. Release the scope's Rust state and report cleanup errors.
 fn finish(id: u64, errors: DisposalErrors<JsValue>) -> Result<(), JsValue> {
     let released = runtime::with(|rt| {
@@ -643,10 +843,11 @@ fn finish(id: u64, errors: DisposalErrors<JsValue>) -> Result<(), JsValue> {
         let link = e.link.and_then(|l| signal::unlink_in(rt, l));
         Some((e, link, reason))
     })?;
-    if let Some((entry, link, reason)) = released {
+    if let Some((mut entry, link, reason)) = released {
         if let Some(r) = reason {
             let _ = Reflect::set(&entry.handle, &JsValue::from_str("_reason"), &r);
         }
+        end_span(id, &mut entry.tel, errors.errors());
         drop(entry);
         if let Some(l) = link {
             signal::forget_link(l);

@@ -18,13 +18,16 @@ use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};
 
 use super::attempt::{self, Phase};
+use super::debug;
 use super::js;
+use super::otel::Span;
 use super::runtime;
 use super::signal::{self, Listener};
 use crate::core::cancel::NodeId;
 use crate::core::options;
 use crate::core::retry::RetryPolicy;
 use crate::core::task::{Outcome, TaskCore};
+use crate::core::telemetry::ErrorReason;
 
 /// Who hears of the task's Result.
 pub(crate) enum Handle {
@@ -76,6 +79,13 @@ pub(crate) struct TaskEntry {
     pub timer: Option<Timeout>,
     /// A `Listener::Task` is registered on `token`.
     pub listening: bool,
+    /// The task's span (with a tracer).
+    pub span: Option<Span>,
+    /// Why the current attempt failed, when the binding knows better than
+    /// "exception" (timeout, breaker, abort).
+    pub failure: ErrorReason,
+    /// When the task started (read only for debug output).
+    pub started_at: f64,
 }
 
 /// Options of `s.task(fn, options)`, read before any borrow (getters on the
@@ -84,6 +94,9 @@ pub(crate) struct TaskOptions {
     pub timeout: Option<f64>,
     pub on_cleanup: Option<Function>,
     pub retry: Option<RetrySpec>,
+    /// `otel.name` and `otel.attributes`.
+    pub otel_name: Option<String>,
+    pub otel_attributes: Option<js_sys::Object>,
 }
 
 fn optional_function(
@@ -108,6 +121,8 @@ impl TaskOptions {
         timeout: None,
         on_cleanup: None,
         retry: None,
+        otel_name: None,
+        otel_attributes: None,
     };
 
     pub(crate) fn read(options: &JsValue) -> Result<TaskOptions, JsValue> {
@@ -160,10 +175,25 @@ impl TaskOptions {
                 on_retry: optional_function(&r, "onRetry", "retry.onRetry")?,
             })
         };
+        let otel = js::get(&obj, "otel")?;
+        let (otel_name, otel_attributes) = match js::options_object("task: otel", &otel)? {
+            None => (None, None),
+            Some(o) => {
+                let attrs = js::get(&o, "attributes")?;
+                (
+                    js::get(&o, "name")?.as_string(),
+                    attrs
+                        .is_object()
+                        .then(|| attrs.unchecked_into::<js_sys::Object>()),
+                )
+            }
+        };
         Ok(TaskOptions {
             timeout,
             on_cleanup,
             retry,
+            otel_name,
+            otel_attributes,
         })
     }
 }
@@ -175,7 +205,8 @@ pub fn next_task_id() -> Result<f64, JsValue> {
     runtime::with(|rt| rt.task_ids.next_id() as f64)
 }
 
-/// Registers a task with its scope and starts its first attempt.
+/// Registers a task with its scope, opens its span (with a tracer) and
+/// starts its first attempt.
 pub(crate) fn spawn(
     scope: u64,
     id: u64,
@@ -184,9 +215,75 @@ pub(crate) fn spawn(
     ctx: JsValue,
     opts: TaskOptions,
 ) -> Result<(), JsValue> {
-    register(scope, id, handle, f, ctx, opts)?;
+    let trace = TraceInfo::of(&opts);
+    let info = register(scope, id, handle, f, ctx, opts)?;
+    trace_task(id, &info, &trace)?;
     attempt::start(id);
     Ok(())
+}
+
+/// The task options its span reports.
+pub(crate) struct TraceInfo {
+    name: Option<String>,
+    attributes: Option<js_sys::Object>,
+    has_retry: bool,
+    timeout: Option<f64>,
+}
+
+impl TraceInfo {
+    pub(crate) fn of(opts: &TaskOptions) -> TraceInfo {
+        TraceInfo {
+            name: opts.otel_name.clone(),
+            attributes: opts.otel_attributes.clone(),
+            has_retry: opts.retry.is_some(),
+            timeout: opts.timeout,
+        }
+    }
+}
+
+/// Opens a registered task's span when its scope has a tracer.
+fn trace_task(id: u64, info: &Registered, trace: &TraceInfo) -> Result<(), JsValue> {
+    if info.tracer.is_undefined() {
+        return Ok(());
+    }
+    let mut pairs = vec![
+        ("task.index", JsValue::from(info.index)),
+        ("task.has_retry", JsValue::from(trace.has_retry)),
+        ("task.has_timeout", JsValue::from(trace.timeout.is_some())),
+        ("task.has_circuit_breaker", JsValue::from(info.breaker)),
+        (
+            "task.scope_concurrency",
+            JsValue::from(info.concurrency.unwrap_or(0)),
+        ),
+    ];
+    if let Some(ms) = trace.timeout {
+        pairs.push(("task.timeout_ms", JsValue::from(ms)));
+    }
+    let attrs = super::otel::attributes(&pairs);
+    if let Some(user) = &trace.attributes {
+        let _ = js_sys::Object::assign(&attrs, user);
+    }
+    let name = trace
+        .name
+        .as_deref()
+        .unwrap_or(crate::core::telemetry::TASK_SPAN);
+    if let Some((span, _)) = Span::start(&info.tracer, name, attrs, info.ctx.as_ref()) {
+        runtime::with(|rt| {
+            if let Some(t) = rt.tasks.get_mut(&id) {
+                t.span = Some(span);
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// What tracing needs to know of the scope a task was registered in.
+pub(crate) struct Registered {
+    pub index: u32,
+    pub tracer: JsValue,
+    pub ctx: Option<JsValue>,
+    pub concurrency: Option<u32>,
+    pub breaker: bool,
 }
 
 /// Registers a task: checks the scope, makes its token, counts it running.
@@ -197,8 +294,13 @@ pub(crate) fn register(
     f: Function,
     ctx: JsValue,
     opts: TaskOptions,
-) -> Result<NodeId, JsValue> {
-    runtime::with(|rt| -> Result<NodeId, JsValue> {
+) -> Result<Registered, JsValue> {
+    let started_at = if debug::task_on() {
+        super::otel::perf_now()
+    } else {
+        0.0
+    };
+    runtime::with(|rt| -> Result<Registered, JsValue> {
         let rt = &mut *rt;
         let entry = rt
             .scopes
@@ -217,6 +319,14 @@ pub(crate) fn register(
             .core
             .task_started()
             .map_err(|e| js::error(&e.to_string()))?;
+        entry.tel.task_count += 1;
+        let info = Registered {
+            index: entry.tel.task_count,
+            tracer: entry.inherited_tracer(),
+            ctx: entry.tel.ctx.clone(),
+            concurrency: entry.sem.as_ref().map(|s| s.total()),
+            breaker: entry.breaker.is_some(),
+        };
         if let Some(cleanup) = opts.on_cleanup {
             // Task cleanups never fail a disposal (1.0 swallows their errors).
             let _ = entry
@@ -242,9 +352,12 @@ pub(crate) fn register(
                 phase: Phase::Idle,
                 timer: None,
                 listening: false,
+                span: None,
+                failure: ErrorReason::Exception,
+                started_at,
             },
         );
-        Ok(token)
+        Ok(info)
     })?
 }
 
@@ -271,6 +384,12 @@ pub(crate) fn settle(id: u64, outcome: Outcome<JsValue, JsValue>) {
             }
             _ => None,
         };
+        // An "exception" on an aborted signal is reported as "aborted".
+        if entry.failure == ErrorReason::Exception
+            && (rt.tree.is_cancelled(entry.attempt_token) || rt.tree.is_cancelled(entry.token))
+        {
+            entry.failure = ErrorReason::Aborted;
+        }
         if entry.attempt_token != entry.token {
             let _ = rt.tree.remove(entry.attempt_token);
         }
@@ -291,10 +410,21 @@ pub(crate) fn settle(id: u64, outcome: Outcome<JsValue, JsValue>) {
         return;
     };
     drop(entry.timer);
+    let failed = matches!(outcome, Outcome::Err(_));
     let (err, value) = match outcome {
         Outcome::Ok(v) => (JsValue::UNDEFINED, v),
         Outcome::Err(e) => (e, JsValue::UNDEFINED),
     };
+    if let Some(span) = entry.span {
+        let error = failed.then_some((&err, entry.failure));
+        super::otel::end_task(span, error, entry.attempt.saturating_sub(1));
+    }
+    if debug::task_on() {
+        let duration = super::otel::perf_now() - entry.started_at;
+        debug::task(|| {
+            crate::core::telemetry::lines::task_settled(&format!("task-{id}"), !failed, duration)
+        });
+    }
     match entry.handle {
         Handle::Js(h) => js::settle_task(&h, &err, &value),
         Handle::Internal(cb) => cb(err, value),
@@ -426,7 +556,8 @@ pub(crate) fn spawn_factory(
     on_settle: Rc<dyn Fn(JsValue, JsValue)>,
 ) -> Result<(), JsValue> {
     let id = runtime::with(|rt| rt.task_ids.next_id())?;
-    register(
+    let trace = TraceInfo::of(&TaskOptions::NONE);
+    let info = register(
         scope,
         id,
         Handle::Internal(on_settle),
@@ -434,6 +565,7 @@ pub(crate) fn spawn_factory(
         JsValue::UNDEFINED,
         TaskOptions::NONE,
     )?;
+    trace_task(id, &info, &trace)?;
     let sig = view(id, false)?;
     js_sys::Reflect::set(&sig, &JsValue::from_str("signal"), &sig)?;
     let services = super::scope::scope_services(scope as f64)?;

@@ -12,4 +12,5 @@ pub mod scope;
 pub mod semaphore;
 pub mod services;
 pub mod task;
+pub mod telemetry;
 pub mod waitqueue;

@@ -199,6 +199,11 @@ impl<E> DisposalErrors<E> {
         self.errors.len()
     }
 
+    /// The errors so far, in the order the cleanups ran.
+    pub fn errors(&self) -> &[E] {
+        &self.errors
+    }
+
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }
