@@ -37,6 +37,23 @@ describe("disposal", () => {
     expect((sig.reason as Error).message).toBe("scope disposed");
   });
 
+  test("every observer of one disposal sees the same Error object", async () => {
+    const s = scope({ concurrency: 1 });
+    const running = s.task(({ signal }) => abortable(signal));
+    const queued = s.task(async () => "never");
+    const child = scope({ parent: s });
+    await s[Symbol.asyncDispose]();
+    const [runErr] = await running;
+    const [queuedErr] = await queued;
+    expect(runErr).toBeInstanceOf(Error);
+    expect((runErr as Error).message).toBe("scope disposed");
+    expect(queuedErr).toBe(runErr);
+    expect(running.signal.reason).toBe(runErr);
+    expect(s.signal.reason).toBe(runErr); // read only after disposal finished
+    expect(child.signal.reason).toBe(runErr);
+    await child[Symbol.asyncDispose]();
+  });
+
   test("an abort reason set earlier is kept", async () => {
     const ac = new AbortController();
     const s = scope({ signal: ac.signal });

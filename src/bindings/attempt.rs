@@ -73,7 +73,7 @@ pub(crate) fn start(id: u64) {
         let rt = &mut *rt;
         let t = rt.tasks.get_mut(&id)?;
         if let Some(reason) = rt.tree.reason(t.token) {
-            return Some(Err(reason.clone()));
+            return Some(Err(reason.value()));
         }
         t.attempt += 1;
         t.failure = ErrorReason::Exception;
@@ -148,8 +148,7 @@ fn acquire(id: u64, n: u32) {
             Err(_) => Step::Abort(
                 rt.tree
                     .reason(t.token)
-                    .cloned()
-                    .unwrap_or(JsValue::UNDEFINED),
+                    .map_or(JsValue::UNDEFINED, |r| r.value()),
             ),
         }
     });
@@ -248,7 +247,17 @@ fn call(id: u64, n: u32) {
         let label = (first && debug::task_on())
             .then(|| rt.scopes.get(&t.scope).map(|s| s.tel.label(t.scope)))
             .flatten();
-        Some((t.f.clone(), t.ctx.clone(), label))
+        // A task without retries calls `fn` once: move it out instead of
+        // cloning (each JsValue clone and drop crosses into JS).
+        let (f, ctx) = if t.retry.is_some() {
+            (t.f.clone(), t.ctx.clone())
+        } else {
+            (
+                t.f.take(),
+                std::mem::replace(&mut t.ctx, JsValue::UNDEFINED),
+            )
+        };
+        Some((f?, ctx, label))
     });
     let Ok(Some((f, ctx, label))) = fctx else {
         return;
@@ -394,7 +403,7 @@ fn retry(id: u64, next: Option<u32>, spec: &RetrySpec, token: NodeId, error: JsV
         let _ = on_retry.call2(&JsValue::UNDEFINED, &error, &JsValue::from(attempt));
     }
     // Scope cancellation ends the task with the abort reason.
-    let cancelled = runtime::with(|rt| rt.tree.reason(token).cloned());
+    let cancelled = runtime::with(|rt| rt.tree.reason(token).map(|r| r.value()));
     if let Ok(Some(reason)) = cancelled {
         return task::settle(id, Outcome::Err(reason));
     }

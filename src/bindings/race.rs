@@ -29,7 +29,7 @@ pub(crate) fn tuple(err: &JsValue, value: &JsValue) -> JsValue {
 pub(crate) struct Origin {
     pub parent: Option<u64>,
     pub signal: Option<AbortSignal>,
-    pub tracer: JsValue,
+    pub tracer: Option<JsValue>,
 }
 
 impl Origin {
@@ -52,7 +52,7 @@ impl Origin {
         Ok(Origin {
             parent: parent.map(|p| p as u64),
             signal,
-            tracer,
+            tracer: (!tracer.is_undefined() && !tracer.is_null()).then_some(tracer),
         })
     }
 
@@ -60,7 +60,7 @@ impl Origin {
     pub(crate) fn aborted(&self) -> Result<Option<JsValue>, JsValue> {
         if let Some(p) = self.parent {
             let reason = runtime::with(|rt| match rt.scopes.get(&p) {
-                Some(e) => rt.tree.reason(e.token).cloned(),
+                Some(e) => rt.tree.reason(e.token).map(|r| r.value()),
                 None => Some(js::error(crate::core::options::SCOPE_DISPOSED)),
             })?;
             return Ok(reason);

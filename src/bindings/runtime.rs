@@ -18,7 +18,7 @@ use wasm_bindgen::JsValue;
 use super::js;
 use super::poll::PollEntry;
 use super::scope::ScopeEntry;
-use super::signal::{Link, Listener};
+use super::signal::{Link, Listener, Reason};
 use super::stream::StreamEntry;
 use super::task::TaskEntry;
 use crate::core::cancel::TokenTree;
@@ -46,7 +46,7 @@ impl Hasher for IdHasher {
 pub(crate) type IdMap<T> = HashMap<u64, T, BuildHasherDefault<IdHasher>>;
 
 pub(crate) struct Runtime {
-    pub tree: TokenTree<JsValue, Listener>,
+    pub tree: TokenTree<Reason, Listener>,
     pub scopes: IdMap<ScopeEntry>,
     pub tasks: IdMap<TaskEntry>,
     pub links: IdMap<Link>,

@@ -79,7 +79,7 @@ pub(crate) struct Inherited {
     concurrency: Option<u32>,
     /// `(failureThreshold, resetTimeout)` with defaults filled in.
     circuit_breaker: Option<(u32, f64)>,
-    tracer: JsValue,
+    tracer: Option<JsValue>,
 }
 
 /// Rust state of a scope that has not finished disposing.
@@ -127,7 +127,7 @@ pub(crate) struct ScopeTelemetry {
 
 impl ScopeEntry {
     /// The effective tracer (`undefined` if none).
-    pub(crate) fn inherited_tracer(&self) -> JsValue {
+    pub(crate) fn inherited_tracer(&self) -> Option<JsValue> {
         self.inherited.tracer.clone()
     }
 }
@@ -148,7 +148,7 @@ pub(crate) struct ScopeOptions {
     pub circuit_breaker: Option<(u32, f64)>,
     /// Do not inherit the parent's circuit breaker (internal scopes).
     pub no_breaker: bool,
-    pub tracer: JsValue,
+    pub tracer: Option<JsValue>,
     pub name: Option<String>,
 }
 
@@ -160,7 +160,7 @@ impl Default for ScopeOptions {
             concurrency: None,
             circuit_breaker: None,
             no_breaker: false,
-            tracer: JsValue::UNDEFINED,
+            tracer: None,
             name: None,
         }
     }
@@ -221,10 +221,8 @@ impl ScopeOptions {
                 ))
             })?);
         }
-        out.tracer = js::get(&obj, "tracer")?;
-        if out.tracer.is_null() {
-            out.tracer = JsValue::UNDEFINED;
-        }
+        let tracer = js::get(&obj, "tracer")?;
+        out.tracer = (!tracer.is_undefined() && !tracer.is_null()).then_some(tracer);
         Ok(out)
     }
 }
@@ -293,12 +291,9 @@ pub(crate) fn create(
             opts.circuit_breaker
                 .or_else(|| inherited_from.as_ref().and_then(|i| i.circuit_breaker))
         },
-        tracer: if opts.tracer.is_undefined() {
-            inherited_from
-                .map(|i| i.tracer)
-                .unwrap_or(JsValue::UNDEFINED)
-        } else {
-            opts.tracer.clone()
+        tracer: match &opts.tracer {
+            Some(t) => Some(t.clone()),
+            None => inherited_from.and_then(|i| i.tracer),
         },
     };
 
@@ -362,10 +357,10 @@ pub(crate) fn create(
             }
         })?;
     }
-    if !tracer.is_undefined() || debug::scope_on() {
+    if tracer.is_some() || debug::scope_on() {
         trace_created(
             id,
-            &tracer,
+            tracer.as_ref(),
             &opts,
             has_parent_signal,
             parent.is_some(),
@@ -378,7 +373,7 @@ pub(crate) fn create(
 /// Opens the scope's span (with a tracer) and logs its creation.
 fn trace_created(
     id: u64,
-    tracer: &JsValue,
+    tracer: Option<&JsValue>,
     opts: &ScopeOptions,
     has_parent_signal: bool,
     has_parent: bool,
@@ -387,7 +382,7 @@ fn trace_created(
     let started = otel::perf_now();
     let concurrency = opts.concurrency.flatten();
     let mut opened = None;
-    if !tracer.is_undefined() {
+    if let Some(tracer) = tracer {
         let attrs = otel::attributes(&[
             (
                 "scope.timeout",
@@ -555,7 +550,7 @@ pub fn scope_tracer(id: f64) -> Result<JsValue, JsValue> {
     Ok(runtime::with(|rt| {
         rt.scopes
             .get(&(id as u64))
-            .map(|e| e.inherited.tracer.clone())
+            .and_then(|e| e.inherited.tracer.clone())
     })?
     .unwrap_or(JsValue::UNDEFINED))
 }
@@ -571,18 +566,21 @@ pub fn scope_task(
     f: JsValue,
     options: JsValue,
 ) -> Result<(), JsValue> {
-    let Some(f) = f.dyn_ref::<Function>() else {
-        return Err(js::type_error(&format!(
-            "task: fn must be a function, got {}",
-            js::type_name(&f)
-        )));
+    let f = match f.dyn_into::<Function>() {
+        Ok(f) => f,
+        Err(f) => {
+            return Err(js::type_error(&format!(
+                "task: fn must be a function, got {}",
+                js::type_name(&f)
+            )))
+        }
     };
     let opts = TaskOptions::read(&options)?;
     task::spawn(
         scope as u64,
         task_id as u64,
         Handle::Js(handle),
-        f.clone(),
+        f,
         ctx,
         opts,
     )
@@ -709,7 +707,7 @@ pub fn scope_use(id: f64, key: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = __scopeDispose)]
 pub fn scope_dispose(id: f64) -> Result<Promise, JsValue> {
     let id = id as u64;
-    let reason = js::error(SCOPE_DISPOSED);
+    let reason = signal::Reason::disposed();
     // 1-2. Mark disposed, clear the timer, abort the token.
     let begun = runtime::with(|rt| {
         let rt = &mut *rt;
@@ -836,7 +834,9 @@ fn finish(id: u64, errors: DisposalErrors<JsValue>) -> Result<(), JsValue> {
         e.core.finish();
         // Nobody read the signal: leave the reason for a later read.
         let reason = match e.controller {
-            None => rt.tree.reason(e.token).cloned(),
+            // A disposal reason nobody observed stays unmade: a later read
+            // makes the same `Error("scope disposed")` anyway.
+            None => rt.tree.reason(e.token).and_then(|r| r.value_if_made()),
             Some(_) => None,
         };
         let _ = rt.tree.remove(e.token);

@@ -17,6 +17,40 @@ use web_sys::{AbortController, AbortSignal};
 use super::runtime::{self, Runtime};
 use crate::core::cancel::{AddListenerError, NodeId};
 
+/// An abort reason as the token tree keeps it. A scope's own disposal
+/// reason, `Error("scope disposed")`, is made only when something observes
+/// it (a signal view, a waiting task, a later read), and then once: every
+/// clone shares the cell, so all observers see the same Error object.
+#[derive(Clone)]
+pub(crate) enum Reason {
+    Js(JsValue),
+    Disposed(std::rc::Rc<std::cell::OnceCell<JsValue>>),
+}
+
+impl Reason {
+    pub(crate) fn disposed() -> Reason {
+        Reason::Disposed(std::rc::Rc::default())
+    }
+
+    /// The JS value, unless it is a disposal reason not made yet.
+    pub(crate) fn value_if_made(&self) -> Option<JsValue> {
+        match self {
+            Reason::Js(v) => Some(v.clone()),
+            Reason::Disposed(cell) => cell.get().cloned(),
+        }
+    }
+
+    /// The JS value of the reason (made on first use for a disposal).
+    pub(crate) fn value(&self) -> JsValue {
+        match self {
+            Reason::Js(v) => v.clone(),
+            Reason::Disposed(cell) => cell
+                .get_or_init(|| js_sys::Error::new(crate::core::options::SCOPE_DISPOSED).into())
+                .clone(),
+        }
+    }
+}
+
 /// What waits on a token node.
 pub(crate) enum Listener {
     /// The lazily made AbortSignal view of the node.
@@ -31,8 +65,9 @@ pub(crate) enum Listener {
 
 /// Fires listeners returned by a cancel. Call with no runtime borrow held:
 /// `abort()` runs the user's `abort` event listeners.
-pub(crate) fn fire(fired: Vec<(Listener, JsValue)>) {
+pub(crate) fn fire(fired: Vec<(Listener, Reason)>) {
     for (listener, reason) in fired {
+        let reason = reason.value();
         match listener {
             Listener::Abort(c) => c.abort_with_reason(&reason),
             Listener::Task(id) => super::attempt::on_cancelled(id, reason),
@@ -48,7 +83,7 @@ pub(crate) fn fire(fired: Vec<(Listener, JsValue)>) {
 
 /// Cancels `node` with `reason` and fires what that wakes.
 pub(crate) fn cancel(node: NodeId, reason: JsValue) -> Result<(), JsValue> {
-    let fired = runtime::with(|rt| rt.tree.cancel(node, reason).unwrap_or_default())?;
+    let fired = runtime::with(|rt| rt.tree.cancel(node, Reason::Js(reason)).unwrap_or_default())?;
     fire(fired);
     Ok(())
 }

@@ -63,8 +63,9 @@ pub(crate) struct TaskEntry {
     pub controller: Option<AbortController>,
     /// `fn` has been called.
     pub started: bool,
-    /// `fn` and its argument, kept for a queued start and for retries.
-    pub f: Function,
+    /// `fn` and its argument, kept for a queued start and for retries
+    /// (taken, not cloned, by a task's only attempt).
+    pub f: Option<Function>,
     pub ctx: JsValue,
     pub timeout: Option<f64>,
     pub retry: Option<Rc<RetrySpec>>,
@@ -243,9 +244,9 @@ impl TraceInfo {
 
 /// Opens a registered task's span when its scope has a tracer.
 fn trace_task(id: u64, info: &Registered, trace: &TraceInfo) -> Result<(), JsValue> {
-    if info.tracer.is_undefined() {
+    let Some(tracer) = &info.tracer else {
         return Ok(());
-    }
+    };
     let mut pairs = vec![
         ("task.index", JsValue::from(info.index)),
         ("task.has_retry", JsValue::from(trace.has_retry)),
@@ -267,7 +268,7 @@ fn trace_task(id: u64, info: &Registered, trace: &TraceInfo) -> Result<(), JsVal
         .name
         .as_deref()
         .unwrap_or(crate::core::telemetry::TASK_SPAN);
-    if let Some((span, _)) = Span::start(&info.tracer, name, attrs, info.ctx.as_ref()) {
+    if let Some((span, _)) = Span::start(tracer, name, attrs, info.ctx.as_ref()) {
         runtime::with(|rt| {
             if let Some(t) = rt.tasks.get_mut(&id) {
                 t.span = Some(span);
@@ -280,7 +281,7 @@ fn trace_task(id: u64, info: &Registered, trace: &TraceInfo) -> Result<(), JsVal
 /// What tracing needs to know of the scope a task was registered in.
 pub(crate) struct Registered {
     pub index: u32,
-    pub tracer: JsValue,
+    pub tracer: Option<JsValue>,
     pub ctx: Option<JsValue>,
     pub concurrency: Option<u32>,
     pub breaker: bool,
@@ -342,7 +343,7 @@ pub(crate) fn register(
                 handle,
                 controller: None,
                 started: false,
-                f,
+                f: Some(f),
                 ctx,
                 timeout: opts.timeout,
                 retry: opts.retry.map(Rc::new),
@@ -541,7 +542,7 @@ pub(crate) fn listen(rt: &mut runtime::Runtime, id: u64) -> Option<JsValue> {
     t.listening = true;
     match rt.tree.add_listener(t.token, Listener::Task(id)) {
         Ok(()) => None,
-        Err(crate::core::cancel::AddListenerError::Cancelled(_, reason)) => Some(reason),
+        Err(crate::core::cancel::AddListenerError::Cancelled(_, reason)) => Some(reason.value()),
         Err(crate::core::cancel::AddListenerError::Unknown(_)) => None,
     }
 }
