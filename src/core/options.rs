@@ -50,8 +50,37 @@ pub fn js_number(v: f64) -> String {
         if v > 0.0 { "Infinity" } else { "-Infinity" }.into()
     } else if v == 0.0 {
         "0".into()
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
     } else {
-        format!("{v}")
+        fraction(v)
+    }
+}
+
+/// A non-integer in plain decimal notation, up to 9 fractional digits
+/// (what error messages and debug lines need), without pulling Rust's
+/// float formatting into the wasm.
+fn fraction(v: f64) -> String {
+    if v.abs() >= 1e15 {
+        return format!("{}e+", (v / 1e15) as i64) + "15";
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    let v = v.abs();
+    let whole = v.trunc() as u64;
+    let mut frac = ((v - v.trunc()) * 1e9).round() as u64;
+    let (whole, mut digits) = if frac >= 1_000_000_000 {
+        frac = 0;
+        (whole + 1, String::new())
+    } else {
+        (whole, format!("{frac:09}"))
+    };
+    while digits.ends_with('0') {
+        digits.pop();
+    }
+    if digits.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{digits}")
     }
 }
 

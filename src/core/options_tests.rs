@@ -38,3 +38,12 @@ fn messages_match_javascript_number_formatting() {
         "timeout must be a number"
     );
 }
+
+#[test]
+fn fractions_print_like_javascript_for_ordinary_values() {
+    assert_eq!(js_number(0.5), "0.5");
+    assert_eq!(js_number(-2.25), "-2.25");
+    assert_eq!(js_number(1500.0), "1500");
+    assert_eq!(js_number(0.001), "0.001");
+    assert_eq!(js_number(12.3456789), "12.3456789");
+}
