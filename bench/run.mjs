@@ -43,14 +43,14 @@ const S = smoke
       pending: 2_000,
     }
   : {
-      rounds: Number(process.env.BENCH_ROUNDS || 9),
+      rounds: Number(process.env.BENCH_ROUNDS || 11),
       cycle: 20_000,
       many: 1_000,
       manyIters: 40,
       fanSmall: 1_000,
       fanSmallIters: 40,
       fanLarge: 10_000,
-      fanLargeIters: 4,
+      fanLargeIters: 8,
       chanValues: 10_000,
       chanIters: 6,
       mpscValues: 2_000,
@@ -72,6 +72,7 @@ async function measure(w) {
   if (smoke) await sameResults(w);
   const res = await compare(w, S.rounds);
   res.id = w.id;
+  res.n = w.n;
   const labels = Object.keys(w.variants);
   const parts = labels.map((l) => `${l} ${fmt(res.us[l])} µs`);
   const ratios = {};
