@@ -202,15 +202,17 @@ export function renderSvg(bars) {
   const top = 48;
   const width = labelW + plotW + 70;
   const height = top + bars.length * rowH + 40;
-  const max = Math.max(1.2, ...bars.map((b) => Math.max(b.value, b.target ?? 0))) * 1.05;
-  const x = (v) => labelW + (v / max) * plotW;
+  // Linear scale up to 6×; longer bars are cut at the edge (their value is printed).
+  const CAP = 6;
+  const max = Math.min(CAP, Math.max(1.2, ...bars.map((b) => Math.max(b.value, b.target ?? 0)))) * 1.05;
+  const x = (v) => labelW + (Math.min(v, max) / max) * plotW;
   const o = [];
   o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   o.push(`<rect width="100%" height="100%" fill="white"/>`);
   o.push(`<text x="10" y="18" font-size="14" font-weight="bold">go-go-scope-wasm time / baseline time (lower is better)</text>`);
-  o.push(`<text x="10" y="36" fill="#555">bar: measured ratio (green: target met, red: missed) · dashed line: target · grey line: parity (1.0×)</text>`);
+  o.push(`<text x="10" y="36" fill="#555">bar: measured ratio (green: target met, red: missed) · dashed line: target · grey line: parity (1.0×) · » cut at the edge</text>`);
   // axis ticks
-  for (let v = 0; v <= max; v += max > 4 ? 1 : 0.5) {
+  for (let v = 0; v <= max + 1e-9; v += max > 4 ? 1 : 0.5) {
     o.push(`<line x1="${x(v)}" y1="${top - 4}" x2="${x(v)}" y2="${height - 30}" stroke="#eee"/>`);
     o.push(`<text x="${x(v)}" y="${height - 16}" text-anchor="middle" fill="#555">${v.toFixed(1)}×</text>`);
   }
@@ -220,7 +222,8 @@ export function renderSvg(bars) {
     const fill = b.met ? "#3a9a4a" : "#d0453a";
     o.push(`<text x="${labelW - 6}" y="${y + 15}" text-anchor="end">${esc(b.label.length > 72 ? `${b.label.slice(0, 71)}…` : b.label)}</text>`);
     o.push(`<rect x="${labelW}" y="${y + 4}" width="${Math.max(1, x(b.value) - labelW).toFixed(1)}" height="${rowH - 8}" fill="${fill}"/>`);
-    o.push(`<text x="${x(b.value) + 4}" y="${y + 15}" fill="#222">${b.value.toFixed(2)}×</text>`);
+    const cut = b.value > max;
+    o.push(`<text x="${x(b.value) + 4}" y="${y + 15}" fill="#222">${cut ? "» " : ""}${b.value.toFixed(2)}×</text>`);
     if (b.target !== undefined) {
       o.push(`<line x1="${x(b.target).toFixed(1)}" y1="${y + 1}" x2="${x(b.target).toFixed(1)}" y2="${y + rowH - 1}" stroke="#000" stroke-width="2" stroke-dasharray="3,2"/>`);
     }

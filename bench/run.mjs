@@ -4,13 +4,15 @@
 //   node --expose-gc bench/run.mjs           full run (several minutes)
 //   node --expose-gc bench/run.mjs --smoke   a few iterations, tiny sizes, no
 //                                            targets, nothing written (< 20 s)
+//   node bench/run.mjs --render              rewrite RESULTS.md and the chart
+//                                            from bench/results.json
 //
 // Everything runs in this one process against the built package
 // (pkg/index.cjs, or $GGS_PKG/index.cjs).
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { compare, pairedRatio } from "./harness.mjs";
 import { taskWorkloads, channelWorkloads } from "./workloads.mjs";
@@ -82,6 +84,14 @@ async function measure(w) {
   return res;
 }
 
+// --render: rewrite RESULTS.md and the chart from the last full run's
+// bench/results.json (e.g. after editing bench/misses.md), measuring nothing.
+if (process.argv.includes("--render")) {
+  const saved = JSON.parse(readFileSync(join(here, "results.json"), "utf8"));
+  writeReport(saved);
+  process.exit(0);
+}
+
 const results = { smoke, machine: machine(), sizes: S };
 
 // Memory first: its high-water marks are not hidden by earlier workloads.
@@ -111,10 +121,15 @@ log(
 log(`bench finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 if (!smoke && !only) {
-  const md = renderMarkdown(results);
+  writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 1)}\n`);
+  writeReport(results);
+}
+
+function writeReport(r) {
+  const md = renderMarkdown(r);
   writeFileSync(join(here, "RESULTS.md"), md.text);
   writeFileSync(join(here, "ratios.svg"), renderSvg(md.bars));
-  log("wrote bench/RESULTS.md and bench/ratios.svg");
+  log("wrote bench/RESULTS.md, bench/ratios.svg (data: bench/results.json)");
   for (const t of md.targets) log(`${t.met ? "met    " : "NOT MET"} ${t.label}: ${t.shown} (target ${t.targetText})`);
 }
 
