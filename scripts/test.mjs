@@ -1,6 +1,6 @@
 // Runs every test suite and ends with one line "N passed, N failed":
 //   cargo test (core) · clippy and fmt · wasm-pack test --node (binding) ·
-//   vitest js-tests against the packed tarball · tsc type tests.
+//   vitest js-tests against the packed tarball · tsc type tests · bench smoke.
 // Installs what is missing first (scripts/setup.mjs).
 import { join } from "node:path";
 import { readFileSync, existsSync, rmSync } from "node:fs";
@@ -64,6 +64,8 @@ step(
   },
 );
 step("tsc type tests", join(root, "node_modules", ".bin", "tsc"), ["-p", "js-tests/types"], check);
+// The benchmark suite in smoke mode (tiny sizes, no targets), so it never rots.
+step("bench smoke", "node", ["--expose-gc", "bench/run.mjs", "--smoke"], check);
 
 console.log("\n=== summary");
 for (const l of lines) console.log(l);

@@ -1,0 +1,155 @@
+// The benchmark suite (issue 8). `npm run bench` builds pkg/ and runs this
+// with --expose-gc; it writes bench/RESULTS.md and bench/ratios.svg.
+//
+//   node --expose-gc bench/run.mjs           full run (several minutes)
+//   node --expose-gc bench/run.mjs --smoke   a few iterations, tiny sizes, no
+//                                            targets, nothing written (< 20 s)
+//   node bench/run.mjs --render              rewrite RESULTS.md and the chart
+//                                            from bench/results.json
+//
+// Everything runs in this one process against the built package
+// (pkg/index.cjs, or $GGS_PKG/index.cjs).
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { compare, pairedRatio } from "./harness.mjs";
+import { taskWorkloads, channelWorkloads } from "./workloads.mjs";
+import { cycleGrowth, pendingBytes, sizes } from "./memsize.mjs";
+import { renderMarkdown, renderSvg } from "./report.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkgDir = process.env.GGS_PKG || join(here, "..", "pkg");
+const lib = createRequire(import.meta.url)(join(pkgDir, "index.cjs"));
+const smoke = process.argv.includes("--smoke");
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
+
+const S = smoke
+  ? {
+      rounds: 1,
+      cycle: 200,
+      many: 100,
+      manyIters: 2,
+      fanSmall: 100,
+      fanSmallIters: 2,
+      fanLarge: 1000,
+      fanLargeIters: 1,
+      chanValues: 500,
+      chanIters: 1,
+      mpscValues: 200,
+      mpscIters: 1,
+      pingPongs: 100,
+      pingIters: 1,
+      memCycles: 5_000,
+      pending: 2_000,
+    }
+  : {
+      rounds: Number(process.env.BENCH_ROUNDS || 11),
+      cycle: 20_000,
+      many: 1_000,
+      manyIters: 40,
+      fanSmall: 1_000,
+      fanSmallIters: 40,
+      fanLarge: 10_000,
+      fanLargeIters: 8,
+      chanValues: 10_000,
+      chanIters: 6,
+      mpscValues: 2_000,
+      mpscIters: 20,
+      pingPongs: 1_000,
+      pingIters: 20,
+      memCycles: 1_000_000,
+      pending: 100_000,
+    };
+
+const t0 = performance.now();
+const log = (s) => console.log(s);
+const want = (id) => !only || only.split(",").some((o) => id.startsWith(o));
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/** Runs a workload and prints its line. */
+async function measure(w) {
+  if (smoke) await sameResults(w);
+  const res = await compare(w, S.rounds);
+  res.id = w.id;
+  res.n = w.n;
+  const labels = Object.keys(w.variants);
+  const parts = labels.map((l) => `${l} ${fmt(res.us[l])} µs`);
+  const ratios = {};
+  for (const l of labels.slice(1)) ratios[l] = pairedRatio(res, "lib", l);
+  res.ratios = ratios;
+  log(`${w.name}: ${parts.join(", ")} | ${Object.entries(ratios).map(([l, r]) => `×${r.toFixed(2)} ${l}`).join(", ")}`);
+  return res;
+}
+
+// --render: rewrite RESULTS.md and the chart from the last full run's
+// bench/results.json (e.g. after editing bench/misses.md), measuring nothing.
+if (process.argv.includes("--render")) {
+  const saved = JSON.parse(readFileSync(join(here, "results.json"), "utf8"));
+  writeReport(saved);
+  process.exit(0);
+}
+
+if (typeof globalThis.gc !== "function") console.warn("warning: run with node --expose-gc for stable figures");
+const results = { smoke, machine: machine(), sizes: S };
+
+// Memory first: its high-water marks are not hidden by earlier workloads.
+if (want("mem")) {
+  results.growth = await cycleGrowth(lib, S.memCycles);
+  const g = results.growth;
+  log(
+    `Memory: ${g.cycles} cycles (${g.usPerCycle.toFixed(2)} µs/cycle): wasm +${g.wasmGrowth} B, rss +${(g.rssGrowth / 1048576).toFixed(2)} MB, live ${g.live.join(",")}`,
+  );
+  results.pending = await pendingBytes(lib, S.pending);
+  const p = results.pending;
+  log(
+    `Pending: ${p.n} tasks: ${p.totalPerTask.toFixed(0)} B/task (wasm ${p.wasmPerTask.toFixed(0)}, heap ${p.heapPerTask.toFixed(0)}); vanilla ${p.vanillaPerTask.toFixed(0)} B/task`,
+  );
+}
+
+const tw = taskWorkloads(lib, S);
+results.workloads = [];
+for (const w of [...tw.simple, ...tw.concurrency, ...tw.fanOut, ...channelWorkloads(lib, S)]) {
+  if (want(w.id)) results.workloads.push(await measure(w));
+}
+
+results.size = sizes(pkgDir);
+log(
+  `Size: browser entry ${results.size.browser.raw} B raw, ${results.size.browser.gz} B gzip; node entry ${results.size.node.raw} B raw, ${results.size.node.gz} B gzip`,
+);
+log(`bench finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+if (!smoke && !only) {
+  writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 1)}\n`);
+  writeReport(results);
+}
+
+function writeReport(r) {
+  const md = renderMarkdown(r);
+  writeFileSync(join(here, "RESULTS.md"), md.text);
+  writeFileSync(join(here, "ratios.svg"), renderSvg(md.bars));
+  log("wrote bench/RESULTS.md, bench/ratios.svg (data: bench/results.json)");
+  for (const t of md.targets) log(`${t.met ? "met    " : "NOT MET"} ${t.label}: ${t.shown} (target ${t.targetText})`);
+}
+
+/** Smoke check: the lib and its plain-JS baselines compute the same result. */
+async function sameResults(w) {
+  const want = JSON.stringify(await w.variants.lib());
+  for (const [l, op] of Object.entries(w.variants)) {
+    if (l === "effect") continue; // Effect's own Result objects
+    const got = JSON.stringify(await op());
+    if (got !== want) throw new Error(`${w.name}: ${l} gave ${got.slice(0, 80)}, lib gave ${want.slice(0, 80)}`);
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? "unknown",
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    date: new Date().toISOString(),
+  };
+}

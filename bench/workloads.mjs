@@ -1,0 +1,248 @@
+// The benchmarked programs: go-go-scope-wasm (the built pkg/), each beside
+// its baselines (hand-written vanilla JS, Effect, p-limit, a hand-written
+// channel). Every variant of a workload does the same work and returns the
+// same shape of result.
+import { Effect } from "effect";
+import pLimit from "p-limit";
+import * as van from "./baselines/vanilla.mjs";
+import { Channel as JsChannel } from "./baselines/channel.mjs";
+
+const one = () => Promise.resolve(42);
+const two = () => Promise.resolve(2);
+const eff = (f) => Effect.result(Effect.tryPromise(() => f()));
+const range = (n) => Array.from({ length: n }, (_, i) => i);
+
+/** Workloads 1–3: task cycles, concurrency, fan-out. `S` holds the sizes. */
+export function taskWorkloads(lib, S) {
+  const { scope, race, parallel } = lib;
+  const dispose = (s) => s[Symbol.asyncDispose]();
+
+  async function ggsCycle(options, taskOptions) {
+    const s = scope(options);
+    try {
+      return await s.task(one, taskOptions);
+    } finally {
+      await dispose(s);
+    }
+  }
+  async function ggsFan(n, options) {
+    const s = scope(options);
+    try {
+      const ts = new Array(n);
+      for (let i = 0; i < n; i++) ts[i] = s.task(one);
+      return await Promise.all(ts);
+    } finally {
+      await dispose(s);
+    }
+  }
+  const factories = range(S.many).map((i) => () => Promise.resolve(i));
+  const items = range(S.many);
+
+  const simple = [
+    {
+      id: "cycle",
+      name: "Simple task cycle: scope(), 1 task, dispose",
+      iters: S.cycle,
+      variants: {
+        lib: () => ggsCycle(undefined, undefined),
+        vanilla: () => van.cycle(one),
+        effect: () => Effect.runPromise(eff(one)),
+      },
+    },
+    {
+      id: "cycle-timeout",
+      name: "Simple task cycle, scope({ timeout: 5000 })",
+      iters: S.cycle,
+      variants: {
+        lib: () => ggsCycle({ timeout: 5000 }, undefined),
+        vanilla: () => van.cycleTimeout(one, 5000),
+        effect: () => Effect.runPromise(Effect.result(Effect.timeout(Effect.tryPromise(() => one()), "5000 millis"))),
+      },
+    },
+    {
+      id: "cycle-retry",
+      name: "Simple task cycle, task retry { maxRetries: 1 }",
+      iters: S.cycle,
+      variants: {
+        lib: () => ggsCycle(undefined, { retry: { maxRetries: 1 } }),
+        vanilla: () => van.cycleRetry(one, 1),
+        effect: () => Effect.runPromise(Effect.result(Effect.retry(Effect.tryPromise(() => one()), { times: 1 }))),
+      },
+    },
+    {
+      id: "two-tasks",
+      name: "2 parallel tasks in one scope",
+      iters: S.cycle,
+      variants: {
+        lib: async () => {
+          const s = scope();
+          try {
+            return await Promise.all([s.task(one), s.task(two)]);
+          } finally {
+            await dispose(s);
+          }
+        },
+        vanilla: () => van.cycleTwo(one, two),
+        effect: () => Effect.runPromise(Effect.all([eff(one), eff(two)], { concurrency: "unbounded" })),
+      },
+    },
+    {
+      id: "race",
+      name: "race of 2",
+      iters: S.cycle,
+      variants: {
+        lib: () => race([one, two]),
+        vanilla: () => van.race([one, two]),
+        effect: () => Effect.runPromise(Effect.result(Effect.race(Effect.tryPromise(() => one()), Effect.tryPromise(() => two())))),
+      },
+    },
+  ];
+
+  const concurrency = [
+    {
+      id: "scope-conc8",
+      name: `${S.many} tasks under scope({ concurrency: 8 })`,
+      iters: S.manyIters,
+      variants: {
+        lib: () => ggsFan(S.many, { concurrency: 8 }),
+        vanilla: () => van.limitedScope(one, S.many, 8),
+        "p-limit": async () => {
+          const ac = new AbortController();
+          try {
+            const limit = pLimit(8);
+            return await Promise.all(items.map(() => limit(van.settle, one, ac.signal)));
+          } finally {
+            ac.abort(new Error("scope disposed"));
+          }
+        },
+        effect: () => Effect.runPromise(Effect.forEach(items, () => eff(one), { concurrency: 8 })),
+      },
+    },
+    {
+      id: "parallel10",
+      name: `parallel() of ${S.many} factories, concurrency: 10`,
+      iters: S.manyIters,
+      variants: {
+        lib: () => parallel(factories, { concurrency: 10 }),
+        vanilla: () => van.parallel(factories, 10),
+        "p-limit": async () => {
+          const ac = new AbortController();
+          try {
+            const limit = pLimit(10);
+            return await Promise.all(factories.map((f) => limit(van.settle, f, ac.signal)));
+          } finally {
+            ac.abort(new Error("scope disposed"));
+          }
+        },
+        effect: () => Effect.runPromise(Effect.forEach(factories, (f) => eff(f), { concurrency: 10 })),
+      },
+    },
+  ];
+
+  const fanOut = [S.fanSmall, S.fanLarge].map((n, k) => ({
+    id: k === 0 ? "fanout-small" : "fanout-large",
+    name: `Fan-out: ${n} tasks in one scope, all awaited`,
+    iters: k === 0 ? S.fanSmallIters : S.fanLargeIters,
+    n,
+    variants: {
+      lib: () => ggsFan(n, undefined),
+      vanilla: () => van.fanOut(one, n),
+      effect: () => Effect.runPromise(Effect.forEach(range(n), () => eff(one), { concurrency: "unbounded" })),
+    },
+  }));
+
+  return { simple, concurrency, fanOut };
+}
+
+/** Workload 4: channels, go-go-scope-wasm's Channel vs the hand-written one. */
+export function channelWorkloads(lib, S) {
+  const { scope } = lib;
+  // Each program gets a channel factory and a "done" callback; the lib side
+  // owns its channels through a scope, disposed at the end.
+  async function spsc(mk, n, cap) {
+    const ch = mk(cap);
+    const producer = (async () => {
+      for (let i = 0; i < n; i++) await ch.send(i);
+      ch.close();
+    })();
+    let sum = 0;
+    for (;;) {
+      const v = await ch.receive();
+      if (v === undefined) break;
+      sum += v;
+    }
+    await producer;
+    return sum;
+  }
+  async function mpsc(mk, n, producers, cap) {
+    const ch = mk(cap);
+    const per = n / producers;
+    const ps = [];
+    for (let p = 0; p < producers; p++) {
+      ps.push(
+        (async () => {
+          for (let i = 0; i < per; i++) await ch.send(i);
+        })(),
+      );
+    }
+    const all = Promise.all(ps).then(() => ch.close());
+    let count = 0;
+    for (;;) {
+      const v = await ch.receive();
+      if (v === undefined) break;
+      count++;
+    }
+    await all;
+    if (count !== n) throw new Error(`received ${count} of ${n}`);
+    return count;
+  }
+  async function pingPong(mk, n) {
+    const ping = mk(0);
+    const pong = mk(0);
+    const echo = (async () => {
+      for (;;) {
+        const v = await ping.receive();
+        if (v === undefined) return;
+        await pong.send(v + 1);
+      }
+    })();
+    let v = 0;
+    for (let i = 0; i < n; i++) {
+      await ping.send(v);
+      v = await pong.receive();
+    }
+    ping.close();
+    await echo;
+    return v;
+  }
+  const withLib = async (body) => {
+    const s = scope();
+    try {
+      return await body((cap) => s.channel(cap));
+    } finally {
+      await s[Symbol.asyncDispose]();
+    }
+  };
+  const withJs = (body) => body((cap) => new JsChannel(cap));
+  const both = (body) => ({ lib: () => withLib(body), "js channel": () => withJs(body) });
+  return [
+    {
+      id: "chan-spsc",
+      name: `Channel: ${S.chanValues} values, 1 producer / 1 consumer, capacity 100`,
+      iters: S.chanIters,
+      variants: both((mk) => spsc(mk, S.chanValues, 100)),
+    },
+    {
+      id: "chan-mpsc",
+      name: `Channel: ${S.mpscValues} values from 4 producers, capacity 1`,
+      iters: S.mpscIters,
+      variants: both((mk) => mpsc(mk, S.mpscValues, 4, 1)),
+    },
+    {
+      id: "chan-pingpong",
+      name: `Channel: unbuffered ping-pong, ${S.pingPongs} round trips`,
+      iters: S.pingIters,
+      variants: both((mk) => pingPong(mk, S.pingPongs)),
+    },
+  ];
+}
