@@ -13,9 +13,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
+use super::dispose::Cleanup;
 use super::js;
 use super::runtime;
-use super::scope::Cleanup;
 use super::signal::{self, Linked, Listener};
 use crate::core::channel::{Channel, Received, Sent, TryRecvError, TrySendError, Woken};
 

@@ -21,6 +21,17 @@ export function settleTask(task, error, value) {
     resolve(result);
   }
 }
+export function whenSettled(p, f) {
+  p.then((v) => f(true, v), (e) => f(false, e));
+}
+export function settleAfter(p, f, value) {
+  p.then(() => f(value), () => f(value));
+}
+export function factoryArg(signal, services) {
+  signal.signal = signal;
+  signal.services = services;
+  return signal;
+}
 export function isThenable(v) {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof v.then === "function";
 }
@@ -37,6 +48,19 @@ extern "C" {
 
     #[wasm_bindgen(js_name = isThenable)]
     pub(crate) fn is_thenable(v: &JsValue) -> bool;
+
+    /// `p.then(v => f(true, v), e => f(false, e))`.
+    #[wasm_bindgen(js_name = whenSettled)]
+    pub(crate) fn when_settled(p: &js_sys::Promise, f: &JsValue);
+
+    /// `p.then(() => f(value), () => f(value))`.
+    #[wasm_bindgen(js_name = settleAfter)]
+    pub(crate) fn settle_after(p: &js_sys::Promise, f: &Function, value: &JsValue);
+
+    /// The argument of a race/parallel/poll factory: its AbortSignal, also
+    /// carrying `signal` (itself) and `services` (one crossing).
+    #[wasm_bindgen(js_name = factoryArg)]
+    pub(crate) fn factory_arg(signal: &web_sys::AbortSignal, services: &JsValue) -> JsValue;
 }
 
 /// A `TypeError` naming the argument.

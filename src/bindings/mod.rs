@@ -8,6 +8,7 @@
 mod attempt;
 mod channel;
 mod debug;
+mod dispose;
 mod js;
 mod otel;
 mod parallel;

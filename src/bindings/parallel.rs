@@ -10,10 +10,9 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::js;
-use super::race::{dispose, tuple, Origin};
+use super::race::{settle_after_dispose, tuple, Origin};
 use super::runtime;
 use super::task;
 
@@ -27,7 +26,10 @@ struct Run {
     fail_fast: bool,
     failed: bool,
     scope: u64,
-    finish: Option<Function>,
+    /// The internal scope's services (the caller's, for `s.parallel`).
+    services: Rc<JsValue>,
+    /// The outer promise's resolve and reject, taken when all settled.
+    finish: Option<(Function, Function)>,
 }
 
 type Shared = Rc<RefCell<Run>>;
@@ -46,30 +48,53 @@ fn pump(run: &Shared) {
                 let i = r.next;
                 r.next += 1;
                 r.running += 1;
-                r.factories.get(i).cloned().map(|f| (i, f, r.scope))
+                r.factories
+                    .get(i)
+                    .cloned()
+                    .map(|f| (i, f, r.scope, r.services.clone()))
             }
         };
-        let Some((i, f, scope)) = picked else { break };
+        let Some((i, f, scope, services)) = picked else {
+            break;
+        };
         let me = run.clone();
         let spawned = task::spawn_factory(
             scope,
             f,
+            &services,
             Rc::new(move |err, value| settled(&me, i, err, value)),
         );
         if let Err(e) = spawned {
             settled(run, i, e, JsValue::UNDEFINED);
         }
     }
+    // All settled: dispose the internal scope, then resolve with the
+    // Results (or reject with the first error, for failFast).
     let done = run.try_borrow_mut().ok().and_then(|mut r| {
         let all_started = r.next >= r.factories.len() || (r.fail_fast && r.failed);
-        if r.running == 0 && all_started {
-            r.finish.take()
+        if r.running != 0 || !all_started {
+            return None;
+        }
+        let (resolve, reject) = r.finish.take()?;
+        let first_error = if r.fail_fast {
+            r.errors.iter().flatten().next().cloned()
         } else {
             None
-        }
+        };
+        let results = std::mem::take(&mut r.results);
+        Some((resolve, reject, first_error, results, r.scope))
     });
-    if let Some(f) = done {
-        let _ = f.call0(&JsValue::UNDEFINED);
+    if let Some((resolve, reject, first_error, results, scope)) = done {
+        match first_error {
+            Some(e) => settle_after_dispose(scope, &reject, &e),
+            None => {
+                let out = Array::new();
+                for v in results {
+                    out.push(&v);
+                }
+                settle_after_dispose(scope, &resolve, &out.into());
+            }
+        }
     }
 }
 
@@ -142,38 +167,17 @@ pub fn parallel(
         fail_fast,
         failed: false,
         scope,
+        services: Rc::new(super::scope::scope_services(scope as f64)?),
         finish: None,
     }));
-    let finished = {
+    let outer = {
         let r = run.clone();
-        Promise::new(&mut |resolve, _reject| {
+        Promise::new(&mut |resolve, reject| {
             if let Ok(mut r) = r.try_borrow_mut() {
-                r.finish = Some(resolve);
+                r.finish = Some((resolve, reject));
             }
         })
     };
     pump(&run);
-    Ok(future_to_promise(async move {
-        JsFuture::from(finished).await?;
-        dispose(scope).await;
-        let (results, first_error) = match run.try_borrow_mut() {
-            Ok(mut r) => (
-                std::mem::take(&mut r.results),
-                if r.fail_fast {
-                    r.errors.iter().flatten().next().cloned()
-                } else {
-                    None
-                },
-            ),
-            Err(_) => return Err(js::internal("parallel state borrowed")),
-        };
-        if let Some(e) = first_error {
-            return Err(e);
-        }
-        let out = Array::new();
-        for v in results {
-            out.push(&v);
-        }
-        Ok(out.into())
-    }))
+    Ok(outer)
 }

@@ -4,13 +4,12 @@
 //! aborted when the internal scope is disposed, before `race` returns.
 //! If the signal aborts during the race, the Result is `[reason, undefined]`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
 use super::js;
@@ -85,13 +84,6 @@ impl Origin {
     }
 }
 
-/// Disposes an internal scope and waits for its stragglers.
-pub(crate) async fn dispose(id: u64) {
-    if let Ok(p) = scope::scope_dispose(id as f64) {
-        let _ = JsFuture::from(p).await;
-    }
-}
-
 #[wasm_bindgen(js_name = __race)]
 pub fn race(
     factories: JsValue,
@@ -110,46 +102,103 @@ pub fn race(
     }
     let sid = origin.internal_scope()?;
 
-    let winner: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
-    let decided = {
-        let slot = winner.clone();
+    let state = Rc::new(RaceState {
+        resolve: RefCell::new(None),
+        result: RefCell::new(None),
+        spawning: Cell::new(true),
+        scope: sid,
+    });
+    let outer = {
+        let st = state.clone();
         Promise::new(&mut |resolve, _reject| {
-            if let Ok(mut s) = slot.try_borrow_mut() {
-                *s = Some(resolve);
+            if let Ok(mut r) = st.resolve.try_borrow_mut() {
+                *r = Some(resolve);
             }
         })
     };
-    let decide = {
-        let slot = winner.clone();
-        move |err: &JsValue, value: &JsValue| {
-            let resolve = slot.try_borrow_mut().ok().and_then(|mut s| s.take());
-            if let Some(r) = resolve {
-                let _ = r.call1(&JsValue::UNDEFINED, &tuple(err, value));
-            }
-        }
-    };
-    let decide = Rc::new(decide);
     // The race's signal aborting decides at once.
     let token = runtime::with(|rt| rt.scopes.get(&sid).map(|e| e.token))?;
     if let Some(token) = token {
-        let d = decide.clone();
+        let st = state.clone();
         signal::listen(
             token,
             Listener::Notify(Rc::new(move |reason: &JsValue| {
-                d(reason, &JsValue::UNDEFINED)
+                st.decide(reason, &JsValue::UNDEFINED)
             })),
         )?;
     }
+    let services = scope::scope_services(sid as f64)?;
     for f in factories {
-        let d = decide.clone();
-        if let Err(e) = task::spawn_factory(sid, f, Rc::new(move |err, value| d(&err, &value))) {
-            decide(&e, &JsValue::UNDEFINED);
+        let st = state.clone();
+        let spawned = task::spawn_factory(
+            sid,
+            f,
+            &services,
+            Rc::new(move |err, value| st.decide(&err, &value)),
+        );
+        if let Err(e) = spawned {
+            state.decide(&e, &JsValue::UNDEFINED);
             break;
         }
     }
-    Ok(future_to_promise(async move {
-        let result = JsFuture::from(decided).await?;
-        dispose(sid).await;
-        Ok(result)
-    }))
+    // Every factory started (as in 1.0, even if one settled synchronously);
+    // now a decision may end the race.
+    state.spawning.set(false);
+    state.finish();
+    Ok(outer)
+}
+
+/// One race in flight.
+struct RaceState {
+    /// Resolves the race's promise; taken when the race ends.
+    resolve: RefCell<Option<Function>>,
+    /// The first Result, once decided.
+    result: RefCell<Option<JsValue>>,
+    /// Factories are still being started: hold the decision.
+    spawning: Cell<bool>,
+    scope: u64,
+}
+
+impl RaceState {
+    /// The first outcome decides; later ones are dropped.
+    fn decide(&self, err: &JsValue, value: &JsValue) {
+        if let Ok(mut r) = self.result.try_borrow_mut() {
+            if r.is_none() {
+                *r = Some(tuple(err, value));
+            } else {
+                return;
+            }
+        }
+        if !self.spawning.get() {
+            self.finish();
+        }
+    }
+
+    /// Ends the race once decided: dispose the internal scope (the losers
+    /// see their signal aborted), then resolve with the Result.
+    fn finish(&self) {
+        let Some(result) = self.result.try_borrow().ok().and_then(|r| r.clone()) else {
+            return;
+        };
+        let Some(resolve) = self
+            .resolve
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut r| r.take())
+        else {
+            return;
+        };
+        settle_after_dispose(self.scope, &resolve, &result);
+    }
+}
+
+/// Disposes an internal scope, then calls `f(value)` once its stragglers
+/// settled (a plain `then`, no Rust future).
+pub(crate) fn settle_after_dispose(scope: u64, f: &Function, value: &JsValue) {
+    match super::dispose::scope_dispose(scope as f64) {
+        Ok(p) => js::settle_after(&p, f, value),
+        Err(_) => {
+            let _ = f.call1(&JsValue::UNDEFINED, value);
+        }
+    }
 }

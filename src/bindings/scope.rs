@@ -1,19 +1,19 @@
-//! Scopes: creation (options, parent, signal link, timeout), services,
-//! spawning tasks, and disposal in SPEC's order (see `core::scope`).
+//! Scopes: creation (options, parent, signal link, timeout), options and
+//! services, spawning tasks. Disposal is in `dispose.rs`.
 //!
 //! A JS `Scope` (pkg-template/shim.js) holds its id; its Rust state
 //! ([`ScopeEntry`]) lives in the runtime until disposal finishes, then is
 //! removed together with its token and its reference on a user signal link.
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::attempt;
 use super::debug;
+use super::dispose::Cleanup;
 use super::js;
 use super::otel::{self, Span};
 use super::runtime;
@@ -22,56 +22,10 @@ use super::task::{self, Handle, TaskOptions};
 use crate::core::breaker::Breaker;
 use crate::core::cancel::NodeId;
 use crate::core::options::{self, SCOPE_DISPOSED};
-use crate::core::scope::{DisposalErrors, DisposalOutcome, ScopeCore};
+use crate::core::scope::ScopeCore;
 use crate::core::semaphore::Semaphore;
 use crate::core::services::Services;
 use crate::core::telemetry::{self, CancelCause};
-
-/// A registered cleanup, run at disposal (LIFO).
-pub(crate) enum Cleanup {
-    /// `provide`'s `cleanup(value)`; its errors fail the disposal.
-    Service { cleanup: Function, value: JsValue },
-    /// A task's `onCleanup()`; its errors are swallowed, as in 1.0.
-    Task(Function),
-    /// A channel of the scope: disposed.
-    Channel(std::rc::Rc<super::channel::ChannelCell>),
-}
-
-/// What running a cleanup gave.
-enum Ran {
-    Done,
-    Threw(JsValue),
-    /// It returned a promise; `counts` tells whether a rejection counts.
-    Pending {
-        promise: Promise,
-        counts: bool,
-    },
-}
-
-impl Cleanup {
-    /// Calls the cleanup. No borrow may be held: this is user code.
-    fn run(self) -> Ran {
-        let (result, counts) = match self {
-            Cleanup::Service { cleanup, value } => {
-                (cleanup.call1(&JsValue::UNDEFINED, &value), true)
-            }
-            Cleanup::Task(f) => (f.call0(&JsValue::UNDEFINED), false),
-            Cleanup::Channel(cell) => {
-                super::channel::dispose_cell(&cell);
-                return Ran::Done;
-            }
-        };
-        match result {
-            Err(e) if counts => Ran::Threw(e),
-            Err(_) => Ran::Done,
-            Ok(v) if js::is_thenable(&v) => Ran::Pending {
-                promise: Promise::resolve(&v),
-                counts,
-            },
-            Ok(_) => Ran::Done,
-        }
-    }
-}
 
 /// Options a child scope inherits unless it sets its own.
 #[derive(Clone)]
@@ -87,19 +41,19 @@ pub(crate) struct ScopeEntry {
     pub core: ScopeCore<Cleanup>,
     pub token: NodeId,
     /// The user-signal link this scope holds a reference on.
-    link: Option<u64>,
+    pub link: Option<u64>,
     /// The signal view, once read.
-    controller: Option<AbortController>,
+    pub controller: Option<AbortController>,
     services: Services<JsValue>,
     /// The `services` object tasks see, made on first use, then kept in sync.
     services_obj: Option<Object>,
     /// The scope timeout, cleared on drop.
-    timer: Option<Timeout>,
+    pub timer: Option<Timeout>,
     inherited: Inherited,
     /// Resolves a disposal waiting for the last task to settle.
-    pub drain: Option<Function>,
+    pub drain: Option<Box<dyn FnOnce()>>,
     /// The JS `Scope`: told its abort reason when released unread.
-    handle: JsValue,
+    pub handle: JsValue,
     /// The `concurrency` limit's permits (each attempt takes one).
     pub sem: Option<Semaphore<u64>>,
     /// The `circuitBreaker` shared by the scope's tasks.
@@ -140,6 +94,7 @@ impl ScopeTelemetry {
 }
 
 /// Options of `scope(options)`, read before any borrow.
+#[derive(Default)]
 pub(crate) struct ScopeOptions {
     pub timeout: Option<f64>,
     pub signal: Option<AbortSignal>,
@@ -150,20 +105,6 @@ pub(crate) struct ScopeOptions {
     pub no_breaker: bool,
     pub tracer: Option<JsValue>,
     pub name: Option<String>,
-}
-
-impl Default for ScopeOptions {
-    fn default() -> Self {
-        ScopeOptions {
-            timeout: None,
-            signal: None,
-            concurrency: None,
-            circuit_breaker: None,
-            no_breaker: false,
-            tracer: None,
-            name: None,
-        }
-    }
 }
 
 impl ScopeOptions {
@@ -699,163 +640,5 @@ pub fn scope_use(id: f64, key: JsValue) -> Result<JsValue, JsValue> {
     match found {
         Some(v) => Ok(v.unwrap_or(JsValue::UNDEFINED)),
         None => Err(disposed_error("use service")),
-    }
-}
-
-/// `scope[Symbol.asyncDispose]()`: SPEC's disposal order. Resolves (or
-/// rejects with the cleanup errors) once cleanups ran and tasks settled.
-#[wasm_bindgen(js_name = __scopeDispose)]
-pub fn scope_dispose(id: f64) -> Result<Promise, JsValue> {
-    let id = id as u64;
-    let reason = signal::Reason::disposed();
-    // 1-2. Mark disposed, clear the timer, abort the token.
-    let begun = runtime::with(|rt| {
-        let rt = &mut *rt;
-        let e = rt.scopes.get_mut(&id)?;
-        let running = e.core.running();
-        let cleanups = e.core.begin_dispose()?;
-        let timer = e.timer.take();
-        if !rt.tree.is_cancelled(e.token) {
-            e.tel.cause = Some(CancelCause::Disposed);
-        }
-        let label = debug::scope_on().then(|| e.tel.label(id));
-        let fired = rt.tree.cancel(e.token, reason).unwrap_or_default();
-        Some((cleanups, timer, fired, running, label))
-    })?;
-    let Some((cleanups, timer, fired, running, label)) = begun else {
-        return Ok(Promise::resolve(&JsValue::UNDEFINED));
-    };
-    drop(timer);
-    if let Some(label) = &label {
-        debug::scope(|| telemetry::lines::scope_disposing(label, running, cleanups.len()));
-    }
-    signal::fire(fired);
-
-    // 3. Cleanups, newest first; synchronously while they are synchronous.
-    let mut errors = DisposalErrors::new();
-    let mut rest = cleanups.into_iter();
-    for cleanup in rest.by_ref() {
-        match cleanup.run() {
-            Ran::Done => {}
-            Ran::Threw(e) => errors.push(e),
-            Ran::Pending { promise, counts } => {
-                let pending = Some((promise, counts));
-                return Ok(wasm_bindgen_futures::future_to_promise(finish_async(
-                    id, pending, rest, errors,
-                )));
-            }
-        }
-    }
-    // 4. Wait for running tasks, unless none are left.
-    let drained = runtime::with(|rt| rt.scopes.get(&id).is_none_or(|e| e.core.is_drained()))?;
-    if drained {
-        return Ok(match finish(id, errors) {
-            Ok(()) => Promise::resolve(&JsValue::UNDEFINED),
-            Err(e) => Promise::reject(&e),
-        });
-    }
-    Ok(wasm_bindgen_futures::future_to_promise(finish_async(
-        id,
-        None,
-        Vec::new().into_iter(),
-        errors,
-    )))
-}
-
-/// The asynchronous rest of a disposal: await the pending cleanup, run the
-/// rest one by one, wait for tasks, finish.
-async fn finish_async(
-    id: u64,
-    mut pending: Option<(Promise, bool)>,
-    mut rest: std::vec::IntoIter<Cleanup>,
-    mut errors: DisposalErrors<JsValue>,
-) -> Result<JsValue, JsValue> {
-    loop {
-        if let Some((promise, counts)) = pending.take() {
-            if let Err(e) = JsFuture::from(promise).await {
-                if counts {
-                    errors.push(e);
-                }
-            }
-        }
-        match rest.next() {
-            None => break,
-            Some(c) => match c.run() {
-                Ran::Done => {}
-                Ran::Threw(e) => errors.push(e),
-                Ran::Pending { promise, counts } => pending = Some((promise, counts)),
-            },
-        }
-    }
-    // 4. Park a resolver that the last settling task calls.
-    let drained = Promise::new(&mut |resolve, _reject| {
-        let parked = runtime::with(|rt| match rt.scopes.get_mut(&id) {
-            Some(e) if !e.core.is_drained() => {
-                e.drain = Some(resolve.clone());
-                true
-            }
-            _ => false,
-        });
-        if !matches!(parked, Ok(true)) {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    });
-    JsFuture::from(drained).await?;
-    finish(id, errors).map(|()| JsValue::UNDEFINED)
-}
-
-/// 5. Ends the scope span: cleanup errors, status, duration.
-fn end_span(id: u64, tel: &mut ScopeTelemetry, errors: &[JsValue]) {
-    if let Some(span) = tel.span.take() {
-        if !errors.is_empty() {
-            let messages: Vec<String> = errors.iter().map(js::message_of).collect();
-            span.error(&telemetry::disposal_errors_message(&messages));
-            for e in errors {
-                span.record_exception(e);
-            }
-            tel.has_error = true;
-        }
-        if !tel.has_error {
-            span.ok();
-        }
-        span.set_attributes(&[("scope.duration_ms", JsValue::from(span.elapsed_ms()))]);
-        span.end();
-    }
-    if debug::scope_on() {
-        let duration = otel::perf_now() - tel.started;
-        debug::scope(|| telemetry::lines::scope_disposed(&tel.label(id), duration, errors.len()));
-    }
-}
-
-/// 5-6. Release the scope's Rust state and report cleanup errors.
-fn finish(id: u64, errors: DisposalErrors<JsValue>) -> Result<(), JsValue> {
-    let released = runtime::with(|rt| {
-        let mut e = rt.scopes.remove(&id)?;
-        e.core.finish();
-        // Nobody read the signal: leave the reason for a later read.
-        let reason = match e.controller {
-            // A disposal reason nobody observed stays unmade: a later read
-            // makes the same `Error("scope disposed")` anyway.
-            None => rt.tree.reason(e.token).and_then(|r| r.value_if_made()),
-            Some(_) => None,
-        };
-        let _ = rt.tree.remove(e.token);
-        let link = e.link.and_then(|l| signal::unlink_in(rt, l));
-        Some((e, link, reason))
-    })?;
-    if let Some((mut entry, link, reason)) = released {
-        if let Some(r) = reason {
-            let _ = Reflect::set(&entry.handle, &JsValue::from_str("_reason"), &r);
-        }
-        end_span(id, &mut entry.tel, errors.errors());
-        drop(entry);
-        if let Some(l) = link {
-            signal::forget_link(l);
-        }
-    }
-    match errors.into_outcome(js::message_of) {
-        None => Ok(()),
-        Some(DisposalOutcome::One(e)) => Err(e),
-        Some(DisposalOutcome::Many { message, .. }) => Err(js::error(&message)),
     }
 }

@@ -332,7 +332,7 @@ pub(crate) fn register(
             // Task cleanups never fail a disposal (1.0 swallows their errors).
             let _ = entry
                 .core
-                .push_cleanup(super::scope::Cleanup::Task(cleanup));
+                .push_cleanup(super::dispose::Cleanup::Task(cleanup));
         }
         rt.tasks.insert(
             id,
@@ -433,8 +433,8 @@ pub(crate) fn settle(id: u64, outcome: Outcome<JsValue, JsValue>) {
     if let Some(next) = grant {
         attempt::grant(next);
     }
-    if let Some(resolve) = drained {
-        let _ = resolve.call0(&JsValue::UNDEFINED);
+    if let Some(resume) = drained {
+        resume();
     }
 }
 
@@ -554,8 +554,10 @@ pub(crate) fn listen(rt: &mut runtime::Runtime, id: u64) -> Option<JsValue> {
 pub(crate) fn spawn_factory(
     scope: u64,
     factory: Function,
+    services: &JsValue,
     on_settle: Rc<dyn Fn(JsValue, JsValue)>,
 ) -> Result<(), JsValue> {
+    let factory_len = factory.length();
     let id = runtime::with(|rt| rt.task_ids.next_id())?;
     let trace = TraceInfo::of(&TaskOptions::NONE);
     let info = register(
@@ -567,15 +569,17 @@ pub(crate) fn spawn_factory(
         TaskOptions::NONE,
     )?;
     trace_task(id, &info, &trace)?;
-    let sig = view(id, false)?;
-    js_sys::Reflect::set(&sig, &JsValue::from_str("signal"), &sig)?;
-    let services = super::scope::scope_services(scope as f64)?;
-    js_sys::Reflect::set(&sig, &JsValue::from_str("services"), &services)?;
-    runtime::with(|rt| {
-        if let Some(t) = rt.tasks.get_mut(&id) {
-            t.ctx = sig.into();
-        }
-    })?;
+    // A factory that declares no parameter gets no argument, and so costs
+    // no AbortController (`() => fetch(url)`).
+    if factory_len > 0 {
+        let sig = view(id, false)?;
+        let arg = js::factory_arg(&sig, services);
+        runtime::with(|rt| {
+            if let Some(t) = rt.tasks.get_mut(&id) {
+                t.ctx = arg;
+            }
+        })?;
+    }
     attempt::start(id);
     Ok(())
 }

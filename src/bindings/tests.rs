@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+use super::dispose::*;
 use super::runtime;
 use super::scope::*;
 use super::task::*;

@@ -67,9 +67,8 @@ fn fraction(v: f64) -> String {
     let sign = if v < 0.0 { "-" } else { "" };
     let v = v.abs();
     let whole = v.trunc() as u64;
-    let mut frac = ((v - v.trunc()) * 1e9).round() as u64;
+    let frac = ((v - v.trunc()) * 1e9).round() as u64;
     let (whole, mut digits) = if frac >= 1_000_000_000 {
-        frac = 0;
         (whole + 1, String::new())
     } else {
         (whole, format!("{frac:09}"))
