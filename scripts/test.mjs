@@ -78,6 +78,15 @@ step(
 );
 step("tsc type tests", join(root, "node_modules", ".bin", "tsc"), ["-p", "js-tests/types"], check);
 
+/** The last "N passed, N failed" line of a script that counts its own checks. */
+function ownCount(out) {
+  const all = [...out.matchAll(/(\d+) passed, (\d+) failed/g)];
+  if (all.length === 0) return { passed: 0, failed: 1 };
+  const m = all[all.length - 1];
+  return { passed: Number(m[1]), failed: Number(m[2]) };
+}
+step("browser: plain page and Vite app in Chromium", "node", ["js-tests/browser/run.mjs"], ownCount);
+
 console.log("\n=== summary");
 for (const l of lines) console.log(l);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
