@@ -1,12 +1,16 @@
 // Seed section "Channels": basic usage, multiple producers with a batching
 // consumer, and channel properties — as the seed writes them.
 import { scope as createScope } from "go-go-scope-wasm";
+import { counter } from "./support/progress.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logs = Array.from({ length: 12 }, (_, i) => `GET /item/${i} 200`);
+let processed = counter("processed logs:");
+const seen: string[] = [];
 const processLog = async (log: string) => {
   await sleep(2);
-  console.log("  processed", log);
+  processed.tick();
+  seen.push(log);
 };
 const servers = ["eu", "us", "ap"].map((region, n) => ({
   region,
@@ -22,7 +26,7 @@ const sendToAnalytics = async (batch: number[]) => {
   console.log(`  sent a batch of ${batch.length} metrics (first ${batch[0]}, last ${batch[batch.length - 1]})`);
 };
 
-console.log("Basic Usage");
+console.log("Basic Usage: one producer, one consumer, buffer of 100");
 {
   const scope = createScope;
   await using s = scope()
@@ -41,6 +45,7 @@ console.log("Basic Usage");
     await processLog(log)
   }
 }
+console.log(`  processed ${processed.done()} logs in order: ${seen[0]} … ${seen[seen.length - 1]}; the loop ended when the producer closed the channel`);
 
 console.log("Multiple Producers, Single Consumer (the producers never close the channel: a 300 ms scope timeout ends the loop)");
 {
@@ -69,7 +74,7 @@ console.log("Multiple Producers, Single Consumer (the producers never close the 
   console.log(`  loop ended after the timeout; ${batch.length} metrics left in the last partial batch`);
 }
 
-console.log("Channel Properties");
+console.log("Channel Properties: cap, size, isClosed (the seed's four console.logs)");
 {
   await using s = createScope();
   const ch = s.channel<string>(10)

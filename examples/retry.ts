@@ -1,15 +1,18 @@
 // Seed section "Retry": all four variants plus retry with timeout, as the
 // seed writes them. fetchData/fetchUser fail a few times before answering;
-// delays are real but short where the seed's would take minutes.
+// the delays are the seed's own (1 s, then 2 s of backoff), with progress on
+// a terminal; only "Retry with Timeout" is shortened (50 ms, not 5 s).
 import { scope } from "go-go-scope-wasm";
+import { elapsed } from "./support/progress.ts";
 
 class NetworkError extends Error {}
 let attempts = 0;
+let failuresLeft = 0;
+/** The next calls of fetchData fail `n` times with a NetworkError, then answer. */
 function failTimes(n: number) {
   attempts = 0;
-  return n;
+  failuresLeft = n;
 }
-let failuresLeft = 0;
 async function fetchData(): Promise<string> {
   attempts++;
   if (failuresLeft-- > 0) throw new NetworkError(`connection reset (attempt ${attempts})`);
@@ -20,24 +23,26 @@ const fetchUser = async (id: number) => {
   return { id, v };
 };
 const id = 42;
+const show = (err: unknown, value: unknown) => console.log(`  → err: ${err === undefined ? "none" : String(err)}, value: ${JSON.stringify(value)}`);
 
-console.log("Basic Retry");
+console.log("Basic Retry: fetchUser fails twice, maxRetries 3");
 {
-  failuresLeft = failTimes(2);
+  failTimes(2);
   await using s = scope()
 
   const [err, user] = await s.task(
     () => fetchUser(id),
     { retry: { maxRetries: 3 } }
   )
-  console.log("  ", err, user);
+  show(err, user);
 }
 
-console.log("With Delay (1 second between retries)");
+console.log("With Delay: fails once, then 1 second before the retry");
 {
-  failuresLeft = failTimes(1);
+  failTimes(1);
   await using s = scope();
   const t0 = Date.now();
+  const stop = elapsed("waiting out the 1 s delay", 1000);
   const [err, result] = await s.task(
     () => fetchData(),
     {
@@ -47,13 +52,17 @@ console.log("With Delay (1 second between retries)");
       }
     }
   )
-  console.log("  ", err, result, `in ${Date.now() - t0} ms`);
+  stop();
+  show(err, result);
+  console.log(`  took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-console.log("Exponential Backoff (the schedule; this run fails once, so waits 2 s)");
+console.log("Exponential Backoff: fails once, so the first backoff (2 s) applies");
 {
-  failuresLeft = failTimes(1);
+  failTimes(1);
   await using s = scope();
+  const t0 = Date.now();
+  const stop = elapsed("backing off 2 s", 2000);
   const [err, result] = await s.task(
     () => fetchData(),
     {
@@ -67,12 +76,14 @@ console.log("Exponential Backoff (the schedule; this run fails once, so waits 2 
       }
     }
   )
-  console.log("  ", err, result);
+  stop();
+  show(err, result);
+  console.log(`  took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-console.log("Conditional Retry");
+console.log("Conditional Retry: network errors are retried…");
 {
-  failuresLeft = failTimes(2);
+  failTimes(2);
   await using s = scope();
   const [err, result] = await s.task(
     () => fetchData(),
@@ -89,10 +100,23 @@ console.log("Conditional Retry");
       }
     }
   )
-  console.log("  ", err, result);
+  show(err, result);
+}
+console.log("…and anything else is not");
+{
+  await using s = scope();
+  let calls = 0;
+  const [err] = await s.task(
+    async () => {
+      calls++;
+      throw new TypeError("bad request");
+    },
+    { retry: { maxRetries: 3, retryCondition: (error) => error instanceof NetworkError } },
+  );
+  console.log(`  → ${(err as Error).name}: ${(err as Error).message} after ${calls} call`);
 }
 
-console.log("Retry with Timeout (each attempt has its own budget; shortened to 50 ms here)");
+console.log("Retry with Timeout: the first attempt hangs and times out, the retry answers");
 {
   attempts = 0;
   let hang = true;
@@ -115,5 +139,5 @@ console.log("Retry with Timeout (each attempt has its own budget; shortened to 5
       }
     }
   )
-  console.log("  ", err, result);
+  show(err, result);
 }

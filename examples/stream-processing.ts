@@ -2,6 +2,7 @@
 // `readableStream` is a web ReadableStream producing a chunk every 10 ms; the
 // "With Timeout" scope gets 300 ms instead of 30 s so the example ends soon.
 import { scope as makeScope } from "go-go-scope-wasm";
+import { counter } from "./support/progress.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function chunks(n: number) {
@@ -18,14 +19,21 @@ function chunks(n: number) {
   });
 }
 let readableStream = chunks(5);
+let processed = counter("processed chunks:");
+let last = "";
 const processChunk = async (chunk: string) => {
   await sleep(5);
-  console.log("  processed", chunk);
+  processed.tick();
+  last = chunk;
 };
-const foundWhatWeNeed = (chunk: string) => chunk === "chunk-3";
+function summary() {
+  console.log(`  processed ${processed.done()} chunks, the last ${last}`);
+  processed = counter("processed chunks:");
+}
+const foundWhatWeNeed = (chunk: string) => (last = chunk) === "chunk-3";
 const scope = makeScope;
 
-console.log("Basic Streaming");
+console.log("Basic Streaming: a ReadableStream of 5 chunks");
 {
   await using s = scope()
 
@@ -34,8 +42,9 @@ console.log("Basic Streaming");
     // Automatically stops when scope is cancelled
   }
 }
+summary();
 
-console.log("With Timeout");
+console.log("With Timeout: an endless stream, stopped by the scope's timeout (300 ms here)");
 readableStream = chunks(1000);
 try {
   const scope = (o: { timeout: number }) => makeScope({ timeout: o.timeout / 100 });
@@ -46,11 +55,12 @@ try {
   }
   // Stream stops after 30 seconds
 } catch (e) {
+  summary();
   console.log("  stream stopped:", (e as Error).message);
 }
 await sleep(30);
 
-console.log("Early Break");
+console.log("Early Break: stop at chunk-3; the source is cancelled");
 readableStream = chunks(10);
 {
   await using s = scope()
@@ -60,4 +70,5 @@ readableStream = chunks(10);
       break  // Iterator is properly cleaned up
     }
   }
+  console.log("  left the loop at", last);
 }

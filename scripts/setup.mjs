@@ -1,9 +1,10 @@
 // Installs what the build and tests need, skipping what is already there:
 // the wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, wasm-pack,
-// and the npm dev dependencies. Safe to run again (takes seconds then).
+// the npm dev dependencies, and with { browser: true } (the test command)
+// Debian's chromium and chromium-driver. Safe to run again (takes seconds then).
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { capture, must, pinnedWasmBindgen, root, run } from "./lib.mjs";
+import { capture, must, pinnedWasmBindgen, root, run, toolEnv } from "./lib.mjs";
 
 function cargoInstall(name, version) {
   const spec = version ? ["--version", version] : [];
@@ -28,9 +29,13 @@ export function setup({ browser = false } = {}) {
   const stale = !existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs);
   if (stale) must("npm", existsSync(lock) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
 
-  if (browser && capture("chromium", ["--version"]).status !== 0) {
-    must("apt-get", ["update"]);
-    must("apt-get", ["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]);
+  // Debian's Chromium and its WebDriver, for wasm-pack --chrome and the
+  // browser tests (playwright-core drives /usr/bin/chromium; it downloads no
+  // browser of its own).
+  if (browser && (capture("chromium", ["--version"]).status !== 0 || capture("chromedriver", ["--version"]).status !== 0)) {
+    const env = toolEnv({ DEBIAN_FRONTEND: "noninteractive" });
+    must("apt-get", ["update"], { env });
+    must("apt-get", ["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"], { env });
   }
 }
 

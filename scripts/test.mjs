@@ -1,10 +1,12 @@
 // Runs every test suite and ends with one line "N passed, N failed":
-//   cargo test (core) · clippy and fmt · wasm-pack test --node (binding) ·
-//   vitest js-tests against the packed tarball · tsc type tests · bench smoke.
-// Installs what is missing first (scripts/setup.mjs).
+//   cargo test (core) · clippy and fmt · wasm-pack test --node and
+//   --headless --chrome (binding) · vitest js-tests against the packed
+//   tarball · tsc type tests · the package in Chromium (plain page and Vite
+//   app) · every example with its output checked · bench smoke.
+// Installs what is missing first (scripts/setup.mjs, Debian's chromium too).
 import { join } from "node:path";
 import { readFileSync, existsSync, rmSync } from "node:fs";
-import { capture, root } from "./lib.mjs";
+import { capture, root, toolEnv } from "./lib.mjs";
 import { setup } from "./setup.mjs";
 import { build } from "./build.mjs";
 import { pack } from "./pack.mjs";
@@ -41,7 +43,7 @@ function libtest(out) {
 
 const check = (_out, status) => ({ passed: status === 0 ? 1 : 0, failed: status === 0 ? 0 : 1 });
 
-setup();
+setup({ browser: true });
 await build();
 pack();
 
@@ -50,6 +52,17 @@ step("cargo clippy -D warnings", "cargo", ["clippy", "--all-targets", "--", "-D"
 step("cargo clippy (wasm32)", "cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"], check);
 step("cargo fmt --check", "cargo", ["fmt", "--check"], check);
 step("wasm-pack test --node (binding)", "wasm-pack", ["test", "--node"], libtest);
+// The same binding tests in Debian's Chromium through its chromedriver:
+// WASM_BINDGEN_USE_BROWSER runs the suite in the browser without a
+// run_in_browser in the source (so --node keeps working); webdriver.json in
+// the crate root adds the flags for a sandbox-less, offline root session.
+step(
+  "wasm-pack test --headless --chrome (binding)",
+  "wasm-pack",
+  ["test", "--headless", "--chrome", "--chromedriver", "/usr/bin/chromedriver"],
+  libtest,
+  { env: toolEnv({ WASM_BINDGEN_USE_BROWSER: "1", CHROMEDRIVER: "/usr/bin/chromedriver" }) },
+);
 
 const report = join(root, "build", "vitest.json");
 rmSync(report, { force: true });
@@ -66,6 +79,15 @@ step(
 step("tsc type tests", join(root, "node_modules", ".bin", "tsc"), ["-p", "js-tests/types"], check);
 // The benchmark suite in smoke mode (tiny sizes, no targets), so it never rots.
 step("bench smoke", "node", ["--expose-gc", "bench/run.mjs", "--smoke"], check);
+
+/** The last "N passed, N failed" line of a script that counts its own checks. */
+function ownCount(out) {
+  const all = [...out.matchAll(/(\d+) passed, (\d+) failed/g)];
+  if (all.length === 0) return { passed: 0, failed: 1 };
+  const m = all[all.length - 1];
+  return { passed: Number(m[1]), failed: Number(m[2]) };
+}
+step("browser: plain page and Vite app in Chromium", "node", ["js-tests/browser/run.mjs"], ownCount);
 
 console.log("\n=== summary");
 for (const l of lines) console.log(l);
