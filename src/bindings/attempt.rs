@@ -67,6 +67,33 @@ fn now() -> f64 {
     js_sys::Date::now()
 }
 
+/// Whether a task can skip the attempt pipeline's steps: no timeout, no
+/// retry, no permit to take, no breaker, no tracing or debug output. Its one
+/// attempt is set running where it was registered, and `fn` is invoked
+/// straight away.
+pub(crate) fn plain(
+    has_timeout: bool,
+    has_retry: bool,
+    sem: bool,
+    breaker: bool,
+    traced: bool,
+) -> bool {
+    !(has_timeout || has_retry || sem || breaker || traced || debug::task_on())
+}
+
+/// Marks a plain task's only attempt running and hands out `fn` and its
+/// argument (called inside the registering borrow).
+pub(crate) fn begin_plain(t: &mut super::task::TaskEntry) -> Option<(js_sys::Function, JsValue)> {
+    t.attempt = 1;
+    t.started = true;
+    t.phase = Phase::Running {
+        permit: false,
+        admission: None,
+    };
+    let f = t.f.take()?;
+    Some((f, std::mem::replace(&mut t.ctx, JsValue::UNDEFINED)))
+}
+
 /// Starts the next attempt of task `id`.
 pub(crate) fn start(id: u64) {
     let begun = runtime::with(|rt| {
@@ -265,18 +292,29 @@ fn call(id: u64, n: u32) {
     if let Some(scope) = label {
         debug::task(|| lines::task_started(&format!("task-{id}"), &scope));
     }
-    match f.call1(&JsValue::UNDEFINED, &ctx) {
+    invoke(id, n, &f, &ctx);
+}
+
+/// Calls `fn(ctx)` for attempt `n` and watches what it returns. No borrow
+/// may be held.
+pub(crate) fn invoke(id: u64, n: u32, f: &js_sys::Function, ctx: &JsValue) {
+    match f.call1(&JsValue::UNDEFINED, ctx) {
         Err(e) => done(id, n, Outcome::Err(e)),
-        Ok(v) if js::is_thenable(&v) => WATCHERS.with(|w| {
-            js::watch(
-                &v,
-                id as f64,
-                f64::from(n),
-                w.ok.as_ref().unchecked_ref(),
-                w.err.as_ref().unchecked_ref(),
-            )
-        }),
-        Ok(v) => done(id, n, Outcome::Ok(v)),
+        Ok(v) => {
+            // One crossing: watch it if it is a thenable, else settle now.
+            let watched = WATCHERS.with(|w| {
+                js::watch_thenable(
+                    &v,
+                    id as f64,
+                    f64::from(n),
+                    w.ok.as_ref().unchecked_ref(),
+                    w.err.as_ref().unchecked_ref(),
+                )
+            });
+            if !watched {
+                done(id, n, Outcome::Ok(v));
+            }
+        }
     }
 }
 

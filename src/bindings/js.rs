@@ -21,6 +21,13 @@ export function settleTask(task, error, value) {
     resolve(result);
   }
 }
+export function watchThenable(value, id, attempt, ok, err) {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+  const then = value.then;
+  if (typeof then !== "function") return false;
+  (value instanceof Promise ? value : Promise.resolve(value)).then((v) => ok(id, attempt, v), (e) => err(id, attempt, e));
+  return true;
+}
 export function whenSettled(p, f) {
   p.then((v) => f(true, v), (e) => f(false, e));
 }
@@ -48,6 +55,16 @@ extern "C" {
 
     #[wasm_bindgen(js_name = isThenable)]
     pub(crate) fn is_thenable(v: &JsValue) -> bool;
+
+    /// `watch` if `value` is a thenable (returns `true`), else `false`.
+    #[wasm_bindgen(js_name = watchThenable)]
+    pub(crate) fn watch_thenable(
+        value: &JsValue,
+        id: f64,
+        attempt: f64,
+        ok: &Function,
+        err: &Function,
+    ) -> bool;
 
     /// `p.then(v => f(true, v), e => f(false, e))`.
     #[wasm_bindgen(js_name = whenSettled)]

@@ -80,6 +80,11 @@ pub(crate) struct ScopeTelemetry {
 }
 
 impl ScopeEntry {
+    /// Whether a tracer is in effect.
+    pub(crate) fn has_tracer(&self) -> bool {
+        self.inherited.tracer.is_some()
+    }
+
     /// The effective tracer (`undefined` if none).
     pub(crate) fn inherited_tracer(&self) -> Option<JsValue> {
         self.inherited.tracer.clone()

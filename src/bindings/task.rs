@@ -217,7 +217,11 @@ pub(crate) fn spawn(
     opts: TaskOptions,
 ) -> Result<(), JsValue> {
     let trace = TraceInfo::of(&opts);
-    let info = register(scope, id, handle, f, ctx, opts)?;
+    let info = register(scope, id, handle, f, ctx, opts, true)?;
+    if let Some((f, ctx)) = &info.plain {
+        attempt::invoke(id, 1, f, ctx);
+        return Ok(());
+    }
     trace_task(id, &info, &trace)?;
     attempt::start(id);
     Ok(())
@@ -280,6 +284,8 @@ fn trace_task(id: u64, info: &Registered, trace: &TraceInfo) -> Result<(), JsVal
 
 /// What tracing needs to know of the scope a task was registered in.
 pub(crate) struct Registered {
+    /// A plain task (see `attempt::plain`), already running: call this.
+    pub plain: Option<(Function, JsValue)>,
     pub index: u32,
     pub tracer: Option<JsValue>,
     pub ctx: Option<JsValue>,
@@ -295,6 +301,7 @@ pub(crate) fn register(
     f: Function,
     ctx: JsValue,
     opts: TaskOptions,
+    allow_plain: bool,
 ) -> Result<Registered, JsValue> {
     let started_at = if debug::task_on() {
         super::otel::perf_now()
@@ -321,7 +328,16 @@ pub(crate) fn register(
             .task_started()
             .map_err(|e| js::error(&e.to_string()))?;
         entry.tel.task_count += 1;
-        let info = Registered {
+        let plain = allow_plain
+            && attempt::plain(
+                opts.timeout.is_some(),
+                opts.retry.is_some(),
+                entry.sem.is_some(),
+                entry.breaker.is_some(),
+                entry.has_tracer(),
+            );
+        let mut info = Registered {
+            plain: None,
             index: entry.tel.task_count,
             tracer: entry.inherited_tracer(),
             ctx: entry.tel.ctx.clone(),
@@ -358,6 +374,9 @@ pub(crate) fn register(
                 started_at,
             },
         );
+        if plain {
+            info.plain = rt.tasks.get_mut(&id).and_then(attempt::begin_plain);
+        }
         Ok(info)
     })?
 }
@@ -567,6 +586,7 @@ pub(crate) fn spawn_factory(
         factory,
         JsValue::UNDEFINED,
         TaskOptions::NONE,
+        false,
     )?;
     trace_task(id, &info, &trace)?;
     // A factory that declares no parameter gets no argument, and so costs
