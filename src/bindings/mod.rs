@@ -17,10 +17,12 @@ mod race;
 mod resource;
 mod runtime;
 mod scope;
+mod scope_options;
 mod semaphore;
 mod signal;
 mod stream;
 mod task;
+mod task_options;
 
 #[cfg(test)]
 mod tests;
