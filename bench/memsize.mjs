@@ -106,7 +106,11 @@ export function sizes(pkgDir) {
   walk("snippets");
   const sum = (files) => files.reduce((a, f) => ({ raw: a.raw + f.raw, gz: a.gz + f.gz }), { raw: 0, gz: 0 });
   const wasm = file("go_go_scope_wasm_bg.wasm");
-  const browserFiles = [wasm, ...["browser.js", "shim.js", "go_go_scope_wasm.js", ...snippets].map(file)];
+  // browser.js is one bundle (glue, shim and `debug`): it imports nothing
+  // else from the package; older layouts imported the pieces.
+  const bundled = !/from\s*["']\.\/(shim|go_go_scope_wasm)\.js["']/.test(readFileSync(join(pkgDir, "browser.js"), "utf8"));
+  const browserJs = bundled ? ["browser.js"] : ["browser.js", "shim.js", "go_go_scope_wasm.js", ...snippets];
+  const browserFiles = [wasm, ...browserJs.map(file)];
   const nodeFiles = [wasm, file("index.cjs")];
   return { wasm, browser: { files: browserFiles, ...sum(browserFiles) }, node: { files: nodeFiles, ...sum(nodeFiles) } };
 }

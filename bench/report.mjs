@@ -105,7 +105,7 @@ export function renderMarkdown(r) {
   }
   const sz = r.size;
   check(
-    "Size, gzipped: wasm + browser entry JS (browser.js, shim.js, go_go_scope_wasm.js, snippets)",
+    `Size, gzipped: wasm + browser entry JS (${sz.browser.files.slice(1).map((f) => f.file).join(", ")})`,
     sz.browser.gz,
     sz.browser.gz <= 40 * KB,
     `${(sz.browser.gz / KB).toFixed(1)} KB`,
