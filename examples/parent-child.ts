@@ -22,6 +22,7 @@ const processLargeDataset = async () => {
   console.log("  background dataset processed");
 };
 const id = 1;
+const urls = ['SELECT a', 'SELECT b', 'SELECT c', 'SELECT d', 'SELECT e'];
 
 console.log("Basic Parent-Child");
 {
@@ -91,7 +92,14 @@ console.log("Nested operations with limits");
 
   // Process with limited concurrency
   await using inner = scope({ parent: outer, concurrency: 3 })
+
+  const results = await inner.parallel(
+    urls.map(url => ({ services }) =>
+      services.db.query(url)
+    )
+  )
   console.log("  inner concurrency:", inner.concurrency, "| inherits db:", inner.use('db') === outer.use('db'));
+  console.log(`  ${results.length} queries through the inherited db, 3 at a time`);
 }
 
 console.log("Fire-and-forget background tasks");

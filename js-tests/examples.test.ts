@@ -72,6 +72,7 @@ const expected: Record<string, (string | RegExp)[]> = {
     "  child db: another | same as parent's: false",
     "  user: undefined { id: 1, name: 'user-1' }",
     "  inner concurrency: 3 | inherits db: true",
+    "  5 queries through the inherited db, 3 at a time",
     "  main scope still open: true",
     "  background dataset processed",
   ],

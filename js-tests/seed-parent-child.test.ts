@@ -100,10 +100,15 @@ describe("seed: Parent-Child Scopes", () => {
     // Process with limited concurrency
     await using inner = scope({ parent: outer, concurrency: 3 })
 
+    const results = await inner.parallel(
+      urls.map(url => ({ services }) =>
+        services.db.query(url)
+      )
+    )
+
     expect(inner.concurrency).toBe(3);
     expect(inner.use('db')).toBe(outer.use('db'));
-    // `inner.parallel(...)` of this example comes with the parallel() work.
-    expect(urls.length).toBe(3);
+    expect(results.map((r) => r[1])).toEqual(urls.map((sql) => [{ sql }]));
   });
 
   test("Fire-and-forget background tasks", async () => {
