@@ -140,6 +140,7 @@ impl ScopeTelemetry {
 }
 
 /// Options of `scope(options)`, read before any borrow.
+#[derive(Default)]
 pub(crate) struct ScopeOptions {
     pub timeout: Option<f64>,
     pub signal: Option<AbortSignal>,
@@ -150,20 +151,6 @@ pub(crate) struct ScopeOptions {
     pub no_breaker: bool,
     pub tracer: Option<JsValue>,
     pub name: Option<String>,
-}
-
-impl Default for ScopeOptions {
-    fn default() -> Self {
-        ScopeOptions {
-            timeout: None,
-            signal: None,
-            concurrency: None,
-            circuit_breaker: None,
-            no_breaker: false,
-            tracer: None,
-            name: None,
-        }
-    }
 }
 
 impl ScopeOptions {
