@@ -166,3 +166,7 @@ impl Breaker {
 #[cfg(test)]
 #[path = "breaker_tests.rs"]
 mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "breaker_props.rs"]
+mod props;

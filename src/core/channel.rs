@@ -217,3 +217,7 @@ impl<T, S, R> Channel<T, S, R> {
 #[cfg(test)]
 #[path = "channel_tests.rs"]
 mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "channel_props.rs"]
+mod props;

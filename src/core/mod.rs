@@ -14,3 +14,14 @@ pub mod services;
 pub mod task;
 pub mod telemetry;
 pub mod waitqueue;
+
+/// The proptest configuration of the `*_props.rs` model tests: a modest
+/// case count so `cargo test` stays quick, unless `PROPTEST_CASES` is set.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) fn prop_config() -> proptest::test_runner::Config {
+    let mut config = proptest::test_runner::Config::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 96;
+    }
+    config
+}

@@ -106,3 +106,7 @@ impl<W> Semaphore<W> {
 #[cfg(test)]
 #[path = "semaphore_tests.rs"]
 mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "semaphore_props.rs"]
+mod props;

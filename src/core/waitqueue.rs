@@ -143,3 +143,7 @@ impl<T> WaitQueue<T> {
 #[cfg(test)]
 #[path = "waitqueue_tests.rs"]
 mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "waitqueue_props.rs"]
+mod props;

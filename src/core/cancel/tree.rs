@@ -317,3 +317,7 @@ impl<R: Clone, L> TokenTree<R, L> {
 #[cfg(test)]
 #[path = "tree_tests.rs"]
 mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "tree_props.rs"]
+mod props;
