@@ -569,13 +569,10 @@ export async function runProgram(lib, program) {
     if (missing > c.cap) fail(`channel ${c.id}: ${missing} accepted values lost, capacity ${c.cap}`);
   }
 
-  // A Semaphore made with a signal keeps its link to that signal until the
-  // object is garbage-collected: not released when the signal aborts, nor by
-  // dispose() (reported as a finding of issue 9). Free them explicitly so
-  // the check below stays strict for everything else.
+  // A Semaphore made with a signal releases its link to that signal when it
+  // aborts (the signal, or dispose): no .free() needed.
   for (const sem of semaphores) {
     await sem[Symbol.asyncDispose]();
-    sem.free();
   }
 
   // No live Rust state (hence no pending package timer). A settled straggler

@@ -73,6 +73,26 @@ describe("listener hygiene", () => {
     expect(getEventListeners(parent.signal, "abort").length).toBe(0);
   });
 
+  test("a Semaphore or Channel made with a signal releases its link when it aborts or is disposed", async () => {
+    const { Channel, Semaphore, __liveCounts } = await import("go-go-scope-wasm");
+    const before = Array.from(__liveCounts() as ArrayLike<number>);
+    const s = scope();
+    const sem = new Semaphore(1, s.signal);
+    const ch = new Channel<number>(0, s.signal);
+    expect(getEventListeners(s.signal, "abort").length).toBe(1);
+    await s[Symbol.asyncDispose]();
+    await sem[Symbol.asyncDispose]();
+    expect(getEventListeners(s.signal, "abort").length).toBe(0);
+    expect(Array.from(__liveCounts() as ArrayLike<number>)).toEqual(before);
+    const ac = new AbortController();
+    const sem2 = new Semaphore(1, ac.signal);
+    await sem2[Symbol.asyncDispose]();
+    const ch2 = new Channel<number>(1, ac.signal);
+    await ch2[Symbol.asyncDispose]();
+    expect(getEventListeners(ac.signal, "abort").length).toBe(0);
+    void ch;
+  });
+
   test("10,000 tasks reading their signal raise no MaxListenersExceededWarning", async () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);

@@ -16,7 +16,7 @@ use web_sys::AbortSignal;
 use super::dispose::Cleanup;
 use super::js;
 use super::runtime;
-use super::signal::{self, Linked, Listener};
+use super::signal::{self, AbortWatch, Listener};
 use crate::core::channel::{Channel, Received, Sent, TryRecvError, TrySendError, Woken};
 
 /// A sender waiting for room.
@@ -58,6 +58,9 @@ pub(crate) struct ChannelCell {
     ch: RefCell<Channel<JsValue, Sender, Receiver>>,
     /// The abort reason, once aborted.
     reason: RefCell<JsValue>,
+    /// The watch on a `new Channel(cap, signal)`'s signal, dropped (its
+    /// listener released) once the channel aborts.
+    watch: RefCell<Option<AbortWatch>>,
 }
 
 impl ChannelCell {
@@ -89,6 +92,8 @@ impl ChannelCell {
         if let Ok(mut r) = self.reason.try_borrow_mut() {
             *r = reason.clone();
         }
+        let watch = self.watch.try_borrow_mut().ok().and_then(|mut w| w.take());
+        drop(watch);
         Self::wake(woken, |s| {
             let _ = s.reject.call1(&JsValue::UNDEFINED, &reason);
         });
@@ -173,8 +178,6 @@ fn capacity(v: &JsValue) -> Result<u64, JsValue> {
 #[wasm_bindgen(js_name = Channel)]
 pub struct JsChannel {
     cell: Rc<ChannelCell>,
-    /// The user-signal link this channel holds, released on drop.
-    link: Option<u64>,
 }
 
 impl JsChannel {
@@ -183,18 +186,8 @@ impl JsChannel {
             cell: Rc::new(ChannelCell {
                 ch: RefCell::new(Channel::new(cap)),
                 reason: RefCell::new(JsValue::UNDEFINED),
+                watch: RefCell::new(None),
             }),
-            link: None,
-        }
-    }
-}
-
-impl Drop for JsChannel {
-    fn drop(&mut self) {
-        if let Some(l) = self.link.take() {
-            if let Ok(Some(link)) = runtime::with(|rt| signal::unlink_in(rt, l)) {
-                signal::forget_link(link);
-            }
         }
     }
 }
@@ -204,7 +197,7 @@ impl JsChannel {
     /// `new Channel(capacity = 0, signal?)`: aborts when `signal` does.
     #[wasm_bindgen(constructor)]
     pub fn new(cap: JsValue, signal: JsValue) -> Result<JsChannel, JsValue> {
-        let mut ch = JsChannel::with_capacity(capacity(&cap)?);
+        let ch = JsChannel::with_capacity(capacity(&cap)?);
         if !signal.is_undefined() && !signal.is_null() {
             let sig = signal.dyn_into::<AbortSignal>().map_err(|v| {
                 js::type_error(&format!(
@@ -212,11 +205,18 @@ impl JsChannel {
                     js::type_name(&v)
                 ))
             })?;
-            match signal::link(&sig)? {
-                Linked::Aborted(reason) => ch.cell.abort(reason),
-                Linked::Node { node, link } => {
-                    ch.link = Some(link);
-                    signal::listen(node, Listener::Channel(Rc::downgrade(&ch.cell)))?;
+            if sig.aborted() {
+                ch.cell.abort(sig.reason());
+            } else {
+                // Released when the channel aborts (signal or dispose).
+                let weak = Rc::downgrade(&ch.cell);
+                let watch = AbortWatch::new(&sig, move |reason| {
+                    if let Some(cell) = weak.upgrade() {
+                        cell.abort(reason);
+                    }
+                })?;
+                if let Ok(mut w) = ch.cell.watch.try_borrow_mut() {
+                    *w = Some(watch);
                 }
             }
         }

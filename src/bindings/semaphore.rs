@@ -13,8 +13,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
 use super::js;
-use super::runtime;
-use super::signal::{self, Linked, Listener};
+use super::signal::AbortWatch;
 use crate::core::semaphore::{Aborted, Acquire, Semaphore};
 
 /// A waiting `acquire`: its promise's resolve and reject.
@@ -23,6 +22,8 @@ type Waiter = (Function, Function);
 struct SemCell {
     sem: RefCell<Semaphore<Waiter>>,
     reason: RefCell<JsValue>,
+    /// The watch on the constructor's signal, dropped once aborted.
+    watch: RefCell<Option<AbortWatch>>,
 }
 
 impl SemCell {
@@ -34,6 +35,8 @@ impl SemCell {
         if let Ok(mut r) = self.reason.try_borrow_mut() {
             *r = reason.clone();
         }
+        let watch = self.watch.try_borrow_mut().ok().and_then(|mut w| w.take());
+        drop(watch);
         for (_, reject) in waiters {
             let _ = reject.call1(&JsValue::UNDEFINED, &reason);
         }
@@ -76,17 +79,6 @@ impl SemCell {
 #[wasm_bindgen(js_name = Semaphore)]
 pub struct JsSemaphore {
     cell: Rc<SemCell>,
-    link: Option<u64>,
-}
-
-impl Drop for JsSemaphore {
-    fn drop(&mut self) {
-        if let Some(l) = self.link.take() {
-            if let Ok(Some(link)) = runtime::with(|rt| signal::unlink_in(rt, l)) {
-                signal::forget_link(link);
-            }
-        }
-    }
 }
 
 #[wasm_bindgen(js_class = Semaphore)]
@@ -103,12 +95,12 @@ impl JsSemaphore {
         let permits = crate::core::options::positive_integer("permits", n, false)
             .map_err(|e| js::option_error("Semaphore", &e))?
             .unwrap_or(1);
-        let mut me = JsSemaphore {
+        let me = JsSemaphore {
             cell: Rc::new(SemCell {
                 sem: RefCell::new(Semaphore::new(permits)),
                 reason: RefCell::new(JsValue::UNDEFINED),
+                watch: RefCell::new(None),
             }),
-            link: None,
         };
         if !signal.is_undefined() && !signal.is_null() {
             let sig = signal.dyn_into::<AbortSignal>().map_err(|v| {
@@ -117,19 +109,18 @@ impl JsSemaphore {
                     js::type_name(&v)
                 ))
             })?;
-            match signal::link(&sig)? {
-                Linked::Aborted(reason) => me.cell.abort(reason),
-                Linked::Node { node, link } => {
-                    me.link = Some(link);
-                    let weak: Weak<SemCell> = Rc::downgrade(&me.cell);
-                    signal::listen(
-                        node,
-                        Listener::Notify(Rc::new(move |reason: &JsValue| {
-                            if let Some(cell) = weak.upgrade() {
-                                cell.abort(reason.clone());
-                            }
-                        })),
-                    )?;
+            if sig.aborted() {
+                me.cell.abort(sig.reason());
+            } else {
+                // Released when the semaphore aborts (signal or dispose).
+                let weak: Weak<SemCell> = Rc::downgrade(&me.cell);
+                let watch = AbortWatch::new(&sig, move |reason| {
+                    if let Some(cell) = weak.upgrade() {
+                        cell.abort(reason);
+                    }
+                })?;
+                if let Ok(mut w) = me.cell.watch.try_borrow_mut() {
+                    *w = Some(watch);
                 }
             }
         }
