@@ -266,3 +266,5 @@ export declare function __liveCounts(): Float64Array;
 export declare function __wasmMemoryBytes(): number;
 /** @internal Live Rust polls and streams: [polls, streams]. */
 export declare function __livePollStreamCounts(): Float64Array;
+/** @internal JS values held by the wasm side (wasm-bindgen's externref table). */
+export declare function __externrefLive(): number;

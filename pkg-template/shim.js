@@ -255,3 +255,8 @@ export function __livePollStreamCounts() {
   return wasm.__livePollStreamCounts();
 }
 // ---- end poll and stream ----------------------------------------------------
+
+/** Internal: JS values held by the wasm side (for the leak checks). */
+export function __externrefLive() {
+  return wasm.__externrefLive();
+}

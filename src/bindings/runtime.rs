@@ -107,3 +107,10 @@ pub fn live_poll_stream_counts() -> Result<Vec<f64>, JsValue> {
 pub fn wasm_memory_bytes() -> f64 {
     (std::arch::wasm32::memory_size::<0>() * 65536) as f64
 }
+
+/// JS values the wasm side holds right now (wasm-bindgen's externref
+/// table): what the leak checks read next to [`live_counts`].
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = __externrefLive)]
+pub fn externref_live() -> f64 {
+    wasm_bindgen::externref_heap_live_count() as f64
+}
