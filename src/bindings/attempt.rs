@@ -321,7 +321,7 @@ pub(crate) fn invoke(id: u64, n: u32, f: &js_sys::Function, ctx: &JsValue) {
 /// The attempt ran out of time: abort its signal with the timeout error (so
 /// the work really stops), then end the attempt with it.
 fn on_timeout(id: u64, n: u32, ms: f64) {
-    let err = js::error(&options::timeout_message(ms));
+    let err = js::detached_error(&options::timeout_message(ms));
     let node = runtime::with(|rt| {
         let t = rt.tasks.get_mut(&id)?;
         if t.attempt != n {

@@ -266,7 +266,7 @@ impl JsChannel {
     /// `Error("channel disposed")`.
     #[wasm_bindgen(js_name = dispose)]
     pub fn dispose_channel(&self) -> Promise {
-        self.cell.abort(js::error("channel disposed"));
+        self.cell.abort(js::detached_error("channel disposed"));
         Promise::resolve(&JsValue::UNDEFINED)
     }
 }
@@ -291,5 +291,5 @@ pub fn scope_channel(scope: f64, cap: JsValue) -> Result<JsChannel, JsValue> {
 
 /// Disposes a scope's channel (its cleanup).
 pub(crate) fn dispose_cell(cell: &ChannelCell) {
-    cell.abort(js::error("channel disposed"));
+    cell.abort(js::detached_error("channel disposed"));
 }

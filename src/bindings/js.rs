@@ -28,6 +28,11 @@ export function watchThenable(value, id, attempt, ok, err) {
   (value instanceof Promise ? value : Promise.resolve(value)).then((v) => ok(id, attempt, v), (e) => err(id, attempt, e));
   return true;
 }
+export function detachedError(message) {
+  const e = new Error(message);
+  void e.stack; // format now: an unformatted stack keeps every frame's receiver alive
+  return e;
+}
 export function whenSettled(p, f) {
   p.then((v) => f(true, v), (e) => f(false, e));
 }
@@ -65,6 +70,13 @@ extern "C" {
         ok: &Function,
         err: &Function,
     ) -> bool;
+
+    /// `new Error(message)` with its stack formatted at once. An Error kept
+    /// on the wasm side (a table root) must not hold the call sites of its
+    /// creation: they keep their receivers (the channel, the semaphore)
+    /// alive, and so the Error itself, for ever.
+    #[wasm_bindgen(js_name = detachedError)]
+    pub(crate) fn detached_error(message: &str) -> JsValue;
 
     /// `p.then(v => f(true, v), e => f(false, e))`.
     #[wasm_bindgen(js_name = whenSettled)]

@@ -332,7 +332,7 @@ fn on_cancelled(id: u64, reason: &JsValue) {
 
 /// The scope's `timeout` fired: abort it with `Error("timeout after Nms")`.
 fn on_timeout(id: u64, ms: f64) {
-    let err = js::error(&options::timeout_message(ms));
+    let err = js::detached_error(&options::timeout_message(ms));
     let state = runtime::with(|rt| {
         rt.scopes.get_mut(&id).map(|e| {
             if !rt.tree.is_cancelled(e.token) {

@@ -183,7 +183,7 @@ impl JsSemaphore {
     /// `Error("semaphore disposed")`.
     #[wasm_bindgen(js_name = dispose)]
     pub fn dispose_semaphore(&self) -> Promise {
-        self.cell.abort(js::error("semaphore disposed"));
+        self.cell.abort(js::detached_error("semaphore disposed"));
         Promise::resolve(&JsValue::UNDEFINED)
     }
 }

@@ -45,7 +45,7 @@ impl Reason {
         match self {
             Reason::Js(v) => v.clone(),
             Reason::Disposed(cell) => cell
-                .get_or_init(|| js_sys::Error::new(crate::core::options::SCOPE_DISPOSED).into())
+                .get_or_init(|| super::js::detached_error(crate::core::options::SCOPE_DISPOSED))
                 .clone(),
         }
     }
