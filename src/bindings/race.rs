@@ -60,7 +60,7 @@ impl Origin {
         if let Some(p) = self.parent {
             let reason = runtime::with(|rt| match rt.scopes.get(&p) {
                 Some(e) => rt.tree.reason(e.token).map(|r| r.value()),
-                None => Some(js::error(crate::core::options::SCOPE_DISPOSED)),
+                None => Some(js::detached_error(crate::core::options::SCOPE_DISPOSED)),
             })?;
             return Ok(reason);
         }

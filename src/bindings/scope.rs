@@ -136,7 +136,7 @@ pub(crate) fn create(
     let mut born_aborted = None;
     if parent.is_some() && parent_state.is_none() {
         // The parent finished disposing: its signal is aborted.
-        born_aborted = Some(js::error(SCOPE_DISPOSED));
+        born_aborted = Some(js::detached_error(SCOPE_DISPOSED));
     } else if parent.is_none() {
         if let Some(sig) = &opts.signal {
             match signal::link(sig)? {
@@ -370,7 +370,7 @@ pub fn scope_signal(id: f64, released_reason: JsValue) -> Result<AbortSignal, Js
         None => {
             let c = AbortController::new()?;
             if released_reason.is_undefined() {
-                c.abort_with_reason(&js::error(SCOPE_DISPOSED));
+                c.abort_with_reason(&js::detached_error(SCOPE_DISPOSED));
             } else {
                 c.abort_with_reason(&released_reason);
             }
