@@ -298,23 +298,20 @@ fn call(id: u64, n: u32) {
 /// Calls `fn(ctx)` for attempt `n` and watches what it returns. No borrow
 /// may be held.
 pub(crate) fn invoke(id: u64, n: u32, f: &js_sys::Function, ctx: &JsValue) {
-    match f.call1(&JsValue::UNDEFINED, ctx) {
-        Err(e) => done(id, n, Outcome::Err(e)),
-        Ok(v) => {
-            // One crossing: watch it if it is a thenable, else settle now.
-            let watched = WATCHERS.with(|w| {
-                js::watch_thenable(
-                    &v,
-                    id as f64,
-                    f64::from(n),
-                    w.ok.as_ref().unchecked_ref(),
-                    w.err.as_ref().unchecked_ref(),
-                )
-            });
-            if !watched {
-                done(id, n, Outcome::Ok(v));
-            }
-        }
+    let invoked = WATCHERS.with(|w| {
+        js::invoke_task(
+            f,
+            ctx,
+            id as f64,
+            f64::from(n),
+            w.ok.as_ref().unchecked_ref(),
+            w.err.as_ref().unchecked_ref(),
+        )
+    });
+    match invoked {
+        js::Invoked::Watched => {}
+        js::Invoked::Value(v) => done(id, n, Outcome::Ok(v)),
+        js::Invoked::Threw(e) => done(id, n, Outcome::Err(e)),
     }
 }
 
@@ -417,7 +414,7 @@ fn done(id: u64, n: u32, outcome: Outcome<JsValue, JsValue>) {
 /// `onRetry`, then wait and start the next attempt (1.0's order).
 fn retry(id: u64, next: Option<u32>, spec: &RetrySpec, token: NodeId, error: JsValue) {
     if let Some(cond) = &spec.condition {
-        match cond.call1(&JsValue::UNDEFINED, &error) {
+        match js::try_call(cond, &error, &JsValue::UNDEFINED) {
             Ok(v) if v.is_truthy() => {}
             Ok(_) => return task::settle(id, Outcome::Err(error)),
             Err(thrown) => return task::settle(id, Outcome::Err(thrown)),
@@ -428,7 +425,7 @@ fn retry(id: u64, next: Option<u32>, spec: &RetrySpec, token: NodeId, error: JsV
     };
     let delay = match &spec.delay {
         Delay::Fixed(ms) => *ms,
-        Delay::Computed(f) => match f.call2(&JsValue::UNDEFINED, &JsValue::from(attempt), &error) {
+        Delay::Computed(f) => match js::try_call(f, &JsValue::from(attempt), &error) {
             Ok(v) => match RetryPolicy::checked_delay(v.as_f64()) {
                 Ok(ms) => ms,
                 Err(e) => return task::settle(id, Outcome::Err(js::option_error("task", &e))),
@@ -438,7 +435,7 @@ fn retry(id: u64, next: Option<u32>, spec: &RetrySpec, token: NodeId, error: JsV
     };
     debug::task(|| lines::task_retry(&format!("task-{id}"), attempt, delay));
     if let Some(on_retry) = &spec.on_retry {
-        let _ = on_retry.call2(&JsValue::UNDEFINED, &error, &JsValue::from(attempt));
+        let _ = js::try_call(on_retry, &error, &JsValue::from(attempt));
     }
     // Scope cancellation ends the task with the abort reason.
     let cancelled = runtime::with(|rt| rt.tree.reason(token).map(|r| r.value()));

@@ -48,9 +48,12 @@ impl Cleanup {
     fn run(self) -> Ran {
         let (result, counts) = match self {
             Cleanup::Service { cleanup, value } => {
-                (cleanup.call1(&JsValue::UNDEFINED, &value), true)
+                (js::try_call(&cleanup, &value, &JsValue::UNDEFINED), true)
             }
-            Cleanup::Task(f) => (f.call0(&JsValue::UNDEFINED), false),
+            Cleanup::Task(f) => (
+                js::try_call(&f, &JsValue::UNDEFINED, &JsValue::UNDEFINED),
+                false,
+            ),
             Cleanup::Channel(cell) => {
                 super::channel::dispose_cell(&cell);
                 return Ran::Done;

@@ -1,6 +1,7 @@
-//! Small JS helpers for the binding: error constructors, option readers and
-//! the two glue functions wasm-bindgen cannot express from Rust (watching a
-//! promise with a plain `then`, and settling a JS `Task` object).
+//! Small JS helpers for the binding: error constructors, option readers, and
+//! the glue wasm-bindgen cannot express from Rust (calling user code without
+//! a leaking `catch` import, watching a promise with a plain `then`, settling
+//! a JS `Task` object).
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -21,12 +22,41 @@ export function settleTask(task, error, value) {
     resolve(result);
   }
 }
-export function watchThenable(value, id, attempt, ok, err) {
-  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
-  const then = value.then;
-  if (typeof then !== "function") return false;
-  (value instanceof Promise ? value : Promise.resolve(value)).then((v) => ok(id, attempt, v), (e) => err(id, attempt, e));
-  return true;
+// wasm-bindgen's `catch` imports leave one externref slot behind each time
+// the JS side throws (the unused return value), so user code that may throw
+// is called through these instead: the outcome is parked in `last`.
+let last;
+export function tryCall(f, a, b) {
+  try {
+    last = f(a, b);
+    return true;
+  } catch (e) {
+    last = e;
+    return false;
+  }
+}
+export function takeLast() {
+  const v = last;
+  last = undefined;
+  return v;
+}
+// A task's fn, in one crossing when it returns a thenable: 0 = watched
+// (ok/err report later), 1 = returned a plain value, 2 = threw (value or
+// error in `last`).
+export function invokeTask(f, arg, id, attempt, ok, err) {
+  let v;
+  try {
+    v = f(arg);
+    if (v !== null && (typeof v === "object" || typeof v === "function") && typeof v.then === "function") {
+      (v instanceof Promise ? v : Promise.resolve(v)).then((x) => ok(id, attempt, x), (e) => err(id, attempt, e));
+      return 0;
+    }
+  } catch (e) {
+    last = e;
+    return 2;
+  }
+  last = v;
+  return 1;
 }
 export function detachedError(message) {
   const e = new Error(message);
@@ -61,15 +91,23 @@ extern "C" {
     #[wasm_bindgen(js_name = isThenable)]
     pub(crate) fn is_thenable(v: &JsValue) -> bool;
 
-    /// `watch` if `value` is a thenable (returns `true`), else `false`.
-    #[wasm_bindgen(js_name = watchThenable)]
-    pub(crate) fn watch_thenable(
-        value: &JsValue,
+    #[wasm_bindgen(js_name = tryCall)]
+    fn try_call_raw(f: &Function, a: &JsValue, b: &JsValue) -> bool;
+
+    #[wasm_bindgen(js_name = takeLast)]
+    fn take_last() -> JsValue;
+
+    /// Calls a task's `fn(arg)`: 0 = a thenable, watched; 1 = a plain value
+    /// and 2 = a throw, both waiting in [`take_last`].
+    #[wasm_bindgen(js_name = invokeTask)]
+    fn invoke_task_raw(
+        f: &Function,
+        arg: &JsValue,
         id: f64,
         attempt: f64,
         ok: &Function,
         err: &Function,
-    ) -> bool;
+    ) -> u8;
 
     /// `new Error(message)` with its stack formatted at once. An Error kept
     /// on the wasm side (a table root) must not hold the call sites of its
@@ -90,6 +128,42 @@ extern "C" {
     /// carrying `signal` (itself) and `services` (one crossing).
     #[wasm_bindgen(js_name = factoryArg)]
     pub(crate) fn factory_arg(signal: &web_sys::AbortSignal, services: &JsValue) -> JsValue;
+}
+
+/// Calls user code `f(a, b)` (this = undefined); a throw comes back as
+/// `Err` (see `tryCall` for why not a `catch` import).
+pub(crate) fn try_call(f: &Function, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+    let ok = try_call_raw(f, a, b);
+    let v = take_last();
+    if ok {
+        Ok(v)
+    } else {
+        Err(v)
+    }
+}
+
+/// What a task's `fn` did.
+pub(crate) enum Invoked {
+    /// It returned a thenable, now watched.
+    Watched,
+    Value(JsValue),
+    Threw(JsValue),
+}
+
+/// Calls a task's `fn(arg)`; a thenable is watched with `ok`/`err`.
+pub(crate) fn invoke_task(
+    f: &Function,
+    arg: &JsValue,
+    id: f64,
+    attempt: f64,
+    ok: &Function,
+    err: &Function,
+) -> Invoked {
+    match invoke_task_raw(f, arg, id, attempt, ok, err) {
+        0 => Invoked::Watched,
+        1 => Invoked::Value(take_last()),
+        _ => Invoked::Threw(take_last()),
+    }
 }
 
 /// A `TypeError` naming the argument.

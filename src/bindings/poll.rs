@@ -275,7 +275,7 @@ fn call(id: u64) {
     let Ok(Some((f, arg))) = taken else {
         return;
     };
-    match f.call1(&JsValue::UNDEFINED, &arg) {
+    match js::try_call(&f, &arg, &JsValue::UNDEFINED) {
         Err(_) => finish(id, true),
         Ok(v) if js::is_thenable(&v) => WATCHERS.with(|w| {
             js::watch(
@@ -296,7 +296,7 @@ fn got_value(id: u64, v: JsValue) {
     let Ok(Some(on_value)) = on_value else {
         return; // died: its state is gone, nothing to schedule
     };
-    match on_value.call1(&JsValue::UNDEFINED, &v) {
+    match js::try_call(&on_value, &v, &JsValue::UNDEFINED) {
         Err(_) => finish(id, true),
         Ok(r) if js::is_thenable(&r) => WATCHERS.with(|w| {
             js::watch(

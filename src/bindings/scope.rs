@@ -526,7 +526,7 @@ pub fn scope_provide(
     if scope_is_disposed(id as f64)? {
         return Err(disposed_error("provide service"));
     }
-    let value = factory.call0(&JsValue::UNDEFINED)?;
+    let value = js::try_call(factory, &JsValue::UNDEFINED, &JsValue::UNDEFINED)?;
     let added = runtime::with(|rt| {
         let Some(e) = rt.scopes.get_mut(&id) else {
             return Err(cleanup);
@@ -552,7 +552,7 @@ pub fn scope_provide(
         // The factory disposed the scope: clean the new value up at once.
         Err(cleanup) => {
             if let Some(c) = cleanup {
-                let _ = c.call1(&JsValue::UNDEFINED, &value);
+                let _ = js::try_call(&c, &value, &JsValue::UNDEFINED);
             }
             Err(disposed_error("provide service"))
         }

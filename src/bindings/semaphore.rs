@@ -140,7 +140,7 @@ impl JsSemaphore {
         let wait = cell.wait();
         Ok(future_to_promise(async move {
             JsFuture::from(wait).await?;
-            let result = match f.call0(&JsValue::UNDEFINED) {
+            let result = match js::try_call(&f, &JsValue::UNDEFINED, &JsValue::UNDEFINED) {
                 Ok(v) if js::is_thenable(&v) => JsFuture::from(Promise::resolve(&v)).await,
                 other => other,
             };
