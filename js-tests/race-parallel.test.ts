@@ -79,6 +79,19 @@ describe("race", () => {
     expect(w).toBe("function");
   });
 
+  test("a factory that declares no parameter is called with no argument", async () => {
+    const [, n] = await race([function () {
+      return Promise.resolve(arguments.length);
+    }]);
+    expect(n).toBe(0);
+    const [, withParam] = await race([async (signal: AbortSignal) => signal instanceof AbortSignal]);
+    expect(withParam).toBe(true);
+    const counts = await parallel([function () {
+      return Promise.resolve(arguments.length);
+    }]);
+    expect(counts[0]).toEqual([undefined, 0]);
+  });
+
   test("s.race uses the scope's signal", async () => {
     const s = scope();
     const p = s.race([(sig: AbortSignal) => abortable(sig, 1000)]);

@@ -109,6 +109,16 @@ describe("Tasks", () => {
     expect(t.isSettled).toBe(true);
   });
 
+  test("a fn returning a plain value settles before s.task() returns; a promise settles later", async () => {
+    await using s = scope();
+    const sync = s.task(() => 5);
+    expect(sync.isSettled).toBe(true);
+    const later = s.task(async () => 5);
+    expect(later.isSettled).toBe(false);
+    expect(await sync).toEqual([undefined, 5]);
+    expect(await later).toEqual([undefined, 5]);
+  });
+
   test("the task's signal aborts when the scope is disposed", async () => {
     const s = scope();
     let signal!: AbortSignal;

@@ -10,8 +10,6 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::AbortSignal;
 
 use super::dispose::Cleanup;
 use super::js;
@@ -198,26 +196,16 @@ impl JsChannel {
     #[wasm_bindgen(constructor)]
     pub fn new(cap: JsValue, signal: JsValue) -> Result<JsChannel, JsValue> {
         let ch = JsChannel::with_capacity(capacity(&cap)?);
-        if !signal.is_undefined() && !signal.is_null() {
-            let sig = signal.dyn_into::<AbortSignal>().map_err(|v| {
-                js::type_error(&format!(
-                    "channel: signal must be an AbortSignal, got {}",
-                    js::type_name(&v)
-                ))
-            })?;
-            if sig.aborted() {
-                ch.cell.abort(sig.reason());
-            } else {
-                // Released when the channel aborts (signal or dispose).
-                let weak = Rc::downgrade(&ch.cell);
-                let watch = AbortWatch::new(&sig, move |reason| {
-                    if let Some(cell) = weak.upgrade() {
-                        cell.abort(reason);
-                    }
-                })?;
-                if let Ok(mut w) = ch.cell.watch.try_borrow_mut() {
-                    *w = Some(watch);
+        if let Some(sig) = js::optional_signal("channel: signal", signal)? {
+            // Released when the channel aborts (signal or dispose).
+            let weak = Rc::downgrade(&ch.cell);
+            let watch = signal::watch_signal(&sig, move |reason| {
+                if let Some(cell) = weak.upgrade() {
+                    cell.abort(reason);
                 }
+            })?;
+            if let Ok(mut w) = ch.cell.watch.try_borrow_mut() {
+                *w = watch;
             }
         }
         Ok(ch)

@@ -46,7 +46,7 @@ export function takeLast() {
 export function invokeTask(f, arg, id, attempt, ok, err) {
   let v;
   try {
-    v = f(arg);
+    v = arg === undefined ? f() : f(arg); // a factory without parameters gets none
     if (v !== null && (typeof v === "object" || typeof v === "function") && typeof v.then === "function") {
       (v instanceof Promise ? v : Promise.resolve(v)).then((x) => ok(id, attempt, x), (e) => err(id, attempt, e));
       return 0;
@@ -216,6 +216,23 @@ pub(crate) fn options_object(context: &str, options: &JsValue) -> Result<Option<
         "{context}: options must be an object, got {}",
         type_name(options)
     )))
+}
+
+/// Checks an optional AbortSignal argument: `undefined`/`null` give `None`,
+/// anything else but an AbortSignal a `TypeError` naming `what`.
+pub(crate) fn optional_signal(
+    what: &str,
+    v: JsValue,
+) -> Result<Option<web_sys::AbortSignal>, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.dyn_into::<web_sys::AbortSignal>().map(Some).map_err(|v| {
+        type_error(&format!(
+            "{what} must be an AbortSignal, got {}",
+            type_name(&v)
+        ))
+    })
 }
 
 /// Reads `obj[key]`; a throwing getter propagates.

@@ -103,17 +103,7 @@ impl PollOptions {
             (true, Some(obj)) => js::get(obj, "signal")?,
             (true, None) => JsValue::UNDEFINED,
         };
-        if !sig.is_undefined() && !sig.is_null() {
-            match sig.dyn_into::<AbortSignal>() {
-                Ok(s) => out.signal = Some(s),
-                Err(v) => {
-                    return Err(js::type_error(&format!(
-                        "poll: options.signal must be an AbortSignal, got {}",
-                        js::type_name(&v)
-                    )))
-                }
-            }
-        }
+        out.signal = js::optional_signal("poll: options.signal", sig)?;
         Ok(out)
     }
 }

@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
 use super::js;
@@ -38,16 +37,7 @@ impl Origin {
         parent: Option<f64>,
         context: &str,
     ) -> Result<Origin, JsValue> {
-        let signal = if signal.is_undefined() || signal.is_null() {
-            None
-        } else {
-            Some(signal.dyn_into::<AbortSignal>().map_err(|v| {
-                js::type_error(&format!(
-                    "{context}: options.signal must be an AbortSignal, got {}",
-                    js::type_name(&v)
-                ))
-            })?)
-        };
+        let signal = js::optional_signal(&format!("{context}: options.signal"), signal)?;
         Ok(Origin {
             parent: parent.map(|p| p as u64),
             signal,

@@ -4,7 +4,6 @@
 //! naming them.
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
 use super::js;
@@ -36,17 +35,7 @@ impl ScopeOptions {
                 options::duration_ms("timeout", ms).map_err(|e| js::option_error(ctx, &e))?;
         }
         let sig = js::get(&obj, "signal")?;
-        if !sig.is_undefined() && !sig.is_null() {
-            match sig.dyn_into::<AbortSignal>() {
-                Ok(s) => out.signal = Some(s),
-                Err(v) => {
-                    return Err(js::type_error(&format!(
-                        "scope: options.signal must be an AbortSignal, got {}",
-                        js::type_name(&v)
-                    )))
-                }
-            }
-        }
+        out.signal = js::optional_signal("scope: options.signal", sig)?;
         if let Some(n) = js::optional_number(&obj, "concurrency", ctx)? {
             out.concurrency = Some(
                 options::positive_integer("concurrency", n, true)

@@ -10,10 +10,9 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::AbortSignal;
 
 use super::js;
-use super::signal::AbortWatch;
+use super::signal::{self, AbortWatch};
 use crate::core::semaphore::{Aborted, Acquire, Semaphore};
 
 /// A waiting `acquire`: its promise's resolve and reject.
@@ -102,26 +101,16 @@ impl JsSemaphore {
                 watch: RefCell::new(None),
             }),
         };
-        if !signal.is_undefined() && !signal.is_null() {
-            let sig = signal.dyn_into::<AbortSignal>().map_err(|v| {
-                js::type_error(&format!(
-                    "Semaphore: signal must be an AbortSignal, got {}",
-                    js::type_name(&v)
-                ))
-            })?;
-            if sig.aborted() {
-                me.cell.abort(sig.reason());
-            } else {
-                // Released when the semaphore aborts (signal or dispose).
-                let weak: Weak<SemCell> = Rc::downgrade(&me.cell);
-                let watch = AbortWatch::new(&sig, move |reason| {
-                    if let Some(cell) = weak.upgrade() {
-                        cell.abort(reason);
-                    }
-                })?;
-                if let Ok(mut w) = me.cell.watch.try_borrow_mut() {
-                    *w = Some(watch);
+        if let Some(sig) = js::optional_signal("Semaphore: signal", signal)? {
+            // Released when the semaphore aborts (signal or dispose).
+            let weak: Weak<SemCell> = Rc::downgrade(&me.cell);
+            let watch = signal::watch_signal(&sig, move |reason| {
+                if let Some(cell) = weak.upgrade() {
+                    cell.abort(reason);
                 }
+            })?;
+            if let Ok(mut w) = me.cell.watch.try_borrow_mut() {
+                *w = watch;
             }
         }
         Ok(me)

@@ -269,6 +269,19 @@ impl AbortWatch {
     }
 }
 
+/// Calls `on_abort(reason)` when `signal` aborts, or at once if it already
+/// has; the watch (kept by the caller, dropped to let go) is `None` then.
+pub(crate) fn watch_signal(
+    signal: &AbortSignal,
+    mut on_abort: impl FnMut(JsValue) + 'static,
+) -> Result<Option<AbortWatch>, JsValue> {
+    if signal.aborted() {
+        on_abort(signal.reason());
+        return Ok(None);
+    }
+    AbortWatch::new(signal, on_abort).map(Some)
+}
+
 impl Drop for AbortWatch {
     fn drop(&mut self) {
         let node = self.node.take();
