@@ -2,7 +2,8 @@
 // await, so importers need no init call. Bundlers (Vite) pick this file by the
 // "browser" export condition and handle the `new URL(…, import.meta.url)`.
 import init from "./go_go_scope_wasm.js";
+import { ready } from "./src/wasm";
 
-await init({ module_or_path: new URL("./go_go_scope_wasm_bg.wasm", import.meta.url) });
+ready(await init({ module_or_path: new URL("./go_go_scope_wasm_bg.wasm", import.meta.url) }));
 
-export * from "./shim.js";
+export * from "./src/index";

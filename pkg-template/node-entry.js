@@ -1,9 +1,15 @@
-// Node entry (bundled to CommonJS as index.cjs): loads the wasm synchronously,
-// so no init call is needed.
-import { initSync } from "./go_go_scope_wasm.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// Node entry (bundled to CommonJS as index.cjs): instantiates the wasm
+// synchronously, so no init call is needed. The test hooks hang under a
+// symbol, for the `internal` subpath only.
+const { readFileSync } = require("node:fs");
+const { join } = require("node:path");
+const { initSync } = require("./go_go_scope_wasm.js");
+const { ready } = require("./src/wasm");
 
-initSync({ module: readFileSync(join(__dirname, "go_go_scope_wasm_bg.wasm")) });
+ready(initSync({ module: readFileSync(join(__dirname, "go_go_scope_wasm_bg.wasm")) }));
 
-export * from "./shim.js";
+const api = require("./src/index");
+const { internal } = require("./src/internal");
+
+module.exports = { ...api };
+Object.defineProperty(module.exports, Symbol.for("go-go-scope-wasm.internal"), { value: internal });

@@ -1,8 +1,11 @@
 // Builds pkg/: the publishable npm package.
-//   cargo (release, wasm32) → wasm-bindgen --target web → wasm-opt (binaryen
-//   from npm) → the shim and entries from pkg-template/ → esbuild bundles the
-//   Node CommonJS entry → index.mjs re-exports it (one wasm instance for
-//   import and require) → package.json with the crate's version.
+//   cargo (release, wasm32) → wasm-bindgen --target web → wasm-opt -Oz
+//   (binaryen from npm) → esbuild bundles the TypeScript executor
+//   (pkg-template/src/) with the wasm-bindgen glue into the entries:
+//   index.cjs (Node, CommonJS, synchronous init), index.mjs (re-exports it:
+//   one wasm instance for import and require), browser.js (one minified ES
+//   module, top-level-await init), internal.cjs / internal.mjs (test hooks,
+//   off the public entry) → package.json with the crate's version.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -11,59 +14,68 @@ import { setup } from "./setup.mjs";
 
 export async function build() {
   const out = join(root, "pkg");
-  const tmp = join(root, "build", "web");
+  const web = join(root, "build", "web");
+  const stage = join(root, "build", "stage");
   must("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown"]);
-  rmSync(tmp, { recursive: true, force: true });
+  rmSync(web, { recursive: true, force: true });
   must("wasm-bindgen", [
-    "--target", "web", "--out-dir", tmp, "--out-name", "go_go_scope_wasm",
+    "--target", "web", "--out-dir", web, "--out-name", "go_go_scope_wasm",
     "--no-typescript",
     join(root, "target", "wasm32-unknown-unknown", "release", "go_go_scope_wasm.wasm"),
   ]);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   must(join(root, "node_modules", ".bin", "wasm-opt"), [
-    "-O3", join(tmp, "go_go_scope_wasm_bg.wasm"), "-o", join(out, "go_go_scope_wasm_bg.wasm"),
+    "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    join(web, "go_go_scope_wasm_bg.wasm"), "-o", join(out, "go_go_scope_wasm_bg.wasm"),
   ]);
-  cpSync(join(tmp, "go_go_scope_wasm.js"), join(out, "go_go_scope_wasm.js"));
-  if (existsSync(join(tmp, "snippets"))) cpSync(join(tmp, "snippets"), join(out, "snippets"), { recursive: true });
-  for (const f of ["shim.js", "index.d.ts", "node-entry.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
-  cpSync(join(root, "LICENSE"), join(out, "LICENSE"));
-  cpSync(join(root, "README.md"), join(out, "README.md"));
+  // The staging folder: the executor's sources beside the glue they import.
+  rmSync(stage, { recursive: true, force: true });
+  cpSync(join(root, "pkg-template"), stage, { recursive: true });
+  rmSync(join(stage, "package.json")); // its "sideEffects": false is for users, not for these sources
+  cpSync(join(web, "go_go_scope_wasm.js"), join(stage, "go_go_scope_wasm.js"));
+  for (const f of ["index.d.ts", "internal.d.ts"]) cpSync(join(root, "pkg-template", f), join(out, f));
+  for (const f of ["LICENSE", "README.md", "COMPATIBILITY.md"]) {
+    if (existsSync(join(root, f))) cpSync(join(root, f), join(out, f));
+  }
 
   const esbuild = await import("esbuild");
+  const common = { bundle: true, logLevel: "warning", legalComments: "none" };
   await esbuild.build({
-    entryPoints: [join(out, "node-entry.js")],
-    bundle: true,
+    ...common,
+    entryPoints: [join(stage, "node-entry.js")],
     platform: "node",
     format: "cjs",
     target: "node18",
     outfile: join(out, "index.cjs"),
-    // A real dependency: users' `debug` filters and `debug.enable` apply.
-    external: ["debug"],
-    logLevel: "warning",
     // import.meta.url is only used by the async web init, which Node never calls.
-    logOverride: { "empty-import-meta": "silent", "duplicate-object-key": "silent" },
+    logOverride: { "empty-import-meta": "silent" },
   });
-  rmSync(join(out, "node-entry.js"));
-  // Browser entry: one ES module with the glue, the shim and `debug`'s
-  // browser build, so a plain <script type="module"> needs no import map.
-  cpSync(join(root, "pkg-template", "browser.js"), join(out, "browser-entry.js"));
   await esbuild.build({
-    entryPoints: [join(out, "browser-entry.js")],
-    bundle: true,
+    ...common,
+    entryPoints: [join(stage, "browser.js")],
     platform: "browser",
     format: "esm",
     target: "es2022",
+    minify: true,
     outfile: join(out, "browser.js"),
-    logLevel: "warning",
-    logOverride: { "duplicate-object-key": "silent" },
   });
-  rmSync(join(out, "browser-entry.js"));
   const names = Object.keys(createRequire(import.meta.url)(join(out, "index.cjs"))).filter((n) => n !== "__esModule");
   writeFileSync(
     join(out, "index.mjs"),
     `// ESM entry for Node: the CommonJS build, so import and require share one wasm instance.\n` +
       `import m from "./index.cjs";\nexport const { ${names.join(", ")} } = m;\n`,
+  );
+  // Test hooks (live table counts, wasm memory): a subpath, not the public entry.
+  writeFileSync(
+    join(out, "internal.cjs"),
+    `// Test hooks of go-go-scope-wasm (live counts, memory): not part of the public API.\n` +
+      `module.exports = require("./index.cjs")[Symbol.for("go-go-scope-wasm.internal")];\n`,
+  );
+  const hooks = Object.keys(createRequire(import.meta.url)(join(out, "internal.cjs")));
+  writeFileSync(
+    join(out, "internal.mjs"),
+    `import m from "./internal.cjs";\nexport const { ${hooks.join(", ")} } = m;\n`,
   );
 
   const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "([^"]+)"/m)[1];

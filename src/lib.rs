@@ -2,7 +2,9 @@
 //!
 //! * [`core`]: plain Rust semantics (token tree, scope life cycle, tasks,
 //!   services, option validation), no `JsValue`, tested with `cargo test`.
-//! * `bindings`: the wasm-bindgen layer that adapts the core to JS.
+//! * [`machine`]: the state machine JS drives with commands and events;
+//!   it decides everything and emits effects, and never calls JavaScript.
+//! * `wasm`: the numeric wasm-bindgen exports over the machine.
 #![cfg_attr(
     not(test),
     deny(
@@ -17,6 +19,7 @@
 )]
 
 pub mod core;
+pub mod machine;
 
 #[cfg(target_arch = "wasm32")]
-mod bindings;
+mod wasm;

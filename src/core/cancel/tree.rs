@@ -33,6 +33,17 @@ pub struct NodeId {
     generation: u32,
 }
 
+impl NodeId {
+    /// `(index, generation)`: what crosses to JS.
+    pub fn parts(self) -> (u32, u32) {
+        (self.index, self.generation)
+    }
+
+    pub fn from_parts(index: u32, generation: u32) -> NodeId {
+        NodeId { index, generation }
+    }
+}
+
 /// The id does not name a live node (removed, or from another tree).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct UnknownNode;
@@ -259,7 +270,7 @@ impl<R: Clone, L> TokenTree<R, L> {
                         return Err(UnknownNode);
                     }
                 }
-                let next_generation = id.generation.wrapping_add(1);
+                let next_generation = (id.generation + 1) & 0xF_FFFF; // fits a JS key (slab.rs #3)
                 match std::mem::replace(slot, Slot::Vacant { next_generation }) {
                     Slot::Occupied(n) => n,
                     Slot::Vacant { .. } => return Err(UnknownNode),
@@ -289,6 +300,23 @@ impl<R: Clone, L> TokenTree<R, L> {
             }
         }
         Ok(node.listeners)
+    }
+
+    /// Takes `id` out of its parent's subtree (it becomes a root), so a
+    /// later cancel of an ancestor no longer reaches it. O(1).
+    pub fn detach(&mut self, id: NodeId) -> Result<(), UnknownNode> {
+        let (parent, slot) = {
+            let n = self.node(id).ok_or(UnknownNode)?;
+            (n.parent, n.parent_slot)
+        };
+        if let Some(p) = parent {
+            self.detach_child(p, slot);
+        }
+        if let Some(n) = self.node_mut(id) {
+            n.parent = None;
+            n.parent_slot = 0;
+        }
+        Ok(())
     }
 
     fn detach_child(&mut self, parent: NodeId, slot: usize) {

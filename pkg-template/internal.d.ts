@@ -1,0 +1,15 @@
+// Test hooks of go-go-scope-wasm: not part of the public API.
+/** Sizes of the machine's live tables (all 0 once every scope was disposed). */
+export function liveCounts(): {
+  scopes: number;
+  tasks: number;
+  nodes: number;
+  links: number;
+  reasons: number;
+  timers: number;
+  cleanups: number;
+};
+/** Bytes of WebAssembly memory. */
+export function wasmMemoryBytes(): number;
+/** How deep the stack guard probes (tests of the guard itself). */
+export function setProbeDepth(n: number): void;

@@ -1,0 +1,50 @@
+// Shapes of arguments: what JS can tell about a value without the machine
+// (its type), and how an error is named in a joined message. The meaning of
+// the numbers is judged by the machine (src/machine/options.rs).
+
+/** `typeof`, with `null` apart (what messages print). */
+export function typeName(v: unknown): string {
+  return v === null ? "null" : typeof v;
+}
+
+export function mustBe(what: string, expected: string, v: unknown): TypeError {
+  return new TypeError(`${what} must be ${expected}, got ${typeName(v)}`);
+}
+
+/** Reads `obj[name]`; a user getter may throw, and that is the caller's error. */
+export function optionalNumber(obj: Record<string, unknown>, name: string, ctx: string): number | undefined {
+  const v = obj[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number") throw new TypeError(`${ctx}: ${name} must be a number, got ${typeName(v)}`);
+  return v;
+}
+
+export function optionalFunction(v: unknown, what: string): ((...a: never[]) => unknown) | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "function") throw mustBe(what, "a function", v);
+  return v as (...a: never[]) => unknown;
+}
+
+/** An options argument: undefined/null for none, else an object. */
+export function optionsObject(v: unknown, ctx: string): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" && typeof v !== "function") throw new TypeError(`${ctx}: options must be an object, got ${typeName(v)}`);
+  return v as Record<string, unknown>;
+}
+
+/** What a joined disposal message prints for a thrown value. */
+export function messageOf(e: unknown): string {
+  try {
+    if (e instanceof Error) return String(e.message);
+    if (typeof e === "string") return e;
+    if (typeof e === "symbol") return e.toString();
+    const j = JSON.stringify(e);
+    return j === undefined ? String(e) : j;
+  } catch {
+    try {
+      return String(e);
+    } catch {
+      return typeName(e);
+    }
+  }
+}

@@ -1,0 +1,321 @@
+// Scopes: the `Scope` class and `scope()`, services, cleanups and the
+// disposal promise. Creation, inheritance, disposal order and outcome are
+// the machine's (src/machine/scope.rs); here are the option reading, the
+// service objects and the promise.
+import { W, failure, guard, idx, now, on, run, after } from "./wasm";
+import { abortedWith, checkSignal, link, reasonKept, signalOf } from "./signal";
+import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typeName } from "./errors";
+import { T, Task, type RetryHooks, type TaskContext } from "./task";
+import * as tel from "./telemetry";
+
+/** Live scopes by slot index (until their disposal ends). */
+const S: (Scope | undefined)[] = [];
+
+/** Cleanups by key index: the function and what to call it with. */
+interface CleanupFn {
+  fn: (v?: unknown) => unknown;
+  arg: unknown;
+  scope: Scope;
+}
+const CL: (CleanupFn | undefined)[] = [];
+
+export interface ScopeOptionsIn {
+  timeout?: number;
+  signal?: AbortSignal;
+  parent?: Scope;
+  concurrency?: number;
+  circuitBreaker?: { failureThreshold?: number; resetTimeout?: number };
+  tracer?: unknown;
+  name?: string;
+}
+
+/** Owns async work; `await using s = scope()` ends it. */
+export class Scope<Services extends Record<string, unknown> = Record<string, never>> {
+  #k: number;
+  /** @internal */ _services: Record<string, unknown>;
+  /** @internal */ _sig: AbortSignal | undefined;
+  /** @internal what the scope's reason was, kept when its node ended unread */ _late: unknown;
+  /** @internal */ _tracer: unknown;
+  /** @internal */ _name: string | undefined;
+  /** @internal cleanup errors that fail the disposal */ _errs: unknown[] | undefined;
+  /** @internal the disposal's end: [outcome] once over */ _out: number | undefined;
+  /** @internal */ _disp: Promise<void> | undefined;
+  /** @internal */ _done: [(v: void) => void, (e: unknown) => void] | undefined;
+  /** @internal telemetry of this scope (span, debug label), if any */ _tel: unknown;
+
+  constructor(options?: ScopeOptionsIn) {
+    guard();
+    const o = optionsObject(options, "scope");
+    let flags = 0;
+    let timeout = 0;
+    let concurrency = 0;
+    let threshold = 0;
+    let reset = 0;
+    let parent: Scope | undefined;
+    let signal: AbortSignal | undefined;
+    let tracer: unknown;
+    let name: string | undefined;
+    if (o !== undefined) {
+      const t = optionalNumber(o, "timeout", "scope");
+      if (t !== undefined) (flags |= 1), (timeout = t);
+      const sig = o.signal;
+      if (sig !== undefined && sig !== null) signal = sig as AbortSignal;
+      const c = optionalNumber(o, "concurrency", "scope");
+      if (c !== undefined) (flags |= 2), (concurrency = c);
+      const cb = o.circuitBreaker;
+      if (cb !== undefined && cb !== null) {
+        if (typeof cb !== "object") throw new TypeError(`scope: circuitBreaker: options must be an object, got ${typeName(cb)}`);
+        flags |= 4;
+        const th = optionalNumber(cb as Record<string, unknown>, "failureThreshold", "scope");
+        if (th !== undefined) (flags |= 8), (threshold = th);
+        const r = optionalNumber(cb as Record<string, unknown>, "resetTimeout", "scope");
+        if (r !== undefined) (flags |= 16), (reset = r);
+      }
+      const n = o.name;
+      if (n !== undefined && n !== null) {
+        if (typeof n !== "string") throw mustBe("scope: options.name", "a string", n);
+        name = n;
+      }
+      tracer = o.tracer ?? undefined;
+      const p = o.parent;
+      if (p !== undefined && p !== null) {
+        if (!(p instanceof Scope)) throw new TypeError("scope: options.parent must be a Scope");
+        parent = p;
+      }
+    }
+    let aborted = false;
+    if (signal !== undefined) aborted = checkSignal(signal, "scope: options.signal");
+    const linkKey = signal !== undefined && parent === undefined ? link(signal, aborted) : -1;
+    const k = W.scope_new(parent === undefined ? -1 : parent.#k, linkKey, flags, timeout, concurrency, threshold, reset);
+    if (k === -1) {
+      run(); // the link nobody came to use is unlinked
+      throw failure();
+    }
+    this.#k = k;
+    this._services = parent === undefined ? {} : { ...parent._services };
+    this._sig = undefined;
+    this._late = undefined;
+    this._tracer = tracer ?? parent?._tracer;
+    this._name = name;
+    this._errs = undefined;
+    this._out = undefined;
+    this._disp = undefined;
+    this._done = undefined;
+    this._tel = undefined;
+    S[idx(k)] = this;
+    if (this._tracer !== undefined || tel.debugOn()) tel.scopeOpened(this, parent, k, flags, timeout);
+    run();
+  }
+
+  /** @internal */
+  static key(s: Scope): number {
+    return s.#k;
+  }
+
+  get signal(): AbortSignal {
+    check(this);
+    if (this._sig !== undefined) return this._sig;
+    const node = W.scope_node(this.#k);
+    const s = node === -1 ? undefined : signalOf(node);
+    return (this._sig = s ?? abortedWith(this._late));
+  }
+
+  get isDisposed(): boolean {
+    check(this);
+    return W.scope_is_disposed(this.#k);
+  }
+
+  get concurrency(): number | undefined {
+    check(this);
+    const c = W.scope_concurrency(this.#k);
+    return c === 0 ? undefined : c;
+  }
+
+  get circuitBreaker(): { failureThreshold: number; resetTimeout: number } | undefined {
+    check(this);
+    const t = W.scope_breaker(this.#k, 0);
+    return t === -1 ? undefined : { failureThreshold: t, resetTimeout: W.scope_breaker(this.#k, 1) };
+  }
+
+  get tracer(): unknown {
+    check(this);
+    return this._tracer;
+  }
+
+  task<R>(fn: (ctx: TaskContext) => R | PromiseLike<R>, options?: TaskOptionsIn): Task<R> {
+    check(this);
+    guard();
+    if (typeof fn !== "function") throw mustBe("task: fn", "a function", fn);
+    const o = optionsObject(options, "task");
+    let flags = 0;
+    let timeout = 0;
+    let maxRetries = 0;
+    let delay = 0;
+    let hooks: RetryHooks | undefined;
+    let onCleanup: (() => unknown) | undefined;
+    let otel: unknown;
+    if (o !== undefined) {
+      const t = optionalNumber(o, "timeout", "task");
+      if (t !== undefined) (flags |= 1), (timeout = t);
+      const r = o.retry;
+      if (r !== undefined && r !== null) {
+        if (typeof r !== "object") throw new TypeError(`task: retry: options must be an object, got ${typeName(r)}`);
+        const ro = r as Record<string, unknown>;
+        flags |= 2;
+        const m = optionalNumber(ro, "maxRetries", "task: retry");
+        if (m !== undefined) (flags |= 4), (maxRetries = m);
+        const d = ro.delay;
+        hooks = {};
+        if (typeof d === "function") (flags |= 16), (hooks.delay = d as RetryHooks["delay"]);
+        else if (d !== undefined && d !== null) {
+          if (typeof d !== "number") throw mustBe("task: retry.delay", "a number or a function", d);
+          (flags |= 8), (delay = d);
+        }
+        const c = optionalFunction(ro.retryCondition, "task: retry.retryCondition");
+        if (c !== undefined) (flags |= 32), (hooks.retryCondition = c as RetryHooks["retryCondition"]);
+        const on = optionalFunction(ro.onRetry, "task: retry.onRetry");
+        if (on !== undefined) (flags |= 64), (hooks.onRetry = on as RetryHooks["onRetry"]);
+      }
+      onCleanup = optionalFunction(o.onCleanup, "task: onCleanup") as (() => unknown) | undefined;
+      if (onCleanup !== undefined) flags |= 128;
+      otel = o.otel;
+    }
+    const k = W.spawn(this.#k, flags, timeout, maxRetries, delay, now());
+    if (k === -1) throw failure();
+    const t = new Task<R>(k, W.last_task_id(), this, fn as (ctx: TaskContext) => unknown, hooks);
+    T[idx(k)] = t as Task;
+    if (onCleanup !== undefined) pendingCleanup = { fn: onCleanup, arg: undefined, scope: this };
+    if (this._tel !== undefined) tel.taskOpened(this, t as Task, k, otel, flags, timeout, maxRetries);
+    run();
+    return t;
+  }
+
+  provide<K extends string, V>(key: K, factory: () => V, cleanup?: (value: V) => unknown): Scope<Services & Record<K, V>> {
+    check(this);
+    guard();
+    if (typeof key !== "string") throw mustBe("provide: key", "a string", key);
+    if (typeof factory !== "function") throw mustBe("provide: factory", "a function", factory);
+    if (cleanup !== undefined && cleanup !== null && typeof cleanup !== "function") throw mustBe("provide: cleanup", "a function", cleanup);
+    if (!W.scope_check(this.#k, 0)) throw failure();
+    const value = factory();
+    if (typeof cleanup === "function") {
+      const c = W.add_cleanup(this.#k, true);
+      if (c === -1) throw failure();
+      CL[idx(c)] = { fn: cleanup as (v?: unknown) => unknown, arg: value, scope: this };
+    }
+    this._services[key] = value;
+    return this as unknown as Scope<Services & Record<K, V>>;
+  }
+
+  use<K extends keyof Services & string>(key: K): Services[K] {
+    check(this);
+    if (!W.scope_check(this.#k, 1)) throw failure();
+    return this._services[key] as Services[K];
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    check(this);
+    guard();
+    if (!W.scope_dispose(this.#k)) return this._disp ?? Promise.resolve();
+    run();
+    if (this._out !== undefined) return (this._disp = outcome(this));
+    return (this._disp = new Promise<void>((res, rej) => (this._done = [res, rej])));
+  }
+}
+
+export interface TaskOptionsIn {
+  timeout?: number;
+  retry?: {
+    maxRetries?: number;
+    delay?: number | ((attempt: number, error: unknown) => number);
+    retryCondition?: (error: unknown) => boolean;
+    onRetry?: (error: unknown, attempt: number) => void;
+  };
+  onCleanup?: () => unknown;
+  otel?: { name?: string; attributes?: Record<string, unknown> };
+}
+
+function check(s: unknown): asserts s is Scope {
+  if (!(s instanceof Scope)) throw new TypeError("Scope method called on an object that is not a Scope");
+}
+
+/** The disposal promise for a finished disposal. */
+function outcome(s: Scope): Promise<void> {
+  const out = s._out!;
+  const errs = s._errs ?? [];
+  s._errs = undefined;
+  if (out === 0) return Promise.resolve();
+  if (out === 1) return Promise.reject(errs[0]);
+  return Promise.reject(new Error(`Multiple errors during scope disposal: ${errs.map(messageOf).join(", ")}`));
+}
+
+/** The `onCleanup` of the task being spawned, keyed when `CleanupKey` arrives. */
+let pendingCleanup: CleanupFn | undefined;
+
+on(16 /* CleanupKey */, (_t, c) => {
+  CL[idx(c)] = pendingCleanup;
+  pendingCleanup = undefined;
+});
+
+function cleanupDone(s: number, scope: Scope, ok: boolean, counts: boolean, e: unknown): void {
+  if (!ok && counts) (scope._errs ??= []).push(e);
+  W.cleanup_done(s, ok, counts);
+}
+
+on(9 /* Cleanup */, (c, s, counts) => {
+  const i = idx(c);
+  const entry = CL[i]!;
+  CL[i] = undefined;
+  const scope = entry.scope;
+  const cnt = counts === 1;
+  let r: unknown;
+  try {
+    r = entry.fn(entry.arg);
+  } catch (e) {
+    cleanupDone(s, scope, false, cnt, e);
+    return after();
+  }
+  if (r !== null && (typeof r === "object" || typeof r === "function")) {
+    try {
+      const then = (r as { then?: unknown }).then;
+      if (typeof then === "function") {
+        then.call(
+          r,
+          () => {
+            cleanupDone(s, scope, true, cnt, undefined);
+            run();
+          },
+          (e: unknown) => {
+            cleanupDone(s, scope, false, cnt, e);
+            run();
+          },
+        );
+        return;
+      }
+    } catch (e) {
+      cleanupDone(s, scope, false, cnt, e);
+      return after();
+    }
+  }
+  cleanupDone(s, scope, true, cnt, undefined);
+  after();
+});
+
+on(10 /* Disposed */, (k, out, r) => {
+  const i = idx(k);
+  const s = S[i]!;
+  S[i] = undefined;
+  if (r !== -1) s._late = reasonKept(r);
+  s._out = out;
+  if (s._tel !== undefined) tel.scopeClosed(s, out, s._errs);
+  const done = s._done;
+  if (done !== undefined) {
+    s._done = undefined;
+    outcome(s).then(done[0], done[1]);
+  }
+});
+
+/** Creates a scope: `await using s = scope({ timeout: 5000 })`. */
+export function scope<S extends Record<string, unknown> = Record<string, never>>(options?: ScopeOptionsIn): Scope<S> {
+  return new Scope<S>(options);
+}

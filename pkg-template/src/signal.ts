@@ -1,0 +1,143 @@
+// AbortSignals as views of the machine's token-tree nodes (src/machine/signal.rs).
+// An AbortController is made only when a `signal` is read; the machine then
+// sends `Abort` for that node (descendants first) and `ForgetNode` when the
+// node ends. Abort reasons are made on first use. A user AbortSignal is
+// linked once, with one listener, however many scopes use it.
+import { W, idx, on, run } from "./wasm";
+import { typeName } from "./errors";
+
+/** AbortControllers by node index, with the node key they belong to. */
+const C: (AbortController | undefined)[] = [];
+const CK: number[] = [];
+
+/** A reason not made yet: the machine's kind and argument. */
+class Lazy {
+  constructor(
+    readonly k: number,
+    readonly a: number,
+  ) {}
+}
+
+/** Abort reasons by reason index: the value, or how to make it. */
+const R: unknown[] = [];
+
+function make(v: unknown): unknown {
+  if (!(v instanceof Lazy)) return v;
+  return v.k === 1 ? new Error("scope disposed") : new Error(`timeout after ${v.a}ms`);
+}
+
+/** The reason object for the machine's reason key (made once, then shared). */
+export function reasonOf(r: number): unknown {
+  const i = idx(r);
+  const v = R[i];
+  if (v instanceof Lazy) return (R[i] = make(v));
+  return v;
+}
+
+/** What a reason is, to keep after the machine frees it (a scope's late `signal`). */
+export function reasonKept(r: number): unknown {
+  return R[idx(r)];
+}
+
+/** An aborted signal for a kept reason. */
+export function abortedWith(kept: unknown): AbortSignal {
+  return AbortSignal.abort(make(kept));
+}
+
+/**
+ * The signal of `node`: the live controller's signal (made now if needed),
+ * an aborted one if the node was cancelled, or `undefined` if it ended.
+ */
+export function signalOf(node: number): AbortSignal | undefined {
+  const i = idx(node);
+  const c = C[i];
+  if (c !== undefined && CK[i] === node) return c.signal;
+  const w = W.watch(node);
+  if (w === -1) {
+    const made = new AbortController();
+    C[i] = made;
+    CK[i] = node;
+    return made.signal;
+  }
+  if (w === -2) return undefined;
+  return AbortSignal.abort(reasonOf(w));
+}
+
+on(3 /* Abort */, (node, r) => {
+  const i = idx(node);
+  const c = C[i];
+  if (c !== undefined && CK[i] === node) c.abort(reasonOf(r));
+});
+on(4 /* ForgetNode */, (node) => {
+  const i = idx(node);
+  if (CK[i] === node) C[i] = undefined;
+});
+on(5 /* Reason */, (r, kind, arg) => {
+  R[idx(r)] = kind === 3 ? linkReason(arg) : new Lazy(kind, arg);
+});
+on(6 /* ReasonFree */, (r) => {
+  R[idx(r)] = undefined;
+});
+
+// ---- user AbortSignals ----------------------------------------------------
+
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")!.get!;
+const reasonGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "reason")!.get!;
+const addListener = EventTarget.prototype.addEventListener;
+const removeListener = EventTarget.prototype.removeEventListener;
+
+/**
+ * Checks that `v` is a real AbortSignal (its brand, not its look: a fake or
+ * a Proxy is a TypeError naming the argument) and says whether it is aborted.
+ */
+export function checkSignal(v: unknown, what: string): boolean {
+  try {
+    return abortedGetter.call(v) as boolean;
+  } catch {
+    throw new TypeError(`${what} must be an AbortSignal, got ${typeName(v)}`);
+  }
+}
+
+interface Linked {
+  signal: AbortSignal;
+  listener: () => void;
+}
+
+/** Linked signals by link index, and the link key of each signal. */
+const L: (Linked | undefined)[] = [];
+const byKey = new WeakMap<AbortSignal, number>();
+let linking: AbortSignal | undefined;
+
+/** Links a checked AbortSignal for one more user; returns the link key. */
+export function link(signal: AbortSignal, aborted: boolean): number {
+  linking = signal;
+  const k = W.link(byKey.get(signal) ?? -1, aborted);
+  run(); // `Link` takes `linking`
+  linking = undefined;
+  return k;
+}
+
+function linkReason(l: number): unknown {
+  const e = L[idx(l)];
+  return e === undefined ? undefined : reasonGetter.call(e.signal);
+}
+
+on(11 /* Link */, (l) => {
+  const signal = linking!;
+  const listener = () => {
+    W.link_aborted(l);
+    run();
+  };
+  L[idx(l)] = { signal, listener };
+  byKey.set(signal, l);
+  addListener.call(signal, "abort", listener);
+});
+on(12 /* Unlink */, (l) => {
+  const i = idx(l);
+  const e = L[i];
+  if (e === undefined) return;
+  L[i] = undefined;
+  byKey.delete(e.signal);
+  removeListener.call(e.signal, "abort", e.listener);
+});
+

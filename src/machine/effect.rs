@@ -1,0 +1,117 @@
+//! Effects: what the machine decided and JS must carry out, written into one
+//! buffer of `f64` words that JS reads through a `Float64Array` after each
+//! call (quinn-proto's `poll_transmit`, without the polling).
+//!
+//! Every effect is four words: `[op, a, b, c]`. The meaning of `a`, `b`, `c`
+//! is given per [`Op`]. Ids are [`Key`](super::slab::Key)s as `f64`.
+//!
+//! # Invariants
+//!
+//! 1. The machine only appends during a call; JS copies the words out and
+//!    clears the buffer before it runs any user code, so a user callback that
+//!    re-enters the library starts with an empty buffer.
+//! 2. Effects that release an id (`SETTLE`, `FORGET_NODE`, `REASON_FREE`,
+//!    `TIMER_CLEAR`, `DISPOSED`, `UNLINK`, …) are emitted exactly once per id
+//!    (STYLE #8), so the JS tables empty together with the Rust ones.
+
+/// Effect opcodes. The JS executor's `apply` switch mirrors this list.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Op {
+    /// `(task, serial, node)`: call the task's `fn` for a new attempt whose
+    /// `signal` is a view of `node`; report with `attempt_settled(task, serial, …)`.
+    Start = 1,
+    /// `(task, how, started)`: settle the task with its Result (`how`: see
+    /// `task::how`) and forget its JS state.
+    Settle = 2,
+    /// `(node, reason)`: abort the AbortController made for `node`.
+    Abort = 3,
+    /// `(node)`: `node` ended; drop its AbortController.
+    ForgetNode = 4,
+    /// `(reason, kind, arg)`: a new abort reason (see [`ReasonKind`]).
+    Reason = 5,
+    /// `(reason)`: nothing refers to this reason any more.
+    ReasonFree = 6,
+    /// `(timer, ms)`: `setTimeout`; report with `timer_fired(timer, now)`.
+    TimerSet = 7,
+    /// `(timer)`: `clearTimeout`.
+    TimerClear = 8,
+    /// `(cleanup, scope)`: run a cleanup; report with `cleanup_done(scope, ok)`
+    /// (at once, or when the promise it returned settles).
+    Cleanup = 9,
+    /// `(scope, outcome, reason)`: the disposal of `scope` is over: resolve
+    /// (`outcome` 0) or reject with the one cleanup error (1) or with one
+    /// Error joining the messages (2); keep `reason` for a late `signal`.
+    Disposed = 10,
+    /// `(link, …)`: a user AbortSignal is now linked: add its one listener.
+    Link = 11,
+    /// `(link)`: the last user of a linked AbortSignal ended: remove the
+    /// listener.
+    Unlink = 12,
+    /// `(task, serial, attempt)`: ask the task's `retryCondition(error)` and
+    /// `delay(attempt, error)` (those that are functions); report with
+    /// `retry_answer(task, serial, …)`.
+    RetryAsk = 13,
+    /// `(task, attempt)`: call `onRetry(error, attempt)`, ignoring throws.
+    OnRetry = 14,
+    /// `(task, kind, arg)`: the task's current error is one the machine made
+    /// (see `task::err`): JS stores it before the `Settle` or retry that
+    /// follows.
+    TaskError = 15,
+    /// `(task, cleanup)`: the task's `onCleanup` is kept under `cleanup`.
+    CleanupKey = 16,
+}
+
+/// What an abort reason is (`Op::Reason`'s `kind`); JS makes the object on
+/// first use.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ReasonKind {
+    /// `new Error("scope disposed")`.
+    Disposed = 1,
+    /// `new Error("timeout after <arg>ms")`.
+    Timeout = 2,
+    /// The `reason` of the user AbortSignal linked as `arg`.
+    Link = 3,
+}
+
+/// The effect buffer.
+#[derive(Default)]
+pub struct Effects {
+    words: Vec<f64>,
+}
+
+impl Effects {
+    pub fn push(&mut self, op: Op, a: f64, b: f64, c: f64) {
+        self.words
+            .extend_from_slice(&[f64::from(op as u8), a, b, c]);
+    }
+
+    /// Number of effects waiting.
+    pub fn len(&self) -> usize {
+        self.words.len() / 4
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    pub fn words(&self) -> &[f64] {
+        &self.words
+    }
+
+    pub fn clear(&mut self) {
+        self.words.clear();
+    }
+
+    /// The effects as `(op, a, b, c)`, for tests.
+    pub fn decoded(&self) -> Vec<(u8, f64, f64, f64)> {
+        self.words
+            .chunks_exact(4)
+            .map(|w| match w {
+                [op, a, b, c] => (*op as u8, *a, *b, *c),
+                _ => (0, 0.0, 0.0, 0.0),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,1 @@
+//! Exports of the channel primitive (see `machine/channel.rs`).

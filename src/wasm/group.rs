@@ -1,0 +1,1 @@
+//! Exports of the group primitive (see `machine/group.rs`).

@@ -1,0 +1,1 @@
+//! Exports of the poll primitive (see `machine/poll.rs`).

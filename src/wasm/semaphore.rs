@@ -1,0 +1,1 @@
+//! Exports of the semaphore primitive (see `machine/semaphore.rs`).

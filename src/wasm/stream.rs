@@ -1,0 +1,1 @@
+//! Exports of the stream primitive (see `machine/stream.rs`).

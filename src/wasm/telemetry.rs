@@ -1,0 +1,1 @@
+//! Exports of the telemetry primitive (see `machine/telemetry.rs`).
