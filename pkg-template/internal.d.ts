@@ -13,3 +13,5 @@ export function liveCounts(): {
 export function wasmMemoryBytes(): number;
 /** How deep the stack guard probes (tests of the guard itself). */
 export function setProbeDepth(n: number): void;
+/** `[current, at rest]` wasm stack pointer: equal whenever no call is in progress. */
+export function stackPointer(): [number, number];

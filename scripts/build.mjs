@@ -9,6 +9,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { exportStackPointer } from "./export-sp.mjs";
 import { must, root } from "./lib.mjs";
 import { setup } from "./setup.mjs";
 
@@ -23,6 +24,7 @@ export async function build() {
     "--no-typescript",
     join(root, "target", "wasm32-unknown-unknown", "release", "go_go_scope_wasm.wasm"),
   ]);
+  exportStackPointer(join(web, "go_go_scope_wasm_bg.wasm"));
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   must(join(root, "node_modules", ".bin", "wasm-opt"), [

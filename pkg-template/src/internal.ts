@@ -1,6 +1,6 @@
 // Test hooks (live table sizes, wasm memory), reachable only through the
 // `go-go-scope-wasm/internal` subpath: the public entry does not list them.
-import { W, memoryBytes, setProbeDepth } from "./wasm";
+import { W, memoryBytes, orphanCount, setProbeDepth, stackPointer } from "./wasm";
 
 const NAMES = ["scopes", "tasks", "nodes", "links", "reasons", "timers", "cleanups"] as const;
 
@@ -11,4 +11,4 @@ export function liveCounts(): Record<(typeof NAMES)[number], number> {
   return out;
 }
 
-export const internal = { liveCounts, wasmMemoryBytes: memoryBytes, setProbeDepth };
+export const internal = { liveCounts, wasmMemoryBytes: memoryBytes, setProbeDepth, stackPointer, orphanCount };

@@ -16,6 +16,8 @@ interface CleanupFn {
   fn: (v?: unknown) => unknown;
   arg: unknown;
   scope: Scope;
+  /** Called already; its outcome, kept until reported (see `cleanupDone`). */
+  out?: [boolean, unknown];
 }
 const CL: (CleanupFn | undefined)[] = [];
 
@@ -42,6 +44,7 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
   /** @internal */ _disp: Promise<void> | undefined;
   /** @internal */ _done: [(v: void) => void, (e: unknown) => void] | undefined;
   /** @internal telemetry of this scope (span, debug label), if any */ _tel: unknown;
+  /** @internal the machine reads the clock for this scope's tasks (it has a breaker) */ _clock: boolean;
 
   constructor(options?: ScopeOptionsIn) {
     guard();
@@ -85,14 +88,17 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
     }
     let aborted = false;
     if (signal !== undefined) aborted = checkSignal(signal, "scope: options.signal");
+    this._services = parent === undefined ? {} : { ...parent._services };
+    this.#k = -1;
     const linkKey = signal !== undefined && parent === undefined ? link(signal, aborted) : -1;
     const k = W.scope_new(parent === undefined ? -1 : parent.#k, linkKey, flags, timeout, concurrency, threshold, reset);
     if (k === -1) {
       run(); // the link nobody came to use is unlinked
       throw failure();
     }
+    // Plain stores until the scope is in the table: nothing here can throw.
+    S[k % 4294967296] = this;
     this.#k = k;
-    this._services = parent === undefined ? {} : { ...parent._services };
     this._sig = undefined;
     this._late = undefined;
     this._tracer = tracer ?? parent?._tracer;
@@ -102,7 +108,8 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
     this._disp = undefined;
     this._done = undefined;
     this._tel = undefined;
-    S[idx(k)] = this;
+    this._clock = false;
+    this._clock = W.scope_breaker(k, 0) !== -1;
     if (this._tracer !== undefined || tel.debugOn()) tel.scopeOpened(this, parent, k, flags, timeout);
     run();
   }
@@ -180,11 +187,14 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
       if (onCleanup !== undefined) flags |= 128;
       otel = o.otel;
     }
-    const k = W.spawn(this.#k, flags, timeout, maxRetries, delay, now());
+    const t = new Task<R>(this, fn as (ctx: TaskContext) => unknown, hooks);
+    pendingCleanup = onCleanup === undefined ? undefined : { fn: onCleanup, arg: undefined, scope: this };
+    const k = W.spawn(this.#k, flags, timeout, maxRetries, delay, this._clock ? now() : 0);
     if (k === -1) throw failure();
-    const t = new Task<R>(k, W.last_task_id(), this, fn as (ctx: TaskContext) => unknown, hooks);
-    T[idx(k)] = t as Task;
-    if (onCleanup !== undefined) pendingCleanup = { fn: onCleanup, arg: undefined, scope: this };
+    // Plain stores until the task is in the table: nothing here can throw.
+    T[k % 4294967296] = t as Task;
+    t._k = k;
+    t._id = W.last_task_id();
     if (this._tel !== undefined) tel.taskOpened(this, t as Task, k, otel, flags, timeout, maxRetries);
     run();
     return t;
@@ -257,62 +267,80 @@ on(16 /* CleanupKey */, (_t, c) => {
   pendingCleanup = undefined;
 });
 
-function cleanupDone(s: number, scope: Scope, ok: boolean, counts: boolean, e: unknown): void {
-  if (!ok && counts) (scope._errs ??= []).push(e);
+/**
+ * Reports a cleanup's outcome. The outcome is kept on the entry until the
+ * report went through, so a `Cleanup` effect kept after a stack overflow
+ * reports it again rather than running the cleanup twice.
+ */
+function cleanupDone(i: number, entry: CleanupFn, s: number, ok: boolean, counts: boolean, e: unknown): void {
+  if (entry.out === undefined) {
+    entry.out = [ok, e];
+    if (!ok && counts) (entry.scope._errs ??= []).push(e);
+  }
   W.cleanup_done(s, ok, counts);
+  if (CL[i] === entry) CL[i] = undefined;
 }
 
 on(9 /* Cleanup */, (c, s, counts) => {
   const i = idx(c);
-  const entry = CL[i]!;
-  CL[i] = undefined;
-  const scope = entry.scope;
+  const entry = CL[i];
+  if (entry === undefined) return;
   const cnt = counts === 1;
+  if (entry.out !== undefined) {
+    cleanupDone(i, entry, s, entry.out[0], cnt, entry.out[1]);
+    return after();
+  }
+  entry.out = undefined;
   let r: unknown;
+  const fn = entry.fn;
+  entry.fn = noop; // never called twice
   try {
-    r = entry.fn(entry.arg);
+    r = fn(entry.arg);
   } catch (e) {
-    cleanupDone(s, scope, false, cnt, e);
+    cleanupDone(i, entry, s, false, cnt, e);
     return after();
   }
   if (r !== null && (typeof r === "object" || typeof r === "function")) {
     try {
       const then = (r as { then?: unknown }).then;
       if (typeof then === "function") {
+        CL[i] = undefined; // the promise reports at a shallow stack
         then.call(
           r,
           () => {
-            cleanupDone(s, scope, true, cnt, undefined);
+            W.cleanup_done(s, true, cnt);
             run();
           },
           (e: unknown) => {
-            cleanupDone(s, scope, false, cnt, e);
+            if (cnt) (entry.scope._errs ??= []).push(e);
+            W.cleanup_done(s, false, cnt);
             run();
           },
         );
         return;
       }
     } catch (e) {
-      cleanupDone(s, scope, false, cnt, e);
+      cleanupDone(i, entry, s, false, cnt, e);
       return after();
     }
   }
-  cleanupDone(s, scope, true, cnt, undefined);
+  cleanupDone(i, entry, s, true, cnt, undefined);
   after();
 });
 
+function noop(): void {}
+
 on(10 /* Disposed */, (k, out, r) => {
   const i = idx(k);
-  const s = S[i]!;
-  S[i] = undefined;
+  const s = S[i];
+  if (s === undefined) return;
   if (r !== -1) s._late = reasonKept(r);
   s._out = out;
   if (s._tel !== undefined) tel.scopeClosed(s, out, s._errs);
   const done = s._done;
-  if (done !== undefined) {
-    s._done = undefined;
-    outcome(s).then(done[0], done[1]);
-  }
+  if (done !== undefined) outcome(s).then(done[0], done[1]);
+  s._done = undefined;
+  S[i] = undefined;
 });
 
 /** Creates a scope: `await using s = scope({ timeout: 5000 })`. */

@@ -24,9 +24,11 @@ export class TaskContext {
     this._t = t;
     this._n = node;
     this._sig = undefined;
+    this._ran = -1;
+    this._pend = undefined;
   }
   get signal(): AbortSignal {
-    return (this._sig ??= this._n === this._t._node ? this._t.signal : (signalOf(this._n) ?? this._t.signal));
+    return (this._sig ??= signalOf(this._n) ?? this._t.signal);
   }
   get services(): Record<string, unknown> {
     return this._t._scope._services;
@@ -35,38 +37,33 @@ export class TaskContext {
 
 /** A running unit of work: awaitable (gives a Result tuple) and disposable. */
 export class Task<T = unknown> implements PromiseLike<readonly [unknown, T | undefined]> {
-  #k: number;
+  /** @internal the machine's key, set right after `spawn` */ _k: number;
   /** @internal */ _id: number;
   /** @internal */ _scope: Scope;
   /** @internal */ _fn: ((ctx: TaskContext) => unknown) | undefined;
   /** @internal */ _hooks: RetryHooks | undefined;
-  /** @internal */ _node: number;
   /** @internal the last attempt's value or error */ _v: unknown;
   /** @internal the Result, once settled */ _r: readonly [unknown, T | undefined] | undefined;
   /** @internal */ _started: boolean;
   /** @internal */ _res: ((r: readonly [unknown, T | undefined]) => void) | undefined;
   /** @internal */ _p: Promise<readonly [unknown, T | undefined]> | undefined;
   /** @internal */ _sig: AbortSignal | undefined;
+  /** @internal the serial whose `fn` was called */ _ran: number;
+  /** @internal an outcome not yet reported (the stack ran out): [serial, ok, value] */ _pend: [number, boolean, unknown] | undefined;
 
   /** @internal */
-  constructor(k: number, id: number, scope: Scope, fn: (ctx: TaskContext) => unknown, hooks: RetryHooks | undefined) {
-    this.#k = k;
-    this._id = id;
+  constructor(scope: Scope, fn: (ctx: TaskContext) => unknown, hooks: RetryHooks | undefined) {
+    this._k = -1;
+    this._id = 0;
     this._scope = scope;
     this._fn = fn;
     this._hooks = hooks;
-    this._node = -1;
     this._v = undefined;
     this._r = undefined;
     this._started = false;
     this._res = undefined;
     this._p = undefined;
     this._sig = undefined;
-  }
-
-  /** @internal */
-  static key(t: Task): number {
-    return t.#k;
   }
 
   get id(): number {
@@ -76,7 +73,7 @@ export class Task<T = unknown> implements PromiseLike<readonly [unknown, T | und
   get signal(): AbortSignal {
     if (this._sig !== undefined) return this._sig;
     if (this._r === undefined) {
-      const s = signalOf(W.task_node(this.#k));
+      const s = signalOf(W.task_node(this._k));
       if (s !== undefined) return (this._sig = s);
     }
     // Settled: its node ended; it aborts with its scope, as 1.0's did.
@@ -85,7 +82,7 @@ export class Task<T = unknown> implements PromiseLike<readonly [unknown, T | und
 
   get isStarted(): boolean {
     if (this._r !== undefined) return this._started;
-    return W.task_is_started(this.#k) === 1;
+    return W.task_is_started(this._k) === 1;
   }
 
   get isSettled(): boolean {
@@ -106,7 +103,7 @@ export class Task<T = unknown> implements PromiseLike<readonly [unknown, T | und
   [Symbol.dispose](): void {
     checkTask(this);
     guard();
-    if (this._r === undefined) W.task_detach(this.#k);
+    if (this._r === undefined) W.task_detach(this._k);
   }
 }
 
@@ -116,26 +113,42 @@ function checkTask(t: unknown): asserts t is Task {
 
 /** Reports attempt `serial`'s outcome; keeps the value only if the machine took it. */
 function settled(k: number, serial: number, ok: boolean, v: unknown): void {
-  if (W.attempt_settled(k, serial, ok, now())) {
-    const t = T[idx(k)];
-    if (t !== undefined) t._v = v;
-  }
+  const t = T[idx(k)];
+  // The clock is read only for a scope with a breaker (the only reader).
+  if (W.attempt_settled(k, serial, ok, t !== undefined && t._scope._clock ? now() : 0) && t !== undefined) t._v = v;
 }
 
 function isObjectLike(v: unknown): v is object {
   return v !== null && (typeof v === "object" || typeof v === "function");
 }
 
+/**
+ * Reports the outcome of `fn` kept in `t._pend`. The outcome is stored on
+ * the task first with plain stores (no call), so if the stack runs out while
+ * reporting, the `Start` effect kept for later reports it again instead of
+ * calling `fn` a second time.
+ */
+function report(t: Task, k: number): void {
+  const p = t._pend!;
+  settled(k, p[0], p[1], p[2]);
+  t._pend = undefined;
+  after();
+}
+
 on(1 /* Start */, (k, serial, node) => {
-  const t = T[idx(k)]!;
+  const t = T[idx(k)];
+  if (t === undefined || t._k !== k) return;
+  const p = t._pend;
+  if (p !== undefined && p[0] === serial) return report(t, k);
+  if (t._ran === serial) return; // `fn` was called: its outcome comes by itself
+  t._ran = serial;
   t._started = true;
-  if (t._node === -1) t._node = node;
   let r: unknown;
   try {
     r = t._fn!(new TaskContext(t, node));
   } catch (e) {
-    settled(k, serial, false, e);
-    return after();
+    t._pend = [serial, false, e];
+    return report(t, k);
   }
   if (isObjectLike(r)) {
     let then: unknown;
@@ -156,35 +169,34 @@ on(1 /* Start */, (k, serial, node) => {
         return;
       }
     } catch (e) {
-      settled(k, serial, false, e);
-      return after();
+      t._pend = [serial, false, e];
+      return report(t, k);
     }
   }
-  settled(k, serial, true, r);
-  after();
+  t._pend = [serial, true, r];
+  report(t, k);
 });
 
 on(2 /* Settle */, (k, how, started) => {
   const i = idx(k);
-  const t = T[i]!;
-  T[i] = undefined;
+  const t = T[i];
+  if (t === undefined) return;
   t._started = started === 1;
   t._fn = undefined;
   t._hooks = undefined;
   const v = t._v;
-  t._v = undefined;
   const r = (how === 0 ? [undefined, v] : [v, undefined]) as const;
   t._r = r as readonly [unknown, never];
   if (t._scope._tel !== undefined) tel.taskSettled(t, how === 0);
   const res = t._res;
-  if (res !== undefined) {
-    t._res = undefined;
-    res(r as readonly [unknown, never]);
-  }
+  if (res !== undefined) res(r as readonly [unknown, never]);
+  t._res = undefined;
+  T[i] = undefined;
 });
 
 on(15 /* TaskError */, (k, kind, arg) => {
-  const t = T[idx(k)]!;
+  const t = T[idx(k)];
+  if (t === undefined) return;
   t._v =
     kind === 1
       ? reasonOf(arg)
@@ -194,26 +206,36 @@ on(15 /* TaskError */, (k, kind, arg) => {
 });
 
 on(13 /* RetryAsk */, (k, serial, attempt) => {
-  const t = T[idx(k)]!;
-  const h = t._hooks!;
+  const t = T[idx(k)];
+  if (t === undefined || t._k !== k) return;
+  const p = t._pend;
   let verdict = 1;
   let delay = NaN;
-  try {
-    if (h.retryCondition !== undefined && !h.retryCondition(t._v)) verdict = 0;
-    else if (attempt > 0 && h.delay !== undefined) {
-      const d = h.delay(attempt, t._v);
-      delay = typeof d === "number" ? d : NaN;
+  if (p !== undefined && p[0] === -serial) {
+    // Asked already; the answer was kept when the stack ran out.
+    [verdict, delay] = p[2] as [number, number];
+  } else {
+    const h = t._hooks!;
+    try {
+      if (h.retryCondition !== undefined && !h.retryCondition(t._v)) verdict = 0;
+      else if (attempt > 0 && h.delay !== undefined) {
+        const d = h.delay(attempt, t._v);
+        delay = typeof d === "number" ? d : NaN;
+      }
+    } catch (e) {
+      t._v = e;
+      verdict = 2;
     }
-  } catch (e) {
-    t._v = e;
-    verdict = 2;
+    t._pend = [-serial, true, [verdict, delay]];
   }
   W.retry_answer(k, serial, verdict, delay, now());
+  t._pend = undefined;
   after();
 });
 
 on(14 /* OnRetry */, (k, attempt) => {
-  const t = T[idx(k)]!;
+  const t = T[idx(k)];
+  if (t === undefined) return;
   try {
     t._hooks!.onRetry!(t._v, attempt);
   } catch {

@@ -26,10 +26,34 @@ export function on(op: number, f: Apply): void {
 
 let memory: WebAssembly.Memory | undefined;
 let view = new Float64Array(0);
+/** The wasm stack pointer and its value when no wasm frame is live. */
+let sp: WebAssembly.Global | undefined;
+let sp0 = 0;
 
 /** Called by the entry once the wasm is instantiated. */
-export function ready(exports: { memory: WebAssembly.Memory }): void {
+export function ready(exports: { memory: WebAssembly.Memory; __sp?: WebAssembly.Global }): void {
   memory = exports.memory;
+  sp = exports.__sp;
+  if (sp !== undefined) sp0 = sp.value as number;
+}
+
+/** Test hook: `[current, at rest]` wasm stack pointer (equal between calls). */
+export function orphanCount(): number[] {
+  return orphans.slice();
+}
+
+export function stackPointer(): [number, number] {
+  return [sp === undefined ? -1 : (sp.value as number), sp0];
+}
+
+/**
+ * Puts the wasm stack pointer back where it is whenever no wasm frame is
+ * live (always, between calls: the machine never calls out). A stack
+ * overflow that unwound through wasm frames skipped their epilogues and
+ * left it lowered (wasm-bindgen issues 1959/1963).
+ */
+function restoreStack(): void {
+  if (sp !== undefined && sp.value !== sp0) sp.value = sp0;
 }
 
 /** Bytes of wasm memory (for the memory checks). */
@@ -49,24 +73,73 @@ function take(q: number[]): void {
   W.fx_clear();
 }
 
+/**
+ * Effects whose handler was interrupted by a stack overflow at its entry
+ * (user recursion calling into the library): applied again at the next
+ * top-level run, so no task is left unstarted or unsettled.
+ */
+const orphans: number[] = [];
+
+function apply(q: ArrayLike<number>, from: number, to: number): void {
+  for (let i = from; i < to; i += 4) {
+    try {
+      handlers[q[i]](q[i + 1], q[i + 2], q[i + 3]);
+    } catch (e) {
+      // A stack overflow at a handler's entry (user code runs inside the
+      // handlers' own try): keep the effect for the next run. Inline
+      // stores only, so this cannot overflow in turn. Handlers return
+      // quietly when their entry is gone, so a re-run is harmless.
+      if (!(e instanceof RangeError)) continue;
+      const n = orphans.length;
+      orphans[n] = q[i];
+      orphans[n + 1] = q[i + 1];
+      orphans[n + 2] = q[i + 2];
+      orphans[n + 3] = q[i + 3];
+    }
+  }
+}
+
+let orphanTick = false;
+
+function drainOrphans(): void {
+  orphanTick = false;
+  run();
+}
+
 /** After a user command or a top-level event: apply what the machine emitted. */
 export function run(): void {
+  if (Q === null) {
+    restoreStack();
+    if (orphans.length !== 0) {
+      const again = orphans.splice(0);
+      Q = again;
+      try {
+        for (let i = 0; i < again.length; i += 4) apply(again, i, i + 4);
+      } finally {
+        Q = null;
+      }
+    }
+  }
   if (W.fx_len() === 0) return;
   const q: number[] = [];
   take(q);
   const outer = Q;
   Q = q;
   try {
-    for (let i = 0; i < q.length; i += 4) {
-      try {
-        handlers[q[i]](q[i + 1], q[i + 2], q[i + 3]);
-      } catch {
-        // A handler only throws if the stack ran out around it; the next
-        // effects still belong to other ids and must not be lost.
-      }
-    }
+    // `q` grows while it is applied (events from inside the loop append).
+    for (let i = 0; i < q.length; i += 4) apply(q, i, i + 4);
   } finally {
     Q = outer;
+    // Kept effects go on soon even if nothing else calls in: some frame on
+    // the way out has the stack to schedule that.
+    if (orphans.length !== 0 && !orphanTick) {
+      try {
+        queueMicrotask(drainOrphans);
+        orphanTick = true;
+      } catch {
+        // the next frame out tries again
+      }
+    }
   }
 }
 
@@ -81,19 +154,19 @@ export function idx(k: number): number {
   return k % 4294967296;
 }
 
-let probeDepth = 24;
-
-function probeJs(n: number): number {
-  return n === 0 ? W.probe(48) : probeJs(n - 1) + 1;
-}
+// Deeper than any chain of calls inside one machine command.
+let probeDepth = 6;
 
 /**
  * Every public entry calls this first: if the stack is nearly exhausted
- * (user recursion), the RangeError strikes here, before the machine or the
- * executor changed anything, instead of in the middle of an operation.
+ * (user recursion), the RangeError strikes here, in a wasm function that
+ * changes nothing, rather than in the middle of a machine command. (The
+ * executor's own steps after a command are either plain stores, or effect
+ * handlers whose interruption keeps the effect for later: see `apply`.)
  */
 export function guard(): void {
-  probeJs(probeDepth);
+  restoreStack();
+  W.probe(probeDepth);
 }
 
 /** Test hook: how deep the guard probes. */

@@ -44,12 +44,19 @@ unsafe impl Sync for Global {}
 
 static GLOBAL: Global = Global(UnsafeCell::new(None));
 
+/// Made once, out of line: inlined into every export it would repeat the
+/// construction of every table.
+#[inline(never)]
+fn fresh() -> State {
+    State::default()
+}
+
 pub(crate) fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     // SAFETY: single-threaded (above), and no export calls out to
     // JavaScript, so no export can run while another is on the stack: this
     // is the only live reference to the state.
     let slot = unsafe { &mut *GLOBAL.0.get() };
-    f(slot.get_or_insert_with(State::default))
+    f(slot.get_or_insert_with(fresh))
 }
 
 pub(crate) fn key(v: f64) -> Option<Key> {
@@ -97,15 +104,31 @@ pub fn fail_message() -> String {
     with(|st| st.fail.map_or("", |f| f.message).to_owned())
 }
 
-/// Uses about as much native stack as the deepest export, and nothing
-/// else: JS calls it first at every public entry, so a stack overflow in
-/// user recursion strikes here, where it interrupts nothing.
+/// Uses more native stack than the deepest export, and changes nothing: JS
+/// calls it first at every public entry, so a stack overflow in user
+/// recursion strikes here, where it interrupts nothing. Each level keeps
+/// eight values live across the recursive call, so each frame holds them
+/// (spilled) whatever the wasm compiler's tier.
 #[wasm_bindgen]
+#[inline(never)]
 pub fn probe(depth: u32) -> u32 {
     if depth == 0 {
         return 0;
     }
-    std::hint::black_box(probe(std::hint::black_box(depth - 1))) + 1
+    let d = u64::from(depth);
+    // Thirty-two values live across the call: the frame must hold them.
+    let mut v = [0u64; 32];
+    let mut x = d;
+    for slot in v.iter_mut() {
+        x = x.rotate_left(5) ^ d.wrapping_mul(0x9E37_79B9);
+        *slot = x;
+    }
+    let v = std::hint::black_box(v);
+    let mut acc = u64::from(probe(depth - 1));
+    for x in v {
+        acc = acc.rotate_left(1) ^ x;
+    }
+    acc as u32
 }
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
