@@ -1,0 +1,9 @@
+// Cloudflare Workers (workerd) and edge-light entry: the wasm is a static
+// import, which wrangler (and any bundler that follows it) turns into a
+// WebAssembly.Module, instantiated synchronously here. No init call, no fetch.
+import wasm from "./go_go_scope_wasm_bg.wasm";
+import { initSync } from "./go_go_scope_wasm.js";
+
+initSync({ module: wasm });
+
+export * from "./shim.js";
