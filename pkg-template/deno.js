@@ -1,8 +1,14 @@
-// Deno entry: a source-phase import gives the wasm as a WebAssembly.Module
-// (a module load, so no --allow-read), instantiated synchronously here.
-import source wasm from "./go_go_scope_wasm_bg.wasm";
+// Deno entry. Deno >= 2.6 gets the wasm from deno-wasm.js, a source-phase
+// import: a module load, so no --allow-read. Older Deno cannot parse that
+// file and reads the wasm instead, which needs --allow-read.
 import { initSync } from "./go_go_scope_wasm.js";
 
+let wasm;
+try {
+  wasm = (await import("./deno-wasm.js")).default;
+} catch {
+  wasm = await Deno.readFile(new URL("./go_go_scope_wasm_bg.wasm", import.meta.url));
+}
 initSync({ module: wasm });
 
 export * from "./shim.js";

@@ -29,7 +29,7 @@ export async function build() {
   if (existsSync(join(tmp, "snippets"))) cpSync(join(tmp, "snippets"), join(out, "snippets"), { recursive: true });
   for (const f of ["shim.js", "index.d.ts", "node-entry.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
   // Workers/edge-light and Deno entries: static wasm imports, used as they are.
-  for (const f of ["workerd.js", "deno.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
+  for (const f of ["workerd.js", "deno.js", "deno-wasm.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
   cpSync(join(root, "LICENSE"), join(out, "LICENSE"));
   cpSync(join(root, "README.md"), join(out, "README.md"));
 

