@@ -1,4 +1,4 @@
-// Cloudflare Workers (workerd) and edge-light entry: the wasm is a static
+// Cloudflare Workers (workerd) entry: the wasm is a static
 // import, which wrangler (and any bundler that follows it) turns into a
 // WebAssembly.Module, instantiated synchronously here. No init call, no fetch.
 import wasm from "./go_go_scope_wasm_bg.wasm";

@@ -28,8 +28,8 @@ export async function build() {
   cpSync(join(tmp, "go_go_scope_wasm.js"), join(out, "go_go_scope_wasm.js"));
   if (existsSync(join(tmp, "snippets"))) cpSync(join(tmp, "snippets"), join(out, "snippets"), { recursive: true });
   for (const f of ["shim.js", "index.d.ts", "node-entry.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
-  // Workers/edge-light and Deno entries: static wasm imports, used as they are.
-  for (const f of ["workerd.js", "deno.js", "deno-wasm.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
+  // Workers, Vercel Edge and Deno entries: static wasm imports, used as they are.
+  for (const f of ["workerd.js", "edge-light.js", "deno.js", "deno-wasm.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
   cpSync(join(root, "LICENSE"), join(out, "LICENSE"));
   cpSync(join(root, "README.md"), join(out, "README.md"));
 

@@ -13,7 +13,7 @@
 //                         `import source`: --allow-env --allow-read
 //   workerd (miniflare)   worker.mjs bundled by esbuild as wrangler bundles it
 //   edge-light            worker.mjs bundled as Vercel's Edge bundler resolves
-//                         it, run in workerd (no Node APIs)
+//                         it (`.wasm?module` imports), run in workerd (no Node APIs)
 //   Chromium              ../browser/run.mjs: a plain page and a Vite app
 //
 // Runtimes come from scripts/runtimes.mjs (installed once into a cache).
@@ -103,14 +103,19 @@ function exec(cmd, argv, env = {}) {
 }
 
 /**
- * Bundles worker.mjs with `conditions` the way wrangler does: esbuild,
- * ESM, platform "browser", and every `.wasm` import (with or without
- * `?module`) kept out of the bundle as its own module named
- * `./<sha1>-<name>.wasm`, uploaded as "CompiledWasm" (so the importer gets a
- * WebAssembly.Module). Then runs it in workerd through miniflare.
+ * Bundles worker.mjs with esbuild as a platform's bundler does, then runs it
+ * in workerd through miniflare. Both keep `.wasm` imports out of the bundle
+ * as modules of their own, which the importer receives as a
+ * WebAssembly.Module (uploaded as "CompiledWasm", named
+ * `./<sha1>-<name>.wasm`):
+ *  - "wrangler": conditions workerd, worker, browser; a `.wasm` import path
+ *    is read as written (so `?module` is not understood: ENOENT);
+ *  - "vercel-edge": conditions edge-light, worker, browser; only
+ *    `.wasm?module` imports are wasm modules (a plain `.wasm` has no loader).
  */
-async function worker(kind, conditions) {
+async function worker(kind) {
   const { build } = await import("esbuild");
+  const conditions = kind === "wrangler" ? ["workerd", "worker", "browser"] : ["edge-light", "worker", "browser"];
   const out = join(buildDir, kind);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -118,8 +123,9 @@ async function worker(kind, conditions) {
   const wasmModules = {
     name: "wasm-modules",
     setup(b) {
-      b.onResolve({ filter: /\.wasm(\?module)?$/ }, (a) => {
-        const file = join(a.resolveDir, a.path.replace(/\?module$/, ""));
+      const filter = kind === "wrangler" ? /\.wasm(\?module)?$/ : /\.wasm\?module$/;
+      b.onResolve({ filter }, (a) => {
+        const file = join(a.resolveDir, kind === "wrangler" ? a.path : a.path.replace(/\?module$/, ""));
         const bytes = readFileSync(file);
         const name = `${createHash("sha1").update(bytes).digest("hex")}-${basename(file)}`;
         if (!modules.some((m) => m.name === name)) {
@@ -179,13 +185,13 @@ const rows = [
     name: "workerd via miniflare (wrangler-style bundle)",
     version: `${versions.workerd}, miniflare ${versions.miniflare}`,
     entry: "workerd.js",
-    run: () => worker("workerd", ["workerd", "worker", "browser"]),
+    run: () => worker("wrangler"),
   },
   {
     name: "edge-light bundle (Vercel Edge style) in workerd",
     version: versions.workerd,
-    entry: "workerd.js",
-    run: () => worker("edge-light", ["edge-light", "worker", "browser"]),
+    entry: "edge-light.js",
+    run: () => worker("vercel-edge"),
   },
 ];
 
