@@ -4,8 +4,9 @@
 //   (pkg-template/src/) with the wasm-bindgen glue into the entries:
 //   index.cjs (Node, CommonJS, synchronous init), index.mjs (re-exports it:
 //   one wasm instance for import and require), browser.js (one minified ES
-//   module, top-level-await init), internal.cjs / internal.mjs (test hooks,
-//   off the public entry) → package.json with the crate's version.
+//   module, top-level-await init), workerd.js / edge-light.js / deno.js (ES
+//   modules whose wasm is a static import), internal.cjs / internal.mjs
+//   (test hooks, off the public entry) → package.json with the crate's version.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -62,6 +63,21 @@ export async function build() {
     minify: true,
     outfile: join(out, "browser.js"),
   });
+  // Workers, Vercel Edge and Deno: one ES module each (executor and glue
+  // bundled in), whose wasm import is left for the platform's bundler.
+  for (const f of ["workerd.js", "edge-light.js", "deno.js"]) {
+    await esbuild.build({
+      ...common,
+      entryPoints: [join(stage, f)],
+      platform: "neutral",
+      format: "esm",
+      target: "es2022",
+      minify: true,
+      external: ["./go_go_scope_wasm_bg.wasm", "./go_go_scope_wasm_bg.wasm?module", "./deno-wasm.js"],
+      outfile: join(out, f),
+    });
+  }
+  cpSync(join(root, "pkg-template", "deno-wasm.js"), join(out, "deno-wasm.js"));
   const names = Object.keys(createRequire(import.meta.url)(join(out, "index.cjs"))).filter((n) => n !== "__esModule");
   writeFileSync(
     join(out, "index.mjs"),

@@ -1,8 +1,9 @@
 // Runs every test suite and ends with one line "N passed, N failed":
 //   cargo test (core) · clippy and fmt · wasm-pack test --node and
 //   --headless --chrome (binding) · vitest js-tests against the packed
-//   tarball · tsc type tests · the package in Chromium (plain page and Vite
-//   app) · every example with its output checked · bench smoke.
+//   tarball · tsc type tests · bench smoke · the runtime matrix (Node 18-24,
+//   Bun, Deno, workerd, edge-light, and Chromium: plain page and Vite app) ·
+//   every example with its output checked (in vitest).
 // Installs what is missing first (scripts/setup.mjs, Debian's chromium too).
 import { join } from "node:path";
 import { readFileSync, existsSync, rmSync } from "node:fs";
@@ -22,12 +23,14 @@ function record(name, passed, failed, note = "") {
 
 function step(name, cmd, args, count, opts = {}) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
+  const t0 = performance.now();
   const r = capture(cmd, args, opts);
+  const took = `${((performance.now() - t0) / 1000).toFixed(0)} s`;
   process.stdout.write(r.out);
   const counted = count(r.out, r.status);
   // A runner that failed without any failing test still counts as a failure.
   if (r.status !== 0 && counted.failed === 0) counted.failed = 1;
-  record(name, counted.passed, counted.failed, r.status === 0 ? "" : `exit ${r.status}`);
+  record(name, counted.passed, counted.failed, r.status === 0 ? took : `exit ${r.status}, ${took}`);
 }
 
 /** Sums libtest's "test result:" lines (cargo test, wasm-pack test). */
@@ -87,9 +90,20 @@ function ownCount(out) {
   const m = all[all.length - 1];
   return { passed: Number(m[1]), failed: Number(m[2]) };
 }
-step("browser: plain page and Vite app in Chromium", "node", ["js-tests/browser/run.mjs"], ownCount);
+// The runtime matrix: the same smoke program against the packed tarball on
+// Node 18/20/22/24 (import and require), Bun, Deno, workerd (a wrangler-style
+// bundle in miniflare) and an edge-light bundle, then the browser tests
+// (plain page and Vite app in Chromium, which run the smoke program too).
+// The runtimes install into a cache on first use (scripts/runtimes.mjs).
+step(
+  "runtime matrix: Node 18-24, Bun, Deno, workerd, edge-light, Chromium",
+  "node",
+  ["js-tests/runtimes/run.mjs"],
+  ownCount,
+);
 
 console.log("\n=== summary");
 for (const l of lines) console.log(l);
+console.log(`npm test took ${(performance.now() / 1000).toFixed(0)} s (set-up and build included)`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed ? 1 : 0);

@@ -2,6 +2,9 @@
 // (no bundler) and the Vite app import this file and pass it the package.
 // Each check reports into the DOM (#results, then #summary with data-done)
 // so the Node side (run.mjs) reads the results and a screenshot shows them.
+// Then the runtime matrix's smoke program (../runtimes/smoke.mjs) runs and
+// leaves its observations in #smoke for run.mjs to compare with expected.json.
+import { smoke } from "../runtimes/smoke.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -188,6 +191,15 @@ export async function runChecks(lib, { title = "go-go-scope-wasm", extra = {} } 
     }
     list.append(li);
   }
+  const pre = document.createElement("pre");
+  pre.id = "smoke";
+  pre.hidden = true;
+  try {
+    pre.textContent = JSON.stringify(await smoke(lib));
+  } catch (e) {
+    pre.textContent = JSON.stringify({ threw: String(e?.stack ?? e) });
+  }
+  document.body.append(pre);
   const summary = document.getElementById("summary");
   summary.textContent = `${passed} passed, ${failed} failed`;
   summary.dataset.done = "true";

@@ -5,7 +5,7 @@
 //   2. vite-app/ imports the package by name and is built with `vite build`,
 //      then served from its output.
 // Both pages run checks.js (scope, task, channel, timeout, poll, stream over
-// a fetch body) and report into the DOM; this script reads the report, saves
+// a fetch body, then the runtime matrix's smoke program) and report into the DOM; this script reads the report, saves
 // a screenshot of each page to build/browser/, and ends with
 // "browser: N passed, N failed" (exit 1 on any failure).
 // Needs the packed package in js-tests/node_modules (scripts/pack.mjs).
@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { serve } from "./server.mjs";
+import { differences, expected } from "../runtimes/compare.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -82,6 +83,10 @@ async function runPage(browser, label, url, { localStorageDebug } = {}) {
     }
     const summary = await page.textContent("#summary");
     result(summary === `${checks.length} passed, 0 failed`, `${label} › page summary`, summary);
+    // The runtime matrix's smoke program, compared with the other runtimes'.
+    const smoke = JSON.parse((await page.textContent("#smoke")) || "null");
+    const diff = differences(expected, smoke);
+    result(diff.length === 0, `${label} › runtime smoke program`, diff.length ? diff.join("; ") : "same observations as expected.json");
   } catch (e) {
     result(false, `${label} › page finished`, `${e.message}\n${consoleLines.join("\n")}`);
   }

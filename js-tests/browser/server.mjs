@@ -1,9 +1,14 @@
 // A small static server on 127.0.0.1 for the browser tests: files from
-// `dir`, the packed package under /node_modules/, and slow streaming
+// `dir`, the packed package under /node_modules/, js-tests/runtimes/ under
+// /runtimes/, and slow streaming
 // endpoints that the pages read through fetch().body.
 import { createServer } from "node:http";
 import { createReadStream, existsSync, statSync } from "node:fs";
-import { extname, join, normalize } from "node:path";
+import { dirname, extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// The runtime matrix's smoke program, which checks.js imports as ../runtimes/.
+const runtimes = join(dirname(fileURLToPath(import.meta.url)), "..", "runtimes");
 
 const types = {
   ".html": "text/html; charset=utf-8",
@@ -50,7 +55,9 @@ export async function serve(dir, nodeModules) {
     const rel = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, "");
     const file = rel.startsWith("/node_modules/")
       ? join(nodeModules, rel.slice("/node_modules/".length))
-      : join(dir, rel === "/" ? "index.html" : rel);
+      : rel.startsWith("/runtimes/")
+        ? join(runtimes, rel.slice("/runtimes/".length))
+        : join(dir, rel === "/" ? "index.html" : rel);
     if (!existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end(`not found: ${url.pathname}`);

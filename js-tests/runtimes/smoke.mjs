@@ -1,0 +1,317 @@
+// The runtime smoke program: the same checks on every runtime of the matrix
+// (Node 18-24 through import and require, Bun, Deno, workerd, an edge-style
+// bundle). It uses only the public API, no `await using` (not every runtime
+// parses it) and no Node APIs, and returns a JSON-able object of
+// observations that must equal expected.json on every runtime. Timings are
+// reported as booleans with wide margins (workerd's clock only moves on I/O).
+//
+// Launchers: main.mjs (import), main.cjs (require), worker.mjs (workerd and
+// edge bundles). Each passes the package's exports to `smoke(lib)`.
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves after `ms`, or rejects with `signal.reason` once `signal` aborts. */
+function abortable(signal, ms) {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Disposes `s` after `body(s)`, like `await using s = …`. */
+async function using(s, body) {
+  try {
+    return await body(s);
+  } finally {
+    await s[Symbol.asyncDispose]();
+  }
+}
+
+class NotFound extends Error {
+  constructor(id) {
+    super(`no user ${id}`);
+    this.name = "NotFound";
+    this.id = id;
+  }
+}
+
+const checks = {
+  /** scope({ timeout }) aborts its signal and its tasks with "timeout after Nms". */
+  async scopeTimeout({ scope }) {
+    const s = scope({ timeout: 30 });
+    return using(s, async () => {
+      const [err, value] = await s.task(({ signal }) => abortable(signal, 10_000));
+      return {
+        message: err?.message,
+        value: value ?? null,
+        scopeAborted: s.signal.aborted,
+        reasonIsTaskError: s.signal.reason === err,
+      };
+    });
+  },
+
+  /** A value gives [undefined, v]; a throw gives the very object thrown. */
+  async taskResult({ scope }) {
+    return using(scope(), async (s) => {
+      const ok = await s.task(async () => {
+        await sleep(1);
+        return 42;
+      });
+      const thrown = new NotFound(7);
+      const bad = await s.task(async () => {
+        await sleep(1);
+        throw thrown;
+      });
+      const t = s.task(() => "sync");
+      const started = t.isStarted;
+      const [, sync] = await t;
+      return {
+        ok: [ok[0] ?? null, ok[1]],
+        isArray: Array.isArray(ok) && ok.length === 2,
+        sameError: bad[0] === thrown,
+        instanceOfNotFound: bad[0] instanceof NotFound,
+        instanceOfError: bad[0] instanceof Error,
+        name: bad[0]?.name,
+        ownProperty: bad[0]?.id,
+        valueOfFailure: bad[1] ?? null,
+        sync,
+        started,
+        settled: t.isSettled,
+        idIsNumber: typeof t.id === "number",
+      };
+    });
+  },
+
+  /** A task timeout fails the task and aborts its own signal with the same error. */
+  async taskTimeout({ scope }) {
+    return using(scope(), async (s) => {
+      let own;
+      const t0 = Date.now();
+      const [err] = await s.task(
+        ({ signal }) => {
+          own = signal;
+          return abortable(signal, 10_000);
+        },
+        { timeout: 20 },
+      );
+      return {
+        message: err?.message,
+        signalAborted: own.aborted,
+        reasonIsError: own.reason === err,
+        scopeStillLive: !s.signal.aborted,
+        fast: Date.now() - t0 < 5_000,
+      };
+    });
+  },
+
+  /** Two producers on one buffered channel, one consumer: each value once, per-producer order kept. */
+  async channel({ scope }) {
+    return using(scope(), async (s) => {
+      const ch = s.channel(2);
+      const producer = (name) =>
+        s.task(async () => {
+          for (let i = 1; i <= 5; i++) {
+            await ch.send(`${name}${i}`);
+            if (i % 2) await sleep(1);
+          }
+        });
+      const a = producer("a");
+      const b = producer("b");
+      s.task(async () => {
+        await a;
+        await b;
+        ch.close();
+      });
+      const got = [];
+      for await (const v of ch) got.push(v);
+      const sentAfterClose = await ch.send("late");
+      return {
+        count: got.length,
+        sorted: [...got].sort(),
+        aOrder: got.filter((v) => v.startsWith("a")),
+        bOrder: got.filter((v) => v.startsWith("b")),
+        closed: ch.isClosed,
+        size: ch.size,
+        cap: ch.cap,
+        sentAfterClose,
+      };
+    });
+  },
+
+  /** race: the first to settle wins, the others' signals abort. */
+  async race({ race, scope }) {
+    const aborted = [];
+    const factory = (name, ms) => async ({ signal }) => {
+      try {
+        await abortable(signal, ms);
+        return name;
+      } catch (e) {
+        aborted.push(name);
+        throw e;
+      }
+    };
+    const [err, winner] = await race([factory("slow", 2_000), factory("fast", 10), factory("slower", 3_000)]);
+    const failFirst = await race([
+      async () => {
+        await sleep(5);
+        throw new NotFound(1);
+      },
+      factory("late", 2_000),
+    ]);
+    const inScope = await using(scope(), (s) => s.race([() => sleep(20).then(() => "b"), () => "a"]));
+    const empty = await race([]);
+    return {
+      winner,
+      err: err ?? null,
+      losersAborted: aborted.sort(),
+      failFirst: [failFirst[0] instanceof NotFound, failFirst[1] ?? null],
+      inScope: [inScope[0] ?? null, inScope[1]],
+      empty: empty[0]?.message,
+    };
+  },
+
+  /** parallel with a limit of 2: never more than 2 at once, results in input order. */
+  async parallel({ parallel }) {
+    let active = 0;
+    let maxActive = 0;
+    const factories = [30, 10, 20, 5, 15].map((ms, i) => async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await sleep(ms);
+      active--;
+      if (i === 3) throw new NotFound(i);
+      return i * 10;
+    });
+    const results = await parallel(factories, { concurrency: 2 });
+    return {
+      maxActive,
+      values: results.map((r) => r[1] ?? null),
+      errors: results.map((r) => (r[0] instanceof NotFound ? r[0].message : (r[0] ?? null))),
+    };
+  },
+
+  /** poll runs on an interval and stops for good when its scope is disposed. */
+  async poll({ scope }) {
+    const seen = [];
+    const s = scope();
+    let n = 0;
+    const controller = s.poll(
+      async () => {
+        await sleep(1);
+        return ++n;
+      },
+      (v) => void seen.push(v),
+      { interval: 10 },
+    );
+    await sleep(80);
+    const runningBefore = controller.status().running;
+    await s[Symbol.asyncDispose]();
+    await sleep(5); // a call in flight at disposal may still finish
+    const atDisposal = seen.length;
+    await sleep(60);
+    return {
+      runningBefore,
+      polledSeveral: atDisposal >= 2,
+      inOrder: seen.every((v, i) => v === i + 1),
+      noneAfterDisposal: seen.length === atDisposal,
+      runningAfter: controller.status().running,
+    };
+  },
+
+  /** stream over an async generator: all values, and break runs the source's finally. */
+  async stream({ scope, stream }) {
+    const log = [];
+    async function* numbers(n) {
+      try {
+        for (let i = 1; i <= n; i++) {
+          await sleep(1);
+          yield i;
+        }
+      } finally {
+        log.push(`finally after ${n}`);
+      }
+    }
+    const all = [];
+    const early = [];
+    await using(scope(), async (s) => {
+      for await (const v of s.stream(numbers(4))) all.push(v);
+      for await (const v of s.stream(numbers(100))) {
+        early.push(v);
+        if (v === 3) break;
+      }
+    });
+    const controller = new AbortController();
+    const stopped = [];
+    let reason;
+    try {
+      for await (const v of stream(numbers(100), controller.signal)) {
+        stopped.push(v);
+        if (v === 2) controller.abort(new NotFound("stream"));
+      }
+    } catch (e) {
+      reason = e;
+    }
+    return {
+      all,
+      early,
+      abortedAfter: stopped,
+      abortReason: reason instanceof NotFound ? reason.message : String(reason),
+      sourceCleanups: log,
+    };
+  },
+
+  /** Disposal: the scope's signal aborts, cleanups run LIFO, then running tasks are awaited. */
+  async cleanups({ scope }) {
+    const cleanups = [];
+    const task = [];
+    const s = scope()
+      .provide("db", () => ({ name: "db" }), (db) => void cleanups.push(`close ${db.name}${s.signal.aborted ? "" : " (live)"}`))
+      .provide("cache", () => ({ name: "cache" }), async (c) => {
+        await sleep(2);
+        cleanups.push(`close ${c.name}${s.signal.aborted ? "" : " (live)"}`);
+      });
+    const [, service] = await s.task(({ services }) => services.db.name);
+    s.task(() => "done", { onCleanup: () => void cleanups.push(`task onCleanup${s.signal.aborted ? "" : " (live)"}`) });
+    s.task(async ({ signal }) => {
+      await abortable(signal, 10_000).catch((e) => task.push(`saw ${e.message}`));
+      await sleep(5);
+      task.push("finished");
+    });
+    await s[Symbol.asyncDispose]();
+    let spawnAfter;
+    try {
+      s.task(() => 1);
+    } catch (e) {
+      spawnAfter = e.message;
+    }
+    return {
+      service,
+      cleanups,
+      task,
+      disposed: s.isDisposed,
+      reason: s.signal.reason?.message,
+      spawnAfter,
+    };
+  },
+};
+
+/** Runs every check; a check that throws is reported as { threw: "…" }. */
+export async function smoke(lib) {
+  const out = { exports: ["scope", "race", "parallel", "poll", "stream", "Channel", "Scope", "Task", "Semaphore"].filter((n) => n in lib) };
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      out[name] = await check(lib);
+    } catch (e) {
+      out[name] = { threw: String(e?.stack ?? e) };
+    }
+  }
+  return out;
+}

@@ -1,0 +1,10 @@
+// Cloudflare Workers (workerd) entry: the wasm is a static import, which
+// wrangler (and any bundler that follows it) turns into a WebAssembly.Module,
+// instantiated synchronously here. No init call, no fetch.
+import wasm from "./go_go_scope_wasm_bg.wasm";
+import { initSync } from "./go_go_scope_wasm.js";
+import { ready } from "./src/wasm";
+
+ready(initSync({ module: wasm }));
+
+export * from "./src/index";
