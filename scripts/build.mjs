@@ -46,7 +46,7 @@ export async function build() {
   const common = { bundle: true, logLevel: "warning", legalComments: "none" };
   await esbuild.build({
     ...common,
-    entryPoints: [join(stage, "node-entry.js")],
+    entryPoints: [join(stage, "node-entry.cjs")],
     platform: "node",
     format: "cjs",
     target: "node18",
