@@ -1,9 +1,8 @@
 // Browser entry (ESM): fetches and instantiates the wasm with top-level
 // await, so importers need no init call. Bundlers (Vite) pick this file by the
 // "browser" export condition and handle the `new URL(…, import.meta.url)`.
-import init from "./go_go_scope_wasm.js";
-import { ready } from "./src/wasm";
+import { readyAsync } from "./src/wasm";
 
-ready(await init({ module_or_path: new URL("./go_go_scope_wasm_bg.wasm", import.meta.url) }));
+await readyAsync(new URL("./go_go_scope_wasm_bg.wasm", import.meta.url));
 
 export * from "./src/index";

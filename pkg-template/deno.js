@@ -1,8 +1,7 @@
 // Deno entry. Deno >= 2.6 gets the wasm from deno-wasm.js, a source-phase
 // import: a module load, so no --allow-read. Older Deno cannot parse that
 // file and reads the wasm instead, which needs --allow-read.
-import { initSync } from "./go_go_scope_wasm.js";
-import { ready } from "./src/wasm";
+import { readySync } from "./src/wasm";
 
 let wasm;
 try {
@@ -10,6 +9,6 @@ try {
 } catch {
   wasm = await Deno.readFile(new URL("./go_go_scope_wasm_bg.wasm", import.meta.url));
 }
-ready(initSync({ module: wasm }));
+readySync(wasm);
 
 export * from "./src/index";

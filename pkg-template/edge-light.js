@@ -2,9 +2,8 @@
 // import into a WebAssembly.Module (wrangler wants a plain `.wasm`, hence
 // workerd.js), instantiated synchronously here. No init call, no fetch.
 import wasm from "./go_go_scope_wasm_bg.wasm?module";
-import { initSync } from "./go_go_scope_wasm.js";
-import { ready } from "./src/wasm";
+import { readySync } from "./src/wasm";
 
-ready(initSync({ module: wasm }));
+readySync(wasm);
 
 export * from "./src/index";

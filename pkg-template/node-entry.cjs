@@ -3,10 +3,9 @@
 // symbol, for the `internal` subpath only.
 const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
-const { initSync } = require("./go_go_scope_wasm.js");
-const { ready } = require("./src/wasm");
+const { readySync } = require("./src/wasm");
 
-ready(initSync({ module: readFileSync(join(__dirname, "go_go_scope_wasm_bg.wasm")) }));
+readySync(readFileSync(join(__dirname, "go_go_scope_wasm_bg.wasm")));
 
 const api = require("./src/index");
 const { internal } = require("./src/internal");

@@ -2,9 +2,8 @@
 // wrangler (and any bundler that follows it) turns into a WebAssembly.Module,
 // instantiated synchronously here. No init call, no fetch.
 import wasm from "./go_go_scope_wasm_bg.wasm";
-import { initSync } from "./go_go_scope_wasm.js";
-import { ready } from "./src/wasm";
+import { readySync } from "./src/wasm";
 
-ready(initSync({ module: wasm }));
+readySync(wasm);
 
 export * from "./src/index";

@@ -1,7 +1,8 @@
 // Builds pkg/: the publishable npm package.
-//   cargo (release, wasm32) → wasm-bindgen --target web → wasm-opt -Oz
-//   (binaryen from npm) → esbuild bundles the TypeScript executor
-//   (pkg-template/src/) with the wasm-bindgen glue into the entries:
+//   cargo (release, wasm32) → wasm-bindgen (the exports; its JS glue is not
+//   used: the executor calls the numeric exports on the instance itself) →
+//   the stack pointer exported → wasm-opt -Oz (binaryen from npm) → esbuild
+//   bundles the TypeScript executor (pkg-template/src/) into the entries:
 //   index.cjs (Node, CommonJS, synchronous init), index.mjs (re-exports it:
 //   one wasm instance for import and require), browser.js (one minified ES
 //   module, top-level-await init), workerd.js / edge-light.js / deno.js (ES
@@ -32,11 +33,10 @@ export async function build() {
     "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
     join(web, "go_go_scope_wasm_bg.wasm"), "-o", join(out, "go_go_scope_wasm_bg.wasm"),
   ]);
-  // The staging folder: the executor's sources beside the glue they import.
+  // The staging folder: the executor's sources and the entries.
   rmSync(stage, { recursive: true, force: true });
   cpSync(join(root, "pkg-template"), stage, { recursive: true });
   rmSync(join(stage, "package.json")); // its "sideEffects": false is for users, not for these sources
-  cpSync(join(web, "go_go_scope_wasm.js"), join(stage, "go_go_scope_wasm.js"));
   for (const f of ["index.d.ts", "internal.d.ts"]) cpSync(join(root, "pkg-template", f), join(out, f));
   for (const f of ["LICENSE", "README.md", "COMPATIBILITY.md"]) {
     if (existsSync(join(root, f))) cpSync(join(root, f), join(out, f));

@@ -129,7 +129,7 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
 
   get isDisposed(): boolean {
     check(this);
-    return W.scope_is_disposed(this.#k);
+    return W.scope_is_disposed(this.#k) !== 0;
   }
 
   get concurrency(): number | undefined {

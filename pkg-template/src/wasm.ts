@@ -11,9 +11,10 @@
 //   returns: its queue is its own. An event reported from inside the effect
 //   loop (a cleanup that finished synchronously, say) appends its effects to
 //   the queue being applied, so long chains never recurse.
-import * as W from "../go_go_scope_wasm.js";
+import type { Machine } from "./exports";
 
-export { W };
+/** The machine's exports (set by `ready`). */
+export let W: Machine = undefined as unknown as Machine;
 
 type Apply = (a: number, b: number, c: number) => void;
 
@@ -30,11 +31,50 @@ let view = new Float64Array(0);
 let sp: WebAssembly.Global | undefined;
 let sp0 = 0;
 
-/** Called by the entry once the wasm is instantiated. */
-export function ready(exports: { memory: WebAssembly.Memory; __sp?: WebAssembly.Global }): void {
-  memory = exports.memory;
-  sp = exports.__sp;
+/** What the wasm imports: wasm-bindgen's start-up fills its (unused) externref table. */
+function imports(): WebAssembly.Imports {
+  return {
+    "./go_go_scope_wasm_bg.js": {
+      __wbindgen_init_externref_table() {
+        const t = W.__wbindgen_externrefs;
+        if (t === undefined) return;
+        t.set(0, undefined);
+        t.set(1024, undefined);
+        t.set(1025, null);
+        t.set(1026, true);
+        t.set(1027, false);
+      },
+    },
+  };
+}
+
+function started(instance: WebAssembly.Instance): void {
+  W = instance.exports as unknown as Machine;
+  memory = W.memory;
+  sp = W.__sp;
   if (sp !== undefined) sp0 = sp.value as number;
+  W.__wbindgen_start?.();
+}
+
+/** Instantiates the machine synchronously (Node, Workers, Deno: a compiled module or its bytes). */
+export function readySync(module: WebAssembly.Module | BufferSource): void {
+  const m = module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module);
+  started(new WebAssembly.Instance(m, imports()));
+}
+
+/** Instantiates the machine from a URL (browsers: streaming compile where the server allows it). */
+export async function readyAsync(url: URL): Promise<void> {
+  const response = fetch(url);
+  let result: WebAssembly.WebAssemblyInstantiatedSource | undefined;
+  if (typeof WebAssembly.instantiateStreaming === "function") {
+    try {
+      result = await WebAssembly.instantiateStreaming(response, imports());
+    } catch {
+      // a server that does not send application/wasm: compile from bytes
+    }
+  }
+  result ??= await WebAssembly.instantiate(await (await response).arrayBuffer(), imports());
+  started(result.instance);
 }
 
 /** Test hook: `[current, at rest]` wasm stack pointer (equal between calls). */
@@ -68,7 +108,7 @@ function take(q: number[]): void {
   const n = W.fx_len();
   if (n === 0) return;
   if (view.buffer !== memory!.buffer) view = new Float64Array(memory!.buffer);
-  const p = W.fx_ptr() / 8;
+  const p = (W.fx_ptr() >>> 0) / 8;
   for (let i = 0; i < n; i++) q.push(view[p + i]);
   W.fx_clear();
 }
@@ -175,11 +215,14 @@ export function setProbeDepth(n: number): void {
 }
 
 const ERRORS = [Error, Error, TypeError, RangeError];
+const decoder = new TextDecoder();
 
 /** The machine refused the last command: the error it says, with its number printed as JS prints it. */
 export function failure(): Error {
   const kind = W.fail_kind();
-  const message = W.fail_message().replace("\u0001", String(W.fail_number()));
+  const p = W.fail_message_ptr() >>> 0;
+  const text = decoder.decode(new Uint8Array(memory!.buffer, p, W.fail_message_len()));
+  const message = text.replace("\u0001", String(W.fail_number()));
   return new (ERRORS[kind] ?? Error)(message);
 }
 

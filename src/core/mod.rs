@@ -5,6 +5,7 @@
 pub mod breaker;
 pub mod cancel;
 pub mod channel;
+pub mod chunks;
 pub mod options;
 pub mod poll;
 pub mod retry;

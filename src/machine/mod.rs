@@ -67,6 +67,7 @@ pub enum Owner {
 
 /// The whole state of one wasm instance.
 #[derive(Default)]
+#[allow(dead_code)] // the primitives' tables are filled in by their modules
 pub struct Machine {
     /// Effects appended by the current call.
     pub fx: Effects,

@@ -12,6 +12,8 @@
 //! 3. A key crosses to JS as one `f64`: `index + generation * 2^32`, exact
 //!    because generations wrap below 2^20.
 
+use crate::core::chunks::Chunks;
+
 /// Names one record of a [`Slab`] (invariant #1).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Key {
@@ -50,7 +52,7 @@ struct Slot<T> {
 
 /// Records keyed by generational [`Key`]s.
 pub struct Slab<T> {
-    slots: Vec<Slot<T>>,
+    slots: Chunks<Slot<T>>,
     free: Vec<u32>,
     len: usize,
 }
@@ -58,7 +60,7 @@ pub struct Slab<T> {
 impl<T> Default for Slab<T> {
     fn default() -> Self {
         Slab {
-            slots: Vec::new(),
+            slots: Chunks::new(),
             free: Vec::new(),
             len: 0,
         }

@@ -34,7 +34,7 @@ impl Machine {
     /// Sets a timer; `None` if the delay is too long to ever fire
     /// (invariant #2).
     pub(crate) fn set_timer(&mut self, owner: TimerOwner, ms: f64) -> Option<Key> {
-        if !(ms <= MAX_TIMER_MS) {
+        if ms.is_nan() || ms > MAX_TIMER_MS {
             return None;
         }
         let k = self.timers.insert(owner);

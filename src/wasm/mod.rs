@@ -5,8 +5,12 @@
 //! nothing, so no wasm frame is ever on the stack while JavaScript runs.
 //!
 //! Keys cross as `f64` (`slab::Key::to_f64`); `-1` stands for "none" or
-//! "failed" (then `fail_*` tell why).
+//! "failed" (then `fail_*` tell why). Booleans cross as `0`/`1`. The
+//! executor calls these exports directly on the instance (wasm-bindgen's JS
+//! glue is not used: with numbers only there is nothing for it to convert).
 #![allow(unsafe_code)]
+
+mod alloc;
 
 // One file of exports per primitive, beside the machine's.
 mod channel;
@@ -99,9 +103,16 @@ pub fn fail_number() -> f64 {
     with(|st| st.fail.map_or(0.0, |f| f.number))
 }
 
+/// Where the last failure's message (static UTF-8) is, and its length: JS
+/// decodes it from memory, so no string is allocated or freed.
 #[wasm_bindgen]
-pub fn fail_message() -> String {
-    with(|st| st.fail.map_or("", |f| f.message).to_owned())
+pub fn fail_message_ptr() -> u32 {
+    with(|st| st.fail.map_or("", |f| f.message).as_ptr() as usize as u32)
+}
+
+#[wasm_bindgen]
+pub fn fail_message_len() -> u32 {
+    with(|st| st.fail.map_or("", |f| f.message).len() as u32)
 }
 
 /// Uses more native stack than the deepest export, and changes nothing: JS

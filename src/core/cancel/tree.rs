@@ -26,6 +26,8 @@
 
 use std::fmt;
 
+use crate::core::chunks::Chunks;
+
 /// A handle to one node of a [`TokenTree`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NodeId {
@@ -72,7 +74,45 @@ struct Node<R, L> {
     children: Vec<NodeId>,
     /// `Some(reason)` once cancelled; never goes back to `None`.
     reason: Option<R>,
-    listeners: Vec<L>,
+    listeners: Listeners<L>,
+}
+
+/// A node's listeners: one is kept inline (the usual case: its owner), so
+/// a node costs no allocation of its own.
+enum Listeners<L> {
+    None,
+    One(L),
+    Many(Vec<L>),
+}
+
+impl<L> Listeners<L> {
+    fn push(&mut self, l: L) {
+        *self = match std::mem::replace(self, Listeners::None) {
+            Listeners::None => Listeners::One(l),
+            Listeners::One(first) => Listeners::Many(vec![first, l]),
+            Listeners::Many(mut v) => {
+                v.push(l);
+                Listeners::Many(v)
+            }
+        };
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Listeners::None => 0,
+            Listeners::One(_) => 1,
+            Listeners::Many(v) => v.len(),
+        }
+    }
+
+    /// Takes them all, in the order they were added.
+    fn take(&mut self) -> Vec<L> {
+        match std::mem::replace(self, Listeners::None) {
+            Listeners::None => Vec::new(),
+            Listeners::One(l) => vec![l],
+            Listeners::Many(v) => v,
+        }
+    }
 }
 
 enum Slot<R, L> {
@@ -86,7 +126,7 @@ enum Slot<R, L> {
 /// An arena of cancellation nodes. `R` is the opaque abort reason, `L` what a
 /// waiter registers to be told of cancellation.
 pub struct TokenTree<R, L> {
-    slots: Vec<Slot<R, L>>,
+    slots: Chunks<Slot<R, L>>,
     free: Vec<u32>,
     live: usize,
 }
@@ -100,7 +140,7 @@ impl<R, L> Default for TokenTree<R, L> {
 impl<R, L> TokenTree<R, L> {
     pub fn new() -> Self {
         TokenTree {
-            slots: Vec::new(),
+            slots: Chunks::new(),
             free: Vec::new(),
             live: 0,
         }
@@ -143,7 +183,7 @@ impl<R, L> TokenTree<R, L> {
                     parent_slot,
                     children: Vec::new(),
                     reason,
-                    listeners: Vec::new(),
+                    listeners: Listeners::None,
                 });
                 return NodeId { index, generation };
             }
@@ -155,7 +195,7 @@ impl<R, L> TokenTree<R, L> {
             parent_slot,
             children: Vec::new(),
             reason,
-            listeners: Vec::new(),
+            listeners: Listeners::None,
         }));
         NodeId {
             index,
@@ -213,7 +253,7 @@ impl<R, L> TokenTree<R, L> {
     /// no longer cares (a settled task that keeps its node).
     pub fn take_listeners(&mut self, id: NodeId) -> Vec<L> {
         self.node_mut(id)
-            .map(|n| std::mem::take(&mut n.listeners))
+            .map(|n| n.listeners.take())
             .unwrap_or_default()
     }
 }
@@ -252,7 +292,7 @@ impl<R: Clone, L> TokenTree<R, L> {
                 continue; // its subtree is cancelled already (invariant #1)
             }
             n.reason = Some(reason.clone());
-            fired.extend(n.listeners.drain(..).map(|l| (l, reason.clone())));
+            fired.extend(n.listeners.take().into_iter().map(|l| (l, reason.clone())));
             // Reverse so that children are visited in creation order.
             stack.extend(n.children.iter().rev().copied());
         }
@@ -285,6 +325,8 @@ impl<R: Clone, L> TokenTree<R, L> {
         if let Some(parent) = node.parent {
             self.detach_child(parent, node.parent_slot);
         }
+        let mut listeners = node.listeners;
+        let listeners = listeners.take();
         // Re-home the children.
         for child in node.children {
             let slot = match node.parent.and_then(|p| self.node_mut(p)) {
@@ -299,7 +341,7 @@ impl<R: Clone, L> TokenTree<R, L> {
                 c.parent_slot = slot.unwrap_or(0);
             }
         }
-        Ok(node.listeners)
+        Ok(listeners)
     }
 
     /// Takes `id` out of its parent's subtree (it becomes a root), so a

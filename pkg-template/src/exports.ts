@@ -1,0 +1,12 @@
+// The machine's wasm exports as the executor calls them: numbers in,
+// numbers out (booleans as 0/1). src/wasm/*.rs documents each.
+export interface Exports {
+  memory: WebAssembly.Memory;
+  __sp?: WebAssembly.Global;
+  __wbindgen_externrefs?: WebAssembly.Table;
+  __wbindgen_start?: () => void;
+  [name: string]: unknown;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Machine = Record<string, (...args: number[]) => number> & Exports;
