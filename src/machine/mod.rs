@@ -132,3 +132,11 @@ impl Machine {
         Key { index, generation }.to_f64()
     }
 }
+
+#[cfg(test)]
+#[path = "machine_tests.rs"]
+mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "machine_props.rs"]
+mod props;
