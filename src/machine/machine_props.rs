@@ -92,6 +92,16 @@ struct Driver {
 }
 
 impl Driver {
+    /// Attempts the machine counts as running with a permit (a timed-out
+    /// attempt's `fn` may still run in JS, but it gave its permit back).
+    fn current(&self, m: &Machine, r: &(f64, u32, f64)) -> bool {
+        Key::from_f64(r.0)
+            .and_then(|k| m.tasks.get(k))
+            .is_some_and(|t| {
+                t.serial == r.1 && matches!(t.phase, super::task::Phase::Running { .. })
+            })
+    }
+
     fn apply(&mut self, m: &mut Machine) -> Result<(), TestCaseError> {
         let fx = m.fx.decoded();
         m.fx.clear();
@@ -130,7 +140,7 @@ impl Driver {
             let n = self
                 .running
                 .iter()
-                .filter(|r| self.task_scope.get(&(r.0 as u64)) == Some(s))
+                .filter(|r| self.task_scope.get(&(r.0 as u64)) == Some(s) && self.current(m, r))
                 .count();
             prop_assert!(
                 n <= usize::from(*limit),
