@@ -12,7 +12,7 @@
 // - once everything is disposed, `liveCounts()` is all zero.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import * as lib from "go-go-scope-wasm";
 import { expectNothingLive, liveCounts, setProbeDepth } from "./live";
@@ -20,6 +20,9 @@ import { expectNothingLive, liveCounts, setProbeDepth } from "./live";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 const { scope, Scope, Task, Channel, Semaphore, AsyncDisposableResource, race, parallel, poll, stream } = lib as Any;
+
+// Tens of thousands of repetitions per case: generous time on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 /** Times each cheap hostile action is repeated (the old wasm stack gave out after a few thousand). */
 const N = 20_000;
