@@ -1,8 +1,10 @@
-// Workloads 5 and 6: memory and size.
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+// Workloads 5 and 6: memory and size. `hooks` is the package's
+// `go-go-scope-wasm/internal` subpath (liveCounts, wasmMemoryBytes).
+import { settle } from "./baselines/vanilla.mjs";
+import { packageSize } from "./size.mjs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { settle } from "./baselines/vanilla.mjs";
 
 const gc = globalThis.gc ?? (() => {});
 const settleGc = async () => {
@@ -11,9 +13,13 @@ const settleGc = async () => {
   gc();
 };
 
+/** The live tables that are not empty, as `{ name: count }`. */
+const nonZero = (counts) => Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0));
+
 /** WebAssembly memory and RSS growth over `cycles` scope/task cycles, no .free(). */
-export async function cycleGrowth(lib, cycles) {
-  const { scope, __wasmMemoryBytes, __liveCounts } = lib;
+export async function cycleGrowth(lib, hooks, cycles) {
+  const { scope } = lib;
+  const { wasmMemoryBytes, liveCounts } = hooks;
   const one = () => Promise.resolve(42);
   const cycle = async () => {
     const s = scope();
@@ -23,7 +29,7 @@ export async function cycleGrowth(lib, cycles) {
   };
   for (let i = 0; i < 10_000; i++) await cycle(); // lazily grown tables count as baseline
   await settleGc();
-  const wasm0 = __wasmMemoryBytes();
+  const wasm0 = wasmMemoryBytes();
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
   for (let i = 0; i < cycles; i++) await cycle();
@@ -33,9 +39,55 @@ export async function cycleGrowth(lib, cycles) {
     cycles,
     usPerCycle: (ms * 1000) / cycles,
     wasmBefore: wasm0,
-    wasmGrowth: __wasmMemoryBytes() - wasm0,
+    wasmGrowth: wasmMemoryBytes() - wasm0,
     rssGrowth: process.memoryUsage().rss - rss0,
-    live: Array.from(__liveCounts()),
+    live: nonZero(liveCounts()),
+  };
+}
+
+/**
+ * Memory per live scope, then reuse: `n` scopes kept alive (no task),
+ * measured as WebAssembly memory growth and JS heap growth after a full GC;
+ * then all disposed, and `n` more made and disposed `rounds` times: wasm
+ * memory must not grow again (freed slots are reused). Run it before the
+ * other memory workloads, so the tables have not been grown by them.
+ */
+export async function liveScopes(lib, hooks, n, rounds = 2) {
+  const { scope } = lib;
+  const { wasmMemoryBytes, liveCounts } = hooks;
+  const open = () => {
+    const ss = new Array(n);
+    for (let i = 0; i < n; i++) ss[i] = scope();
+    return ss;
+  };
+  const close = async (ss) => {
+    await Promise.all(ss.map((s) => s[Symbol.asyncDispose]()));
+    ss.fill(undefined);
+  };
+  await settleGc();
+  const wasm0 = wasmMemoryBytes();
+  const heap0 = process.memoryUsage().heapUsed;
+  let ss = open();
+  await settleGc();
+  const wasmGrowth = wasmMemoryBytes() - wasm0;
+  const heapGrowth = process.memoryUsage().heapUsed - heap0;
+  await close(ss);
+  await settleGc();
+  const wasmHigh = wasmMemoryBytes();
+  for (let r = 0; r < rounds; r++) {
+    ss = open();
+    await close(ss);
+  }
+  ss = undefined;
+  await settleGc();
+  return {
+    n,
+    rounds,
+    wasmPerScope: wasmGrowth / n,
+    heapPerScope: heapGrowth / n,
+    wasmHigh,
+    reuseGrowth: wasmMemoryBytes() - wasmHigh,
+    live: nonZero(liveCounts()),
   };
 }
 
@@ -45,20 +97,21 @@ export async function cycleGrowth(lib, cycles) {
  * memory growth plus JS heap growth after a full GC. The vanilla figure (one
  * pending settle() per task, one AbortController) is given for context.
  */
-export async function pendingBytes(lib, n) {
-  const { scope, __wasmMemoryBytes } = lib;
+export async function pendingBytes(lib, hooks, n) {
+  const { scope } = lib;
+  const { wasmMemoryBytes } = hooks;
   let open;
   const gate = new Promise((r) => (open = r));
   const waiter = () => gate;
 
   await settleGc();
-  const wasm0 = __wasmMemoryBytes();
+  const wasm0 = wasmMemoryBytes();
   const heap0 = process.memoryUsage().heapUsed;
   const s = scope();
   const tasks = new Array(n);
   for (let i = 0; i < n; i++) tasks[i] = s.task(waiter);
   await settleGc();
-  const wasmGrowth = __wasmMemoryBytes() - wasm0;
+  const wasmGrowth = wasmMemoryBytes() - wasm0;
   const heapGrowth = process.memoryUsage().heapUsed - heap0;
   open(1);
   await Promise.all(tasks);
@@ -88,29 +141,22 @@ export async function pendingBytes(lib, n) {
   };
 }
 
-/** Raw and gzipped sizes of what each entry point loads. */
+/**
+ * Sizes: the browser download (wasm + browser.js, gzip -9 each, the budget
+ * of bench/size.mjs) and the Node entry (wasm + index.cjs), for the table.
+ */
 export function sizes(pkgDir) {
+  const browser = packageSize(pkgDir);
   const file = (f) => {
     const b = readFileSync(join(pkgDir, f));
     return { file: f, raw: b.length, gz: gzipSync(b, { level: 9 }).length };
   };
-  const snippets = [];
-  const walk = (d) => {
-    if (!existsSync(join(pkgDir, d))) return;
-    for (const e of readdirSync(join(pkgDir, d), { withFileTypes: true })) {
-      const p = `${d}/${e.name}`;
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith(".js")) snippets.push(p);
-    }
-  };
-  walk("snippets");
   const sum = (files) => files.reduce((a, f) => ({ raw: a.raw + f.raw, gz: a.gz + f.gz }), { raw: 0, gz: 0 });
-  const wasm = file("go_go_scope_wasm_bg.wasm");
-  // browser.js is one bundle (glue, shim and `debug`): it imports nothing
-  // else from the package; older layouts imported the pieces.
-  const bundled = !/from\s*["']\.\/(shim|go_go_scope_wasm)\.js["']/.test(readFileSync(join(pkgDir, "browser.js"), "utf8"));
-  const browserJs = bundled ? ["browser.js"] : ["browser.js", "shim.js", "go_go_scope_wasm.js", ...snippets];
-  const browserFiles = [wasm, ...browserJs.map(file)];
-  const nodeFiles = [wasm, file("index.cjs")];
-  return { wasm, browser: { files: browserFiles, ...sum(browserFiles) }, node: { files: nodeFiles, ...sum(nodeFiles) } };
+  const nodeFiles = [browser.files[0], file("index.cjs")];
+  return {
+    wasm: browser.files[0],
+    budget: browser.budget,
+    browser: { files: browser.files, ...sum(browser.files) },
+    node: { files: nodeFiles, ...sum(nodeFiles) },
+  };
 }

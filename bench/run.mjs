@@ -8,7 +8,9 @@
 //                                            from bench/results.json
 //
 // Everything runs in this one process against the built package
-// (pkg/index.cjs, or $GGS_PKG/index.cjs).
+// (pkg/index.cjs, or $GGS_PKG/index.cjs; the memory rows read its test hooks
+// from the internal subpath, internal.cjs). bench/before.json is the full
+// run of the design before issue 13, shown as the "before" column.
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -16,12 +18,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { compare, pairedRatio } from "./harness.mjs";
 import { taskWorkloads, channelWorkloads } from "./workloads.mjs";
-import { cycleGrowth, pendingBytes, sizes } from "./memsize.mjs";
+import { cycleGrowth, liveScopes, pendingBytes, sizes } from "./memsize.mjs";
+import { sizeLine } from "./size.mjs";
 import { renderMarkdown, renderSvg } from "./report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = process.env.GGS_PKG || join(here, "..", "pkg");
 const lib = createRequire(import.meta.url)(join(pkgDir, "index.cjs"));
+const hooks = createRequire(import.meta.url)(join(pkgDir, "internal.cjs"));
 const smoke = process.argv.includes("--smoke");
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
 
@@ -43,6 +47,7 @@ const S = smoke
       pingIters: 1,
       memCycles: 5_000,
       pending: 2_000,
+      liveScopes: 5_000,
     }
   : {
       rounds: Number(process.env.BENCH_ROUNDS || 11),
@@ -61,6 +66,7 @@ const S = smoke
       pingIters: 20,
       memCycles: 1_000_000,
       pending: 100_000,
+      liveScopes: 200_000,
     };
 
 const t0 = performance.now();
@@ -95,13 +101,21 @@ if (typeof globalThis.gc !== "function") console.warn("warning: run with node --
 const results = { smoke, machine: machine(), sizes: S };
 
 // Memory first: its high-water marks are not hidden by earlier workloads.
+// Live scopes first of all: its per-scope figure is the tables' first growth.
+const liveText = (l) => Object.entries(l).map(([k, n]) => `${k} ${n}`).join(", ") || "all 0";
 if (want("mem")) {
-  results.growth = await cycleGrowth(lib, S.memCycles);
+  results.scopes = await liveScopes(lib, hooks, S.liveScopes);
+  const ls = results.scopes;
+  log(
+    `Live scopes: ${ls.n}: ${ls.wasmPerScope.toFixed(0)} B/scope of wasm memory (JS heap ${ls.heapPerScope.toFixed(0)} B/scope); ` +
+      `disposed, then ${ls.rounds} × ${ls.n} more: wasm +${ls.reuseGrowth} B; live ${liveText(ls.live)}`,
+  );
+  results.growth = await cycleGrowth(lib, hooks, S.memCycles);
   const g = results.growth;
   log(
-    `Memory: ${g.cycles} cycles (${g.usPerCycle.toFixed(2)} µs/cycle): wasm +${g.wasmGrowth} B, rss +${(g.rssGrowth / 1048576).toFixed(2)} MB, live ${g.live.join(",")}`,
+    `Memory: ${g.cycles} cycles (${g.usPerCycle.toFixed(2)} µs/cycle): wasm +${g.wasmGrowth} B, rss +${(g.rssGrowth / 1048576).toFixed(2)} MB, live ${liveText(g.live)}`,
   );
-  results.pending = await pendingBytes(lib, S.pending);
+  results.pending = await pendingBytes(lib, hooks, S.pending);
   const p = results.pending;
   log(
     `Pending: ${p.n} tasks: ${p.totalPerTask.toFixed(0)} B/task (wasm ${p.wasmPerTask.toFixed(0)}, heap ${p.heapPerTask.toFixed(0)}); vanilla ${p.vanillaPerTask.toFixed(0)} B/task`,
@@ -116,8 +130,10 @@ for (const w of [...tw.simple, ...tw.concurrency, ...tw.fanOut, ...channelWorklo
 
 results.size = sizes(pkgDir);
 log(
-  `Size: browser entry ${results.size.browser.raw} B raw, ${results.size.browser.gz} B gzip; node entry ${results.size.node.raw} B raw, ${results.size.node.gz} B gzip`,
+  `Size: browser (wasm + browser.js) ${results.size.browser.raw} B raw, ${results.size.browser.gz} B gzip (budget ${results.size.budget}); ` +
+    `node entry ${results.size.node.raw} B raw, ${results.size.node.gz} B gzip`,
 );
+log(sizeLine({ files: results.size.browser.files, total: results.size.browser.gz, budget: results.size.budget, ok: results.size.browser.gz <= results.size.budget }));
 log(`bench finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 if (!smoke && !only) {
@@ -126,7 +142,8 @@ if (!smoke && !only) {
 }
 
 function writeReport(r) {
-  const md = renderMarkdown(r);
+  const before = JSON.parse(readFileSync(join(here, "before.json"), "utf8"));
+  const md = renderMarkdown(r, before);
   writeFileSync(join(here, "RESULTS.md"), md.text);
   writeFileSync(join(here, "ratios.svg"), renderSvg(md.bars));
   log("wrote bench/RESULTS.md, bench/ratios.svg (data: bench/results.json)");

@@ -2,7 +2,8 @@
 // PASS/FAIL line per check; exits non-zero on any FAIL.
 //
 //   1. 1,000,000 scope/task cycles: WebAssembly memory growth <= 2 MB, RSS
-//      after GC flat, live Rust tables empty.
+//      after GC flat, every live machine table empty (liveCounts() of the
+//      go-go-scope-wasm/internal subpath).
 //   2. 10,000 random programs (bench/workload.mjs) keep every invariant.
 //   3. 60 s of the random workload: heap, RSS and wasm memory sampled every
 //      second, printed as a table, with a least-squares slope that must be
@@ -34,7 +35,9 @@ if (process.env.GGS_PKG === undefined) {
 }
 const pkgDir = process.env.GGS_PKG ?? join(root, "pkg");
 const lib = await import(pathToFileURL(join(pkgDir, "index.mjs")).href);
-const { scope, __liveCounts, __livePollStreamCounts, __wasmMemoryBytes } = lib;
+const hooks = await import(pathToFileURL(join(pkgDir, "internal.mjs")).href);
+const { scope } = lib;
+const { liveCounts, wasmMemoryBytes } = hooks;
 
 const gc = globalThis.gc;
 if (typeof gc !== "function") {
@@ -44,7 +47,12 @@ if (typeof gc !== "function") {
 const MB = 1024 * 1024;
 const mb = (b) => (b / MB).toFixed(2);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const live = () => [...Array.from(__liveCounts()), ...Array.from(__livePollStreamCounts())];
+/** The non-zero live tables, e.g. "scopes 1, tasks 2" ("" when nothing is live). */
+const live = () =>
+  Object.entries(liveCounts())
+    .filter(([, v]) => v !== 0)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
 async function settleGc() {
   for (let i = 0; i < 3; i++) {
     gc();
@@ -87,7 +95,7 @@ function slope(xs, ys) {
   };
   for (let i = 0; i < 10_000; i++) await cycle(); // lazily grown tables are baseline
   await settleGc();
-  const wasm0 = __wasmMemoryBytes();
+  const wasm0 = wasmMemoryBytes();
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
   let rssMid = rss0;
@@ -100,7 +108,7 @@ function slope(xs, ys) {
   }
   const ms = performance.now() - t0;
   await settleGc();
-  const wasm1 = __wasmMemoryBytes();
+  const wasm1 = wasmMemoryBytes();
   const rss1 = process.memoryUsage().rss;
   console.log(`${(ms / 1000).toFixed(1)} s, ${((ms * 1000) / CYCLES).toFixed(2)} µs/cycle`);
   console.log(`wasm memory ${mb(wasm0)} -> ${mb(wasm1)} MB; RSS after GC ${mb(rss0)} -> ${mb(rssMid)} (half) -> ${mb(rss1)} MB`);
@@ -108,7 +116,7 @@ function slope(xs, ys) {
   // Flat: the second half of the run adds no more than a little (allocator
   // noise), rather than growing in proportion to the cycles.
   check("RSS after GC flat (second half grows <= 8 MB)", rss1 - rssMid <= 8 * MB, `${mb(rss1 - rssMid)} MB in the second half, ${mb(rss1 - rss0)} MB overall`);
-  check("no live scopes/tasks/tokens/links/polls/streams", live().every((n) => n === 0), live().join(", "));
+  check("nothing live in the machine's tables", live() === "", live() || "all 0");
 }
 
 // ---- 2. random programs ----------------------------------------------------
@@ -119,7 +127,7 @@ function slope(xs, ys) {
   try {
     await fc.assert(
       fc.asyncProperty(programArb(fc), async (p) => {
-        await runProgram(lib, p);
+        await runProgram(lib, p, hooks);
         await new Promise((r) => setImmediate(r));
         if (unhandled.length) throw new Error(`unhandled rejection: ${unhandled.splice(0)[0]}`);
       }),
@@ -145,7 +153,7 @@ function slope(xs, ys) {
   let nextSample = start + 1000;
   while (performance.now() - start < SECONDS * 1000 && failure === undefined) {
     try {
-      await runProgram(lib, programs[next]);
+      await runProgram(lib, programs[next], hooks);
     } catch (e) {
       failure = e;
       console.log(`program failed: ${e?.message}\n${JSON.stringify(programs[next])}`);
@@ -155,7 +163,7 @@ function slope(xs, ys) {
     if (performance.now() >= nextSample) {
       gc();
       const m = process.memoryUsage();
-      samples.push({ t: Math.round((performance.now() - start) / 1000), heap: m.heapUsed, rss: m.rss, wasm: __wasmMemoryBytes(), ran });
+      samples.push({ t: Math.round((performance.now() - start) / 1000), heap: m.heapUsed, rss: m.rss, wasm: wasmMemoryBytes(), ran });
       nextSample += 1000;
     }
   }
@@ -208,7 +216,7 @@ function slope(xs, ys) {
   check("no MaxListenersExceededWarning", maxListeners.length === 0, `${maxListeners.length} warnings`);
 }
 
-console.log(`\nlive [scopes, tasks, tokens, links, polls, streams] at the end: ${live().join(", ")}`);
+console.log(`\nlive tables at the end: ${live() || "all 0"}`);
 const failed = results.filter((r) => !r.ok).length;
 console.log(`soak: ${results.length - failed} PASS, ${failed} FAIL`);
 process.exit(failed ? 1 : 0);

@@ -162,10 +162,14 @@ function isTuple(r) {
   return Array.isArray(r) && r.length === 2 && (r[0] === undefined || r[1] === undefined);
 }
 
-/** Runs one program; throws a Violation naming the broken invariant. */
-export async function runProgram(lib, program) {
-  const { scope, Semaphore, race, parallel, __liveCounts, __livePollStreamCounts } = lib;
-  const baseline = [...Array.from(__liveCounts()), ...Array.from(__livePollStreamCounts())];
+/**
+ * Runs one program; throws a Violation naming the broken invariant. `hooks`
+ * is the `go-go-scope-wasm/internal` subpath (its `liveCounts()`).
+ */
+export async function runProgram(lib, program, hooks) {
+  const { scope, Semaphore, race, parallel } = lib;
+  const { liveCounts } = hooks;
+  const baseline = liveCounts();
   const tasks = []; // Task objects
   const pending = []; // promises of the program itself (must all settle)
   const scopes = []; // every scope made, for the final disposal
@@ -575,16 +579,17 @@ export async function runProgram(lib, program) {
     await sem[Symbol.asyncDispose]();
   }
 
-  // No live Rust state (hence no pending package timer). A settled straggler
-  // may need a turn of the event loop to unlink.
-  const counts = () => [...Array.from(__liveCounts()), ...Array.from(__livePollStreamCounts())];
-  let now = counts();
-  for (let i = 0; i < 3 && now.some((n, j) => n !== baseline[j]); i++) {
+  // No live machine state (hence no pending package timer): every table
+  // liveCounts() reports is back to its baseline. A settled straggler may
+  // need a turn of the event loop to unlink.
+  const changed = (now) => Object.keys({ ...now, ...baseline }).some((k) => now[k] !== baseline[k]);
+  let now = liveCounts();
+  for (let i = 0; i < 3 && changed(now); i++) {
     await sleep(1);
-    now = counts();
+    now = liveCounts();
   }
-  if (now.some((n, j) => n !== baseline[j])) {
-    fail(`live [scopes, tasks, tokens, links, polls, streams] ${now} after the program, baseline ${baseline}`);
+  if (changed(now)) {
+    fail(`live ${JSON.stringify(now)} after the program, baseline ${JSON.stringify(baseline)}`);
   }
 
   // The module keeps working.

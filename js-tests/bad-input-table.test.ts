@@ -19,7 +19,6 @@ import {
   AsyncDisposableResource,
   Channel,
   Semaphore,
-  __liveCounts,
   parallel,
   poll,
   race,
@@ -27,6 +26,7 @@ import {
   stream,
 } from "go-go-scope-wasm";
 import { sleep } from "./helpers";
+import { liveCounts } from "./live";
 
 type Row =
   | { name: string; call: () => unknown; throws: ErrorConstructor; message: RegExp }
@@ -363,7 +363,7 @@ describe("bad-input table", () => {
     }
     await sleep(30);
     await roundTrip();
-    const [, tasks] = Array.from(__liveCounts() as ArrayLike<number>);
+    const { tasks } = liveCounts();
     // Rows that leave a scope undisposed (as a user's bad call would) may
     // keep scopes, but no task is left running.
     expect(tasks).toBeLessThanOrEqual(2);

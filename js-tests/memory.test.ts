@@ -1,30 +1,30 @@
-// Rust state is released at settle and dispose, without .free() and without
-// waiting for a FinalizationRegistry (which never runs in a tight await loop).
+// Machine state is released at settle and dispose, without .free() and
+// without waiting for a FinalizationRegistry (which never runs in a tight
+// await loop); freed slots are reused, so wasm memory does not grow.
 import { expect, test } from "vitest";
-import { __liveCounts, __wasmMemoryBytes, scope } from "go-go-scope-wasm";
+import { scope } from "go-go-scope-wasm";
+import { expectNothingLive, liveCounts, wasmMemoryBytes } from "./live";
 
-const live = () => Array.from(__liveCounts() as ArrayLike<number>);
-
-test("scope → task → dispose cycles leave no live Rust state and do not grow wasm memory", async () => {
+test("scope → task → dispose cycles leave no live state and do not grow wasm memory", async () => {
   const cycle = async () => {
     const s = scope();
     await s.task(async ({ signal }) => signal.aborted);
     await s[Symbol.asyncDispose]();
   };
   for (let i = 0; i < 2_000; i++) await cycle();
-  const before = __wasmMemoryBytes();
+  const before = wasmMemoryBytes();
   for (let i = 0; i < 50_000; i++) await cycle();
-  expect(live()).toEqual([0, 0, 0, 0]);
-  expect(__wasmMemoryBytes() - before).toBeLessThanOrEqual(64 * 1024);
+  expectNothingLive();
+  expect(wasmMemoryBytes() - before).toBe(0);
 });
 
 test("a long-lived scope keeps constant state per finished task", async () => {
   await using s = scope();
   for (let i = 0; i < 10_000; i++) await s.task(async () => i);
-  const [scopes, tasks, tokens] = live();
-  expect(scopes).toBeGreaterThanOrEqual(1);
+  const { scopes, tasks, nodes } = liveCounts();
+  expect(scopes).toBe(1);
   expect(tasks).toBe(0);
-  expect(tokens).toBeLessThanOrEqual(scopes + 2);
+  expect(nodes).toBeLessThanOrEqual(scopes + 2);
 });
 
 test("timeouts, user signals and child scopes are all released", async () => {
@@ -36,5 +36,20 @@ test("timeouts, user signals and child scopes are all released", async () => {
     await child[Symbol.asyncDispose]();
     await parent[Symbol.asyncDispose]();
   }
-  expect(live()).toEqual([0, 0, 0, 0]);
+  expectNothingLive();
+});
+
+test("20,000 live scopes, disposed: the next 20,000 reuse their memory", async () => {
+  const open = (n: number) => Array.from({ length: n }, () => scope());
+  const close = (ss: ReturnType<typeof scope>[]) => Promise.all(ss.map((s) => s[Symbol.asyncDispose]()));
+  await close(open(20_000)); // the high-water mark
+  expectNothingLive();
+  const before = wasmMemoryBytes();
+  for (let round = 0; round < 3; round++) {
+    const ss = open(20_000);
+    expect(liveCounts().scopes).toBe(20_000);
+    await close(ss);
+  }
+  expectNothingLive();
+  expect(wasmMemoryBytes()).toBe(before);
 });

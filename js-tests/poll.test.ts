@@ -1,6 +1,7 @@
 // poll(fn, onValue, options) and s.poll(...): SPEC "poll" and issue 5.
 import { describe, expect, test } from "vitest";
-import { poll, scope, __livePollStreamCounts } from "go-go-scope-wasm";
+import { poll, scope } from "go-go-scope-wasm";
+import { liveCounts } from "./live";
 import { sleep } from "./helpers";
 
 describe("poll", () => {
@@ -220,13 +221,13 @@ describe("poll", () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);
     process.on("warning", onWarning);
-    const before = __livePollStreamCounts();
+    const before = liveCounts() as Record<string, number>;
     const ac = new AbortController();
     for (let i = 0; i < 50; i++) poll(() => 1, () => {}, { interval: 1000, signal: ac.signal });
-    expect(__livePollStreamCounts()[0]).toBe(before[0] + 50);
+    expect((liveCounts() as Record<string, number>).polls).toBe(before.polls + 50);
     expect(getEventListeners(ac.signal, "abort").length).toBe(1);
     ac.abort();
-    expect(__livePollStreamCounts()[0]).toBe(before[0]);
+    expect(liveCounts()).toEqual(before);
     expect(getEventListeners(ac.signal, "abort").length).toBe(0);
     await new Promise((r) => setImmediate(r));
     process.off("warning", onWarning);

@@ -10,6 +10,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import * as lib from "go-go-scope-wasm";
+import * as hooks from "go-go-scope-wasm/internal";
 // @ts-expect-error: plain ESM without types
 import { programArb, runProgram } from "../bench/workload.mjs";
 
@@ -28,7 +29,7 @@ const seed = process.env.PROPERTY_SEED === undefined ? undefined : Number(proces
 test(`${runs} random programs keep every invariant`, async () => {
   await fc.assert(
     fc.asyncProperty(programArb(fc), async (program: unknown) => {
-      await runProgram(lib, program);
+      await runProgram(lib, program, hooks);
       // Let a stray rejection surface before the next program.
       await new Promise((r) => setImmediate(r));
       if (unhandled.length) {

@@ -2,19 +2,19 @@
 // kind of callback, and tasks are spawned from inside cleanups. Every case
 // ends (each test has a short timeout) with its documented result, never a
 // "recursive use of an object" or "already borrowed" error, and leaves no
-// live Rust state behind.
+// live machine state behind (every count of liveCounts() is 0).
 import { afterEach, describe, expect, test } from "vitest";
-import { Semaphore, __liveCounts, __livePollStreamCounts, scope } from "go-go-scope-wasm";
+import { Semaphore, scope } from "go-go-scope-wasm";
 import { abortable, sleep } from "./helpers";
+import { expectNothingLive } from "./live";
 
 const T = 3000; // ms: every case must end well before this
-const live = () => [...Array.from(__liveCounts() as ArrayLike<number>), ...Array.from(__livePollStreamCounts() as ArrayLike<number>)];
 const message = (r: readonly [unknown, unknown]) => (r[0] as Error | undefined)?.message;
 const noBorrowErrors = (e: unknown) => expect(String((e as Error)?.message ?? e)).not.toMatch(/recursive use|already borrowed|borrowed re-entrantly|unreachable/);
 
 afterEach(async () => {
   await sleep(5);
-  expect(live()).toEqual([0, 0, 0, 0, 0, 0]);
+  expectNothingLive();
 });
 
 describe("dispose from inside", () => {

@@ -74,8 +74,9 @@ describe("listener hygiene", () => {
   });
 
   test("a Semaphore or Channel made with a signal releases its link when it aborts or is disposed", async () => {
-    const { Channel, Semaphore, __liveCounts } = await import("go-go-scope-wasm");
-    const before = Array.from(__liveCounts() as ArrayLike<number>);
+    const { Channel, Semaphore } = await import("go-go-scope-wasm");
+    const { liveCounts } = await import("go-go-scope-wasm/internal");
+    const before = liveCounts();
     const s = scope();
     const sem = new Semaphore(1, s.signal);
     const ch = new Channel<number>(0, s.signal);
@@ -83,7 +84,7 @@ describe("listener hygiene", () => {
     await s[Symbol.asyncDispose]();
     await sem[Symbol.asyncDispose]();
     expect(getEventListeners(s.signal, "abort").length).toBe(0);
-    expect(Array.from(__liveCounts() as ArrayLike<number>)).toEqual(before);
+    expect(liveCounts()).toEqual(before);
     const ac = new AbortController();
     const sem2 = new Semaphore(1, ac.signal);
     await sem2[Symbol.asyncDispose]();

@@ -260,11 +260,3 @@ export declare class AsyncDisposableResource<T> implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** @internal Sizes of the live Rust tables: [scopes, tasks, tokens, links]. */
-export declare function __liveCounts(): Float64Array;
-/** @internal Bytes of WebAssembly memory. */
-export declare function __wasmMemoryBytes(): number;
-/** @internal Live Rust polls and streams: [polls, streams]. */
-export declare function __livePollStreamCounts(): Float64Array;
-/** @internal JS values held by the wasm side (wasm-bindgen's externref table). */
-export declare function __externrefLive(): number;

@@ -1,9 +1,11 @@
 // Runs every test suite and ends with one line "N passed, N failed":
 //   cargo test (core) · clippy and fmt · wasm-pack test --node and
-//   --headless --chrome (binding) · vitest js-tests against the packed
-//   tarball · tsc type tests · bench smoke · the runtime matrix (Node 18-24,
-//   Bun, Deno, workerd, edge-light, and Chromium: plain page and Vite app) ·
-//   every example with its output checked (in vitest).
+//   --headless --chrome (binding tests of the numeric exports,
+//   src/wasm/tests.rs) · size budget (gzip wasm + browser.js ≤ 25 KB) ·
+//   vitest js-tests against the packed tarball (every example with its
+//   output checked) · tsc type tests · bench smoke · the runtime matrix
+//   (Node 18-24, Bun, Deno, workerd, edge-light, and Chromium: plain page
+//   and Vite app).
 // Installs what is missing first (scripts/setup.mjs, Debian's chromium too).
 import { join } from "node:path";
 import { readFileSync, existsSync, rmSync } from "node:fs";
@@ -44,6 +46,13 @@ function libtest(out) {
   return { passed, failed };
 }
 
+/** libtest, and a run that found no test at all is a failure (a lost cfg, a runner that skipped everything). */
+function libtestSome(out, status) {
+  const r = libtest(out, status);
+  if (r.passed + r.failed === 0) r.failed = 1;
+  return r;
+}
+
 const check = (_out, status) => ({ passed: status === 0 ? 1 : 0, failed: status === 0 ? 0 : 1 });
 
 setup({ browser: true });
@@ -54,7 +63,7 @@ step("cargo test (core)", "cargo", ["test", "--lib"], libtest);
 step("cargo clippy -D warnings", "cargo", ["clippy", "--all-targets", "--", "-D", "warnings"], check);
 step("cargo clippy (wasm32)", "cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"], check);
 step("cargo fmt --check", "cargo", ["fmt", "--check"], check);
-step("wasm-pack test --node (binding)", "wasm-pack", ["test", "--node"], libtest);
+step("wasm-pack test --node (binding)", "wasm-pack", ["test", "--node"], libtestSome);
 // The same binding tests in Debian's Chromium through its chromedriver:
 // WASM_BINDGEN_USE_BROWSER runs the suite in the browser without a
 // run_in_browser in the source (so --node keeps working); webdriver.json in
@@ -63,9 +72,13 @@ step(
   "wasm-pack test --headless --chrome (binding)",
   "wasm-pack",
   ["test", "--headless", "--chrome", "--chromedriver", "/usr/bin/chromedriver"],
-  libtest,
+  libtestSome,
   { env: toolEnv({ WASM_BINDGEN_USE_BROWSER: "1", CHROMEDRIVER: "/usr/bin/chromedriver" }) },
 );
+
+// The size budget: gzip -9 of the wasm + the minified browser entry ≤ 25 KB
+// (bench/size.mjs prints the figure; above budget is a failed test).
+step("size budget (gzip wasm + browser.js)", "node", ["bench/size.mjs"], ownCount);
 
 const report = join(root, "build", "vitest.json");
 rmSync(report, { force: true });

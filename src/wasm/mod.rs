@@ -20,6 +20,9 @@ mod semaphore;
 mod stream;
 mod telemetry;
 
+#[cfg(test)]
+mod tests;
+
 use std::cell::UnsafeCell;
 
 use wasm_bindgen::prelude::*;
