@@ -25,7 +25,10 @@ export class TaskContext {
     this._n = node;
     this._sig = undefined;
     this._ran = -1;
-    this._pend = undefined;
+    this._watch = -1;
+    this._ps = -1;
+    this._pok = false;
+    this._pv = undefined;
   }
   get signal(): AbortSignal {
     return (this._sig ??= signalOf(this._n) ?? this._t.signal);
@@ -49,7 +52,10 @@ export class Task<T = unknown> implements PromiseLike<readonly [unknown, T | und
   /** @internal */ _p: Promise<readonly [unknown, T | undefined]> | undefined;
   /** @internal */ _sig: AbortSignal | undefined;
   /** @internal the serial whose `fn` was called */ _ran: number;
-  /** @internal an outcome not yet reported (the stack ran out): [serial, ok, value] */ _pend: [number, boolean, unknown] | undefined;
+  /** @internal the serial whose promise is watched (its callbacks report) */ _watch: number;
+  /** @internal an outcome recorded and not yet reported: its serial (-1: none), ok, value */ _ps: number;
+  /** @internal */ _pok: boolean;
+  /** @internal */ _pv: unknown;
 
   /** @internal */
   constructor(scope: Scope, fn: (ctx: TaskContext) => unknown, hooks: RetryHooks | undefined) {
@@ -118,42 +124,46 @@ function settled(k: number, serial: number, ok: boolean, v: unknown): void {
   if (W.attempt_settled(k, serial, ok, t !== undefined && t._scope._clock ? now() : 0) && t !== undefined) t._v = v;
 }
 
-function isObjectLike(v: unknown): v is object {
-  return v !== null && (typeof v === "object" || typeof v === "function");
-}
-
 /**
- * Reports the outcome of `fn` kept in `t._pend`. The outcome is stored on
- * the task first with plain stores (no call), so if the stack runs out while
- * reporting, the `Start` effect kept for later reports it again instead of
- * calling `fn` a second time.
+ * Reports the outcome of `fn` recorded in `t._ps/_pok/_pv`. It is recorded
+ * with plain stores to fields the task already has (no call, no
+ * allocation: nothing that can run out of stack), so if the stack runs out
+ * while reporting, the `Start` effect kept for later reports it again
+ * instead of calling `fn` a second time.
  */
 function report(t: Task, k: number): void {
-  const p = t._pend!;
-  settled(k, p[0], p[1], p[2]);
-  t._pend = undefined;
+  settled(k, t._ps, t._pok, t._pv);
+  t._ps = -1;
+  t._pv = undefined;
   after();
 }
 
 on(1 /* Start */, (k, serial, node) => {
   const t = T[idx(k)];
   if (t === undefined || t._k !== k) return;
-  const p = t._pend;
-  if (p !== undefined && p[0] === serial) return report(t, k);
-  if (t._ran === serial) return; // `fn` was called: its outcome comes by itself
+  if (t._ps === serial) return report(t, k);
+  if (t._ran === serial) {
+    if (t._watch === serial) return; // its promise reports by itself
+    // `fn` ran, but the stack ran out before its outcome was recorded.
+    t._ps = serial;
+    t._pok = false;
+    t._pv = new RangeError("Maximum call stack size exceeded");
+    return report(t, k);
+  }
   t._ran = serial;
   t._started = true;
   let r: unknown;
   try {
     r = t._fn!(new TaskContext(t, node));
   } catch (e) {
-    t._pend = [serial, false, e];
+    t._ps = serial;
+    t._pok = false;
+    t._pv = e;
     return report(t, k);
   }
-  if (isObjectLike(r)) {
-    let then: unknown;
+  if (r !== null && (typeof r === "object" || typeof r === "function")) {
     try {
-      then = (r as { then?: unknown }).then;
+      const then = (r as { then?: unknown }).then;
       if (typeof then === "function") {
         then.call(
           r,
@@ -166,14 +176,19 @@ on(1 /* Start */, (k, serial, node) => {
             after();
           },
         );
+        t._watch = serial;
         return;
       }
     } catch (e) {
-      t._pend = [serial, false, e];
+      t._ps = serial;
+      t._pok = false;
+      t._pv = e;
       return report(t, k);
     }
   }
-  t._pend = [serial, true, r];
+  t._ps = serial;
+  t._pok = true;
+  t._pv = r;
   report(t, k);
 });
 
@@ -208,13 +223,11 @@ on(15 /* TaskError */, (k, kind, arg) => {
 on(13 /* RetryAsk */, (k, serial, attempt) => {
   const t = T[idx(k)];
   if (t === undefined || t._k !== k) return;
-  const p = t._pend;
-  let verdict = 1;
-  let delay = NaN;
-  if (p !== undefined && p[0] === -serial) {
-    // Asked already; the answer was kept when the stack ran out.
-    [verdict, delay] = p[2] as [number, number];
-  } else {
+  // Asked already (the answer is kept in _pok/_pv when the stack ran out
+  // while reporting it): report the kept answer.
+  if (t._ps !== -serial - 1) {
+    let verdict = 1;
+    let delay = NaN;
     const h = t._hooks!;
     try {
       if (h.retryCondition !== undefined && !h.retryCondition(t._v)) verdict = 0;
@@ -226,10 +239,15 @@ on(13 /* RetryAsk */, (k, serial, attempt) => {
       t._v = e;
       verdict = 2;
     }
-    t._pend = [-serial, true, [verdict, delay]];
+    t._ps = -serial - 1;
+    t._pok = verdict === 1;
+    t._pv = verdict === 1 ? delay : verdict;
   }
+  const verdict = t._pok ? 1 : (t._pv as number);
+  const delay = t._pok ? (t._pv as number) : NaN;
   W.retry_answer(k, serial, verdict, delay, now());
-  t._pend = undefined;
+  t._ps = -1;
+  t._pv = undefined;
   after();
 });
 

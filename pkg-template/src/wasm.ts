@@ -194,8 +194,14 @@ export function idx(k: number): number {
   return k % 4294967296;
 }
 
-// Deeper than any chain of calls inside one machine command.
+// Deeper than any chain of calls inside one machine command (wasm), and
+// than the executor's own frames around one (JS: the effect loop, a handler,
+// its report), in whichever tier the code runs.
 let probeDepth = 6;
+
+function probeJs(n: number): number {
+  return n === 0 ? W.probe(probeDepth) : probeJs(n - 1) + 1;
+}
 
 /**
  * Every public entry calls this first: if the stack is nearly exhausted
@@ -206,7 +212,7 @@ let probeDepth = 6;
  */
 export function guard(): void {
   restoreStack();
-  W.probe(probeDepth);
+  probeJs(12);
 }
 
 /** Test hook: how deep the guard probes. */

@@ -284,17 +284,18 @@ impl Machine {
         self.dispose_step(s);
     }
 
-    /// Goes on with a disposal as far as it can without waiting.
+    /// Goes on with a disposal as far as it can without waiting (a loop:
+    /// cleanups that need no JS, such as channels, follow one another here).
     pub(crate) fn dispose_step(&mut self, s: Key) {
-        let Some(rec) = self.scopes.get_mut(s) else {
-            return;
-        };
-        if rec.waiting_cleanup || !rec.core.is_disposed() {
-            return;
-        }
-        if let Some(next) = rec.rest.pop() {
-            match next {
-                Cleanup::User { key, counts } => {
+        loop {
+            let Some(rec) = self.scopes.get_mut(s) else {
+                return;
+            };
+            if rec.waiting_cleanup || !rec.core.is_disposed() {
+                return;
+            }
+            match rec.rest.pop() {
+                Some(Cleanup::User { key, counts }) => {
                     rec.waiting_cleanup = true;
                     self.cleanups.remove(key);
                     self.fx.push(
@@ -303,17 +304,17 @@ impl Machine {
                         s.to_f64(),
                         f64::from(u8::from(counts)),
                     );
+                    return;
                 }
-                Cleanup::Channel(c) => {
-                    // Synchronous: no JS runs, the next cleanup follows.
-                    self.channel_dispose(c);
-                    return self.dispose_step(s);
+                // Synchronous: no JS runs, the next cleanup follows.
+                Some(Cleanup::Channel(c)) => self.channel_dispose(c),
+                None => {
+                    if rec.core.is_drained() {
+                        self.scope_finish(s);
+                    }
+                    return;
                 }
             }
-            return;
-        }
-        if rec.core.is_drained() {
-            self.scope_finish(s);
         }
     }
 
