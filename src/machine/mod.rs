@@ -33,6 +33,7 @@ pub mod fail;
 pub mod group;
 pub mod options;
 pub mod poll;
+pub mod resource;
 pub mod scope;
 pub mod semaphore;
 pub mod signal;
@@ -105,6 +106,8 @@ pub struct Live {
     pub reasons: usize,
     pub timers: usize,
     pub cleanups: usize,
+    /// Races and parallels not over yet.
+    pub groups: usize,
 }
 
 impl Machine {
@@ -122,6 +125,7 @@ impl Machine {
             reasons: self.reasons.len(),
             timers: self.timers.len(),
             cleanups: self.cleanups.len(),
+            groups: self.groups.len(),
         }
     }
 
