@@ -3,7 +3,7 @@
 // when, who wins, when a parallel stops and what a group resolves to are
 // the machine's (src/machine/group.rs); here are the argument reading, the
 // factories, the internal scope object and the promise.
-import { W, after, failure, guard, idx, now, on, run } from "./wasm";
+import { W, after, failure, guard, idx, on, run } from "./wasm";
 import { checkSignal, reasonOf } from "./signal";
 import { optionalNumber, optionsObject } from "./errors";
 import { Scope } from "./scope";
@@ -195,14 +195,16 @@ Scope.prototype.parallel = function (this: Scope, factories: readonly Factory[],
 on(40 /* GroupStart */, (g, from, count) => {
   const gr = G[idx(g)]!;
   const scope = gr.scope;
-  const t = now();
+  const traced = scope._tel !== undefined;
   for (let i = from; i < from + count; i++) {
-    const k = W.group_spawn(g, i, t);
+    // No clock: a member has no breaker and no retry (the machine's time is unused).
+    const k = W.group_spawn(g, i, 0);
     if (k === -1) continue;
-    const m = new Member(k, W.last_task_id(), scope, gr.fs[i], gr.arg[i]);
+    // A member's id is seen only by telemetry and debug lines.
+    const m = new Member(k, traced ? W.last_task_id() : 0, scope, gr.fs[i], gr.arg[i]);
     T[idx(k)] = m;
     gr.members[i] = m;
-    if (scope._tel !== undefined) tel.taskOpened(scope, m, k, undefined, 0, 0, 0);
+    if (traced) tel.taskOpened(scope, m, k, undefined, 0, 0, 0);
   }
   after();
 });
