@@ -149,15 +149,15 @@ fn limit_of(limit: Option<f64>) -> Outcome<Option<Option<u32>>> {
     }
 }
 
-impl Machine {
-    /// Getter-like check before a race/parallel of `n` factories makes its
-    /// scope: refuses a bad `concurrency`; an empty race fails with
-    /// [`RACE_EMPTY`] (a Result, not a throw: see [`Plan::Empty`]).
-    pub fn group_plan(&self, n: u32, limit: Option<f64>) -> Outcome<Plan> {
-        limit_of(limit)?;
-        Ok(if n == 0 { Plan::Empty } else { Plan::Run })
-    }
+/// What a race/parallel of `n` factories does, decided before it makes its
+/// scope (no state is read or changed): refuses a bad `concurrency`; no
+/// factories is [`Plan::Empty`].
+pub fn plan(n: u32, limit: Option<f64>) -> Outcome<Plan> {
+    limit_of(limit)?;
+    Ok(if n == 0 { Plan::Empty } else { Plan::Run })
+}
 
+impl Machine {
     /// Command: run `n` factories as members of the fresh internal `scope`.
     /// `limit`: parallel's own `concurrency` if given; otherwise a parallel
     /// takes the concurrency the internal scope inherited from its parent

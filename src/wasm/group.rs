@@ -4,7 +4,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::{failed, key, with};
-use crate::machine::group::{Kind, Plan};
+use crate::machine::group::{plan, Kind, Plan, RACE_EMPTY};
 use crate::machine::resource::{step, ResEvent, ResState};
 use crate::machine::Fail;
 
@@ -13,23 +13,29 @@ fn limit(has_limit: bool, limit: f64) -> Option<f64> {
     has_limit.then_some(limit)
 }
 
+/// Keeps the failure for `fail_*` and answers -1. One copy for the exports
+/// below that otherwise need no state (`with` is inlined per caller).
+#[inline(never)]
+fn refuse(f: Fail) -> f64 {
+    with(|st| failed(st, f))
+}
+
 /// Before a race/parallel of `n` factories makes its scope: 1 run, 0 empty
 /// (a race's Result is `[failure, undefined]`, a parallel's `[]`), -1 a bad
 /// `concurrency` (throw the failure).
 #[wasm_bindgen]
 pub fn group_plan(race: bool, n: u32, has_limit: bool, concurrency: f64) -> f64 {
-    with(
-        |st| match st.m.group_plan(n, limit(has_limit, concurrency)) {
-            Ok(Plan::Run) => 1.0,
-            Ok(Plan::Empty) => {
-                if race {
-                    st.fail = Some(Fail::error(crate::machine::group::RACE_EMPTY));
-                }
-                0.0
+    match plan(n, limit(has_limit, concurrency)) {
+        Ok(Plan::Run) => 1.0,
+        Ok(Plan::Empty) => {
+            if race {
+                // The empty race's Result carries this failure.
+                let _ = refuse(Fail::error(RACE_EMPTY));
             }
-            Err(f) => failed(st, f),
-        },
-    )
+            0.0
+        }
+        Err(f) => refuse(f),
+    }
 }
 
 /// Runs `n` factories as members of the fresh internal scope `scope`;
@@ -44,18 +50,14 @@ pub fn group_new(
     fail_fast: bool,
 ) -> f64 {
     let kind = if race { Kind::Race } else { Kind::Parallel };
-    with(|st| {
-        let r = match key(scope) {
-            Some(s) => {
-                st.m.group_new(s, kind, n, limit(has_limit, concurrency), fail_fast)
-            }
-            None => Err(Fail::error(crate::machine::options::TASK_ON_DISPOSED)),
-        };
-        match r {
-            Ok(g) => g.to_f64(),
-            Err(f) => failed(st, f),
-        }
-    })
+    let r = with(|st| {
+        let s = key(scope).ok_or(Fail::error(crate::machine::options::TASK_ON_DISPOSED))?;
+        st.m.group_new(s, kind, n, limit(has_limit, concurrency), fail_fast)
+    });
+    match r {
+        Ok(g) => g.to_f64(),
+        Err(f) => refuse(f),
+    }
 }
 
 /// Starts factory `i` of group `g`: the member task's key, or -1.
@@ -77,6 +79,6 @@ pub fn resource_step(state: u32, event: u32) -> i32 {
     };
     match step(s, e) {
         Ok((s, a)) => s as i32 + 8 * a as i32,
-        Err(f) => with(|st| failed(st, f) as i32),
+        Err(f) => refuse(f) as i32,
     }
 }
