@@ -20,7 +20,11 @@
 //!   `Disposed`, which comes once every member settled.
 //!
 //! A member settling is reported by [`Machine::group_member_settled`],
-//! called from `Machine::settle` (task.rs).
+//! called from `Machine::settle` (task.rs). An abort from outside is
+//! noticed then (or when a decided start finds the scope aborted): the group
+//! owns no node of its own, as nothing it decides depends on noticing
+//! sooner; a race and a parallel both wait for every started member, and
+//! every one of them sees its signal aborted at once.
 //!
 //! # Invariants
 //!
