@@ -42,8 +42,9 @@ const G: (Group | undefined)[] = [];
 
 /** A task running one factory: its `fn` is `callMember`. */
 class Member extends Task {
-  /** @internal */ _f: Factory;
-  /** @internal */ _a: boolean;
+  // `declare`: set once in the constructor, not defined first as undefined.
+  /** @internal */ declare _f: Factory;
+  /** @internal */ declare _a: boolean;
   constructor(k: number, id: number, scope: Scope, f: Factory, a: boolean) {
     super(k, id, scope, callMember as (ctx: TaskContext) => unknown, undefined);
     this._f = f;
