@@ -1,6 +1,7 @@
 // SPEC "race(factories, options?)" and "parallel(factories, options?)".
 import { describe, expect, test } from "vitest";
 import { parallel, race, scope } from "go-go-scope-wasm";
+import { liveCounts } from "go-go-scope-wasm/internal";
 import { abortable, sleep } from "./helpers";
 
 describe("race", () => {
@@ -201,3 +202,113 @@ describe("parallel", () => {
     expect(() => parallel([], { concurrency: 1.5 })).toThrow(/concurrency/);
   });
 });
+
+describe("race and parallel: hostile input, abort and leftovers", () => {
+  test("hostile factory arrays and options: the caller gets the error and nothing is left behind", async () => {
+    const before = liveCounts();
+    const boom = new Error("trap");
+    const hostile: Array<() => unknown> = [
+      () => race(new Proxy([() => 1], { get: (t, k) => (k === "0" ? (() => { throw boom; })() : Reflect.get(t, k)) })),
+      () => parallel(new Proxy([() => 1], { get: (t, k) => (k === "length" ? (() => { throw boom; })() : Reflect.get(t, k)) })),
+      () => race([Object.defineProperty(() => 1, "length", { get: () => { throw boom; } })]),
+      () => parallel([new Proxy(() => 1, { get: () => { throw boom; } })]),
+      () => parallel([() => 1], { get concurrency(): number { throw boom; } }),
+      () => race([() => 1], { get signal(): AbortSignal { throw boom; } }),
+    ];
+    for (let i = 0; i < 2_000; i++) {
+      for (const h of hostile) expect(h).toThrow(boom);
+    }
+    const s = scope();
+    expect(() => s.race.call({} as never, [() => 1])).toThrow(TypeError);
+    expect(() => s.parallel.call({} as never, [() => 1])).toThrow(TypeError);
+    await s[Symbol.asyncDispose]();
+    expect(liveCounts().groups).toBe(0);
+    expect(liveCounts().tasks).toBe(before.tasks);
+    expect(await race([async () => "still works"])).toEqual([undefined, "still works"]);
+  });
+
+  test("every race and parallel, however it ends, leaves no group, task or link behind", async () => {
+    const before = liveCounts();
+    for (let i = 0; i < 50; i++) {
+      await race([async () => 1, (s: AbortSignal) => abortable(s)]);
+      const ac = new AbortController();
+      const p = race([(s: AbortSignal) => abortable(s)], { signal: ac.signal });
+      ac.abort("x");
+      await p;
+      await parallel([async () => 1, async () => { throw new Error("e"); }, async () => 3], { concurrency: 2 });
+      await parallel([async () => { throw new Error("e"); }, async () => 2], { concurrency: 1, failFast: true }).catch(() => {});
+      await parallel([async () => 1], { signal: AbortSignal.abort("r") });
+    }
+    const after = liveCounts();
+    expect(after.groups).toBe(0);
+    expect([after.scopes, after.tasks, after.nodes, after.links, after.reasons]).toEqual([before.scopes, before.tasks, before.nodes, before.links, before.reasons]);
+  });
+
+  test("a parallel whose signal aborts mid-run (with a limit) returns tuples; factories not started get [reason]", async () => {
+    const ac = new AbortController();
+    const started: number[] = [];
+    const p = parallel(
+      [0, 1, 2, 3].map((i) => (s: AbortSignal) => {
+        started.push(i);
+        return abortable(s, 1000, i);
+      }),
+      { concurrency: 2, signal: ac.signal },
+    );
+    await sleep(5);
+    ac.abort("stop");
+    const results = await p;
+    expect(started).toEqual([0, 1]);
+    expect(results).toEqual([["stop", undefined], ["stop", undefined], ["stop", undefined], ["stop", undefined]]);
+  });
+
+  test("failFast stops starting new factories but does not abort the running ones", async () => {
+    let seenAborted: boolean | undefined;
+    const e = new Error("first");
+    const run = parallel(
+      [
+        async () => { throw e; },
+        async (s: AbortSignal) => { await sleep(10); seenAborted = s.aborted; return 1; },
+        async () => 2,
+      ],
+      { concurrency: 2, failFast: true },
+    );
+    await expect(run).rejects.toBe(e);
+    expect(seenAborted).toBe(false);
+  });
+
+  test("s.race and s.parallel on an aborted scope give [reason] without starting anything", async () => {
+    const ac = new AbortController();
+    await using s = scope({ signal: ac.signal });
+    ac.abort("gone");
+    let started = false;
+    const f = async () => { started = true; };
+    expect(await s.race([f])).toEqual(["gone", undefined]);
+    expect(await s.parallel([f, f])).toEqual([["gone", undefined], ["gone", undefined]]);
+    expect(started).toBe(false);
+  });
+
+  test("the losers' signals abort with Error('scope disposed') before race returns", async () => {
+    let loser: AbortSignal | undefined;
+    await race([async () => "win", (s: AbortSignal) => { loser = s; return abortable(s).catch(() => "lost"); }]);
+    expect(loser!.aborted).toBe(true);
+    expect((loser!.reason as Error).message).toBe("scope disposed");
+  });
+
+  test("a factory that settles synchronously still lets every factory start, in order", async () => {
+    const started: number[] = [];
+    const [, v] = await race([
+      () => { started.push(0); return "sync"; },
+      () => { started.push(1); return "also sync"; },
+    ]);
+    expect(v).toBe("sync");
+    expect(started).toEqual([0, 1]);
+  });
+
+  test("10,000 synchronous factories under concurrency 1 do not grow the stack", async () => {
+    const n = 10_000;
+    const results = await parallel(Array.from({ length: n }, (_, i) => () => i), { concurrency: 1 });
+    expect(results.length).toBe(n);
+    expect(results[n - 1]).toEqual([undefined, n - 1]);
+  });
+});
+

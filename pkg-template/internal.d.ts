@@ -8,6 +8,8 @@ export function liveCounts(): {
   reasons: number;
   timers: number;
   cleanups: number;
+  /** Races and parallels not over yet. */
+  groups: number;
 };
 /** Bytes of WebAssembly memory. */
 export function wasmMemoryBytes(): number;

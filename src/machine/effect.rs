@@ -60,6 +60,15 @@ pub enum Op {
     TaskError = 15,
     /// `(task, cleanup)`: the task's `onCleanup` is kept under `cleanup`.
     CleanupKey = 16,
+    /// `(group, from, count)`: start factories `from..from + count` of a
+    /// race or parallel, in order: for each `i`, `group_spawn(group, i)`
+    /// gives the member task (or none, if it is not to start after all),
+    /// whose `Start` follows.
+    GroupStart = 40,
+    /// `(group, how, arg)`: the race or parallel is over, its internal scope
+    /// disposed: resolve or reject its promise as `group::how` says, and
+    /// forget its JS state.
+    GroupDone = 41,
 }
 
 /// What an abort reason is (`Op::Reason`'s `kind`); JS makes the object on

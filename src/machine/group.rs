@@ -1,19 +1,382 @@
-//! race and parallel (SPEC "race", "parallel") and AsyncDisposableResource.
+//! `race` and `parallel` (SPEC "race", "parallel"): a *group* of factories
+//! run as the tasks ("members") of an internal child scope.
+//!
+//! The executor makes the internal scope (a real scope: its span, services
+//! and disposal are a scope's) and hands it to [`Machine::group_new`]; from
+//! then on the group owns it and decides everything:
+//! - which factories start and when: `GroupStart(g, from, count)` asks JS to
+//!   call [`Machine::group_spawn`] for each index of `from..from + count`,
+//!   in input order; each is a task of the internal scope, whose `Start`
+//!   follows as for any task;
+//! - who wins a race: the first member to settle (success or failure), or
+//!   the abort reason if the internal scope was aborted from outside (a
+//!   parent scope, a linked signal) before any member settled;
+//! - when a parallel stops starting factories: `failFast` after a failure,
+//!   or the internal scope aborted (the factories not started then get
+//!   `[reason, undefined]`);
+//! - when it is over: the internal scope is disposed (race: as soon as it
+//!   is decided, so the losers see their signal aborted; parallel: once
+//!   every started member settled), and `GroupDone` follows the scope's
+//!   `Disposed`, which comes once every member settled.
+//!
+//! A member settling is reported by [`Machine::group_member_settled`],
+//! called from `Machine::settle` (task.rs). An abort from outside is
+//! noticed then (or when a decided start finds the scope aborted): the group
+//! owns no node of its own, as nothing it decides depends on noticing
+//! sooner; a race and a parallel both wait for every started member, and
+//! every one of them sees its signal aborted at once.
+//!
+//! # Invariants
+//!
+//! 1. Factories start in input order: `spawned <= next <= n`, and the
+//!    members of a group are exactly the indices `< spawned` whose spawn
+//!    succeeded. A parallel has at most `limit` members deciding-or-running
+//!    (`running`) at once.
+//! 2. `GroupDone` is emitted once, after the internal scope's `Disposed`
+//!    (so after every member settled), and the record is removed in the same
+//!    step; `members` holds no entry of it by then.
+//! 3. A reason the group keeps (`reason`) is held (signal.rs #1) until
+//!    `GroupDone` has carried it.
+//! 4. The internal scope has no permits and no breaker (the group's limit is
+//!    the only one), and nothing but the group's members runs in it: its
+//!    members are always `Running`, so cancelling it settles none of them
+//!    synchronously and the group is never re-entered from its own
+//!    `scope_dispose`.
+//! 5. The internal scope is cancelled from inside only by the group's own
+//!    disposal (`disposing` set first): a cancellation seen while not
+//!    disposing came from outside.
 
-use super::slab::Key;
+use super::effect::Op;
+use super::fail::{Fail, Outcome};
+use super::options;
+use super::slab::{Key, Slab};
+use super::task::{how as task_how, TaskSpec};
 use super::Machine;
 use crate::core::cancel::NodeId;
 
+pub const PARALLEL_CONCURRENCY: &str =
+    "parallel: concurrency must be a positive integer, got \u{1}";
+pub const RACE_EMPTY: &str = "Cannot race empty array of factories";
+const NO_SCOPE: &str = "Cannot spawn task on disposed scope";
+
+/// `race` or `parallel`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Race,
+    Parallel,
+}
+
+/// What a group call does, decided before any scope exists.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// No factories: a race gives `[Error(RACE_EMPTY), undefined]`, a
+    /// parallel `[]`, without making a scope.
+    Empty,
+    /// Make the internal scope and call [`Machine::group_new`].
+    Run,
+}
+
+/// How a group ends (`Op::GroupDone`'s `how`; JS builds the value).
+pub mod how {
+    /// Race: resolve with member `arg`'s Result.
+    pub const WINNER: f64 = 0.0;
+    /// Race: resolve with `[reason arg, undefined]`.
+    pub const ABORTED: f64 = 1.0;
+    /// Parallel: resolve with every factory's Result in input order; one
+    /// that never started gets `[reason arg, undefined]` (`arg` -1 when all
+    /// started).
+    pub const RESULTS: f64 = 2.0;
+    /// Parallel `failFast`: reject with member `arg`'s error.
+    pub const REJECT: f64 = 3.0;
+}
+
+/// A live member: which group, which factory.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct Member {
+    task: Key,
+    group: Key,
+    index: u32,
+}
+
+/// A race or parallel that has not ended.
+pub struct GroupRec {
+    kind: Kind,
+    /// The internal scope (invariant #4).
+    scope: Key,
+    /// Number of factories.
+    n: u32,
+    /// At most this many members at once (`u32::MAX`: no limit).
+    limit: u32,
+    fail_fast: bool,
+    /// Factories whose start was decided (invariant #1).
+    next: u32,
+    /// Of those, how many JS asked `group_spawn` for.
+    spawned: u32,
+    /// Decided to start and not settled yet.
+    running: u32,
+    /// Race: the member that settled first.
+    winner: Option<u32>,
+    /// Parallel `failFast`: the lowest index that failed.
+    first_error: Option<u32>,
+    /// The internal scope was aborted from outside with this reason (held,
+    /// invariant #3).
+    reason: Option<Key>,
+    /// The group disposed its scope (invariant #5).
+    disposing: bool,
+}
+
 /// The group records of the machine.
 #[derive(Default)]
-pub struct Groups {}
+pub struct Groups {
+    recs: Slab<GroupRec>,
+    /// The group of each live member task, by the task's slot index (O(1)
+    /// lookup when it settles; STYLE #7).
+    members: Vec<Option<Member>>,
+}
+
+impl Groups {
+    /// Live groups (for leak checks).
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+}
+
+/// Validates a `concurrency`: `Some(None)` means given and unlimited.
+fn limit_of(limit: Option<f64>) -> Outcome<Option<Option<u32>>> {
+    match limit {
+        Some(v) => Ok(Some(options::limit(v, true, PARALLEL_CONCURRENCY)?)),
+        None => Ok(None),
+    }
+}
+
+/// What a race/parallel of `n` factories does, decided before it makes its
+/// scope (no state is read or changed): refuses a bad `concurrency`; no
+/// factories is [`Plan::Empty`].
+pub fn plan(n: u32, limit: Option<f64>) -> Outcome<Plan> {
+    limit_of(limit)?;
+    Ok(if n == 0 { Plan::Empty } else { Plan::Run })
+}
 
 impl Machine {
-    /// The node owned by group record `k` was cancelled.
+    /// Command: run `n` factories as members of the fresh internal `scope`.
+    /// `limit`: parallel's own `concurrency` if given; otherwise a parallel
+    /// takes the concurrency the internal scope inherited from its parent
+    /// (`s.parallel` uses the scope's). Emits the first `GroupStart`, or,
+    /// when the scope is already aborted, starts nothing and ends at once.
+    pub fn group_new(
+        &mut self,
+        scope: Key,
+        kind: Kind,
+        n: u32,
+        limit: Option<f64>,
+        fail_fast: bool,
+    ) -> Outcome<Key> {
+        let own = limit_of(limit)?;
+        if n == 0 && kind == Kind::Race {
+            return Err(Fail::error(RACE_EMPTY));
+        }
+        let rec = self.scopes.get_mut(scope).ok_or(Fail::error(NO_SCOPE))?;
+        let limit = match kind {
+            Kind::Race => None,
+            Kind::Parallel => own.unwrap_or(rec.concurrency),
+        };
+        // Invariant #4: the group's limit is the only one.
+        rec.concurrency = None;
+        rec.sem = None;
+        rec.breaker = None;
+        let g = self.groups.recs.insert(GroupRec {
+            kind,
+            scope,
+            n,
+            limit: limit.unwrap_or(u32::MAX),
+            fail_fast,
+            next: 0,
+            spawned: 0,
+            running: 0,
+            winner: None,
+            first_error: None,
+            reason: None,
+            disposing: false,
+        });
+        self.group_notice_abort(g);
+        self.group_step(g);
+        Ok(g)
+    }
+
+    /// Command (from the `GroupStart` handler): starts factory `i` as a
+    /// member task and returns the task's key (its `Start` is in the
+    /// effects). `None`: not started: `i` is not the next factory due, or
+    /// the scope was aborted since the start was decided (user code ran in
+    /// between); the group goes on without it.
+    pub fn group_spawn(&mut self, g: Key, i: u32, now: f64) -> Option<Key> {
+        let rec = self.groups.recs.get_mut(g)?;
+        if i != rec.spawned || i >= rec.next {
+            return None;
+        }
+        rec.spawned += 1;
+        let scope = rec.scope;
+        match self.spawn(scope, TaskSpec::default(), now) {
+            Ok(task) => {
+                let at = task.index as usize;
+                if self.groups.members.len() <= at {
+                    self.groups.members.resize(at + 1, None);
+                }
+                if let Some(slot) = self.groups.members.get_mut(at) {
+                    *slot = Some(Member {
+                        task,
+                        group: g,
+                        index: i,
+                    });
+                }
+                Some(task)
+            }
+            Err(_) => {
+                self.group_notice_abort(g);
+                if let Some(rec) = self.groups.recs.get_mut(g) {
+                    rec.running = rec.running.saturating_sub(1);
+                }
+                self.group_step(g);
+                None
+            }
+        }
+    }
+
+    /// Hook of `Machine::settle`: task `task` settled (`how`: task.rs
+    /// `how`). Nothing for a task that is no member.
+    pub(crate) fn group_member_settled(&mut self, task: Key, how: f64) {
+        let m = match self.groups.members.get_mut(task.index as usize) {
+            Some(slot) if slot.is_some_and(|m| m.task == task) => slot.take(),
+            _ => None,
+        };
+        let Some(m) = m else { return };
+        // An outside abort that came first decides a race (invariant #5).
+        self.group_notice_abort(m.group);
+        let Some(rec) = self.groups.recs.get_mut(m.group) else {
+            return;
+        };
+        rec.running = rec.running.saturating_sub(1);
+        match rec.kind {
+            Kind::Race => {
+                if rec.winner.is_none() && rec.reason.is_none() {
+                    rec.winner = Some(m.index);
+                }
+            }
+            Kind::Parallel => {
+                if how != task_how::OK && rec.first_error.is_none_or(|f| m.index < f) {
+                    rec.first_error = Some(m.index);
+                }
+            }
+        }
+        self.group_step(m.group);
+    }
+
+    /// Keeps the reason of an outside abort of the group's scope
+    /// (invariants #3, #5).
+    fn group_notice_abort(&mut self, g: Key) {
+        let Some(rec) = self.groups.recs.get(g) else {
+            return;
+        };
+        if rec.disposing || rec.reason.is_some() {
+            return;
+        }
+        let r = self
+            .scopes
+            .get(rec.scope)
+            .and_then(|s| self.tree.reason(s.node))
+            .copied();
+        if let Some(r) = r {
+            self.hold_reason(r);
+            if let Some(rec) = self.groups.recs.get_mut(g) {
+                rec.reason = Some(r);
+            }
+        }
+    }
+
+    /// Goes on as far as the group can without waiting: start factories,
+    /// dispose the scope once decided, end once the scope is gone.
+    fn group_step(&mut self, g: Key) {
+        let Some(rec) = self.groups.recs.get_mut(g) else {
+            return;
+        };
+        if !rec.disposing {
+            let stopped = rec.reason.is_some()
+                || match rec.kind {
+                    Kind::Race => rec.winner.is_some(),
+                    Kind::Parallel => rec.fail_fast && rec.first_error.is_some(),
+                };
+            if !stopped {
+                let count = rec
+                    .limit
+                    .saturating_sub(rec.running)
+                    .min(rec.n.saturating_sub(rec.next));
+                if count > 0 {
+                    self.fx.push(
+                        Op::GroupStart,
+                        g.to_f64(),
+                        f64::from(rec.next),
+                        f64::from(count),
+                    );
+                    rec.next += count;
+                    rec.running += count;
+                }
+            }
+            let over = match rec.kind {
+                // The losers need not finish first: disposing aborts them.
+                Kind::Race => stopped,
+                Kind::Parallel => rec.running == 0 && (stopped || rec.next == rec.n),
+            };
+            if !over {
+                return;
+            }
+            rec.disposing = true;
+            let scope = rec.scope;
+            self.scope_dispose(scope);
+        }
+        self.group_finish(g);
+    }
+
+    /// Once the internal scope finished disposing: `GroupDone`, then
+    /// release (invariant #2).
+    fn group_finish(&mut self, g: Key) {
+        match self.groups.recs.get(g) {
+            Some(rec) if rec.disposing && !self.scopes.contains(rec.scope) => {}
+            _ => return,
+        }
+        let Some(rec) = self.groups.recs.remove(g) else {
+            return;
+        };
+        let reason = rec.reason.map_or(-1.0, Key::to_f64);
+        let (how, arg) = match rec.kind {
+            Kind::Race => match rec.winner {
+                Some(i) => (how::WINNER, f64::from(i)),
+                None => (how::ABORTED, reason),
+            },
+            Kind::Parallel => match rec.first_error {
+                Some(i) if rec.fail_fast => (how::REJECT, f64::from(i)),
+                _ => (how::RESULTS, reason),
+            },
+        };
+        self.fx.push(Op::GroupDone, g.to_f64(), how, arg);
+        if let Some(r) = rec.reason {
+            self.release_reason(r);
+        }
+    }
+
+    /// The node owned by group record `k` was cancelled. Groups own no node:
+    /// they learn of an abort of their scope when a member settles
+    /// (invariant #5), which is all a decision waits for.
     pub(crate) fn group_cancelled(&mut self, _k: Key) {}
 
-    /// The node of group record `k`, if it has one.
+    /// The node of group record `k`: none (see `group_cancelled`).
     pub(crate) fn group_node(&self, _k: Key) -> Option<NodeId> {
         None
     }
 }
+
+#[cfg(test)]
+#[path = "group_tests.rs"]
+mod tests;

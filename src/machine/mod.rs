@@ -33,6 +33,7 @@ pub mod fail;
 pub mod group;
 pub mod options;
 pub mod poll;
+pub mod resource;
 pub mod scope;
 pub mod semaphore;
 pub mod signal;
@@ -106,6 +107,8 @@ pub struct Live {
     pub reasons: usize,
     pub timers: usize,
     pub cleanups: usize,
+    /// Races and parallels not over yet.
+    pub groups: usize,
 }
 
 impl Machine {
@@ -123,6 +126,7 @@ impl Machine {
             reasons: self.reasons.len(),
             timers: self.timers.len(),
             cleanups: self.cleanups.len(),
+            groups: self.groups.len(),
         }
     }
 

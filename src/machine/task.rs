@@ -607,6 +607,7 @@ impl Machine {
         }
         self.remove_node(t.node);
         self.scope_task_settled(t.scope);
+        self.group_member_settled(k, how);
     }
 
     /// The task's failure reason so far (for its span).

@@ -146,7 +146,7 @@ pub fn probe(depth: u32) -> u32 {
 }
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
-/// cleanups]`, by index.
+/// cleanups, groups]`, by index.
 #[wasm_bindgen]
 pub fn live(i: u32) -> f64 {
     with(|st| {
@@ -159,6 +159,7 @@ pub fn live(i: u32) -> f64 {
             4 => l.reasons,
             5 => l.timers,
             6 => l.cleanups,
+            7 => l.groups,
             _ => 0,
         };
         v as f64

@@ -1,0 +1,228 @@
+// race and parallel: the public functions, the Scope methods, and the
+// effects that start a group's members and end it. Which factory starts
+// when, who wins, when a parallel stops and what a group resolves to are
+// the machine's (src/machine/group.rs); here are the argument reading, the
+// factories, the internal scope object and the promise.
+import { W, after, failure, guard, idx, on, run } from "./wasm";
+import { checkSignal, reasonOf } from "./signal";
+import { optionalNumber, optionsObject } from "./errors";
+import { Scope } from "./scope";
+import { T, Task, type TaskContext } from "./task";
+import * as tel from "./telemetry";
+
+export { AsyncDisposableResource } from "./resource";
+
+type Factory = (arg?: unknown) => unknown;
+type Result = readonly [unknown, unknown];
+
+declare module "./scope" {
+  interface Scope<Services extends Record<string, unknown> = Record<string, never>> {
+    /** The first factory to settle decides; uses this scope's signal, tracer and services. */
+    race(factories: readonly Factory[]): Promise<Result>;
+    /** Runs every factory under this scope's concurrency; Results in input order. */
+    parallel(factories: readonly Factory[], options?: { failFast?: boolean }): Promise<Result[]>;
+  }
+}
+
+/** A race or parallel in flight. */
+interface Group {
+  fs: Factory[];
+  /** Which factories declare a parameter (and so get their signal). */
+  arg: boolean[];
+  /** The internal scope the members run in. */
+  scope: Scope;
+  /** The member task of each factory, once started. */
+  members: (Member | undefined)[];
+  res: (v: unknown) => void;
+  rej: (e: unknown) => void;
+}
+
+/** Groups by slot index. */
+const G: (Group | undefined)[] = [];
+
+/** A task running one factory: its `fn` is `callMember`. */
+class Member extends Task {
+  // `declare`: set once in the constructor, not defined first as undefined.
+  /** @internal */ declare _f: Factory;
+  /** @internal */ declare _a: boolean;
+  constructor(k: number, id: number, scope: Scope, f: Factory, a: boolean) {
+    super(k, id, scope, callMember as (ctx: TaskContext) => unknown, undefined);
+    this._f = f;
+    this._a = a;
+  }
+}
+
+/**
+ * A member's `fn`, called as its method: the factory, with no argument if
+ * it declares none, else its AbortSignal carrying `signal` (itself) and
+ * `services`, so `(signal) => fetch(url, { signal })` and
+ * `({ signal, services }) => …` both work.
+ */
+function callMember(this: Member, ctx: TaskContext): unknown {
+  const f = this._f;
+  if (!this._a) return f();
+  const s = ctx.signal as AbortSignal & { signal?: AbortSignal; services?: unknown };
+  s.signal = s;
+  s.services = ctx.services;
+  return f(s);
+}
+
+/**
+ * Reads a list of factories into `fs` (and whether each declares a
+ * parameter into `arg`). Every read is user code that may throw (a getter,
+ * a Proxy, a `length`): that is the caller's error, and nothing is made yet.
+ */
+function readFactories(v: unknown, what: string, fs: Factory[], arg: boolean[]): void {
+  // Messages print `typeof` (null is "object"), as 1.0's binding did.
+  if (!Array.isArray(v)) throw new TypeError(`${what}: factories must be an array, got ${typeof v}`);
+  const n = v.length >>> 0;
+  for (let i = 0; i < n; i++) {
+    const f: unknown = v[i];
+    if (typeof f !== "function") throw new TypeError(`${what}: factories[${i}] must be a function, got ${typeof f}`);
+    fs.push(f as Factory);
+    arg.push(f.length !== 0);
+  }
+}
+
+/**
+ * Everything is read: ask the machine, make the internal scope (under
+ * `parent`, or linked to `signal`), hand it to the group, run.
+ */
+function start(
+  race: boolean,
+  fs: Factory[],
+  arg: boolean[],
+  parent: Scope | undefined,
+  signal: AbortSignal | undefined,
+  tracer: unknown,
+  hasLimit: boolean,
+  limit: number,
+  failFast: boolean,
+): Promise<unknown> {
+  const n = fs.length;
+  const plan = W.group_plan(race, n, hasLimit, limit);
+  if (plan === -1) throw failure();
+  if (plan === 0) return Promise.resolve(race ? [failure(), undefined] : []);
+  const inner =
+    parent !== undefined
+      ? new Scope({ parent })
+      : signal !== undefined || tracer !== undefined
+        ? new Scope({ signal, tracer })
+        : new Scope();
+  const g = W.group_new(Scope.key(inner), race, n, hasLimit, limit, failFast);
+  if (g === -1) {
+    const e = failure();
+    void inner[Symbol.asyncDispose]();
+    throw e;
+  }
+  let res!: (v: unknown) => void;
+  let rej!: (e: unknown) => void;
+  const p = new Promise<unknown>((a, b) => ((res = a), (rej = b)));
+  G[idx(g)] = { fs, arg, scope: inner, members: new Array<Member | undefined>(n), res, rej };
+  run();
+  return p;
+}
+
+/** The options a standalone race or parallel reads: `signal` and `tracer`. */
+function origin(o: Record<string, unknown> | undefined, what: string): [AbortSignal | undefined, unknown] {
+  if (o === undefined) return [undefined, undefined];
+  const sig = o.signal;
+  let signal: AbortSignal | undefined;
+  if (sig !== undefined && sig !== null) {
+    checkSignal(sig, `${what}: options.signal`);
+    signal = sig as AbortSignal;
+  }
+  return [signal, o.tracer ?? undefined];
+}
+
+/** The first factory to settle, success or failure, decides the Result; the others are aborted. */
+export function race(factories: readonly Factory[], options?: { signal?: AbortSignal; tracer?: unknown }): Promise<Result> {
+  guard();
+  const fs: Factory[] = [];
+  const arg: boolean[] = [];
+  readFactories(factories, "race", fs, arg);
+  const [signal, tracer] = origin(optionsObject(options, "race"), "race");
+  return start(true, fs, arg, undefined, signal, tracer, false, 0, false) as Promise<Result>;
+}
+
+export interface ParallelOptionsIn {
+  concurrency?: number;
+  signal?: AbortSignal;
+  failFast?: boolean;
+  tracer?: unknown;
+}
+
+/** Runs every factory (at most `concurrency` at once); the Results come back in input order. */
+export function parallel(factories: readonly Factory[], options?: ParallelOptionsIn): Promise<Result[]> {
+  guard();
+  const fs: Factory[] = [];
+  const arg: boolean[] = [];
+  readFactories(factories, "parallel", fs, arg);
+  const o = optionsObject(options, "parallel");
+  let limit: number | undefined;
+  let failFast = false;
+  if (o !== undefined) {
+    limit = optionalNumber(o, "concurrency", "parallel");
+    failFast = Boolean(o.failFast);
+  }
+  const [signal, tracer] = origin(o, "parallel");
+  return start(false, fs, arg, undefined, signal, tracer, limit !== undefined, limit ?? 0, failFast) as Promise<Result[]>;
+}
+
+function check(s: unknown): asserts s is Scope {
+  if (!(s instanceof Scope)) throw new TypeError("Scope method called on an object that is not a Scope");
+}
+
+Scope.prototype.race = function (this: Scope, factories: readonly Factory[]): Promise<Result> {
+  check(this);
+  guard();
+  const fs: Factory[] = [];
+  const arg: boolean[] = [];
+  readFactories(factories, "race", fs, arg);
+  return start(true, fs, arg, this, undefined, undefined, false, 0, false) as Promise<Result>;
+};
+
+Scope.prototype.parallel = function (this: Scope, factories: readonly Factory[], options?: { failFast?: boolean }): Promise<Result[]> {
+  check(this);
+  guard();
+  const fs: Factory[] = [];
+  const arg: boolean[] = [];
+  readFactories(factories, "parallel", fs, arg);
+  const o = optionsObject(options, "parallel");
+  const failFast = o !== undefined && Boolean(o.failFast);
+  return start(false, fs, arg, this, undefined, undefined, false, 0, failFast) as Promise<Result[]>;
+};
+
+on(40 /* GroupStart */, (g, from, count) => {
+  const gr = G[idx(g)]!;
+  const scope = gr.scope;
+  const traced = scope._tel !== undefined;
+  for (let i = from; i < from + count; i++) {
+    // No clock: a member has no breaker and no retry (the machine's time is unused).
+    const k = W.group_spawn(g, i, 0);
+    if (k === -1) continue;
+    // A member's id is seen only by telemetry and debug lines.
+    const m = new Member(k, traced ? W.last_task_id() : 0, scope, gr.fs[i], gr.arg[i]);
+    T[idx(k)] = m;
+    gr.members[i] = m;
+    if (traced) tel.taskOpened(scope, m, k, undefined, 0, 0, 0);
+  }
+  after();
+});
+
+on(41 /* GroupDone */, (g, how, arg) => {
+  const i = idx(g);
+  const gr = G[i]!;
+  G[i] = undefined;
+  const ms = gr.members;
+  if (how === 0 /* WINNER */) gr.res(ms[arg]!._r);
+  else if (how === 1 /* ABORTED */) gr.res([reasonOf(arg), undefined]);
+  else if (how === 3 /* REJECT */) gr.rej(ms[arg]!._r![0]);
+  else {
+    // RESULTS: a factory that never started has the abort reason.
+    const reason = arg === -1 ? undefined : reasonOf(arg);
+    const out: Result[] = new Array(ms.length);
+    for (let j = 0; j < ms.length; j++) out[j] = ms[j]?._r ?? [reason, undefined];
+    gr.res(out);
+  }
+});
