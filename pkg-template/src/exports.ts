@@ -8,5 +8,4 @@ export interface Exports {
   [name: string]: unknown;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Machine = Record<string, (...args: number[]) => number> & Exports;
+export type Machine = Record<string, (...args: (number | boolean)[]) => number> & Exports;

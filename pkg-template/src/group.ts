@@ -45,8 +45,8 @@ class Member extends Task {
   // `declare`: set once in the constructor, not defined first as undefined.
   /** @internal */ declare _f: Factory;
   /** @internal */ declare _a: boolean;
-  constructor(k: number, id: number, scope: Scope, f: Factory, a: boolean) {
-    super(k, id, scope, callMember as (ctx: TaskContext) => unknown, undefined);
+  constructor(scope: Scope, f: Factory, a: boolean) {
+    super(scope, callMember as (ctx: TaskContext) => unknown, undefined);
     this._f = f;
     this._a = a;
   }
@@ -198,13 +198,16 @@ on(40 /* GroupStart */, (g, from, count) => {
   const scope = gr.scope;
   const traced = scope._tel !== undefined;
   for (let i = from; i < from + count; i++) {
+    const m = new Member(scope, gr.fs[i], gr.arg[i]);
     // No clock: a member has no breaker and no retry (the machine's time is unused).
     const k = W.group_spawn(g, i, 0);
     if (k === -1) continue;
-    // A member's id is seen only by telemetry and debug lines.
-    const m = new Member(k, traced ? W.last_task_id() : 0, scope, gr.fs[i], gr.arg[i]);
-    T[idx(k)] = m;
+    // Plain stores until the member is in the table.
+    T[k % 4294967296] = m;
+    m._k = k;
     gr.members[i] = m;
+    // A member's id is seen only by telemetry and debug lines.
+    if (traced) m._id = W.last_task_id();
     if (traced) tel.taskOpened(scope, m, k, undefined, 0, 0, 0);
   }
   after();

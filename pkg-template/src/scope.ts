@@ -32,7 +32,8 @@ export interface ScopeOptionsIn {
 }
 
 /** Owns async work; `await using s = scope()` ends it. */
-export class Scope<Services extends Record<string, unknown> = Record<string, never>> {
+/** The public, generic types are in index.d.ts. */
+export class Scope {
   #k: number;
   /** @internal */ _services: Record<string, unknown>;
   /** @internal */ _sig: AbortSignal | undefined;
@@ -149,7 +150,7 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
     return this._tracer;
   }
 
-  task<R>(fn: (ctx: TaskContext) => R | PromiseLike<R>, options?: TaskOptionsIn): Task<R> {
+  task(fn: (ctx: TaskContext) => unknown, options?: TaskOptionsIn): Task {
     check(this);
     guard();
     if (typeof fn !== "function") throw mustBe("task: fn", "a function", fn);
@@ -187,12 +188,12 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
       if (onCleanup !== undefined) flags |= 128;
       otel = o.otel;
     }
-    const t = new Task<R>(this, fn as (ctx: TaskContext) => unknown, hooks);
+    const t = new Task(this, fn, hooks);
     pendingCleanup = onCleanup === undefined ? undefined : { fn: onCleanup, arg: undefined, scope: this };
     const k = W.spawn(this.#k, flags, timeout, maxRetries, delay, this._clock ? now() : 0);
     if (k === -1) throw failure();
     // Plain stores until the task is in the table: nothing here can throw.
-    T[k % 4294967296] = t as Task;
+    T[k % 4294967296] = t;
     t._k = k;
     t._id = W.last_task_id();
     if (this._tel !== undefined) tel.taskOpened(this, t as Task, k, otel, flags, timeout, maxRetries);
@@ -200,7 +201,7 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
     return t;
   }
 
-  provide<K extends string, V>(key: K, factory: () => V, cleanup?: (value: V) => unknown): Scope<Services & Record<K, V>> {
+  provide(key: string, factory: () => unknown, cleanup?: (value: unknown) => unknown): Scope {
     check(this);
     guard();
     if (typeof key !== "string") throw mustBe("provide: key", "a string", key);
@@ -211,16 +212,16 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
     if (typeof cleanup === "function") {
       const c = W.add_cleanup(this.#k, true);
       if (c === -1) throw failure();
-      CL[idx(c)] = { fn: cleanup as (v?: unknown) => unknown, arg: value, scope: this };
+      CL[idx(c)] = { fn: cleanup, arg: value, scope: this };
     }
     this._services[key] = value;
-    return this as unknown as Scope<Services & Record<K, V>>;
+    return this;
   }
 
-  use<K extends keyof Services & string>(key: K): Services[K] {
+  use(key: string): unknown {
     check(this);
     if (!W.scope_check(this.#k, 1)) throw failure();
-    return this._services[key] as Services[K];
+    return this._services[key];
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -344,6 +345,6 @@ on(10 /* Disposed */, (k, out, r) => {
 });
 
 /** Creates a scope: `await using s = scope({ timeout: 5000 })`. */
-export function scope<S extends Record<string, unknown> = Record<string, never>>(options?: ScopeOptionsIn): Scope<S> {
-  return new Scope<S>(options);
+export function scope(options?: ScopeOptionsIn): Scope {
+  return new Scope(options);
 }

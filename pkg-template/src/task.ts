@@ -24,11 +24,6 @@ export class TaskContext {
     this._t = t;
     this._n = node;
     this._sig = undefined;
-    this._ran = -1;
-    this._watch = -1;
-    this._ps = -1;
-    this._pok = false;
-    this._pv = undefined;
   }
   get signal(): AbortSignal {
     return (this._sig ??= signalOf(this._n) ?? this._t.signal);
@@ -39,17 +34,20 @@ export class TaskContext {
 }
 
 /** A running unit of work: awaitable (gives a Result tuple) and disposable. */
-export class Task<T = unknown> implements PromiseLike<readonly [unknown, T | undefined]> {
+/** A task's Result tuple (the public, generic types are in index.d.ts). */
+export type Result = readonly [unknown, unknown];
+
+export class Task implements PromiseLike<Result> {
   /** @internal the machine's key, set right after `spawn` */ _k: number;
   /** @internal */ _id: number;
   /** @internal */ _scope: Scope;
   /** @internal */ _fn: ((ctx: TaskContext) => unknown) | undefined;
   /** @internal */ _hooks: RetryHooks | undefined;
   /** @internal the last attempt's value or error */ _v: unknown;
-  /** @internal the Result, once settled */ _r: readonly [unknown, T | undefined] | undefined;
+  /** @internal the Result, once settled */ _r: Result | undefined;
   /** @internal */ _started: boolean;
-  /** @internal */ _res: ((r: readonly [unknown, T | undefined]) => void) | undefined;
-  /** @internal */ _p: Promise<readonly [unknown, T | undefined]> | undefined;
+  /** @internal */ _res: ((r: Result) => void) | undefined;
+  /** @internal */ _p: Promise<Result> | undefined;
   /** @internal */ _sig: AbortSignal | undefined;
   /** @internal the serial whose `fn` was called */ _ran: number;
   /** @internal the serial whose promise is watched (its callbacks report) */ _watch: number;
@@ -70,6 +68,11 @@ export class Task<T = unknown> implements PromiseLike<readonly [unknown, T | und
     this._res = undefined;
     this._p = undefined;
     this._sig = undefined;
+    this._ran = -1;
+    this._watch = -1;
+    this._ps = -1;
+    this._pok = false;
+    this._pv = undefined;
   }
 
   get id(): number {
@@ -95,8 +98,8 @@ export class Task<T = unknown> implements PromiseLike<readonly [unknown, T | und
     return this._r !== undefined;
   }
 
-  then<A = readonly [unknown, T | undefined], B = never>(
-    onfulfilled?: ((value: readonly [unknown, T | undefined]) => A | PromiseLike<A>) | null,
+  then<A = Result, B = never>(
+    onfulfilled?: ((value: Result) => A | PromiseLike<A>) | null,
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     checkTask(this);
@@ -200,11 +203,11 @@ on(2 /* Settle */, (k, how, started) => {
   t._fn = undefined;
   t._hooks = undefined;
   const v = t._v;
-  const r = (how === 0 ? [undefined, v] : [v, undefined]) as const;
-  t._r = r as readonly [unknown, never];
+  const r: Result = how === 0 ? [undefined, v] : [v, undefined];
+  t._r = r;
   if (t._scope._tel !== undefined) tel.taskSettled(t, how === 0);
   const res = t._res;
-  if (res !== undefined) res(r as readonly [unknown, never]);
+  if (res !== undefined) res(r);
   t._res = undefined;
   T[i] = undefined;
 });
