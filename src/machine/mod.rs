@@ -105,6 +105,8 @@ pub struct Live {
     pub reasons: usize,
     pub timers: usize,
     pub cleanups: usize,
+    pub polls: usize,
+    pub streams: usize,
 }
 
 impl Machine {
@@ -122,6 +124,8 @@ impl Machine {
             reasons: self.reasons.len(),
             timers: self.timers.len(),
             cleanups: self.cleanups.len(),
+            polls: self.polls.recs.len(),
+            streams: self.streams.recs.len(),
         }
     }
 

@@ -109,7 +109,7 @@ pub fn probe(depth: u32) -> u32 {
 }
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
-/// cleanups]`, by index.
+/// cleanups, polls, streams]`, by index.
 #[wasm_bindgen]
 pub fn live(i: u32) -> f64 {
     with(|st| {
@@ -122,6 +122,8 @@ pub fn live(i: u32) -> f64 {
             4 => l.reasons,
             5 => l.timers,
             6 => l.cleanups,
+            7 => l.polls,
+            8 => l.streams,
             _ => 0,
         };
         v as f64
