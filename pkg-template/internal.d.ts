@@ -8,6 +8,8 @@ export function liveCounts(): {
   reasons: number;
   timers: number;
   cleanups: number;
+  polls: number;
+  streams: number;
 };
 /** Bytes of WebAssembly memory. */
 export function wasmMemoryBytes(): number;
