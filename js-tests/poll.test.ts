@@ -1,6 +1,7 @@
 // poll(fn, onValue, options) and s.poll(...): SPEC "poll" and issue 5.
 import { describe, expect, test } from "vitest";
-import { poll, scope, __livePollStreamCounts } from "go-go-scope-wasm";
+import { poll, scope } from "go-go-scope-wasm";
+import { liveCounts } from "go-go-scope-wasm/internal";
 import { sleep } from "./helpers";
 
 describe("poll", () => {
@@ -151,15 +152,24 @@ describe("poll", () => {
     expect(maxActive).toBe(1);
   });
 
-  test("immediate: false starts on its own: first call after interval, pollCount 0 before", async () => {
+  test("immediate: false creates a stopped controller; after start() the first call comes after interval", async () => {
     const ac = new AbortController();
     let calls = 0;
     const c = poll(() => ++calls, () => {}, { interval: 30, immediate: false, signal: ac.signal });
     const st = c.status();
-    expect(st.running).toBe(true);
+    expect(st.running).toBe(false);
     expect(st.pollCount).toBe(0);
-    expect(st.timeUntilNext).toBeGreaterThan(20);
+    expect(st.timeUntilNext).toBe(0);
     expect(st.lastPollTime).toBeUndefined();
+    expect(st.nextPollTime).toBeUndefined();
+    await sleep(50);
+    expect(calls).toBe(0); // nothing runs until start()
+    c.start();
+    expect(calls).toBe(0);
+    const started = c.status();
+    expect(started.running).toBe(true);
+    expect(started.pollCount).toBe(0);
+    expect(started.timeUntilNext).toBeGreaterThan(20);
     await sleep(10);
     expect(calls).toBe(0);
     await sleep(40);
@@ -215,18 +225,18 @@ describe("poll", () => {
     expect(() => poll(() => 1, () => {}, { signal: AbortSignal.abort(reason) })).toThrow(reason);
   });
 
-  test("a poll that died releases its Rust state; 50 polls share one abort listener", async () => {
+  test("a poll that died releases its machine record; 50 polls share one abort listener", async () => {
     const { getEventListeners } = await import("node:events");
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);
     process.on("warning", onWarning);
-    const before = __livePollStreamCounts();
+    const before = liveCounts().polls;
     const ac = new AbortController();
     for (let i = 0; i < 50; i++) poll(() => 1, () => {}, { interval: 1000, signal: ac.signal });
-    expect(__livePollStreamCounts()[0]).toBe(before[0] + 50);
+    expect(liveCounts().polls).toBe(before + 50);
     expect(getEventListeners(ac.signal, "abort").length).toBe(1);
     ac.abort();
-    expect(__livePollStreamCounts()[0]).toBe(before[0]);
+    expect(liveCounts().polls).toBe(before);
     expect(getEventListeners(ac.signal, "abort").length).toBe(0);
     await new Promise((r) => setImmediate(r));
     process.off("warning", onWarning);

@@ -1,7 +1,8 @@
 // stream(source, signal?) and s.stream(source): SPEC "stream" and issue 5.
 import { describe, expect, test } from "vitest";
 import { Readable } from "node:stream";
-import { scope, stream, __livePollStreamCounts } from "go-go-scope-wasm";
+import { scope, stream } from "go-go-scope-wasm";
+import { liveCounts } from "go-go-scope-wasm/internal";
 import { sleep } from "./helpers";
 
 async function* numbers(n: number, log?: string[]) {
@@ -209,15 +210,15 @@ describe("stream", () => {
     await expect(run()).rejects.toThrow("timeout after 20ms");
   });
 
-  test("an un-iterated stream holds no Rust state; an ended one releases it", async () => {
-    const before = __livePollStreamCounts()[1];
+  test("an un-iterated stream holds no machine record; an ended one releases it", async () => {
+    const before = liveCounts().streams;
     stream(numbers(3));
-    expect(__livePollStreamCounts()[1]).toBe(before);
+    expect(liveCounts().streams).toBe(before);
     const it = stream(numbers(3));
     await it.next();
-    expect(__livePollStreamCounts()[1]).toBe(before + 1);
+    expect(liveCounts().streams).toBe(before + 1);
     await it.return(undefined);
-    expect(__livePollStreamCounts()[1]).toBe(before);
+    expect(liveCounts().streams).toBe(before);
   });
 
   describe("bad input", () => {
