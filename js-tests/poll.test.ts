@@ -152,15 +152,24 @@ describe("poll", () => {
     expect(maxActive).toBe(1);
   });
 
-  test("immediate: false starts on its own: first call after interval, pollCount 0 before", async () => {
+  test("immediate: false creates a stopped controller; after start() the first call comes after interval", async () => {
     const ac = new AbortController();
     let calls = 0;
     const c = poll(() => ++calls, () => {}, { interval: 30, immediate: false, signal: ac.signal });
     const st = c.status();
-    expect(st.running).toBe(true);
+    expect(st.running).toBe(false);
     expect(st.pollCount).toBe(0);
-    expect(st.timeUntilNext).toBeGreaterThan(20);
+    expect(st.timeUntilNext).toBe(0);
     expect(st.lastPollTime).toBeUndefined();
+    expect(st.nextPollTime).toBeUndefined();
+    await sleep(50);
+    expect(calls).toBe(0); // nothing runs until start()
+    c.start();
+    expect(calls).toBe(0);
+    const started = c.status();
+    expect(started.running).toBe(true);
+    expect(started.pollCount).toBe(0);
+    expect(started.timeUntilNext).toBeGreaterThan(20);
     await sleep(10);
     expect(calls).toBe(0);
     await sleep(40);
@@ -216,7 +225,7 @@ describe("poll", () => {
     expect(() => poll(() => 1, () => {}, { signal: AbortSignal.abort(reason) })).toThrow(reason);
   });
 
-  test("a poll that died releases its Rust state; 50 polls share one abort listener", async () => {
+  test("a poll that died releases its machine record; 50 polls share one abort listener", async () => {
     const { getEventListeners } = await import("node:events");
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);

@@ -10,6 +10,8 @@ export function liveCounts(): {
   cleanups: number;
   /** Races and parallels not over yet. */
   groups: number;
+  polls: number;
+  streams: number;
 };
 /** Bytes of WebAssembly memory. */
 export function wasmMemoryBytes(): number;

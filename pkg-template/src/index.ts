@@ -4,3 +4,5 @@ import "./signal";
 export { Scope, scope } from "./scope";
 export { Task } from "./task";
 export { race, parallel, AsyncDisposableResource } from "./group";
+export { poll } from "./poll";
+export { stream } from "./stream";

@@ -60,6 +60,24 @@ pub enum Op {
     TaskError = 15,
     /// `(task, cleanup)`: the task's `onCleanup` is kept under `cleanup`.
     CleanupKey = 16,
+    /// `(poll, serial, node)`: a call of the poll is due: report
+    /// `poll_begin(poll, serial, now)` and, if it says so, call `fn` with
+    /// the signal of `node` (which also carries `signal` and `services`).
+    PollCall = 30,
+    /// `(poll, pollCount, lastPollTime)`: the poll died (its signal or scope
+    /// aborted): keep its final status (`lastPollTime` -1: none), forget
+    /// its JS state and report `poll_free(poll)`.
+    PollEnd = 31,
+    /// `(stream, reason)`: settle the pending `next()` at once: reject it
+    /// with `reason`, or (`reason` -1) resolve it `{ done: true }`.
+    StreamAbandon = 32,
+    /// `(stream, reason)`: clean the source up: `return()`, or the reader's
+    /// `cancel()` + `releaseLock()`. `reason` -1: the generator closes and
+    /// awaits what `return()` gave; else the stream aborted with `reason`
+    /// (passed to `cancel`), nothing awaits it.
+    StreamCleanup = 33,
+    /// `(stream)`: the stream ended: forget its JS state.
+    StreamEnd = 34,
     /// `(group, from, count)`: start factories `from..from + count` of a
     /// race or parallel, in order: for each `i`, `group_spawn(group, i)`
     /// gives the member task (or none, if it is not to start after all),

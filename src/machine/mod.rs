@@ -109,6 +109,8 @@ pub struct Live {
     pub cleanups: usize,
     /// Races and parallels not over yet.
     pub groups: usize,
+    pub polls: usize,
+    pub streams: usize,
 }
 
 impl Machine {
@@ -127,6 +129,8 @@ impl Machine {
             timers: self.timers.len(),
             cleanups: self.cleanups.len(),
             groups: self.groups.len(),
+            polls: self.polls.recs.len(),
+            streams: self.streams.recs.len(),
         }
     }
 

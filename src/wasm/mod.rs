@@ -146,7 +146,7 @@ pub fn probe(depth: u32) -> u32 {
 }
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
-/// cleanups, groups]`, by index.
+/// cleanups, groups, polls, streams]`, by index.
 #[wasm_bindgen]
 pub fn live(i: u32) -> f64 {
     with(|st| {
@@ -160,6 +160,8 @@ pub fn live(i: u32) -> f64 {
             5 => l.timers,
             6 => l.cleanups,
             7 => l.groups,
+            8 => l.polls,
+            9 => l.streams,
             _ => 0,
         };
         v as f64
