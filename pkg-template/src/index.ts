@@ -3,3 +3,4 @@ import "./timer";
 import "./signal";
 export { Scope, scope } from "./scope";
 export { Task } from "./task";
+export { SpanStatusCode } from "./telemetry";

@@ -103,7 +103,7 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
     this._done = undefined;
     this._tel = undefined;
     S[idx(k)] = this;
-    if (this._tracer !== undefined || tel.debugOn()) tel.scopeOpened(this, parent, k, flags, timeout);
+    if (this._tracer !== undefined || tel.debugOn()) tel.scopeOpened(this, parent, k, flags | (signal === undefined ? 0 : 32));
     run();
   }
 
@@ -185,7 +185,7 @@ export class Scope<Services extends Record<string, unknown> = Record<string, nev
     const t = new Task<R>(k, W.last_task_id(), this, fn as (ctx: TaskContext) => unknown, hooks);
     T[idx(k)] = t as Task;
     if (onCleanup !== undefined) pendingCleanup = { fn: onCleanup, arg: undefined, scope: this };
-    if (this._tel !== undefined) tel.taskOpened(this, t as Task, k, otel, flags, timeout, maxRetries);
+    if (this._tel !== undefined) tel.taskOpened(t as Task, k, otel);
     run();
     return t;
   }
@@ -307,7 +307,7 @@ on(10 /* Disposed */, (k, out, r) => {
   S[i] = undefined;
   if (r !== -1) s._late = reasonKept(r);
   s._out = out;
-  if (s._tel !== undefined) tel.scopeClosed(s, out, s._errs);
+  if (s._tel !== undefined) tel.scopeClosed(k);
   const done = s._done;
   if (done !== undefined) {
     s._done = undefined;

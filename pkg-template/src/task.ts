@@ -175,7 +175,7 @@ on(2 /* Settle */, (k, how, started) => {
   t._v = undefined;
   const r = (how === 0 ? [undefined, v] : [v, undefined]) as const;
   t._r = r as readonly [unknown, never];
-  if (t._scope._tel !== undefined) tel.taskSettled(t, how === 0);
+  if (t._scope._tel !== undefined) tel.taskSettled(k);
   const res = t._res;
   if (res !== undefined) {
     t._res = undefined;
