@@ -25,11 +25,13 @@ export const SpanStatusCode = Object.freeze({ UNSET: 0, OK: 1, ERROR: 2 } as con
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Span = any;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyScope = Scope<any>;
 
 /** What JS keeps of a scope or task with telemetry, by its key's slot. */
 interface Rec {
   /** The scope (its tracer, name and cleanup errors) or the task's scope. */
-  s: Scope;
+  s: AnyScope;
   /** performance.now() when opened: durations. */
   t: number;
   /** Debug label. */
@@ -53,7 +55,7 @@ let scopes = 0;
  * record and tell the machine (src/machine/telemetry.rs `flag`). `flags`
  * are `scope_new`'s (2: concurrency given) plus 32 for a `signal` given.
  */
-export function scopeOpened(s: Scope, parent: Scope | undefined, k: number, flags: number): void {
+export function scopeOpened(s: AnyScope, parent: AnyScope | undefined, k: number, flags: number): void {
   const r: Rec = { s, t: performance.now(), l: s._name ?? `scope-${++scopes}`, a: {}, c: (parent?._tel as Rec | undefined)?.c };
   s._tel = TS[idx(k)] = r;
   const p = parent === undefined ? 0 : 24; // a parent is also a parent signal
@@ -262,7 +264,8 @@ function setup(): number {
       for (const [i, s] of w) print[i](s);
     };
     try {
-      import("debug").then((m) => use((m.default ?? m) as Debug)).then(flush, flush);
+      // Inside `try`: a bundler that cannot resolve it warns instead of failing.
+      import("debug" as string).then((m) => use((m.default ?? m) as Debug)).then(flush, flush);
     } catch {
       flush();
     }
