@@ -45,7 +45,7 @@ fn attr_of(m: &Machine, k: Key, id: f64) -> Option<f64> {
         .into_iter()
         .filter(|a| a.0 == id)
         .map(|a| a.1)
-        .last()
+        .next_back()
 }
 
 /// The serial of the last `Start` of task `k`.
@@ -54,7 +54,7 @@ fn serial(m: &Machine, k: Key) -> u32 {
         .into_iter()
         .filter(|e| e.0 == op(Op::Start) && e.1 == k.to_f64())
         .map(|e| e.2 as u32)
-        .last()
+        .next_back()
         .unwrap()
 }
 
@@ -64,7 +64,7 @@ fn last_timer(m: &Machine) -> f64 {
         .into_iter()
         .filter(|e| e.0 == op(Op::TimerSet))
         .map(|e| e.1)
-        .last()
+        .next_back()
         .unwrap()
 }
 
