@@ -30,8 +30,10 @@
 //!   `task.retry.attempts_made`;
 //! - on success after a retry: `task.retry.succeeded_after` (the attempt).
 //!
-//! A task that ends because its signal was aborted gets none of the last
-//! three: it was cancelled, not out of retries.
+//! A task that fails because its signal was aborted is not retried, and
+//! gets neither `condition_rejected` nor `max_retries_exceeded`: it was
+//! cancelled, not out of retries (1.0 set `max_retries_exceeded` when the
+//! abort struck its last attempt).
 //!
 //! # Invariants
 //!
