@@ -1,7 +1,7 @@
 // SPEC "Debug output": life-cycle lines under go-go-scope:scope and
 // go-go-scope:task with the `debug` package's DEBUG filter (Node).
 import { spawnSync } from "node:child_process";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -20,16 +20,19 @@ const { scope } = require(${JSON.stringify(pkg)});
   await b[Symbol.asyncDispose]();
 })();`;
 
-function stderrOf(debug: string | undefined): string {
+function run(debug: string | undefined, source = program): { stdout: string; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), "ggs-debug-"));
   const file = join(dir, "p.cjs");
-  writeFileSync(file, program);
+  writeFileSync(file, source);
   const env = { ...process.env, DEBUG_COLORS: "0" } as Record<string, string>;
   if (debug === undefined) delete env.DEBUG;
   else env.DEBUG = debug;
   // debug writes to stderr; capture it through a shell-free spawn.
-  const r = spawnSync("node", [file], { env, encoding: "utf8" });
-  return r.stderr;
+  return spawnSync("node", [file], { env, encoding: "utf8" });
+}
+
+function stderrOf(debug: string | undefined): string {
+  return run(debug).stderr;
 }
 
 describe("debug output", () => {
@@ -53,5 +56,31 @@ describe("debug output", () => {
 
   test("off by default: nothing is printed", () => {
     expect(stderrOf(undefined)).toBe("");
+  });
+
+  test("a DEBUG for other libraries prints nothing; an exclusion wins", () => {
+    expect(stderrOf("express:*,vite")).toBe("");
+    expect(stderrOf("go-go-scope:*,-go-go-scope:*")).toBe("");
+    const out = stderrOf("*,-go-go-scope:task");
+    expect(out).toMatch(/go-go-scope:scope \[demo\] creating scope/);
+    expect(out).not.toMatch(/go-go-scope:task/);
+  });
+
+  test("without the debug package installed, lines go to console.debug in the same format", () => {
+    // A copy of the package where no node_modules above it has `debug`.
+    const dir = mkdtempSync(join(tmpdir(), "ggs-nodebug-"));
+    cpSync(join(__dirname, "node_modules", "go-go-scope-wasm"), join(dir, "go-go-scope-wasm"), { recursive: true });
+    const copy = program.replace(JSON.stringify(pkg), JSON.stringify(join(dir, "go-go-scope-wasm", "index.cjs")));
+    const r = run("go-go-scope:*", copy);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^go-go-scope:scope \[demo\] creating scope \(timeout: 1000, parent signal: no, concurrency: unlimited, circuitBreaker: no, parent: no\)$/m);
+    expect(r.stdout).toMatch(/^go-go-scope:task \[task-\d+\] attempt 1 failed, retrying after 0ms$/m);
+    expect(r.stdout).toMatch(/^go-go-scope:scope \[guarded\] circuit breaker is now open$/m);
+    expect(run("other", copy).stdout).toBe("");
+    // The same DEBUG rules without the package: commas or spaces, `*`, `-`.
+    const scopeOnly = run("*  -go-go-scope:task", copy).stdout;
+    expect(scopeOnly).toMatch(/^go-go-scope:scope \[demo\]/m);
+    expect(scopeOnly).not.toMatch(/go-go-scope:task/);
+    expect(run("go-go-*,-go-go-scope:scope", copy).stdout).toMatch(/^go-go-scope:task \[task-\d+\] started in \[demo\]$/m);
   });
 });

@@ -2,7 +2,7 @@
 // InMemorySpanExporter), not a mock.
 import { beforeEach, describe, expect, test } from "vitest";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { context, trace } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
 import { parallel, race, scope, SpanStatusCode } from "go-go-scope-wasm";
 import { abortable, sleep } from "./helpers";
 
@@ -102,6 +102,113 @@ describe("OpenTelemetry", () => {
     expect(span.status.code).toBe(SpanStatusCode.OK);
   });
 
+  // Issue 12 item 3: the task attributes 1.0 sets, set when 1.0 sets them.
+  test("1.0's retry attributes: the options at start, then succeeded_after, max_retries_exceeded + attempts_made, or condition_rejected", async () => {
+    {
+      await using s = scope({ tracer });
+      let calls = 0;
+      const flaky = async () => {
+        if (++calls < 3) throw new Error("again");
+        return "ok";
+      };
+      const broken = async () => {
+        throw new Error("always");
+      };
+      await s.task(flaky, { retry: { maxRetries: 3, delay: 1 }, otel: { name: "succeeded" } });
+      await s.task(broken, { retry: { maxRetries: 2 }, otel: { name: "exceeded" } });
+      await s.task(broken, { retry: { maxRetries: 5, delay: () => 0, retryCondition: () => false }, otel: { name: "rejected" } });
+      await s.task(async () => 1, { retry: {}, otel: { name: "first-try" } });
+      await s.task(async () => 1, { otel: { name: "no-retry" } });
+    }
+    const [succeeded] = byName("succeeded");
+    expect(succeeded.attributes).toMatchObject({
+      "task.retry.max_retries": 3,
+      "task.retry.has_delay": true,
+      "task.retry.has_condition": false,
+      "task.retry.succeeded_after": 3,
+      "task.retry_attempts": 2,
+    });
+    expect(succeeded.attributes).not.toHaveProperty("task.retry.max_retries_exceeded");
+    expect(succeeded.attributes).not.toHaveProperty("task.retry.attempts_made");
+    const [exceeded] = byName("exceeded");
+    expect(exceeded.attributes).toMatchObject({
+      "task.retry.max_retries": 2,
+      "task.retry.has_delay": false,
+      "task.retry.max_retries_exceeded": true,
+      "task.retry.attempts_made": 3,
+      "task.retry_attempts": 2,
+      "task.error_reason": "exception",
+    });
+    expect(exceeded.attributes).not.toHaveProperty("task.retry.succeeded_after");
+    expect(exceeded.status.code).toBe(SpanStatusCode.ERROR);
+    const [rejected] = byName("rejected");
+    expect(rejected.attributes).toMatchObject({
+      "task.retry.max_retries": 5,
+      "task.retry.has_delay": true,
+      "task.retry.has_condition": true,
+      "task.retry.condition_rejected": true,
+      "task.retry_attempts": 0,
+    });
+    expect(rejected.attributes).not.toHaveProperty("task.retry.max_retries_exceeded");
+    const [firstTry] = byName("first-try");
+    expect(firstTry.attributes).toMatchObject({ "task.retry.max_retries": 3, "task.retry.has_delay": false, "task.retry_attempts": 0 });
+    expect(firstTry.attributes).not.toHaveProperty("task.retry.succeeded_after");
+    const keys = Object.keys(byName("no-retry")[0].attributes);
+    expect(keys.filter((k) => k.startsWith("task.retry."))).toEqual([]);
+  });
+
+  test("1.0's circuit breaker attributes: state and failure count when the task starts, rejected on a refused call", async () => {
+    {
+      await using s = scope({ tracer, circuitBreaker: { failureThreshold: 2, resetTimeout: 60_000 } });
+      const broken = async () => {
+        throw new Error("down");
+      };
+      await s.task(broken, { otel: { name: "cb-1" } });
+      await s.task(broken, { otel: { name: "cb-2" } });
+      await s.task(async () => "never called", { otel: { name: "cb-3" } });
+    }
+    {
+      await using s = scope({ tracer });
+      await s.task(async () => 1, { otel: { name: "no-breaker" } });
+    }
+    expect(byName("cb-1")[0].attributes).toMatchObject({ "task.circuit_breaker.state": "closed", "task.circuit_breaker.failure_count": 0 });
+    expect(byName("cb-2")[0].attributes).toMatchObject({ "task.circuit_breaker.state": "closed", "task.circuit_breaker.failure_count": 1 });
+    expect(byName("cb-2")[0].attributes).not.toHaveProperty("task.circuit_breaker.rejected");
+    expect(byName("cb-3")[0].attributes).toMatchObject({
+      "task.circuit_breaker.state": "open",
+      "task.circuit_breaker.failure_count": 2,
+      "task.circuit_breaker.rejected": true,
+      "task.error_reason": "circuit_breaker_open",
+    });
+    const keys = Object.keys(byName("no-breaker")[0].attributes);
+    expect(keys.filter((k) => k.startsWith("task.circuit_breaker."))).toEqual([]);
+  });
+
+  test("1.0's concurrency attributes: permits available and waiting before the task asks for one", async () => {
+    {
+      await using s = scope({ tracer, concurrency: 1 });
+      const work = () => sleep(5);
+      await Promise.all([
+        s.task(work, { otel: { name: "c-1" } }),
+        s.task(work, { otel: { name: "c-2" } }),
+        s.task(work, { otel: { name: "c-3" } }),
+      ]);
+    }
+    {
+      await using s = scope({ tracer });
+      await s.task(async () => 1, { otel: { name: "unlimited" } });
+    }
+    const before = (name: string) => {
+      const a = byName(name)[0].attributes;
+      return [a["task.concurrency.available_before"], a["task.concurrency.waiting_before"]];
+    };
+    expect(before("c-1")).toEqual([1, 0]);
+    expect(before("c-2")).toEqual([0, 0]);
+    expect(before("c-3")).toEqual([0, 1]);
+    expect(byName("c-3")[0].attributes["task.scope_concurrency"]).toBe(1);
+    expect(before("unlimited")).toEqual([undefined, undefined]);
+  });
+
   test("a child scope's span is a child of its parent's span", async () => {
     {
       await using parent = scope({ tracer, name: "parent" });
@@ -154,6 +261,61 @@ describe("OpenTelemetry", () => {
     await parallel([async () => 1, async () => 2], { tracer });
     expect(byName("scope").length).toBe(2);
     expect(byName("scope.task").length).toBe(4);
+  });
+
+  test("with a context manager registered, the active span parents a root scope's span", async () => {
+    let current = ROOT_CONTEXT;
+    const manager = {
+      active: () => current,
+      with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A) {
+        const previous = current;
+        current = ctx;
+        try {
+          return fn.call(thisArg, ...args);
+        } finally {
+          current = previous;
+        }
+      },
+      bind: <T>(_ctx: Context, target: T) => target,
+      enable() {
+        return this;
+      },
+      disable() {
+        return this;
+      },
+    };
+    context.setGlobalContextManager(manager);
+    try {
+      const outer = tracer.startSpan("outer-active");
+      const s = context.with(trace.setSpan(context.active(), outer), () => scope({ tracer, name: "under-outer" }));
+      await s.task(async () => 1, { otel: { name: "under-outer-task" } });
+      await s[Symbol.asyncDispose]();
+      outer.end();
+      expect(parentId(byName("under-outer")[0])).toBe(id(byName("outer-active")[0]));
+      expect(parentId(byName("under-outer-task")[0])).toBe(id(byName("under-outer")[0]));
+    } finally {
+      context.disable();
+    }
+  });
+
+  test("spans whose methods throw, or no span at all, never fail the work", async () => {
+    const boom = () => {
+      throw new Error("span broke");
+    };
+    const throwing = { startSpan: () => ({ setAttributes: boom, setStatus: boom, recordException: boom, end: boom }) };
+    const none = { startSpan: () => undefined };
+    for (const t of [throwing, none]) {
+      const s = scope({ tracer: t as never, timeout: 1000, concurrency: 1, circuitBreaker: { failureThreshold: 10 } });
+      expect(await s.task(async () => "fine")).toEqual([undefined, "fine"]);
+      const [err] = await s.task(async () => {
+        throw new Error("boom");
+      }, { retry: { maxRetries: 1 } });
+      expect((err as Error).message).toBe("boom");
+      s.provide("x", () => 1, () => {
+        throw new Error("cleanup failed");
+      });
+      await expect(s[Symbol.asyncDispose]()).rejects.toThrow("cleanup failed");
+    }
   });
 
   test("a tracer that throws never fails the work", async () => {

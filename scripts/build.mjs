@@ -43,7 +43,9 @@ export async function build() {
   }
 
   const esbuild = await import("esbuild");
-  const common = { bundle: true, logLevel: "warning", legalComments: "none" };
+  // `debug` is an optional peer dependency, loaded only when a go-go-scope
+  // namespace is enabled (pkg-template/src/telemetry.ts): never bundled.
+  const common = { bundle: true, logLevel: "warning", legalComments: "none", external: ["debug"] };
   await esbuild.build({
     ...common,
     entryPoints: [join(stage, "node-entry.cjs")],

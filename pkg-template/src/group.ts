@@ -208,7 +208,7 @@ on(40 /* GroupStart */, (g, from, count) => {
     gr.members[i] = m;
     // A member's id is seen only by telemetry and debug lines.
     if (traced) m._id = W.last_task_id();
-    if (traced) tel.taskOpened(scope, m, k, undefined, 0, 0, 0);
+    if (traced) tel.taskOpened(m, k, undefined);
   }
   after();
 });

@@ -6,3 +6,4 @@ export { Task } from "./task";
 export { race, parallel, AsyncDisposableResource } from "./group";
 export { poll } from "./poll";
 export { stream } from "./stream";
+export { SpanStatusCode } from "./telemetry";

@@ -111,7 +111,7 @@ export class Scope {
     this._tel = undefined;
     this._clock = false;
     this._clock = W.scope_breaker(k, 0) !== -1;
-    if (this._tracer !== undefined || tel.debugOn()) tel.scopeOpened(this, parent, k, flags, timeout);
+    if (this._tracer !== undefined || tel.debugOn()) tel.scopeOpened(this, parent, k, flags | (signal === undefined ? 0 : 32));
     run();
   }
 
@@ -196,7 +196,7 @@ export class Scope {
     T[k % 4294967296] = t;
     t._k = k;
     t._id = W.last_task_id();
-    if (this._tel !== undefined) tel.taskOpened(this, t as Task, k, otel, flags, timeout, maxRetries);
+    if (this._tel !== undefined) tel.taskOpened(t, k, otel);
     run();
     return t;
   }
@@ -337,7 +337,7 @@ on(10 /* Disposed */, (k, out, r) => {
   if (s === undefined) return;
   if (r !== -1) s._late = reasonKept(r);
   s._out = out;
-  if (s._tel !== undefined) tel.scopeClosed(s, out, s._errs);
+  if (s._tel !== undefined) tel.scopeClosed(k);
   const done = s._done;
   if (done !== undefined) outcome(s).then(done[0], done[1]);
   s._done = undefined;

@@ -205,7 +205,7 @@ on(2 /* Settle */, (k, how, started) => {
   const v = t._v;
   const r: Result = how === 0 ? [undefined, v] : [v, undefined];
   t._r = r;
-  if (t._scope._tel !== undefined) tel.taskSettled(t, how === 0);
+  if (t._scope._tel !== undefined) tel.taskSettled(k);
   const res = t._res;
   if (res !== undefined) res(r);
   t._res = undefined;

@@ -87,6 +87,58 @@ pub enum Op {
     /// disposed: resolve or reject its promise as `group::how` says, and
     /// forget its JS state.
     GroupDone = 41,
+
+    // ---- telemetry (src/machine/telemetry.rs): spans and debug lines. A
+    // scope or task key names JS's telemetry record of it (kept until its
+    // `Disposed` / `Settle`). Attribute ids and number codes: see
+    // `telemetry::attr`, `reason_code`, `state_code`.
+    /// `(scope)`: `tracer.startSpan(name, { attributes }, parent context)`
+    /// with the attributes given so far; its context parents the spans of
+    /// the scope's tasks and child scopes.
+    ScopeSpan = 50,
+    /// `(scope, attr, value)`: a span attribute (a start attribute before
+    /// `ScopeSpan`).
+    ScopeAttr = 51,
+    /// `(scope, cause, reason)`: cancelled by its timeout (cause 1) or its
+    /// parent (2): record the abort reason as an exception, status ERROR
+    /// with "timeout" / "aborted by parent".
+    ScopeError = 52,
+    /// `(scope, status)`: status OK (0), or keep the ERROR set already (1),
+    /// or ERROR "Disposal errors: …" with each cleanup error recorded (2);
+    /// end the span.
+    ScopeEnd = 53,
+    /// `(task, scope)`: start the task's span (name and extra attributes
+    /// from its `otel` option) under the scope's context.
+    TaskSpan = 54,
+    /// `(task, attr, value)`: a span attribute (a start attribute before
+    /// `TaskSpan`).
+    TaskAttr = 55,
+    /// `(task, failed)`: status OK, or record the task's error and status
+    /// ERROR "task failed"; end the span.
+    TaskEnd = 56,
+    /// Debug lines, one op per template (JS prints numbers with `String`).
+    /// `(scope, timeout, packed)`: "creating scope"; `packed` is
+    /// `concurrency · 8 + parent signal + 2 · breaker + 4 · parent`.
+    LineScopeCreated = 60,
+    /// `(scope, running, cleanups)`: "disposing scope".
+    LineScopeDisposing = 61,
+    /// `(scope, errors)`: "scope disposed" (JS adds the duration).
+    LineScopeDisposed = 62,
+    /// `(scope, ms)`: "timeout after <ms>ms".
+    LineScopeTimedOut = 63,
+    /// `(scope)`: "aborted by parent signal".
+    LineScopeAborted = 64,
+    /// `(scope, state)`: "circuit breaker is now <state>".
+    LineBreaker = 65,
+    /// `(task, scope)`: "started in [<scope>]".
+    LineTaskStarted = 66,
+    /// `(task, ok)`: "completed successfully" / "failed" (JS adds the
+    /// duration).
+    LineTaskDone = 67,
+    /// `(task, attempt, ms)`: "attempt <n> failed, retrying after <ms>ms".
+    LineTaskRetry = 68,
+    /// `(task, ms)`: "attempt timed out after <ms>ms".
+    LineTaskTimedOut = 69,
 }
 
 /// What an abort reason is (`Op::Reason`'s `kind`); JS makes the object on

@@ -89,6 +89,9 @@ pub struct Machine {
     pub(crate) last_task_id: f64,
     /// Serial of the last attempt started (invariant #3).
     pub(crate) serial: u32,
+    /// The latest clock an event brought (ms), for decisions made where no
+    /// clock comes with the event (a cancellation).
+    pub(crate) now: f64,
     pub(crate) channels: channel::Channels,
     pub(crate) semaphores: semaphore::Semaphores,
     pub(crate) polls: poll::Polls,

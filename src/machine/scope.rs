@@ -239,6 +239,7 @@ impl Machine {
         }
         let timer = rec.timer.take();
         self.clear_timer(timer);
+        self.tel_scope_cancelled(s);
     }
 
     /// Command: `[Symbol.asyncDispose]()`. `false`: disposal had begun
@@ -253,6 +254,8 @@ impl Machine {
         };
         cleanups.reverse(); // `rest.pop()` gives the newest first
         rec.rest = cleanups;
+        self.telemetry
+            .disposing(&mut self.fx, s, rec.core.running(), rec.rest.len());
         let timer = rec.timer.take();
         let node = rec.node;
         let cancelled = self.tree.is_cancelled(node);
@@ -330,6 +333,7 @@ impl Machine {
             _ => 2.0,
         };
         let reason = self.tree.reason(rec.node).map_or(-1.0, |r| r.to_f64());
+        self.tel_scope_end(s, rec.errors);
         self.fx.push(Op::Disposed, s.to_f64(), outcome, reason);
         self.remove_node(rec.node);
         self.clear_timer(rec.timer);

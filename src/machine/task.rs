@@ -208,6 +208,7 @@ impl Machine {
         if let Some(c) = cleanup {
             self.fx.push(Op::CleanupKey, k.to_f64(), c.to_f64(), 0.0);
         }
+        self.tel_task_spawned(s, k, now);
         self.start_attempt(k, now);
         Ok(k)
     }
@@ -281,6 +282,8 @@ impl Machine {
             };
             return self.pass_breaker(k, now);
         };
+        self.telemetry
+            .permit(&mut self.fx, t.scope, k, sem.available(), sem.waiting());
         match sem.acquire(k) {
             Ok(Acquire::Granted) => {
                 t.phase = Phase::Running {
@@ -306,16 +309,19 @@ impl Machine {
         if let Some(b) = breaker {
             match b.admit(now) {
                 Ok(a) => {
+                    self.telemetry.admitted(&mut self.fx, t.scope, a);
                     if let Phase::Running { admission, .. } = &mut t.phase {
                         *admission = Some(a);
                     }
                 }
                 Err(Rejected) => {
                     t.failure = ErrorReason::CircuitBreakerOpen;
+                    self.telemetry.rejected(&mut self.fx, t.scope, k);
                     return self.fail_attempt(k, AttemptEnd::BreakerOpen, now);
                 }
             }
         }
+        self.telemetry.started(&mut self.fx, t.scope, k, t.started);
         t.started = true;
         let node = if t.attempt_node == t.node {
             t.node
@@ -337,6 +343,9 @@ impl Machine {
         let Some(k) = Key::from_f64(t) else {
             return false;
         };
+        if now > 0.0 {
+            self.now = now;
+        }
         match self.tasks.get(k) {
             Some(r) if r.serial == serial && matches!(r.phase, Phase::Running { .. }) => {}
             _ => return false,
@@ -352,7 +361,7 @@ impl Machine {
 
     /// Timer event: the attempt ran out of time. Its signal aborts with the
     /// timeout error (the work really stops), then it fails with that error.
-    pub(crate) fn attempt_timed_out(&mut self, k: Key, serial: u32) {
+    pub(crate) fn attempt_timed_out(&mut self, k: Key, serial: u32, now: f64) {
         let Some(t) = self.tasks.get_mut(k) else {
             return;
         };
@@ -361,6 +370,8 @@ impl Machine {
         }
         t.timer = None;
         t.failure = ErrorReason::Timeout;
+        self.telemetry
+            .timed_out(&mut self.fx, t.scope, k, t.timeout);
         let (node, ms) = (t.attempt_node, t.timeout);
         let r = self.new_reason(ReasonKind::Timeout, ms);
         self.hold_reason(r); // the attempt's end below uses it too
@@ -375,7 +386,7 @@ impl Machine {
             Some(Phase::Running { .. } | Phase::WaitingPermit(_))
         );
         if running {
-            self.end_attempt(k, AttemptEnd::Reason(r), f64::NAN);
+            self.end_attempt(k, AttemptEnd::Reason(r), now);
         }
         self.release_reason(r);
         self.release_reason(r);
@@ -413,10 +424,12 @@ impl Machine {
                     if let (Some(a), Some(b)) = (admission, s.breaker.as_mut()) {
                         match end {
                             AttemptEnd::Ok => {
-                                b.on_success(a);
+                                let c = b.on_success(a);
+                                self.telemetry.closed(&mut self.fx, scope, c);
                             }
                             _ => {
-                                b.on_failure(a, now);
+                                let c = b.on_failure(a, now);
+                                self.telemetry.opened(&mut self.fx, scope, c);
                             }
                         }
                     }
@@ -504,6 +517,7 @@ impl Machine {
         let Some(retry) = rec.retry.as_deref().copied() else {
             return;
         };
+        self.telemetry.verdict(&mut self.fx, rec.scope, k, verdict);
         if verdict != 1 {
             return self.settle(k, how::ERR);
         }
@@ -527,11 +541,14 @@ impl Machine {
     /// Retries after `ms` (1.0's order: `onRetry`, then wait, then start).
     fn retry_with(&mut self, k: Key, next: Option<u32>, ms: f64, now: f64) {
         let Some(attempt) = next else {
+            self.tel_exhausted(k);
             return self.settle(k, how::ERR);
         };
         let Some(t) = self.tasks.get_mut(k) else {
             return;
         };
+        self.telemetry
+            .retrying(&mut self.fx, t.scope, k, attempt, ms);
         if t.retry.as_ref().is_some_and(|r| r.on_retry) {
             self.fx
                 .push(Op::OnRetry, k.to_f64(), f64::from(attempt), 0.0);
@@ -586,7 +603,11 @@ impl Machine {
         let Some(r) = self.tree.reason(t.node).copied() else {
             return;
         };
-        self.end_attempt(k, AttemptEnd::Reason(r), f64::NAN);
+        // No clock comes with a cancellation: the last one seen serves (a
+        // waiting task holds no breaker admission; the permit it passes on
+        // may admit another task).
+        let now = self.now;
+        self.end_attempt(k, AttemptEnd::Reason(r), now);
     }
 
     /// Settles the task (invariant #1): `Settle`, then release everything.
@@ -594,6 +615,7 @@ impl Machine {
         let Some(t) = self.tasks.remove(k) else {
             return;
         };
+        self.tel_task_settled(k, &t, how);
         self.fx
             .push(Op::Settle, k.to_f64(), how, f64::from(u8::from(t.started)));
         if let Phase::WaitingPermit(w) = t.phase {

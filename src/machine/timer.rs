@@ -59,9 +59,10 @@ impl Machine {
         let Some(owner) = self.timers.remove(k) else {
             return;
         };
+        self.now = now;
         match owner {
             TimerOwner::ScopeTimeout(s) => self.scope_timed_out(s),
-            TimerOwner::AttemptTimeout(t, serial) => self.attempt_timed_out(t, serial),
+            TimerOwner::AttemptTimeout(t, serial) => self.attempt_timed_out(t, serial, now),
             TimerOwner::RetryDelay(t, serial, due) => self.retry_delay_over(t, serial, due, now),
             TimerOwner::Poll(p, serial) => self.poll_timer(p, serial, now),
         }

@@ -1,1 +1,16 @@
 //! Exports of the telemetry primitive (see `machine/telemetry.rs`).
+
+use wasm_bindgen::prelude::*;
+
+use super::{key, with};
+
+/// Scope `s` has a tracer or enabled debug namespaces (`bits`: see
+/// `machine::telemetry::flag`).
+#[wasm_bindgen]
+pub fn tel_scope(s: f64, bits: u32) {
+    with(|st| {
+        if let Some(k) = key(s) {
+            st.m.tel_scope(k, bits)
+        }
+    })
+}
