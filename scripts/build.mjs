@@ -45,7 +45,17 @@ export async function build() {
   const esbuild = await import("esbuild");
   // `debug` is an optional peer dependency, loaded only when a go-go-scope
   // namespace is enabled (pkg-template/src/telemetry.ts): never bundled.
-  const common = { bundle: true, logLevel: "warning", legalComments: "none", external: ["debug"] };
+  // The executor's internal fields are all named `_x`: shortened in every
+  // bundle (each is self-contained). `debug` is an optional peer, loaded
+  // only when a debug namespace is enabled.
+  const common = {
+    bundle: true,
+    logLevel: "warning",
+    legalComments: "none",
+    external: ["debug"],
+    mangleProps: /^_[a-z]/,
+    reserveProps: /^__/,
+  };
   await esbuild.build({
     ...common,
     entryPoints: [join(stage, "node-entry.cjs")],

@@ -64,10 +64,12 @@ impl<T> Chunks<T> {
         }
     }
 
+    #[inline(never)]
     pub fn get(&self, i: usize) -> Option<&T> {
         self.chunks.get(i / Self::PER)?.get(i % Self::PER)
     }
 
+    #[inline(never)]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         self.chunks.get_mut(i / Self::PER)?.get_mut(i % Self::PER)
     }

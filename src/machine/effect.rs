@@ -161,6 +161,7 @@ pub struct Effects {
 }
 
 impl Effects {
+    #[inline(never)]
     pub fn push(&mut self, op: Op, a: f64, b: f64, c: f64) {
         self.words
             .extend_from_slice(&[f64::from(op as u8), a, b, c]);

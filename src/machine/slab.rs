@@ -22,25 +22,25 @@ pub struct Key {
 }
 
 const GENERATIONS: u32 = 1 << 20;
-const SHIFT: f64 = 4_294_967_296.0;
 
 impl Key {
     /// The number JS holds (invariant #3).
     pub fn to_f64(self) -> f64 {
-        f64::from(self.index) + f64::from(self.generation) * SHIFT
+        ((u64::from(self.generation) << 32) | u64::from(self.index)) as f64
     }
 
     /// The key a number from JS names; `None` for anything no key encodes
     /// (negative, fractional, NaN, too large).
     pub fn from_f64(v: f64) -> Option<Key> {
-        if !(v >= 0.0 && v < SHIFT * f64::from(GENERATIONS)) || v.fract() != 0.0 {
+        // `as` saturates (NaN → 0); the round trip rejects anything that
+        // was not a whole number in range.
+        let bits = v as u64;
+        if bits as f64 != v || bits >> 32 >= u64::from(GENERATIONS) {
             return None;
         }
-        let generation = (v / SHIFT).floor();
-        let index = v - generation * SHIFT;
         Some(Key {
-            index: index as u32,
-            generation: generation as u32,
+            index: bits as u32,
+            generation: (bits >> 32) as u32,
         })
     }
 }
@@ -105,6 +105,7 @@ impl<T> Slab<T> {
         }
     }
 
+    #[inline(never)]
     pub fn get(&self, key: Key) -> Option<&T> {
         match self.slots.get(key.index as usize) {
             Some(s) if s.generation == key.generation => s.value.as_ref(),
@@ -112,6 +113,7 @@ impl<T> Slab<T> {
         }
     }
 
+    #[inline(never)]
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
         match self.slots.get_mut(key.index as usize) {
             Some(s) if s.generation == key.generation => s.value.as_mut(),
