@@ -101,15 +101,30 @@ export function memoryBytes(): number {
   return memory === undefined ? 0 : memory.buffer.byteLength;
 }
 
-/** The queue being applied, if any (events from inside the loop append to it). */
-let Q: number[] | null = null;
+/**
+ * The queues being applied: one per nesting depth of `run`, reused (no
+ * allocation per call). `Q`/`QN` are the current one and its length in
+ * words; events reported from inside its loop append to it.
+ */
+const pool: Float64Array[] = [];
+let depth = -1;
+let Q: Float64Array | null = null;
+let QN = 0;
 
-function take(q: number[]): void {
+/** Appends the machine's new effects to the current queue and clears them. */
+function take(): void {
   const n = W.fx_len();
   if (n === 0) return;
   if (view.buffer !== memory!.buffer) view = new Float64Array(memory!.buffer);
   const p = (W.fx_ptr() >>> 0) / 8;
-  for (let i = 0; i < n; i++) q.push(view[p + i]);
+  let q = Q!;
+  if (QN + n > q.length) {
+    const grown = new Float64Array(Math.max(q.length * 2, QN + n));
+    grown.set(q.subarray(0, QN));
+    pool[depth] = Q = q = grown;
+  }
+  q.set(view.subarray(p, p + n), QN);
+  QN += n;
   W.fx_clear();
 }
 
@@ -120,22 +135,20 @@ function take(q: number[]): void {
  */
 const orphans: number[] = [];
 
-function apply(q: ArrayLike<number>, from: number, to: number): void {
-  for (let i = from; i < to; i += 4) {
-    try {
-      handlers[q[i]](q[i + 1], q[i + 2], q[i + 3]);
-    } catch (e) {
-      // A stack overflow at a handler's entry (user code runs inside the
-      // handlers' own try): keep the effect for the next run. Inline
-      // stores only, so this cannot overflow in turn. Handlers return
-      // quietly when their entry is gone, so a re-run is harmless.
-      if (!(e instanceof RangeError)) continue;
-      const n = orphans.length;
-      orphans[n] = q[i];
-      orphans[n + 1] = q[i + 1];
-      orphans[n + 2] = q[i + 2];
-      orphans[n + 3] = q[i + 3];
-    }
+function apply(op: number, a: number, b: number, c: number): void {
+  try {
+    handlers[op](a, b, c);
+  } catch (e) {
+    // A stack overflow at a handler's entry (user code runs inside the
+    // handlers' own try): keep the effect for the next run. Inline stores
+    // only, so this cannot overflow in turn. Handlers return quietly when
+    // their entry is gone, so a re-run is harmless.
+    if (!(e instanceof RangeError)) return;
+    const n = orphans.length;
+    orphans[n] = op;
+    orphans[n + 1] = a;
+    orphans[n + 2] = b;
+    orphans[n + 3] = c;
   }
 }
 
@@ -146,30 +159,27 @@ function drainOrphans(): void {
   run();
 }
 
-/** After a user command or a top-level event: apply what the machine emitted. */
-export function run(): void {
-  if (Q === null) {
-    restoreStack();
-    if (orphans.length !== 0) {
-      const again = orphans.splice(0);
-      Q = again;
-      try {
-        for (let i = 0; i < again.length; i += 4) apply(again, i, i + 4);
-      } finally {
-        Q = null;
-      }
-    }
-  }
-  if (W.fx_len() === 0) return;
-  const q: number[] = [];
-  take(q);
-  const outer = Q;
-  Q = q;
+/** Applies the machine's effects in a queue of their own. */
+function loop(first: number[] | null): void {
+  const outerQ = Q;
+  const outerN = QN;
+  depth++;
+  Q = pool[depth] ??= new Float64Array(64);
+  QN = 0;
   try {
-    // `q` grows while it is applied (events from inside the loop append).
-    for (let i = 0; i < q.length; i += 4) apply(q, i, i + 4);
+    if (first !== null) {
+      for (let i = 0; i < first.length; i += 4) apply(first[i], first[i + 1], first[i + 2], first[i + 3]);
+    }
+    take();
+    // `Q` grows (and may be replaced) while it is applied.
+    for (let i = 0; i < QN; i += 4) {
+      const q = Q!;
+      apply(q[i], q[i + 1], q[i + 2], q[i + 3]);
+    }
   } finally {
-    Q = outer;
+    depth--;
+    Q = outerQ;
+    QN = outerN;
     // Kept effects go on soon even if nothing else calls in: some frame on
     // the way out has the stack to schedule that.
     if (orphans.length !== 0 && !orphanTick) {
@@ -183,9 +193,15 @@ export function run(): void {
   }
 }
 
+/** After a user command or a top-level event: apply what the machine emitted. */
+export function run(): void {
+  if (Q === null && orphans.length !== 0) return loop(orphans.splice(0));
+  if (W.fx_len() !== 0) loop(null);
+}
+
 /** After an event reported from an effect handler: append, or run. */
 export function after(): void {
-  if (Q !== null) take(Q);
+  if (Q !== null) take();
   else run();
 }
 
@@ -198,6 +214,7 @@ export function idx(k: number): number {
 // than the executor's own frames around one (JS: the effect loop, a handler,
 // its report), in whichever tier the code runs.
 let probeDepth = 6;
+let jsDepth = 12;
 
 function probeJs(n: number): number {
   return n === 0 ? W.probe(probeDepth) : probeJs(n - 1) + 1;
@@ -212,12 +229,13 @@ function probeJs(n: number): number {
  */
 export function guard(): void {
   restoreStack();
-  probeJs(12);
+  probeJs(jsDepth);
 }
 
 /** Test hook: how deep the guard probes. */
-export function setProbeDepth(n: number): void {
+export function setProbeDepth(n: number, js = jsDepth): void {
   probeDepth = n;
+  jsDepth = js;
 }
 
 const ERRORS = [Error, Error, TypeError, RangeError];

@@ -121,28 +121,39 @@ pub fn fail_message_len() -> u32 {
 /// Uses more native stack than the deepest export, and changes nothing: JS
 /// calls it first at every public entry, so a stack overflow in user
 /// recursion strikes here, where it interrupts nothing. Each level keeps
-/// eight values live across the recursive call, so each frame holds them
-/// (spilled) whatever the wasm compiler's tier.
+/// sixteen values live across its recursive call (they are used in order
+/// after it), so every frame must hold them, whatever the wasm compiler's
+/// tier; the work per level is a few arithmetic operations.
 #[wasm_bindgen]
-#[inline(never)]
 pub fn probe(depth: u32) -> u32 {
-    if depth == 0 {
-        return 0;
-    }
     let d = u64::from(depth);
-    // Thirty-two values live across the call: the frame must hold them.
-    let mut v = [0u64; 32];
-    let mut x = d;
-    for slot in v.iter_mut() {
-        x = x.rotate_left(5) ^ d.wrapping_mul(0x9E37_79B9);
-        *slot = x;
+    probe_level(depth, [d, d + 1, d + 2, d + 3, d + 4, d + 5, d + 6, d + 7]) as u32
+}
+
+#[inline(never)]
+fn probe_level(depth: u32, a: [u64; 8]) -> u64 {
+    if depth == 0 {
+        return a[0];
     }
-    let v = std::hint::black_box(v);
-    let mut acc = u64::from(probe(depth - 1));
-    for x in v {
-        acc = acc.rotate_left(1) ^ x;
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = a;
+    let (b0, b1, b2, b3, b4, b5, b6, b7) = (
+        a0 ^ a7,
+        a1 ^ a6,
+        a2 ^ a5,
+        a3 ^ a4,
+        a4.rotate_left(3),
+        a5.rotate_left(5),
+        a6.rotate_left(7),
+        a7.rotate_left(9),
+    );
+    let r = probe_level(depth - 1, [a1, a2, a3, a4, a5, a6, a7, a0]);
+    let mut h = r;
+    for x in [
+        a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7,
+    ] {
+        h = h.wrapping_mul(x | 1).wrapping_add(x);
     }
-    acc as u32
+    h
 }
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
