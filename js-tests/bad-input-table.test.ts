@@ -256,6 +256,7 @@ const rows: Row[] = [
   ok("poll: huge interval never fires early", async () => {
     let calls = 0;
     const c = poll(() => ++calls, noop, { interval: 1e300, immediate: false });
+    c.start(); // immediate: false stays stopped until start()
     await sleep(20);
     c.stop();
     return calls;

@@ -151,10 +151,16 @@ describe("poll", () => {
     expect(maxActive).toBe(1);
   });
 
-  test("immediate: false starts on its own: first call after interval, pollCount 0 before", async () => {
+  test("immediate: false returns a stopped controller; start() makes the first call after interval", async () => {
     const ac = new AbortController();
     let calls = 0;
     const c = poll(() => ++calls, () => {}, { interval: 30, immediate: false, signal: ac.signal });
+    expect(c.status()).toEqual({ running: false, pollCount: 0, timeUntilNext: 0, lastPollTime: undefined, nextPollTime: undefined });
+    await sleep(60);
+    expect(calls).toBe(0); // nothing runs until start()
+    expect(c.status().running).toBe(false);
+    c.start();
+    expect(calls).toBe(0); // not at once: after interval
     const st = c.status();
     expect(st.running).toBe(true);
     expect(st.pollCount).toBe(0);
@@ -166,6 +172,19 @@ describe("poll", () => {
     expect(calls).toBe(1);
     expect(c.status().pollCount).toBe(1);
     ac.abort();
+  });
+
+  test("s.poll with immediate: false is stopped too until start()", async () => {
+    await using s = scope();
+    let calls = 0;
+    const c = s.poll(() => ++calls, () => {}, { interval: 10, immediate: false });
+    await sleep(40);
+    expect(calls).toBe(0);
+    expect(c.status()).toMatchObject({ running: false, pollCount: 0 });
+    c.start();
+    await sleep(40);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(c.status().running).toBe(true);
   });
 
   test("scope disposal stops polling for good and aborts the in-flight call's signal", async () => {

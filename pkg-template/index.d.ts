@@ -140,7 +140,11 @@ export interface PollOptions {
   interval?: number;
   /** Stops polling for good when it aborts. */
   signal?: AbortSignal;
-  /** First call at once (default true); else after `interval`. */
+  /**
+   * Start at once with a first call now (default true). With `false` the
+   * controller starts stopped: nothing runs until `start()`, whose first
+   * call comes after `interval`.
+   */
   immediate?: boolean;
 }
 

@@ -109,7 +109,7 @@ impl PollOptions {
 }
 
 /// Creates a stopped poll and returns its id; the shim then calls
-/// [`poll_start`]. `scope_signal` is the scope's signal for `s.poll` (else
+/// [`poll_launch`]. `scope_signal` is the scope's signal for `s.poll` (else
 /// `undefined`), `services` the scope's services (or `undefined`). An
 /// already-aborted signal throws its reason, as in 1.0.
 #[wasm_bindgen(js_name = __pollNew)]
@@ -160,6 +160,19 @@ pub fn poll_new(
         })?;
     }
     Ok(id as f64)
+}
+
+/// Right after creation (the JS controller knows its id by now): starts the
+/// poll when `immediate`, else leaves it stopped until `start()`.
+#[wasm_bindgen(js_name = __pollLaunch)]
+pub fn poll_launch(id: f64) -> Result<(), JsValue> {
+    let id = id as u64;
+    let t = now();
+    let step = runtime::with(|rt| rt.polls.get_mut(&id).map(|e| e.core.launch(t)))?;
+    if let Some(step) = step {
+        act(id, step);
+    }
+    Ok(())
 }
 
 /// `controller.start()`: resumes (or first starts) polling; no-op when

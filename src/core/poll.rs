@@ -82,7 +82,7 @@ pub fn interval_ms(value: f64) -> Result<f64, OptionError> {
 pub const DEFAULT_INTERVAL_MS: f64 = 5000.0;
 
 impl PollCore {
-    /// A stopped poll; the binding calls [`PollCore::start`] at once.
+    /// A stopped poll; the binding then calls [`PollCore::launch`].
     pub fn new(interval: f64, immediate: bool) -> Self {
         PollCore {
             interval,
@@ -106,6 +106,17 @@ impl PollCore {
         Step::Wait {
             delay: self.interval,
             seq: self.seq,
+        }
+    }
+
+    /// What creating the poll does: with `immediate` it starts (first call
+    /// now); without, it stays stopped until `start()`, whose first call
+    /// then comes after `interval` (1.0's and 2.x's behaviour).
+    pub fn launch(&mut self, now: f64) -> Step {
+        if self.immediate {
+            self.start(now)
+        } else {
+            Step::Idle
         }
     }
 

@@ -26,8 +26,28 @@ fn immediate_start_calls_now_then_waits_interval_after_the_end() {
 }
 
 #[test]
-fn not_immediate_starts_on_its_own_after_interval() {
+fn immediate_launch_calls_now() {
+    let mut p = PollCore::new(50.0, true);
+    assert_eq!(p.launch(0.0), Step::CallNow);
+    assert!(p.status(0.0).running);
+}
+
+#[test]
+fn not_immediate_launch_stays_stopped_until_start() {
     let mut p = PollCore::new(50.0, false);
+    assert_eq!(p.launch(0.0), Step::Idle);
+    let s = p.status(10.0);
+    assert!(!s.running);
+    assert_eq!(s.poll_count, 0);
+    assert_eq!(s.time_until_next, 0.0);
+    assert_eq!(s.next_poll_time, None);
+    assert!(!p.begin_call(10.0), "a stopped poll never calls");
+}
+
+#[test]
+fn not_immediate_start_calls_after_interval() {
+    let mut p = PollCore::new(50.0, false);
+    assert_eq!(p.launch(0.0), Step::Idle);
     let (delay, seq) = wait(p.start(0.0));
     assert_eq!(delay, 50.0);
     let s = p.status(0.0);
