@@ -23,6 +23,10 @@
 //! 5. A `NodeId` names one node for that node's lifetime only: slots are
 //!    reused, but with a new generation, so a stale id is `UnknownNode`,
 //!    never another node.
+//! 6. Descendants fire first: `cancel` marks the whole subtree cancelled,
+//!    then hands back its listeners children before parents. So whoever
+//!    hears a scope's abort (a listener on its `signal`) finds the signals of
+//!    its tasks and child scopes already aborted, whenever they were made.
 
 use std::fmt;
 
@@ -70,6 +74,15 @@ enum Slot<R, L> {
     Vacant {
         next_generation: u32,
     },
+}
+
+/// Where [`TokenTree::cancel`]'s walk is at a node.
+#[derive(Copy, Clone)]
+enum Visit {
+    /// Going down: mark it, then visit its children.
+    Enter,
+    /// Coming back up: its children are done, take its listeners.
+    Leave,
 }
 
 /// An arena of cancellation nodes. `R` is the opaque abort reason, `L` what a
@@ -224,26 +237,36 @@ impl<R: Clone, L> TokenTree<R, L> {
     }
 
     /// Cancels `id` and its whole subtree with `reason`. Returns the
-    /// listeners of every node that became cancelled now, parents before
-    /// children, each with the reason. Already-cancelled nodes (and their
-    /// subtrees, by invariant #1) are left as they are.
+    /// listeners of every node that became cancelled now, each with the
+    /// reason, descendants before their ancestor (invariant #6), siblings in
+    /// creation order. Already-cancelled nodes (and their subtrees, by
+    /// invariant #1) are left as they are.
     pub fn cancel(&mut self, id: NodeId, reason: R) -> Result<Vec<(L, R)>, UnknownNode> {
         if self.node(id).is_none() {
             return Err(UnknownNode);
         }
         let mut fired = Vec::new();
-        let mut stack = vec![id];
-        while let Some(next) = stack.pop() {
+        // Depth first: a node is marked on the way down and its listeners
+        // are taken on the way back up, after all of its children's.
+        let mut stack = vec![(id, Visit::Enter)];
+        while let Some((next, visit)) = stack.pop() {
             let Some(n) = self.node_mut(next) else {
                 continue;
             };
-            if n.reason.is_some() {
-                continue; // its subtree is cancelled already (invariant #1)
+            match visit {
+                Visit::Leave => {
+                    fired.extend(n.listeners.drain(..).map(|l| (l, reason.clone())));
+                }
+                Visit::Enter => {
+                    if n.reason.is_some() {
+                        continue; // its subtree is cancelled already (invariant #1)
+                    }
+                    n.reason = Some(reason.clone());
+                    stack.push((next, Visit::Leave));
+                    // Reverse so that children are visited in creation order.
+                    stack.extend(n.children.iter().rev().map(|c| (*c, Visit::Enter)));
+                }
             }
-            n.reason = Some(reason.clone());
-            fired.extend(n.listeners.drain(..).map(|l| (l, reason.clone())));
-            // Reverse so that children are visited in creation order.
-            stack.extend(n.children.iter().rev().copied());
         }
         Ok(fired)
     }

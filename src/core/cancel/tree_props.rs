@@ -4,7 +4,7 @@
 //! subtree that was not cancelled yet, nothing outside it; removal re-homes
 //! children so the structure stays as modelled; every listener is handed
 //! back at most once, and exactly once if its node is cancelled while it
-//! still waits.
+//! still waits; descendants' listeners come before their ancestors'.
 use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
@@ -136,9 +136,11 @@ proptest! {
                             let newly: HashSet<NodeId> = m.subtree(id).into_iter()
                                 .filter(|n| m.nodes[n].reason.is_none()).collect();
                             let mut want: Vec<u32> = Vec::new();
+                            let mut owner: HashMap<u32, NodeId> = HashMap::new();
                             for n in &newly {
                                 let mn = m.nodes.get_mut(n).ok_or_else(|| TestCaseError::fail("model"))?;
                                 mn.reason = Some(reason);
+                                owner.extend(mn.listeners.iter().map(|l| (*l, *n)));
                                 want.append(&mut mn.listeners);
                             }
                             let mut got: Vec<u32> = Vec::new();
@@ -146,6 +148,17 @@ proptest! {
                                 prop_assert_eq!(r, reason);
                                 got.push(l);
                                 *handed.entry(l).or_default() += 1;
+                            }
+                            // Invariant #6: no listener of a node comes after
+                            // one of its ancestors'.
+                            for (i, a) in got.iter().enumerate() {
+                                let sub = m.subtree(owner[a]);
+                                for b in &got[i + 1..] {
+                                    prop_assert!(
+                                        owner[b] == owner[a] || !sub.contains(&owner[b]),
+                                        "a descendant's listener fired after its ancestor's"
+                                    );
+                                }
                             }
                             got.sort_unstable();
                             want.sort_unstable();

@@ -14,14 +14,14 @@ fn cancel_reaches_the_whole_subtree_and_nothing_else() {
     t.add_listener(a1, 2).unwrap();
     t.add_listener(b, 3).unwrap();
     let fired = t.cancel(a, "why").unwrap();
-    assert_eq!(fired, vec![(1, "why"), (2, "why")]);
+    assert_eq!(fired, vec![(2, "why"), (1, "why")]);
     assert!(t.is_cancelled(a) && t.is_cancelled(a1));
     assert!(!t.is_cancelled(root) && !t.is_cancelled(b));
     assert_eq!(t.reason(a1), Some(&"why"));
 }
 
 #[test]
-fn parents_fire_before_children_in_creation_order() {
+fn descendants_fire_before_ancestors_siblings_in_creation_order() {
     let mut t = Tree::new();
     let root = t.new_root();
     let c1 = t.new_child(root).unwrap();
@@ -37,7 +37,7 @@ fn parents_fire_before_children_in_creation_order() {
         .into_iter()
         .map(|x| x.0)
         .collect();
-    assert_eq!(order, vec![0, 1, 11, 2]);
+    assert_eq!(order, vec![11, 1, 2, 0]);
 }
 
 #[test]
