@@ -224,7 +224,11 @@ export declare function parallel<T>(factories: readonly Factory<T>[], options?: 
 /** A Go-style channel with backpressure. */
 export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
   constructor(capacity?: number, signal?: AbortSignal);
-  /** `true` once delivered or buffered, `false` if closed; rejects once aborted. */
+  /**
+   * `true` once delivered or buffered, `false` if the channel was already
+   * closed; rejects with `Error("channel closed")` if it closes while this
+   * send waits, and with the abort reason once aborted.
+   */
   send(value: T): Promise<boolean>;
   /** The next value, or `undefined` once closed and drained. */
   receive(): Promise<T | undefined>;

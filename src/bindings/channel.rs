@@ -15,7 +15,10 @@ use super::dispose::Cleanup;
 use super::js;
 use super::runtime;
 use super::signal::{self, AbortWatch, Listener};
-use crate::core::channel::{Channel, Received, Sent, TryRecvError, TrySendError, Woken};
+use crate::core::channel::{
+    Channel, ClosedWhileWaiting, Received, Sent, TryRecvError, TrySendError, Woken,
+};
+use crate::core::options::{self, Limit};
 
 /// A sender waiting for room.
 pub(crate) struct Sender {
@@ -143,19 +146,23 @@ impl ChannelCell {
         })
     }
 
+    /// Closes: a sender still waiting is rejected with
+    /// `Error("channel closed")`; a send made after this resolves `false`.
     fn close(&self) -> Result<(), JsValue> {
         let woken = self.borrow()?.close();
         Self::wake(woken, |s| {
-            let _ = s.resolve.call1(&JsValue::UNDEFINED, &JsValue::FALSE);
+            let err = js::error(&ClosedWhileWaiting.to_string());
+            let _ = s.reject.call1(&JsValue::UNDEFINED, &err);
         });
         Ok(())
     }
 }
 
-/// Validates `capacity`: an integer from 0 to 2^32 (`undefined` is 0).
-fn capacity(v: &JsValue) -> Result<u64, JsValue> {
+/// Validates `capacity`: an integer from 0 to 2^32, or `Infinity` (no
+/// limit); `undefined` is 0.
+fn capacity(v: &JsValue) -> Result<Limit, JsValue> {
     if v.is_undefined() || v.is_null() {
-        return Ok(0);
+        return Ok(Limit::Max(0));
     }
     let Some(n) = v.as_f64() else {
         return Err(js::type_error(&format!(
@@ -163,13 +170,7 @@ fn capacity(v: &JsValue) -> Result<u64, JsValue> {
             js::type_name(v)
         )));
     };
-    if !n.is_finite() || n.fract() != 0.0 || !(0.0..=4_294_967_296.0).contains(&n) {
-        return Err(js::range_error(&format!(
-            "channel: capacity must be an integer from 0 to 2^32, got {}",
-            crate::core::options::js_number(n)
-        )));
-    }
-    Ok(n as u64)
+    options::limit("capacity", n, 0).map_err(|e| js::option_error("channel", &e))
 }
 
 /// A Go-style channel with backpressure.
@@ -179,7 +180,7 @@ pub struct JsChannel {
 }
 
 impl JsChannel {
-    fn with_capacity(cap: u64) -> JsChannel {
+    fn with_capacity(cap: Limit) -> JsChannel {
         JsChannel {
             cell: Rc::new(ChannelCell {
                 ch: RefCell::new(Channel::new(cap)),
@@ -212,7 +213,9 @@ impl JsChannel {
     }
 
     /// Resolves `true` once `value` is delivered or buffered, `false` if the
-    /// channel is closed; rejects with the abort reason once aborted.
+    /// channel was already closed; rejects with `Error("channel closed")` if
+    /// it closes while this send waits, and with the abort reason once
+    /// aborted.
     pub fn send(&self, value: JsValue) -> Result<Promise, JsValue> {
         self.cell.send(value)
     }
@@ -228,7 +231,8 @@ impl JsChannel {
         self.cell.receive(true)
     }
 
-    /// Closes; buffered values stay receivable. Idempotent.
+    /// Closes; buffered values stay receivable, waiting sends reject.
+    /// Idempotent.
     pub fn close(&self) -> Result<(), JsValue> {
         self.cell.close()
     }
@@ -244,10 +248,10 @@ impl JsChannel {
         self.cell.ch.try_borrow().map_or(0.0, |c| c.size() as f64)
     }
 
-    /// The capacity.
+    /// The capacity (`Infinity` when unlimited).
     #[wasm_bindgen(getter)]
     pub fn cap(&self) -> f64 {
-        self.cell.ch.try_borrow().map_or(0.0, |c| c.cap() as f64)
+        self.cell.ch.try_borrow().map_or(0.0, |c| c.cap().as_f64())
     }
 
     /// `[Symbol.asyncDispose]`: closes and rejects pending sends with

@@ -74,6 +74,20 @@ export function factoryArg(signal, services) {
   signal.services = services;
   return signal;
 }
+// 1.0's text for a disposal error: an Error's message, else String(e)
+// (Symbol(x), [object Object], 1e+21). A value whose conversion throws
+// (a Proxy, a throwing toString) falls back to its tag.
+export function messageOf(e) {
+  try {
+    return e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    try {
+      return Object.prototype.toString.call(e);
+    } catch {
+      return typeof e;
+    }
+  }
+}
 export function isThenable(v) {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof v.then === "function";
 }
@@ -90,6 +104,10 @@ extern "C" {
 
     #[wasm_bindgen(js_name = isThenable)]
     pub(crate) fn is_thenable(v: &JsValue) -> bool;
+
+    /// See [`message_of`].
+    #[wasm_bindgen(js_name = messageOf)]
+    fn message_of_raw(e: &JsValue) -> String;
 
     #[wasm_bindgen(js_name = tryCall)]
     fn try_call_raw(f: &Function, a: &JsValue, b: &JsValue) -> bool;
@@ -260,18 +278,9 @@ pub(crate) fn optional_number(
     }
 }
 
-/// An `Error`'s `message` (or `String(e)` for non-errors), for joined
-/// disposal messages.
+/// An `Error`'s `message`, else `String(e)` as 1.0 joins them
+/// ("Multiple errors during scope disposal: a, Symbol(x)"). Runs user code
+/// (`toString`, getters): no borrow may be held.
 pub(crate) fn message_of(e: &JsValue) -> String {
-    if e.is_instance_of::<js_sys::Error>() {
-        let err: &js_sys::Error = e.unchecked_ref();
-        return err.message().into();
-    }
-    match e.as_string() {
-        Some(s) => s,
-        None => js_sys::JSON::stringify(e)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_else(|| type_name(e)),
-    }
+    message_of_raw(e)
 }

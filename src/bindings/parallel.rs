@@ -15,6 +15,7 @@ use super::js;
 use super::race::{settle_after_dispose, tuple, Origin};
 use super::runtime;
 use super::task;
+use crate::core::options::Limit;
 
 struct Run {
     factories: Vec<Function>,
@@ -133,8 +134,9 @@ pub fn parallel(
     };
     let origin = Origin::read(signal, tracer, parent, "parallel")?;
     let limit = match concurrency {
-        Some(n) => crate::core::options::positive_integer("concurrency", n, true)
-            .map_err(|e| js::option_error("parallel", &e))?,
+        Some(n) => {
+            crate::core::options::concurrency(n).map_err(|e| js::option_error("parallel", &e))?
+        }
         // `s.parallel` uses the scope's concurrency.
         None => match origin.parent {
             Some(p) => runtime::with(|rt| {
@@ -163,7 +165,10 @@ pub fn parallel(
         errors: vec![None; n],
         next: 0,
         running: 0,
-        limit: limit.map_or(usize::MAX, |l| l as usize),
+        limit: match limit {
+            Some(Limit::Max(l)) => usize::try_from(l).unwrap_or(usize::MAX),
+            Some(Limit::Unlimited) | None => usize::MAX,
+        },
         fail_fast,
         failed: false,
         scope,

@@ -22,7 +22,7 @@ use super::signal::{self, Linked, Listener};
 use super::task::{self, Handle, TaskOptions};
 use crate::core::breaker::Breaker;
 use crate::core::cancel::NodeId;
-use crate::core::options::{self, SCOPE_DISPOSED};
+use crate::core::options::{self, Limit, SCOPE_DISPOSED};
 use crate::core::scope::ScopeCore;
 use crate::core::semaphore::Semaphore;
 use crate::core::services::Services;
@@ -31,7 +31,7 @@ use crate::core::telemetry::{self, CancelCause};
 /// Options a child scope inherits unless it sets its own.
 #[derive(Clone)]
 pub(crate) struct Inherited {
-    concurrency: Option<u32>,
+    concurrency: Option<Limit>,
     /// `(failureThreshold, resetTimeout)` with defaults filled in.
     circuit_breaker: Option<(u32, f64)>,
     tracer: Option<JsValue>,
@@ -264,7 +264,7 @@ fn trace_created(
             ("scope.has_parent_scope", JsValue::from(has_parent)),
             (
                 "scope.concurrency",
-                concurrency.map_or(JsValue::UNDEFINED, JsValue::from),
+                concurrency.map_or(JsValue::UNDEFINED, |c| JsValue::from(c.as_f64())),
             ),
         ]);
         let name = opts.name.as_deref().unwrap_or(telemetry::SCOPE_SPAN);
@@ -389,13 +389,15 @@ pub fn scope_is_disposed(id: f64) -> Result<bool, JsValue> {
     })
 }
 
-/// `scope.concurrency`: the effective limit or `undefined`.
+/// `scope.concurrency`: the effective limit (`Infinity` when unlimited) or
+/// `undefined`.
 #[wasm_bindgen(js_name = __scopeConcurrency)]
-pub fn scope_concurrency(id: f64) -> Result<Option<u32>, JsValue> {
+pub fn scope_concurrency(id: f64) -> Result<Option<f64>, JsValue> {
     runtime::with(|rt| {
         rt.scopes
             .get(&(id as u64))
             .and_then(|e| e.inherited.concurrency)
+            .map(Limit::as_f64)
     })
 }
 

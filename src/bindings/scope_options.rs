@@ -7,15 +7,15 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::js;
-use crate::core::options;
+use crate::core::options::{self, Limit};
 
 /// Options of `scope(options)`, read before any borrow.
 #[derive(Default)]
 pub(crate) struct ScopeOptions {
     pub timeout: Option<f64>,
     pub signal: Option<AbortSignal>,
-    /// `Some(None)`: explicitly unlimited (not inherited).
-    pub concurrency: Option<Option<u32>>,
+    /// `Some(None)`: explicitly none (`0`, not inherited).
+    pub concurrency: Option<Option<Limit>>,
     pub circuit_breaker: Option<(u32, f64)>,
     /// Do not inherit the parent's circuit breaker (internal scopes).
     pub no_breaker: bool,
@@ -37,10 +37,7 @@ impl ScopeOptions {
         let sig = js::get(&obj, "signal")?;
         out.signal = js::optional_signal("scope: options.signal", sig)?;
         if let Some(n) = js::optional_number(&obj, "concurrency", ctx)? {
-            out.concurrency = Some(
-                options::positive_integer("concurrency", n, true)
-                    .map_err(|e| js::option_error(ctx, &e))?,
-            );
+            out.concurrency = Some(options::concurrency(n).map_err(|e| js::option_error(ctx, &e))?);
         }
         let cb = js::get(&obj, "circuitBreaker")?;
         if !cb.is_undefined() && !cb.is_null() {
@@ -52,9 +49,7 @@ impl ScopeOptions {
                 None => 5,
             };
             let reset = match js::optional_number(&cb, "resetTimeout", ctx)? {
-                Some(n) => options::duration_ms("resetTimeout", n)
-                    .map_err(|e| js::option_error(ctx, &e))?
-                    .unwrap_or(0.0),
+                Some(n) => options::reset_timeout_ms(n).map_err(|e| js::option_error(ctx, &e))?,
                 None => 30_000.0,
             };
             out.circuit_breaker = Some((threshold, reset));

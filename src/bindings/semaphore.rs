@@ -13,6 +13,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::js;
 use super::signal::{self, AbortWatch};
+use crate::core::options;
 use crate::core::semaphore::{Aborted, Acquire, Semaphore};
 
 /// A waiting `acquire`: its promise's resolve and reject.
@@ -91,9 +92,8 @@ impl JsSemaphore {
                 js::type_name(&permits)
             ))
         })?;
-        let permits = crate::core::options::positive_integer("permits", n, false)
-            .map_err(|e| js::option_error("Semaphore", &e))?
-            .unwrap_or(1);
+        let permits =
+            options::limit("permits", n, 1).map_err(|e| js::option_error("Semaphore", &e))?;
         let me = JsSemaphore {
             cell: Rc::new(SemCell {
                 sem: RefCell::new(Semaphore::new(permits)),
@@ -143,13 +143,17 @@ impl JsSemaphore {
         self.acquire(f)
     }
 
+    /// Free permits (`Infinity` for an unlimited semaphore).
     #[wasm_bindgen(getter)]
-    pub fn available(&self) -> u32 {
-        self.cell.sem.try_borrow().map_or(0, |s| s.available())
+    pub fn available(&self) -> f64 {
+        self.cell
+            .sem
+            .try_borrow()
+            .map_or(0.0, |s| s.available().as_f64())
     }
 
     #[wasm_bindgen(getter, js_name = availablePermits)]
-    pub fn available_permits(&self) -> u32 {
+    pub fn available_permits(&self) -> f64 {
         self.available()
     }
 
@@ -163,9 +167,13 @@ impl JsSemaphore {
         self.waiting()
     }
 
+    /// The permits it was made with (`Infinity` when unlimited).
     #[wasm_bindgen(getter, js_name = totalPermits)]
-    pub fn total_permits(&self) -> u32 {
-        self.cell.sem.try_borrow().map_or(0, |s| s.total())
+    pub fn total_permits(&self) -> f64 {
+        self.cell
+            .sem
+            .try_borrow()
+            .map_or(0.0, |s| s.total().as_f64())
     }
 
     /// `[Symbol.asyncDispose]`: waiters reject with

@@ -133,7 +133,7 @@ fn trace_task(id: u64, info: &Registered, trace: &TraceInfo) -> Result<(), JsVal
         ("task.has_circuit_breaker", JsValue::from(info.breaker)),
         (
             "task.scope_concurrency",
-            JsValue::from(info.concurrency.unwrap_or(0)),
+            JsValue::from(info.concurrency.map_or(0.0, |c| c.as_f64())),
         ),
     ];
     if let Some(ms) = trace.timeout {
@@ -164,7 +164,7 @@ pub(crate) struct Registered {
     pub index: u32,
     pub tracer: Option<JsValue>,
     pub ctx: Option<JsValue>,
-    pub concurrency: Option<u32>,
+    pub concurrency: Option<crate::core::options::Limit>,
     pub breaker: bool,
 }
 

@@ -24,6 +24,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use crate::core::options::Limit;
 use crate::core::waitqueue::{WaitKey, WaitQueue};
 
 /// Why a value was not taken; the value comes back (async-channel style).
@@ -46,6 +47,20 @@ impl<T> fmt::Display for TrySendError<T> {
         })
     }
 }
+
+/// A send that was waiting for room when the channel closed: it fails
+/// (1.0 and 2.x reject it too), unlike a send on an already closed channel,
+/// which gives `false` ([`TrySendError::Closed`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ClosedWhileWaiting;
+
+impl fmt::Display for ClosedWhileWaiting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("channel closed")
+    }
+}
+
+impl std::error::Error for ClosedWhileWaiting {}
 
 /// Where a sent value went.
 #[derive(Debug, PartialEq, Eq)]
@@ -89,8 +104,8 @@ pub struct Woken<S, R> {
 }
 
 pub struct Channel<T, S, R> {
-    /// Up to 2^32 in JS, so wider than wasm32's `usize`.
-    cap: u64,
+    /// Up to 2^32 in JS, so wider than wasm32's `usize`; or unlimited.
+    cap: Limit,
     buffer: VecDeque<T>,
     senders: WaitQueue<(T, S)>,
     receivers: WaitQueue<R>,
@@ -99,7 +114,7 @@ pub struct Channel<T, S, R> {
 }
 
 impl<T, S, R> Channel<T, S, R> {
-    pub fn new(cap: u64) -> Self {
+    pub fn new(cap: Limit) -> Self {
         Channel {
             cap,
             buffer: VecDeque::new(),
@@ -110,7 +125,7 @@ impl<T, S, R> Channel<T, S, R> {
         }
     }
 
-    pub fn cap(&self) -> u64 {
+    pub fn cap(&self) -> Limit {
         self.cap
     }
 
@@ -146,7 +161,7 @@ impl<T, S, R> Channel<T, S, R> {
         if let Some(r) = self.receivers.pop_front() {
             return Ok(Sent::Handed(r, value));
         }
-        if (self.buffer.len() as u64) < self.cap {
+        if self.cap.has_room(self.buffer.len() as u64) {
             self.buffer.push_back(value);
             return Ok(Sent::Buffered);
         }
@@ -195,8 +210,9 @@ impl<T, S, R> Channel<T, S, R> {
     }
 
     /// Closes: buffered values stay receivable; waiting senders are handed
-    /// back (their sends give `false`), and so are waiting receivers (there
-    /// is nothing left for them: invariant #1). Idempotent.
+    /// back (their sends fail with [`ClosedWhileWaiting`]; their values are
+    /// dropped), and so are waiting receivers (there is nothing left for
+    /// them: invariant #1). Idempotent.
     pub fn close(&mut self) -> Woken<S, R> {
         self.closed = true;
         Woken {

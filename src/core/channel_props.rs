@@ -56,7 +56,7 @@ proptest! {
         cap in 0u64..4,
         ops in prop::collection::vec(op(), 0..150),
     ) {
-        let mut ch: Ch = Channel::new(cap);
+        let mut ch: Ch = Channel::new(Limit::Max(cap));
         let mut m = Model { cap: cap as usize, ..Model::default() };
         let mut next_seq: HashMap<u8, u32> = HashMap::new();
         let mut next_waiter = 0u32;
@@ -179,7 +179,7 @@ proptest! {
             }
             // The implementation agrees with the model, and invariant #1.
             prop_assert_eq!(ch.size(), m.buffer.len());
-            prop_assert!(ch.size() as u64 <= ch.cap());
+            prop_assert!(Limit::Max(ch.size() as u64) <= ch.cap());
             prop_assert_eq!(ch.waiting_senders(), m.senders.len());
             prop_assert_eq!(ch.waiting_receivers(), m.receivers.len());
             prop_assert_eq!(ch.is_closed(), m.closed);

@@ -4,7 +4,7 @@ type Ch = Channel<u32, &'static str, &'static str>;
 
 #[test]
 fn buffered_fifo_then_backpressure() {
-    let mut c: Ch = Channel::new(2);
+    let mut c: Ch = Channel::new(Limit::Max(2));
     assert_eq!(c.try_send(1), Ok(Sent::Buffered));
     assert_eq!(c.try_send(2), Ok(Sent::Buffered));
     assert_eq!(c.try_send(3), Err(TrySendError::Full(3)));
@@ -26,7 +26,7 @@ fn buffered_fifo_then_backpressure() {
 
 #[test]
 fn waiting_receiver_gets_the_value_without_the_buffer() {
-    let mut c: Ch = Channel::new(5);
+    let mut c: Ch = Channel::new(Limit::Max(5));
     assert_eq!(c.try_recv(), Err(TryRecvError::Empty));
     c.wait_recv("r1");
     assert_eq!(c.try_send(9), Ok(Sent::Handed("r1", 9)));
@@ -35,7 +35,7 @@ fn waiting_receiver_gets_the_value_without_the_buffer() {
 
 #[test]
 fn rendezvous_whichever_side_comes_first() {
-    let mut c: Ch = Channel::new(0);
+    let mut c: Ch = Channel::new(Limit::Max(0));
     // Sender first.
     assert_eq!(c.try_send(1), Err(TrySendError::Full(1)));
     c.wait_send(1, "s1");
@@ -53,7 +53,7 @@ fn rendezvous_whichever_side_comes_first() {
 
 #[test]
 fn close_keeps_buffer_and_wakes_waiters() {
-    let mut c: Ch = Channel::new(1);
+    let mut c: Ch = Channel::new(Limit::Max(1));
     c.try_send(1).unwrap();
     c.wait_send(2, "blocked");
     let woken = c.close();
@@ -72,9 +72,9 @@ fn close_keeps_buffer_and_wakes_waiters() {
 
 #[test]
 fn abort_drops_the_buffer_and_rejects_sends() {
-    let mut c: Ch = Channel::new(2);
+    let mut c: Ch = Channel::new(Limit::Max(2));
     c.try_send(1).unwrap();
-    let mut d: Ch = Channel::new(0);
+    let mut d: Ch = Channel::new(Limit::Max(0));
     d.wait_recv("r");
     assert_eq!(
         d.abort(),
@@ -92,7 +92,7 @@ fn abort_drops_the_buffer_and_rejects_sends() {
 
 #[test]
 fn cancelled_waiters_leave_the_queues() {
-    let mut c: Ch = Channel::new(0);
+    let mut c: Ch = Channel::new(Limit::Max(0));
     let k = c.wait_recv("gone");
     c.wait_recv("stays");
     assert_eq!(c.cancel_recv(k), Some("gone"));
@@ -105,7 +105,7 @@ fn cancelled_waiters_leave_the_queues() {
 /// N producers × M consumers with random interleavings: every accepted value
 /// is received exactly once, in FIFO order per producer.
 fn exactly_once(cap: u64, producers: u32, consumers: u32, per_producer: u32, seed: u32) {
-    let mut c: Channel<(u32, u32), u32, u32> = Channel::new(cap);
+    let mut c: Channel<(u32, u32), u32, u32> = Channel::new(Limit::Max(cap));
     let mut rng = seed;
     let mut rand = move || {
         rng ^= rng << 13;
@@ -183,4 +183,15 @@ fn exactly_once_at_capacities_0_1_64() {
             exactly_once(cap, 8, 4, 2_000, seed * 7919 + i as u32);
         }
     }
+}
+
+#[test]
+fn unlimited_capacity_never_blocks_a_sender() {
+    let mut c: Ch = Channel::new(Limit::Unlimited);
+    for i in 0..10_000 {
+        assert_eq!(c.try_send(i), Ok(Sent::Buffered));
+    }
+    assert_eq!(c.size(), 10_000);
+    assert_eq!(c.cap(), Limit::Unlimited);
+    assert_eq!(c.try_recv().map(|r| r.value), Ok(0));
 }

@@ -13,7 +13,10 @@
 //!    passes the turn on (STYLE #6).
 //! 4. Once aborted, nothing more is granted: `acquire` fails and the waiters
 //!    are handed back to be failed with the reason.
+//! 5. An unlimited semaphore (`Infinity` permits) grants every `acquire` at
+//!    once, so nobody ever waits on it and `release` hands nothing on.
 
+use crate::core::options::Limit;
 use crate::core::waitqueue::{WaitKey, WaitQueue};
 
 /// What `acquire` gave.
@@ -32,28 +35,36 @@ pub struct Aborted<W>(pub W);
 
 /// Permits plus waiters `W`.
 pub struct Semaphore<W> {
-    total: u32,
-    available: u32,
+    total: Limit,
+    /// Permits not held; counted only when `total` is finite (invariant #5).
+    available: u64,
     waiters: WaitQueue<W>,
     aborted: bool,
 }
 
 impl<W> Semaphore<W> {
-    pub fn new(total: u32) -> Self {
+    pub fn new(total: Limit) -> Self {
         Semaphore {
             total,
-            available: total,
+            available: match total {
+                Limit::Max(n) => n,
+                Limit::Unlimited => 0,
+            },
             waiters: WaitQueue::new(),
             aborted: false,
         }
     }
 
-    pub fn total(&self) -> u32 {
+    pub fn total(&self) -> Limit {
         self.total
     }
 
-    pub fn available(&self) -> u32 {
-        self.available
+    /// Permits free now (`Unlimited` for an unlimited semaphore).
+    pub fn available(&self) -> Limit {
+        match self.total {
+            Limit::Max(_) => Limit::Max(self.available),
+            Limit::Unlimited => Limit::Unlimited,
+        }
     }
 
     pub fn waiting(&self) -> usize {
@@ -68,6 +79,9 @@ impl<W> Semaphore<W> {
     pub fn acquire(&mut self, waiter: W) -> Result<Acquire, Aborted<W>> {
         if self.aborted {
             return Err(Aborted(waiter));
+        }
+        if self.total == Limit::Unlimited {
+            return Ok(Acquire::Granted); // invariant #5
         }
         if self.available > 0 && self.waiters.is_empty() {
             self.available -= 1;
@@ -84,7 +98,7 @@ impl<W> Semaphore<W> {
                 return Some(w);
             }
         }
-        if self.available < self.total {
+        if Limit::Max(self.available) < self.total {
             self.available += 1;
         }
         None

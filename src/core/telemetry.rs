@@ -66,12 +66,13 @@ pub fn round_ms(ms: f64) -> f64 {
 /// Debug lines (namespace `go-go-scope:scope` / `go-go-scope:task`).
 pub mod lines {
     use super::js_number;
+    use crate::core::options::Limit;
 
     pub fn scope_created(
         name: &str,
         timeout: Option<f64>,
         has_parent_signal: bool,
-        concurrency: Option<u32>,
+        concurrency: Option<Limit>,
         breaker: bool,
         has_parent: bool,
     ) -> String {
@@ -79,7 +80,7 @@ pub mod lines {
             "[{name}] creating scope (timeout: {}, parent signal: {}, concurrency: {}, circuitBreaker: {}, parent: {})",
             timeout.map_or_else(|| "0".to_string(), js_number),
             yes_no(has_parent_signal),
-            concurrency.map_or_else(|| "unlimited".to_string(), |c| c.to_string()),
+            concurrency.map_or_else(|| "unlimited".to_string(), |c| js_number(c.as_f64())),
             yes_no(breaker),
             yes_no(has_parent),
         )

@@ -32,7 +32,7 @@ fn cancel_causes_give_span_status_messages() {
 #[test]
 fn debug_lines() {
     assert_eq!(
-        lines::scope_created("scope-1", Some(5000.0), false, Some(3), true, false),
+        lines::scope_created("scope-1", Some(5000.0), false, Some(crate::core::options::Limit::Max(3)), true, false),
         "[scope-1] creating scope (timeout: 5000, parent signal: no, concurrency: 3, circuitBreaker: yes, parent: no)"
     );
     assert_eq!(
