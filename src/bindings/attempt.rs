@@ -21,6 +21,7 @@ use wasm_bindgen::JsCast;
 
 use super::debug;
 use super::js;
+use super::otel::Span;
 use super::runtime;
 use super::signal;
 use super::task::{self, Delay, RetrySpec};
@@ -30,7 +31,7 @@ use crate::core::options;
 use crate::core::retry::RetryPolicy;
 use crate::core::semaphore::Acquire;
 use crate::core::task::Outcome;
-use crate::core::telemetry::{lines, ErrorReason};
+use crate::core::telemetry::{lines, task_attrs, ErrorReason};
 use crate::core::waitqueue::WaitKey;
 
 /// Where the current attempt is.
@@ -145,6 +146,7 @@ enum Step {
 
 /// Takes the scope's concurrency permit, or queues for it.
 fn acquire(id: u64, n: u32) {
+    let mut traced = None;
     let step = runtime::with(|rt| {
         let rt = &mut *rt;
         let Some(t) = rt.tasks.get_mut(&id) else {
@@ -157,6 +159,12 @@ fn acquire(id: u64, n: u32) {
             };
             return Step::Go;
         };
+        if let Some(span) = &t.span {
+            traced = Some((
+                span.clone(),
+                task_attrs::concurrency_before(sem.available(), sem.waiting()),
+            ));
+        }
         match sem.acquire(id) {
             Ok(Acquire::Granted) => {
                 t.phase = Phase::Running {
@@ -179,6 +187,10 @@ fn acquire(id: u64, n: u32) {
             ),
         }
     });
+    // 1.0 records the permit queue as each attempt asks for a permit.
+    if let Some((span, attrs)) = traced {
+        span.set(&attrs);
+    }
     match step {
         Ok(Step::Go) => breaker(id, n),
         Ok(Step::Abort(reason)) => task::settle(id, Outcome::Err(reason)),
@@ -249,7 +261,7 @@ fn breaker(id: u64, n: u32) {
             }
             Err(Rejected) => {
                 t.failure = ErrorReason::CircuitBreakerOpen;
-                Some((Err(Rejected), None))
+                Some((Err((Rejected, t.span.clone())), None))
             }
         }
     });
@@ -261,7 +273,12 @@ fn breaker(id: u64, n: u32) {
     }
     match admitted {
         Ok(()) => call(id, n),
-        Err(rejected) => done(id, n, Outcome::Err(js::error(&rejected.to_string()))),
+        Err((rejected, span)) => {
+            if let Some(span) = span {
+                span.set(&task_attrs::breaker_rejected());
+            }
+            done(id, n, Outcome::Err(js::error(&rejected.to_string())))
+        }
     }
 }
 
@@ -343,6 +360,8 @@ enum Next {
         next: Option<u32>,
         spec: Rc<RetrySpec>,
         token: NodeId,
+        /// The task's span, for the retry attributes.
+        span: Option<Span>,
     },
 }
 
@@ -389,14 +408,23 @@ fn done(id: u64, n: u32, outcome: Outcome<JsValue, JsValue>) {
                 next: spec.policy.next_retry(n),
                 spec: spec.clone(),
                 token: t.token,
+                span: t.span.clone(),
             },
             _ => Next::Settle,
         };
-        Some((timer, grant, next, breaker_line))
+        // A retried task that succeeded on a later attempt says which.
+        let succeeded_after = match (&outcome, &t.retry, &t.span) {
+            (Outcome::Ok(_), Some(_), Some(span)) if n > 1 => Some(span.clone()),
+            _ => None,
+        };
+        Some((timer, grant, next, breaker_line, succeeded_after))
     });
-    let Ok(Some((timer, grant, next, breaker_line))) = after else {
+    let Ok(Some((timer, grant, next, breaker_line, succeeded_after))) = after else {
         return;
     };
+    if let Some(span) = succeeded_after {
+        span.set(&task_attrs::retry_succeeded(n));
+    }
     drop(timer);
     if let Some(l) = breaker_line {
         debug::scope(|| l);
@@ -405,22 +433,46 @@ fn done(id: u64, n: u32, outcome: Outcome<JsValue, JsValue>) {
         self::grant(g);
     }
     match (next, outcome) {
-        (Next::Retry { next, spec, token }, Outcome::Err(e)) => retry(id, next, &spec, token, e),
+        (
+            Next::Retry {
+                next,
+                spec,
+                token,
+                span,
+            },
+            Outcome::Err(e),
+        ) => retry(id, n, next, &spec, token, span, e),
         (_, outcome) => task::settle(id, outcome),
     }
 }
 
-/// After a failed attempt: ask `retryCondition`, compute the delay, call
+/// After failed attempt `n`: ask `retryCondition`, compute the delay, call
 /// `onRetry`, then wait and start the next attempt (1.0's order).
-fn retry(id: u64, next: Option<u32>, spec: &RetrySpec, token: NodeId, error: JsValue) {
+fn retry(
+    id: u64,
+    n: u32,
+    next: Option<u32>,
+    spec: &RetrySpec,
+    token: NodeId,
+    span: Option<Span>,
+    error: JsValue,
+) {
     if let Some(cond) = &spec.condition {
         match js::try_call(cond, &error, &JsValue::UNDEFINED) {
             Ok(v) if v.is_truthy() => {}
-            Ok(_) => return task::settle(id, Outcome::Err(error)),
+            Ok(_) => {
+                if let Some(span) = &span {
+                    span.set(&task_attrs::retry_condition_rejected());
+                }
+                return task::settle(id, Outcome::Err(error));
+            }
             Err(thrown) => return task::settle(id, Outcome::Err(thrown)),
         }
     }
     let Some(attempt) = next else {
+        if let Some(span) = &span {
+            span.set(&task_attrs::retries_exhausted(n));
+        }
         return task::settle(id, Outcome::Err(error));
     };
     let delay = match &spec.delay {

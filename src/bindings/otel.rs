@@ -11,7 +11,7 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::core::telemetry::ErrorReason;
+use crate::core::telemetry::{Attr, AttrValue, ErrorReason};
 
 #[wasm_bindgen(inline_js = r#"
 const API = Symbol.for("opentelemetry.js.api.1");
@@ -117,6 +117,22 @@ impl Span {
 
     pub(crate) fn set_attributes(&self, pairs: &[(&str, JsValue)]) {
         let _ = call_method(&self.span, "setAttributes", &Array::of1(&attributes(pairs)));
+    }
+
+    /// `setAttributes` with attributes described by the core.
+    pub(crate) fn set(&self, attrs: &[Attr]) {
+        let pairs: Vec<(&str, JsValue)> = attrs
+            .iter()
+            .map(|(k, v)| {
+                let v = match *v {
+                    AttrValue::Bool(b) => JsValue::from_bool(b),
+                    AttrValue::Number(n) => JsValue::from_f64(n),
+                    AttrValue::Str(s) => JsValue::from_str(s),
+                };
+                (*k, v)
+            })
+            .collect();
+        self.set_attributes(&pairs);
     }
 
     pub(crate) fn record_exception(&self, error: &JsValue) {

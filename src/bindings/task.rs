@@ -24,9 +24,10 @@ use super::otel::Span;
 use super::runtime;
 use super::signal::{self, Listener};
 pub(crate) use super::task_options::{Delay, RetrySpec, TaskOptions};
+use crate::core::breaker::CircuitState;
 use crate::core::cancel::NodeId;
 use crate::core::task::{Outcome, TaskCore};
-use crate::core::telemetry::ErrorReason;
+use crate::core::telemetry::{task_attrs, Attr, ErrorReason};
 
 /// Who hears of the task's Result.
 pub(crate) enum Handle {
@@ -106,7 +107,8 @@ pub(crate) fn spawn(
 pub(crate) struct TraceInfo {
     name: Option<String>,
     attributes: Option<js_sys::Object>,
-    has_retry: bool,
+    /// `(maxRetries, has a delay, has a retryCondition)` with `retry`.
+    retry: Option<(u32, bool, bool)>,
     timeout: Option<f64>,
 }
 
@@ -115,7 +117,13 @@ impl TraceInfo {
         TraceInfo {
             name: opts.otel_name.clone(),
             attributes: opts.otel_attributes.clone(),
-            has_retry: opts.retry.is_some(),
+            retry: opts.retry.as_ref().map(|r| {
+                let has_delay = match r.delay {
+                    Delay::Fixed(ms) => ms != 0.0,
+                    Delay::Computed(_) => true,
+                };
+                (r.policy.max_retries, has_delay, r.condition.is_some())
+            }),
             timeout: opts.timeout,
         }
     }
@@ -128,7 +136,7 @@ fn trace_task(id: u64, info: &Registered, trace: &TraceInfo) -> Result<(), JsVal
     };
     let mut pairs = vec![
         ("task.index", JsValue::from(info.index)),
-        ("task.has_retry", JsValue::from(trace.has_retry)),
+        ("task.has_retry", JsValue::from(trace.retry.is_some())),
         ("task.has_timeout", JsValue::from(trace.timeout.is_some())),
         ("task.has_circuit_breaker", JsValue::from(info.breaker)),
         (
@@ -148,6 +156,18 @@ fn trace_task(id: u64, info: &Registered, trace: &TraceInfo) -> Result<(), JsVal
         .as_deref()
         .unwrap_or(crate::core::telemetry::TASK_SPAN);
     if let Some((span, _)) = Span::start(tracer, name, attrs, info.ctx.as_ref()) {
+        // What 1.0 sets as the task starts: the breaker's state, then the
+        // retry configuration.
+        let mut start: Vec<Attr> = Vec::new();
+        if let Some((state, failures)) = info.breaker_state {
+            start.extend(task_attrs::breaker_at_start(state, failures));
+        }
+        if let Some((max, delay, condition)) = trace.retry {
+            start.extend(task_attrs::retry_at_start(max, delay, condition));
+        }
+        if !start.is_empty() {
+            span.set(&start);
+        }
         runtime::with(|rt| {
             if let Some(t) = rt.tasks.get_mut(&id) {
                 t.span = Some(span);
@@ -166,6 +186,9 @@ pub(crate) struct Registered {
     pub ctx: Option<JsValue>,
     pub concurrency: Option<crate::core::options::Limit>,
     pub breaker: bool,
+    /// The breaker's state and failure count as the task starts (only
+    /// read when traced).
+    pub breaker_state: Option<(CircuitState, u32)>,
 }
 
 /// Registers a task: checks the scope, makes its token, counts it running.
@@ -218,6 +241,10 @@ pub(crate) fn register(
             ctx: entry.tel.ctx.clone(),
             concurrency: entry.sem.as_ref().map(|s| s.total()),
             breaker: entry.breaker.is_some(),
+            breaker_state: match (&entry.breaker, entry.has_tracer()) {
+                (Some(b), true) => Some((b.state(js_sys::Date::now()), b.failures())),
+                _ => None,
+            },
         };
         if let Some(cleanup) = opts.on_cleanup {
             // Task cleanups never fail a disposal (1.0 swallows their errors).

@@ -49,6 +49,97 @@ impl CancelCause {
     }
 }
 
+/// A span attribute value, turned into a JS value by the binding.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum AttrValue {
+    Bool(bool),
+    Number(f64),
+    Str(&'static str),
+}
+
+/// A span attribute: key and value.
+pub type Attr = (&'static str, AttrValue);
+
+/// The task attributes 1.0 sets while a task runs, each at the moment 1.0
+/// sets it (read from 1.0's `Scope.task`); dashboards built on 1.0 read
+/// them.
+pub mod task_attrs {
+    use super::{Attr, AttrValue};
+    use crate::core::breaker::CircuitState;
+    use crate::core::options::Limit;
+
+    /// When the task starts, with a scope circuit breaker: its state (an
+    /// open breaker whose `resetTimeout` has passed reports half-open) and
+    /// consecutive failure count.
+    pub fn breaker_at_start(state: CircuitState, failures: u32) -> [Attr; 2] {
+        [
+            ("task.circuit_breaker.state", AttrValue::Str(state.as_str())),
+            (
+                "task.circuit_breaker.failure_count",
+                AttrValue::Number(f64::from(failures)),
+            ),
+        ]
+    }
+
+    /// When the task starts, with `retry`: its configuration. `has_delay`
+    /// is false for no delay or a delay of 0 (1.0's `!!delay`).
+    pub fn retry_at_start(max_retries: u32, has_delay: bool, has_condition: bool) -> [Attr; 3] {
+        [
+            (
+                "task.retry.max_retries",
+                AttrValue::Number(f64::from(max_retries)),
+            ),
+            ("task.retry.has_delay", AttrValue::Bool(has_delay)),
+            ("task.retry.has_condition", AttrValue::Bool(has_condition)),
+        ]
+    }
+
+    /// Before each attempt takes the scope's concurrency permit: what the
+    /// permit queue looked like (`Infinity` free permits when unlimited).
+    pub fn concurrency_before(available: Limit, waiting: usize) -> [Attr; 2] {
+        [
+            (
+                "task.concurrency.available_before",
+                AttrValue::Number(available.as_f64()),
+            ),
+            (
+                "task.concurrency.waiting_before",
+                AttrValue::Number(waiting as f64),
+            ),
+        ]
+    }
+
+    /// An open breaker refused the call. (1.0 meant to set it but compared
+    /// the error with a lowercase message its breaker never threw.)
+    pub fn breaker_rejected() -> [Attr; 1] {
+        [("task.circuit_breaker.rejected", AttrValue::Bool(true))]
+    }
+
+    /// A retried task succeeded on attempt `attempt` (1-based, > 1).
+    pub fn retry_succeeded(attempt: u32) -> [Attr; 1] {
+        [(
+            "task.retry.succeeded_after",
+            AttrValue::Number(f64::from(attempt)),
+        )]
+    }
+
+    /// `retryCondition` said no: the task fails with that error.
+    pub fn retry_condition_rejected() -> [Attr; 1] {
+        [("task.retry.condition_rejected", AttrValue::Bool(true))]
+    }
+
+    /// Every retry was used up after `attempts` attempts.
+    pub fn retries_exhausted(attempts: u32) -> [Attr; 2] {
+        [
+            ("task.retry.max_retries_exceeded", AttrValue::Bool(true)),
+            (
+                "task.retry.attempts_made",
+                AttrValue::Number(f64::from(attempts)),
+            ),
+        ]
+    }
+}
+
 /// Default span names.
 pub const SCOPE_SPAN: &str = "scope";
 pub const TASK_SPAN: &str = "scope.task";

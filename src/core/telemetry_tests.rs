@@ -49,3 +49,51 @@ fn debug_lines() {
     );
     assert_eq!(round_ms(1.5), 2.0);
 }
+
+#[test]
+fn task_attributes_have_1_0_keys_and_values() {
+    use crate::core::breaker::CircuitState;
+    use crate::core::options::Limit;
+    use AttrValue::{Bool, Number, Str};
+    assert_eq!(
+        task_attrs::breaker_at_start(CircuitState::HalfOpen, 3),
+        [
+            ("task.circuit_breaker.state", Str("half-open")),
+            ("task.circuit_breaker.failure_count", Number(3.0)),
+        ]
+    );
+    assert_eq!(
+        task_attrs::retry_at_start(2, false, true),
+        [
+            ("task.retry.max_retries", Number(2.0)),
+            ("task.retry.has_delay", Bool(false)),
+            ("task.retry.has_condition", Bool(true)),
+        ]
+    );
+    assert_eq!(
+        task_attrs::concurrency_before(Limit::Unlimited, 0),
+        [
+            ("task.concurrency.available_before", Number(f64::INFINITY)),
+            ("task.concurrency.waiting_before", Number(0.0)),
+        ]
+    );
+    assert_eq!(
+        task_attrs::breaker_rejected(),
+        [("task.circuit_breaker.rejected", Bool(true))]
+    );
+    assert_eq!(
+        task_attrs::retry_succeeded(3),
+        [("task.retry.succeeded_after", Number(3.0))]
+    );
+    assert_eq!(
+        task_attrs::retry_condition_rejected(),
+        [("task.retry.condition_rejected", Bool(true))]
+    );
+    assert_eq!(
+        task_attrs::retries_exhausted(4),
+        [
+            ("task.retry.max_retries_exceeded", Bool(true)),
+            ("task.retry.attempts_made", Number(4.0)),
+        ]
+    );
+}
