@@ -30,6 +30,24 @@ describe("poll", () => {
     ac.abort();
   });
 
+  test("status().nextPollTime counts from the end of the previous call (1.0: from its start)", async () => {
+    const ac = new AbortController();
+    const starts: number[] = [];
+    const c = poll(async () => {
+      starts.push(performance.now());
+      await sleep(40);
+    }, () => {}, { interval: 30, signal: ac.signal });
+    await sleep(55); // the first call (40 ms) has ended; the next is armed
+    const st = c.status();
+    expect(st.pollCount).toBe(1);
+    // 1.0 would report lastPollTime + 30; here the end of the call + 30.
+    expect(st.nextPollTime! - st.lastPollTime!).toBeGreaterThanOrEqual(69);
+    for (let i = 0; i < 100 && starts.length < 2; i++) await sleep(10);
+    ac.abort();
+    expect(starts.length).toBe(2);
+    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(65); // the call itself is scheduled after its end in 1.0 too
+  });
+
   test("each successful value goes to onValue", async () => {
     const ac = new AbortController();
     const seen: number[] = [];

@@ -3,7 +3,10 @@
 //! of an internal scope, at most `concurrency` at once (0 = unlimited),
 //! started in input order; the Result tuples come back in input order.
 //! `failFast` throws the first error (in input order) instead, and stops
-//! starting new factories once one has failed.
+//! starting new factories once one has failed. If the signal aborts
+//! mid-run, the factories not started yet get `[reason, undefined]` (1.0's
+//! worker pool rejected the whole call with "Cannot spawn task on aborted
+//! scope" when a limit was set).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -66,7 +69,17 @@ fn pump(run: &Shared) {
             Rc::new(move |err, value| settled(&me, i, err, value)),
         );
         if let Err(e) = spawned {
-            settled(run, i, e, JsValue::UNDEFINED);
+            // The signal aborted mid-run: a factory not started yet gets
+            // the abort reason, as with a signal aborted before the call.
+            let reason = runtime::with(|rt| {
+                rt.scopes
+                    .get(&scope)
+                    .and_then(|s| rt.tree.reason(s.token))
+                    .map(|r| r.value())
+            })
+            .ok()
+            .flatten();
+            settled(run, i, reason.unwrap_or(e), JsValue::UNDEFINED);
         }
     }
     // All settled: dispose the internal scope, then resolve with the
