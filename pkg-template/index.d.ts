@@ -1,7 +1,112 @@
 // Type declarations of go-go-scope-wasm, mirroring go-go-scope 1.0.
-import type { Context, Span, SpanOptions, Tracer } from "@opentelemetry/api";
+// Self-contained: nothing here imports another package, so the types
+// resolve whether or not `@opentelemetry/api` is installed.
 
-export type { Context, Span, SpanOptions, Tracer };
+// ---- OpenTelemetry types -------------------------------------------------
+// 1.0 re-exported `Tracer`, `Span`, `SpanOptions` and `Context` from
+// `@opentelemetry/api` (a dependency). These are structural copies of the
+// API's 1.x interfaces, so a tracer of the real SDK is a `Tracer` here, and
+// a `Tracer` here is one to the API.
+
+/** An OpenTelemetry context (immutable key-value store). */
+export interface Context {
+  getValue(key: symbol): unknown;
+  setValue(key: symbol, value: unknown): Context;
+  deleteValue(key: symbol): Context;
+}
+
+type OtelAttributeValue =
+  | string
+  | number
+  | boolean
+  | Array<null | undefined | string>
+  | Array<null | undefined | number>
+  | Array<null | undefined | boolean>;
+
+interface OtelAttributes {
+  [attributeKey: string]: OtelAttributeValue | undefined;
+}
+
+type OtelHrTime = [number, number];
+type OtelTimeInput = OtelHrTime | number | Date;
+
+type OtelException =
+  | { code: string | number; name?: string; message?: string; stack?: string }
+  | { code?: string | number; message: string; name?: string; stack?: string }
+  | { code?: string | number; message?: string; name: string; stack?: string }
+  | string;
+
+interface OtelTraceState {
+  set(key: string, value: string): OtelTraceState;
+  unset(key: string): OtelTraceState;
+  get(key: string): string | undefined;
+  serialize(): string;
+}
+
+interface OtelSpanContext {
+  traceId: string;
+  spanId: string;
+  isRemote?: boolean;
+  traceFlags: number;
+  traceState?: OtelTraceState;
+}
+
+interface OtelLink {
+  context: OtelSpanContext;
+  attributes?: OtelAttributes;
+  droppedAttributesCount?: number;
+}
+
+interface OtelSpanStatus {
+  code: SpanStatusCode;
+  message?: string;
+}
+
+declare enum SpanKind {
+  INTERNAL = 0,
+  SERVER = 1,
+  CLIENT = 2,
+  PRODUCER = 3,
+  CONSUMER = 4,
+}
+
+/** Options of `Tracer.startSpan`. */
+export interface SpanOptions {
+  kind?: SpanKind;
+  attributes?: OtelAttributes;
+  links?: OtelLink[];
+  startTime?: OtelTimeInput;
+  root?: boolean;
+}
+
+/** An OpenTelemetry span. */
+export interface Span {
+  spanContext(): OtelSpanContext;
+  setAttribute(key: string, value: OtelAttributeValue): this;
+  setAttributes(attributes: OtelAttributes): this;
+  addEvent(name: string, attributesOrStartTime?: OtelAttributes | OtelTimeInput, startTime?: OtelTimeInput): this;
+  addLink(link: OtelLink): this;
+  addLinks(links: OtelLink[]): this;
+  setStatus(status: OtelSpanStatus): this;
+  updateName(name: string): this;
+  end(endTime?: OtelTimeInput): void;
+  isRecording(): boolean;
+  recordException(exception: OtelException, time?: OtelTimeInput): void;
+}
+
+/** An OpenTelemetry tracer, e.g. `trace.getTracer("my-app")`. */
+export interface Tracer {
+  startSpan(name: string, options?: SpanOptions, context?: Context): Span;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    context: Context,
+    fn: F,
+  ): ReturnType<F>;
+}
+// ---- end OpenTelemetry types ---------------------------------------------
 
 /** `[undefined, value]` on success, `[error, undefined]` on failure. */
 export type Result<E, T> = readonly [E | undefined, T | undefined];
@@ -276,3 +381,6 @@ export declare function __wasmMemoryBytes(): number;
 export declare function __livePollStreamCounts(): Float64Array;
 /** @internal JS values held by the wasm side (wasm-bindgen's externref table). */
 export declare function __externrefLive(): number;
+
+// Only the declarations marked `export` above are the package's.
+export {};

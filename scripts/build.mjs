@@ -2,7 +2,8 @@
 //   cargo (release, wasm32) → wasm-bindgen --target web → wasm-opt (binaryen
 //   from npm) → the shim and entries from pkg-template/ → esbuild bundles the
 //   Node CommonJS entry → index.mjs re-exports it (one wasm instance for
-//   import and require) → package.json with the crate's version.
+//   import and require) → index.d.ts and index.d.cts (ESM and CommonJS
+//   types) → package.json with the crate's version.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -27,8 +28,10 @@ export async function build() {
   cpSync(join(tmp, "go_go_scope_wasm.js"), join(out, "go_go_scope_wasm.js"));
   if (existsSync(join(tmp, "snippets"))) cpSync(join(tmp, "snippets"), join(out, "snippets"), { recursive: true });
   for (const f of ["shim.js", "index.d.ts", "node-entry.js"]) cpSync(join(root, "pkg-template", f), join(out, f));
-  cpSync(join(root, "LICENSE"), join(out, "LICENSE"));
-  cpSync(join(root, "README.md"), join(out, "README.md"));
+  // The same declarations for `require` (the package is "type": "module",
+  // so index.d.ts reads as ESM): CommonJS TypeScript users get CJS types.
+  cpSync(join(root, "pkg-template", "index.d.ts"), join(out, "index.d.cts"));
+  for (const f of ["LICENSE", "README.md", "COMPATIBILITY.md"]) cpSync(join(root, f), join(out, f));
 
   const esbuild = await import("esbuild");
   await esbuild.build({
