@@ -74,6 +74,12 @@ export function factoryArg(signal, services) {
   signal.services = services;
   return signal;
 }
+// The shortest round-trip digits of a number, in exponent form (what
+// String(n) is built from): lets Rust print numbers as JS does without
+// float formatting code of its own.
+export function toExponential(v) {
+  return v.toExponential();
+}
 // 1.0's text for a disposal error: an Error's message, else String(e)
 // (Symbol(x), [object Object], 1e+21). A value whose conversion throws
 // (a Proxy, a throwing toString) falls back to its tag.
@@ -104,6 +110,11 @@ extern "C" {
 
     #[wasm_bindgen(js_name = isThenable)]
     pub(crate) fn is_thenable(v: &JsValue) -> bool;
+
+    /// `v.toExponential()`: installed as the core's number digits
+    /// (`core::options::set_exponential`).
+    #[wasm_bindgen(js_name = toExponential)]
+    pub(crate) fn to_exponential(v: f64) -> String;
 
     /// See [`message_of`].
     #[wasm_bindgen(js_name = messageOf)]

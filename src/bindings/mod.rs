@@ -29,6 +29,13 @@ mod tests;
 
 use wasm_bindgen::prelude::*;
 
+/// Runs when the wasm is instantiated: numbers in messages get their digits
+/// from JavaScript (`String(n)` exactly, no float formatting in the wasm).
+#[wasm_bindgen(start)]
+pub fn start() {
+    crate::core::options::set_exponential(js::to_exponential);
+}
+
 /// OpenTelemetry span status codes (`UNSET = 0, OK = 1, ERROR = 2`).
 #[wasm_bindgen]
 #[allow(clippy::upper_case_acronyms)]

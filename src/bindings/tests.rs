@@ -209,3 +209,34 @@ async fn task_timeout_aborts_its_own_signal() {
     let err: js_sys::Error = r.get(0).dyn_into().unwrap();
     assert_eq!(String::from(err.message()), "timeout after 5ms");
 }
+
+#[wasm_bindgen_test]
+fn numbers_in_messages_are_what_string_n_gives() {
+    super::start(); // as at instantiation (idempotent)
+    let values = [
+        1.5e-7,
+        1e300,
+        -1e300,
+        9007199254740992.0,
+        9007199254740994.0,
+        1e21,
+        123456789012345680000.0,
+        0.1 + 0.2,
+        1.0 / 3.0,
+        5e-324,
+        f64::MAX,
+        0.000001,
+        12.5,
+        -2.25,
+        4294967296.0,
+    ];
+    let string = Function::new_with_args("v", "return String(v)");
+    for v in values {
+        let want = string
+            .call1(&JsValue::UNDEFINED, &JsValue::from_f64(v))
+            .unwrap()
+            .as_string()
+            .unwrap();
+        assert_eq!(crate::core::options::js_number(v), want);
+    }
+}

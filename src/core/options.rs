@@ -45,6 +45,10 @@ impl std::error::Error for OptionError {}
 /// (ECMAScript's Number::toString): the shortest digits that round-trip,
 /// plain up to 21 integer digits and down to 6 leading zeros, else
 /// exponent form (`9007199254740992`, `1e+300`, `1.5e-7`, `-0` is `0`).
+///
+/// Integers below 2^53 are printed here; any other number's digits come
+/// from [`exponential`] (JavaScript's own `toExponential()` in the wasm, so
+/// the wasm carries no float formatting of its own).
 pub fn js_number(v: f64) -> String {
     if v.is_nan() {
         return "NaN".into();
@@ -55,32 +59,119 @@ pub fn js_number(v: f64) -> String {
     if v.is_infinite() {
         return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
     }
-    let sign = if v < 0.0 { "-" } else { "" };
-    // `{:e}` prints the shortest round-trip digits: "d.ddde±x".
-    let sci = format!("{:e}", v.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // Every integer below 2^53 is exact, and its own shortest digits.
+    if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        return format!("{}", v as i64);
+    }
+    // Byte by byte, with no string slicing: small, and nothing can panic.
+    let mut digits: Vec<u8> = Vec::with_capacity(17);
+    let (mut exp, mut exp_negative, mut in_exp) = (0i64, false, false);
+    for b in exponential(v.abs()).bytes() {
+        match b {
+            b'e' | b'E' => in_exp = true,
+            b'-' if in_exp => exp_negative = true,
+            b'0'..=b'9' if in_exp => {
+                exp = exp.saturating_mul(10).saturating_add(i64::from(b - b'0'))
+            }
+            b'0'..=b'9' => digits.push(b),
+            _ => {}
+        }
+    }
+    if exp_negative {
+        exp = -exp;
+    }
     let k = digits.len() as i64;
     // value = 0.digits × 10^n
-    let n = exp.parse::<i64>().unwrap_or(0) + 1;
-    let body = if k <= n && n <= 21 {
-        format!("{digits}{}", "0".repeat((n - k) as usize))
+    let n = exp + 1;
+    let mut out = String::with_capacity(24);
+    if v < 0.0 {
+        out.push('-');
+    }
+    let zeros = |out: &mut String, count: i64| (0..count).for_each(|_| out.push('0'));
+    if k <= n && n <= 21 {
+        digits.iter().for_each(|&b| out.push(char::from(b)));
+        zeros(&mut out, n - k);
     } else if 0 < n && n <= 21 {
-        let (int, frac) = digits.split_at(n as usize);
-        format!("{int}.{frac}")
-    } else if -6 < n && n <= 0 {
-        format!("0.{}{digits}", "0".repeat((-n) as usize))
-    } else {
-        let e = n - 1;
-        let e_sign = if e < 0 { '-' } else { '+' };
-        let (first, rest) = digits.split_at(1);
-        if rest.is_empty() {
-            format!("{first}e{e_sign}{}", e.abs())
-        } else {
-            format!("{first}.{rest}e{e_sign}{}", e.abs())
+        for (i, &b) in digits.iter().enumerate() {
+            if i as i64 == n {
+                out.push('.');
+            }
+            out.push(char::from(b));
         }
-    };
-    format!("{sign}{body}")
+    } else if -6 < n && n <= 0 {
+        out.push_str("0.");
+        zeros(&mut out, -n);
+        digits.iter().for_each(|&b| out.push(char::from(b)));
+    } else {
+        for (i, &b) in digits.iter().enumerate() {
+            if i == 1 {
+                out.push('.');
+            }
+            out.push(char::from(b));
+        }
+        let e = n - 1;
+        out.push('e');
+        out.push(if e < 0 { '-' } else { '+' });
+        out.push_str(&e.unsigned_abs().to_string());
+    }
+    out
+}
+
+/// Gives the shortest round-trip digits of a finite positive number in
+/// exponent form, `d.ddde±x` (`1.5e-7`, `1e+300` or `1e300`); the point
+/// may be left out (`15e-8` reads as 1.5e-8: the first digit is the units).
+pub type Exponential = fn(f64) -> String;
+
+thread_local! {
+    static EXPONENTIAL: std::cell::Cell<Option<Exponential>> = const { std::cell::Cell::new(None) };
+}
+
+/// Installs where [`js_number`] gets its digits: the binding installs
+/// JavaScript's `toExponential()` when the wasm starts.
+pub fn set_exponential(f: Exponential) {
+    EXPONENTIAL.with(|e| e.set(Some(f)));
+}
+
+fn exponential(v: f64) -> String {
+    match EXPONENTIAL.with(std::cell::Cell::get) {
+        Some(f) => f(v),
+        None => default_exponential(v),
+    }
+}
+
+/// Natively (tests): Rust's `{:e}`, which prints the same shortest
+/// round-trip digits as JavaScript.
+#[cfg(not(target_arch = "wasm32"))]
+fn default_exponential(v: f64) -> String {
+    format!("{v:e}")
+}
+
+/// In the wasm before the binding installed JavaScript's digits (it does
+/// so at start): 17 significant digits by scaling, which may differ from
+/// the shortest in the last places, without pulling Rust's float
+/// formatting into the wasm.
+#[cfg(target_arch = "wasm32")]
+fn default_exponential(v: f64) -> String {
+    let mut m = v;
+    let mut e = 0i64;
+    while m >= 10.0 {
+        m /= 10.0;
+        e += 1;
+    }
+    while m < 1.0 {
+        m *= 10.0;
+        e -= 1;
+    }
+    let mut out = ((m * 1e16).round() as u64).to_string();
+    if out.len() > 17 {
+        e += 1; // m rounded up to 10
+    }
+    while out.len() > 1 && out.ends_with('0') {
+        out.pop();
+    }
+    out.push('e');
+    out.push_str(&e.to_string());
+    out
 }
 
 /// A duration in ms: `timeout` of a scope or task. `0` (as in 1.0, where a

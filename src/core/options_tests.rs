@@ -128,3 +128,22 @@ fn reset_timeouts() {
     );
     assert!(reset_timeout_ms(f64::NAN).is_err());
 }
+
+#[test]
+fn javascript_style_exponent_digits_give_the_same_text() {
+    // The wasm's digits come from JS `toExponential()`, which writes
+    // "1e+300" where Rust writes "1e300".
+    fn js_style(v: f64) -> String {
+        let s = format!("{v:e}");
+        match s.split_once('e') {
+            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+            _ => s,
+        }
+    }
+    set_exponential(js_style);
+    assert_eq!(js_number(1e300), "1e+300");
+    assert_eq!(js_number(1.5e-7), "1.5e-7");
+    assert_eq!(js_number(123456789012345680000.0), "123456789012345680000");
+    assert_eq!(js_number(0.1 + 0.2), "0.30000000000000004");
+    assert_eq!(js_number(9007199254740994.0), "9007199254740994");
+}
