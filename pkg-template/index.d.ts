@@ -125,7 +125,7 @@ export type CircuitState = "closed" | "open" | "half-open";
 export interface CircuitBreakerOptions {
   /** Consecutive failures before opening. Default 5. */
   failureThreshold?: number;
-  /** Milliseconds before a trial call (half-open). Default 30000. */
+  /** Milliseconds before a trial call (half-open). Default 30000; `Infinity`: never. */
   resetTimeout?: number;
 }
 
@@ -142,14 +142,17 @@ export interface TaskOptions {
     retryCondition?: (error: unknown) => boolean;
     onRetry?: (error: any, attempt: number) => void;
   };
-  /** Per-attempt timeout in ms: the attempt fails with Error("timeout after <N>ms") and its signal aborts. */
+  /**
+   * Per-attempt timeout in ms: the attempt fails with Error("timeout after <N>ms")
+   * and its signal aborts. `0` or `Infinity`: none.
+   */
   timeout?: number;
   /** Runs at scope disposal (LIFO with the other cleanups). */
   onCleanup?: () => void | Promise<void>;
 }
 
 export interface ScopeOptions<ParentServices extends Record<string, unknown> = Record<string, never>> {
-  /** The scope aborts itself after this many ms with Error("timeout after <N>ms"). */
+  /** The scope aborts itself after this many ms with Error("timeout after <N>ms"). `0` or `Infinity`: none. */
   timeout?: number;
   /** When it aborts, the scope aborts with the same reason. */
   signal?: AbortSignal;
@@ -157,7 +160,10 @@ export interface ScopeOptions<ParentServices extends Record<string, unknown> = R
   tracer?: Tracer;
   /** Span name (default "scope"). */
   name?: string;
-  /** At most this many task functions of the scope run at once. */
+  /**
+   * At most this many task functions of the scope run at once: an integer
+   * up to 2^32, or `Infinity` (no limit); `0` sets none.
+   */
   concurrency?: number;
   /** Every task runs through one breaker with these options. */
   circuitBreaker?: CircuitBreakerOptions;
@@ -206,7 +212,10 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
     cleanup?: (service: T) => void | Promise<void>,
   ): Scope<Services & Record<K, T>>;
   use<K extends keyof Services>(key: K): Services[K];
-  /** A channel of this scope: aborted with it, disposed with it. */
+  /**
+   * A channel of this scope: aborted with it, disposed with it. `capacity`:
+   * an integer from 0 (rendezvous, the default) to 2^32, or `Infinity`.
+   */
   channel<T>(capacity?: number): Channel<T>;
   /** The first factory to settle decides; uses this scope's signal, tracer and services. */
   race<T>(factories: readonly Factory<T, Services>[]): Promise<Result<unknown, T>>;
@@ -312,7 +321,7 @@ export interface RaceOptions {
 }
 
 export interface ParallelOptions {
-  /** At most this many at once; 0 or absent is unlimited. */
+  /** At most this many at once (`Infinity`, 0 or absent: unlimited). */
   concurrency?: number;
   signal?: AbortSignal;
   /** Throw the first error (input order) instead of returning Results. */
@@ -341,7 +350,7 @@ export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
   readonly isClosed: boolean;
   /** Buffered values. */
   readonly size: number;
-  /** The capacity. */
+  /** The capacity (`Infinity` when unlimited). */
   readonly cap: number;
   [Symbol.asyncIterator](): AsyncIterator<T>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -349,6 +358,7 @@ export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
 
 /** A counting semaphore with FIFO waiters. */
 export declare class Semaphore implements AsyncDisposable {
+  /** `permits`: an integer from 1 to 2^32, or `Infinity` (never waits). */
   constructor(permits: number, signal?: AbortSignal);
   acquire<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
   execute<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
