@@ -69,9 +69,13 @@ const rows: Row[] = [
     const s = scope({ concurrency: 0 });
     return disposed(s, s.concurrency);
   }, (v) => expect(v).toBeUndefined()),
-  bad("scope: NaN concurrency", () => scope({ concurrency: NaN }), R, /concurrency must be a positive integer, got NaN/),
-  bad("scope: infinite concurrency", () => scope({ concurrency: Infinity }), R, /concurrency must be a positive integer, got Infinity/),
-  bad("scope: huge concurrency", () => scope({ concurrency: 2 ** 40 }), R, /concurrency must be a positive integer/),
+  bad("scope: NaN concurrency", () => scope({ concurrency: NaN }), R, /concurrency must be an integer from 1 to 2\^32, or Infinity, got NaN/),
+  ok("scope: infinite concurrency is no limit", () => {
+    const s = scope({ concurrency: Infinity });
+    return disposed(s, s.concurrency);
+  }, (v) => expect(v).toBe(Infinity)),
+  bad("scope: -Infinity concurrency", () => scope({ concurrency: -Infinity }), R, /concurrency .* got -Infinity/),
+  bad("scope: huge concurrency", () => scope({ concurrency: 2 ** 40 }), R, /concurrency must be an integer from 1 to 2\^32, or Infinity, got 1099511627776/),
   bad("scope: string concurrency", () => scope({ concurrency: "2" as never }), T, /concurrency must be a number/),
   ok("scope: circuitBreaker null is none", () => {
     const s = scope({ circuitBreaker: null as never });
@@ -81,8 +85,11 @@ const rows: Row[] = [
   bad("scope: negative failureThreshold", () => scope({ circuitBreaker: { failureThreshold: -1 } }), R, /failureThreshold must be a positive integer, got -1/),
   bad("scope: fractional failureThreshold", () => scope({ circuitBreaker: { failureThreshold: 1.5 } }), R, /failureThreshold must be a positive integer, got 1.5/),
   bad("scope: string failureThreshold", () => scope({ circuitBreaker: { failureThreshold: "3" as never } }), T, /failureThreshold must be a number/),
-  bad("scope: negative resetTimeout", () => scope({ circuitBreaker: { resetTimeout: -1 } }), R, /resetTimeout must be a finite number of milliseconds >= 0, got -1/),
-  bad("scope: infinite resetTimeout", () => scope({ circuitBreaker: { resetTimeout: Infinity } }), R, /resetTimeout .* got Infinity/),
+  bad("scope: negative resetTimeout", () => scope({ circuitBreaker: { resetTimeout: -1 } }), R, /resetTimeout must be a number of milliseconds >= 0 \(Infinity: never\), got -1/),
+  ok("scope: infinite resetTimeout is kept (never half-open)", () => {
+    const s = scope({ circuitBreaker: { resetTimeout: Infinity } });
+    return disposed(s, s.circuitBreaker);
+  }, (v) => expect(v).toEqual({ failureThreshold: 5, resetTimeout: Infinity })),
   bad("scope: string resetTimeout", () => scope({ circuitBreaker: { resetTimeout: "x" as never } }), T, /resetTimeout must be a number/),
   ok("scope: signal null is none", () => disposed(scope({ signal: null as never }), 1), (v) => expect(v).toBe(1)),
   ok("scope: parent null is none", () => disposed(scope({ parent: null as never }), 1), (v) => expect(v).toBe(1)),
@@ -183,10 +190,11 @@ const rows: Row[] = [
   }, Error as ErrorConstructor, /disposed/),
 
   // ---- channel -----------------------------------------------------------------
-  bad("channel: negative capacity", () => scope().channel(-1), R, /channel: capacity must be an integer from 0 to 2\^32, got -1/),
+  bad("channel: negative capacity", () => scope().channel(-1), R, /channel: capacity must be an integer from 0 to 2\^32, or Infinity, got -1/),
   bad("channel: fractional capacity", () => scope().channel(1.5), R, /capacity .* got 1.5/),
   bad("channel: NaN capacity", () => scope().channel(NaN), R, /capacity .* got NaN/),
-  bad("channel: infinite capacity", () => scope().channel(Infinity), R, /capacity .* got Infinity/),
+  ok("channel: infinite capacity is no limit", () => scope().channel(Infinity).cap, (v) => expect(v).toBe(Infinity)),
+  bad("channel: -Infinity capacity", () => scope().channel(-Infinity), R, /capacity .* got -Infinity/),
   bad("channel: huge capacity", () => scope().channel(2 ** 33), R, /capacity .* got 8589934592/),
   bad("channel: string capacity", () => scope().channel("3" as never), T, /channel: capacity must be a number, got string/),
   ok("channel: null capacity is 0", () => scope().channel(null as never).cap, (v) => expect(v).toBe(0)),
@@ -196,11 +204,11 @@ const rows: Row[] = [
 
   // ---- Semaphore ---------------------------------------------------------------
   bad("Semaphore: permits missing", () => new (Semaphore as never as new () => unknown)(), T, /Semaphore: permits must be a number, got undefined/),
-  bad("Semaphore: 0 permits", () => new Semaphore(0), R, /Semaphore: permits must be a positive integer, got 0/),
+  bad("Semaphore: 0 permits", () => new Semaphore(0), R, /Semaphore: permits must be an integer from 1 to 2\^32, or Infinity, got 0/),
   bad("Semaphore: negative permits", () => new Semaphore(-1), R, /permits .* got -1/),
   bad("Semaphore: fractional permits", () => new Semaphore(1.5), R, /permits .* got 1.5/),
   bad("Semaphore: NaN permits", () => new Semaphore(NaN), R, /permits .* got NaN/),
-  bad("Semaphore: infinite permits", () => new Semaphore(Infinity), R, /permits .* got Infinity/),
+  ok("Semaphore: infinite permits is no limit", () => new Semaphore(Infinity).totalPermits, (v) => expect(v).toBe(Infinity)),
   bad("Semaphore: huge permits", () => new Semaphore(2 ** 40), R, /permits/),
   bad("Semaphore: string permits", () => new Semaphore("2" as never), T, /permits must be a number, got string/),
   bad("Semaphore: signal not an AbortSignal", () => new Semaphore(1, {} as never), T, /Semaphore: signal must be an AbortSignal, got object/),
@@ -228,7 +236,8 @@ const rows: Row[] = [
   bad("parallel: factories a number", () => parallel(5 as never), T, /parallel: factories must be an array, got number/),
   bad("parallel: a factory null", () => parallel([null as never]), T, /parallel: factories\[0\] must be a function, got object/),
   bad("parallel: options a number", () => parallel([() => 1], 5 as never), T, /parallel: options must be an object, got number/),
-  bad("parallel: negative concurrency", () => parallel([() => 1], { concurrency: -1 }), R, /parallel: concurrency must be a positive integer, got -1/),
+  bad("parallel: negative concurrency", () => parallel([() => 1], { concurrency: -1 }), R, /parallel: concurrency must be an integer from 1 to 2\^32, or Infinity, got -1/),
+  ok("parallel: infinite concurrency is no limit", () => parallel([() => 1, () => 2], { concurrency: Infinity }), (v) => expect(v).toEqual([[undefined, 1], [undefined, 2]])),
   bad("parallel: fractional concurrency", () => parallel([() => 1], { concurrency: 1.5 }), R, /concurrency .* got 1.5/),
   bad("parallel: NaN concurrency", () => parallel([() => 1], { concurrency: NaN }), R, /concurrency .* got NaN/),
   bad("parallel: string concurrency", () => parallel([() => 1], { concurrency: "2" as never }), T, /concurrency must be a number/),
@@ -256,6 +265,7 @@ const rows: Row[] = [
   ok("poll: huge interval never fires early", async () => {
     let calls = 0;
     const c = poll(() => ++calls, noop, { interval: 1e300, immediate: false });
+    c.start(); // immediate: false stays stopped until start()
     await sleep(20);
     c.stop();
     return calls;

@@ -82,12 +82,29 @@ describe("Channel", () => {
     expect(await r).toBeUndefined();
   });
 
-  test("a sender blocked when the channel closes gets false", async () => {
+  test("a sender still waiting when the channel closes is rejected with an Error saying so", async () => {
     await using s = scope();
     const ch = s.channel<number>(0);
     const blocked = ch.send(1);
     ch.close();
-    expect(await blocked).toBe(false);
+    const err = await blocked.then(() => "resolved", (e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/channel closed/);
+    // A send called on the already closed channel still resolves false.
+    expect(await ch.send(2)).toBe(false);
+    expect(await ch.receive()).toBeUndefined(); // the rejected value was not delivered
+  });
+
+  test("a full buffered channel: every waiting sender is rejected on close, buffered values stay", async () => {
+    await using s = scope();
+    const ch = s.channel<number>(1);
+    expect(await ch.send(1)).toBe(true);
+    const waiting = [ch.send(2), ch.send(3)];
+    ch.close();
+    await expect(waiting[0]).rejects.toThrow("channel closed");
+    await expect(waiting[1]).rejects.toThrow("channel closed");
+    expect(await ch.receive()).toBe(1);
+    expect(await ch.receive()).toBeUndefined();
   });
 
   test("for await receives until closed and drained", async () => {

@@ -318,6 +318,186 @@ describe("OpenTelemetry", () => {
     }
   });
 
+  describe("1.0's task attributes, set when 1.0 sets them", () => {
+    const keys = [
+      "task.retry.max_retries",
+      "task.retry.has_delay",
+      "task.retry.has_condition",
+      "task.retry.succeeded_after",
+      "task.retry.attempts_made",
+      "task.retry.max_retries_exceeded",
+      "task.retry.condition_rejected",
+      "task.circuit_breaker.state",
+      "task.circuit_breaker.failure_count",
+      "task.circuit_breaker.rejected",
+      "task.concurrency.available_before",
+      "task.concurrency.waiting_before",
+    ];
+    const present = (span: ReadableSpan) => keys.filter((k) => k in span.attributes);
+
+    test("retry: configuration at start; succeeded_after only when a later attempt succeeds", async () => {
+      {
+        await using s = scope({ tracer });
+        let calls = 0;
+        await s.task(async () => {
+          if (++calls < 3) throw new Error("again");
+          return "ok";
+        }, { retry: { maxRetries: 3 }, otel: { name: "third-time" } });
+        await s.task(async () => "first", { retry: { maxRetries: 2, delay: 1, retryCondition: () => true }, otel: { name: "first-time" } });
+        await s.task(async () => "fn-delay", { retry: { delay: () => 5 }, otel: { name: "fn-delay" } });
+      }
+      const [third] = byName("third-time");
+      expect(third.attributes).toMatchObject({
+        "task.retry.max_retries": 3,
+        "task.retry.has_delay": false,
+        "task.retry.has_condition": false,
+        "task.retry.succeeded_after": 3,
+      });
+      expect(present(third).sort()).toEqual(["task.retry.has_condition", "task.retry.has_delay", "task.retry.max_retries", "task.retry.succeeded_after"]);
+      const [first] = byName("first-time");
+      expect(first.attributes).toMatchObject({ "task.retry.max_retries": 2, "task.retry.has_delay": true, "task.retry.has_condition": true });
+      expect("task.retry.succeeded_after" in first.attributes).toBe(false);
+      expect(byName("fn-delay")[0].attributes).toMatchObject({ "task.retry.max_retries": 3, "task.retry.has_delay": true });
+    });
+
+    test("retry: max_retries_exceeded and attempts_made when retries run out; condition_rejected when retryCondition says no", async () => {
+      {
+        await using s = scope({ tracer });
+        await s.task(async () => {
+          throw new Error("always");
+        }, { retry: { maxRetries: 2 }, otel: { name: "exhausted" } });
+        let calls = 0;
+        await s.task(async () => {
+          throw new Error(++calls === 1 ? "retryable" : "fatal");
+        }, { retry: { maxRetries: 5, retryCondition: (e) => (e as Error).message === "retryable" }, otel: { name: "rejected" } });
+      }
+      const [exhausted] = byName("exhausted");
+      expect(exhausted.attributes).toMatchObject({
+        "task.retry.max_retries": 2,
+        "task.retry.max_retries_exceeded": true,
+        "task.retry.attempts_made": 3,
+        "task.retry_attempts": 2,
+      });
+      expect("task.retry.condition_rejected" in exhausted.attributes).toBe(false);
+      const [rejected] = byName("rejected");
+      expect(rejected.attributes).toMatchObject({ "task.retry.condition_rejected": true, "task.retry_attempts": 1 });
+      expect("task.retry.max_retries_exceeded" in rejected.attributes).toBe(false);
+      expect("task.retry.attempts_made" in rejected.attributes).toBe(false);
+    });
+
+    test("circuit breaker: state and failure_count as the task starts; rejected on a refused call", async () => {
+      {
+        await using s = scope({ tracer, circuitBreaker: { failureThreshold: 2, resetTimeout: 30 } });
+        for (const name of ["cb-1", "cb-2"]) {
+          await s.task(async () => {
+            throw new Error("down");
+          }, { otel: { name } });
+        }
+        await s.task(async () => "never called", { otel: { name: "cb-refused" } });
+        await sleep(40);
+        await s.task(async () => "trial", { otel: { name: "cb-trial" } });
+      }
+      expect(byName("cb-1")[0].attributes).toMatchObject({ "task.circuit_breaker.state": "closed", "task.circuit_breaker.failure_count": 0 });
+      expect(byName("cb-2")[0].attributes).toMatchObject({ "task.circuit_breaker.state": "closed", "task.circuit_breaker.failure_count": 1 });
+      const [refused] = byName("cb-refused");
+      expect(refused.attributes).toMatchObject({
+        "task.circuit_breaker.state": "open",
+        "task.circuit_breaker.failure_count": 2,
+        "task.circuit_breaker.rejected": true,
+        "task.error_reason": "circuit_breaker_open",
+      });
+      const [trial] = byName("cb-trial");
+      expect(trial.attributes).toMatchObject({ "task.circuit_breaker.state": "half-open", "task.circuit_breaker.failure_count": 2 });
+      expect("task.circuit_breaker.rejected" in trial.attributes).toBe(false);
+      expect("task.circuit_breaker.rejected" in byName("cb-1")[0].attributes).toBe(false);
+    });
+
+    test("concurrency: available_before and waiting_before as each task asks for its permit", async () => {
+      {
+        await using s = scope({ tracer, concurrency: 2 });
+        const tasks = [1, 2, 3, 4].map((i) => s.task(() => sleep(10), { otel: { name: `c-${i}` } }));
+        await Promise.all(tasks);
+      }
+      const at = (i: number) => {
+        const a = byName(`c-${i}`)[0].attributes;
+        return [a["task.concurrency.available_before"], a["task.concurrency.waiting_before"]];
+      };
+      expect([at(1), at(2), at(3), at(4)]).toEqual([[2, 0], [1, 0], [0, 0], [0, 1]]);
+      {
+        await using s = scope({ tracer, concurrency: Infinity });
+        await s.task(async () => 1, { otel: { name: "c-inf" } });
+      }
+      expect(byName("c-inf")[0].attributes).toMatchObject({
+        "task.scope_concurrency": Infinity,
+        "task.concurrency.available_before": Infinity,
+        "task.concurrency.waiting_before": 0,
+      });
+    });
+
+    test("with retry under a concurrency limit, each attempt records the queue it found", async () => {
+      {
+        await using s = scope({ tracer, concurrency: 1 });
+        const blocker = s.task(() => sleep(20), { otel: { name: "blocker" } });
+        let calls = 0;
+        const retried = s.task(async () => {
+          if (++calls === 1) throw new Error("once");
+          return "ok";
+        }, { retry: { maxRetries: 1 }, otel: { name: "retried-under-limit" } });
+        const third = s.task(() => sleep(1), { otel: { name: "third" } });
+        await Promise.all([blocker, retried, third]);
+      }
+      // First attempt: 0 free, 0 waiting; after it failed, "third" held
+      // the permit and the retry found 0 free again.
+      expect(byName("retried-under-limit")[0].attributes).toMatchObject({
+        "task.concurrency.available_before": 0,
+        "task.retry.succeeded_after": 2,
+      });
+      expect(byName("third")[0].attributes["task.concurrency.waiting_before"]).toBe(1);
+    });
+
+    test("a plain task (no retry, breaker or limit) carries none of them", async () => {
+      {
+        await using s = scope({ tracer });
+        await s.task(async () => 1, { otel: { name: "plain" } });
+        await s.task(async () => {
+          throw new Error("x");
+        }, { otel: { name: "plain-failed" } });
+      }
+      expect(present(byName("plain")[0])).toEqual([]);
+      expect(present(byName("plain-failed")[0])).toEqual([]);
+    });
+  });
+
+  test("a failed task's span status is ERROR 'task failed' (1.0 set OK: its Result never rejects)", async () => {
+    {
+      await using s = scope({ tracer });
+      await s.task(async () => {
+        throw new Error("fails");
+      }, { otel: { name: "failed-task" } });
+      await s.task(async () => "fine", { otel: { name: "fine-task" } });
+    }
+    expect(byName("failed-task")[0].status).toEqual({ code: SpanStatusCode.ERROR, message: "task failed" });
+    expect(byName("fine-task")[0].status.code).toBe(SpanStatusCode.OK);
+  });
+
+  test("s.race and s.parallel spans are children of the calling scope's span (1.0: new roots)", async () => {
+    {
+      await using s = scope({ tracer, name: "caller" });
+      await s.race([async () => 1, async () => 2]);
+      await s.parallel([async () => 1, async () => 2]);
+    }
+    const [caller] = byName("caller");
+    const internal = byName("scope");
+    expect(internal.length).toBe(2);
+    for (const span of internal) {
+      expect(parentId(span)).toBe(id(caller));
+      expect(span.spanContext().traceId).toBe(caller.spanContext().traceId);
+    }
+    const tasks = byName("scope.task");
+    expect(tasks.length).toBe(4);
+    for (const t of tasks) expect(internal.map(id)).toContain(parentId(t));
+  });
+
   test("a tracer that throws never fails the work", async () => {
     const broken = { startSpan: () => { throw new Error("tracer broke"); } };
     await using s = scope({ tracer: broken as never });

@@ -31,6 +31,24 @@ describe("poll", () => {
     ac.abort();
   });
 
+  test("status().nextPollTime counts from the end of the previous call (1.0: from its start)", async () => {
+    const ac = new AbortController();
+    const starts: number[] = [];
+    const c = poll(async () => {
+      starts.push(performance.now());
+      await sleep(40);
+    }, () => {}, { interval: 30, signal: ac.signal });
+    await sleep(55); // the first call (40 ms) has ended; the next is armed
+    const st = c.status();
+    expect(st.pollCount).toBe(1);
+    // 1.0 would report lastPollTime + 30; here the end of the call + 30.
+    expect(st.nextPollTime! - st.lastPollTime!).toBeGreaterThanOrEqual(69);
+    for (let i = 0; i < 100 && starts.length < 2; i++) await sleep(10);
+    ac.abort();
+    expect(starts.length).toBe(2);
+    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(65); // the call itself is scheduled after its end in 1.0 too
+  });
+
   test("each successful value goes to onValue", async () => {
     const ac = new AbortController();
     const seen: number[] = [];
@@ -73,7 +91,9 @@ describe("poll", () => {
       },
       { interval: 5, signal: ac.signal },
     );
-    await sleep(80);
+    // Five calls take ~25 ms; wait up to 2 s so a loaded machine's late
+    // timers cannot fail it (the assertion is unchanged).
+    for (let i = 0; i < 200 && calls < 5; i++) await sleep(10);
     ac.abort();
     expect(calls).toBeGreaterThanOrEqual(5);
   });
@@ -156,6 +176,12 @@ describe("poll", () => {
     const ac = new AbortController();
     let calls = 0;
     const c = poll(() => ++calls, () => {}, { interval: 30, immediate: false, signal: ac.signal });
+    expect(c.status()).toEqual({ running: false, pollCount: 0, timeUntilNext: 0, lastPollTime: undefined, nextPollTime: undefined });
+    await sleep(60);
+    expect(calls).toBe(0); // nothing runs until start()
+    expect(c.status().running).toBe(false);
+    c.start();
+    expect(calls).toBe(0); // not at once: after interval
     const st = c.status();
     expect(st.running).toBe(false);
     expect(st.pollCount).toBe(0);
@@ -176,6 +202,19 @@ describe("poll", () => {
     expect(calls).toBe(1);
     expect(c.status().pollCount).toBe(1);
     ac.abort();
+  });
+
+  test("s.poll with immediate: false is stopped too until start()", async () => {
+    await using s = scope();
+    let calls = 0;
+    const c = s.poll(() => ++calls, () => {}, { interval: 10, immediate: false });
+    await sleep(40);
+    expect(calls).toBe(0);
+    expect(c.status()).toMatchObject({ running: false, pollCount: 0 });
+    c.start();
+    await sleep(40);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(c.status().running).toBe(true);
   });
 
   test("scope disposal stops polling for good and aborts the in-flight call's signal", async () => {

@@ -176,6 +176,23 @@ describe("parallel", () => {
     expect(started).toBe(0);
   });
 
+  test("a signal aborting mid-run under a concurrency limit resolves with tuples (1.0 rejected); unstarted factories get the reason", async () => {
+    const ac = new AbortController();
+    const reason = new Error("stop");
+    const started: number[] = [];
+    const factories = [0, 1, 2, 3].map((i) => (signal: AbortSignal) => {
+      started.push(i);
+      return i === 0 ? Promise.resolve(0) : abortable(signal, 10_000, i);
+    });
+    const p = parallel(factories, { concurrency: 1, signal: ac.signal });
+    await sleep(10);
+    ac.abort(reason);
+    const results = await p; // resolves: no "Cannot spawn task on aborted scope" rejection
+    expect(results).toEqual([[undefined, 0], [reason, undefined], [reason, undefined], [reason, undefined]]);
+    expect(results[1][0]).toBe(reason);
+    expect(started).toEqual([0, 1]); // nothing started after the abort
+  });
+
   test("an empty list gives []", async () => {
     expect(await parallel([])).toEqual([]);
   });

@@ -1,7 +1,112 @@
 // Type declarations of go-go-scope-wasm, mirroring go-go-scope 1.0.
-import type { Context, Span, SpanOptions, Tracer } from "@opentelemetry/api";
+// Self-contained: nothing here imports another package, so the types
+// resolve whether or not `@opentelemetry/api` is installed.
 
-export type { Context, Span, SpanOptions, Tracer };
+// ---- OpenTelemetry types -------------------------------------------------
+// 1.0 re-exported `Tracer`, `Span`, `SpanOptions` and `Context` from
+// `@opentelemetry/api` (a dependency). These are structural copies of the
+// API's 1.x interfaces, so a tracer of the real SDK is a `Tracer` here, and
+// a `Tracer` here is one to the API.
+
+/** An OpenTelemetry context (immutable key-value store). */
+export interface Context {
+  getValue(key: symbol): unknown;
+  setValue(key: symbol, value: unknown): Context;
+  deleteValue(key: symbol): Context;
+}
+
+type OtelAttributeValue =
+  | string
+  | number
+  | boolean
+  | Array<null | undefined | string>
+  | Array<null | undefined | number>
+  | Array<null | undefined | boolean>;
+
+interface OtelAttributes {
+  [attributeKey: string]: OtelAttributeValue | undefined;
+}
+
+type OtelHrTime = [number, number];
+type OtelTimeInput = OtelHrTime | number | Date;
+
+type OtelException =
+  | { code: string | number; name?: string; message?: string; stack?: string }
+  | { code?: string | number; message: string; name?: string; stack?: string }
+  | { code?: string | number; message?: string; name: string; stack?: string }
+  | string;
+
+interface OtelTraceState {
+  set(key: string, value: string): OtelTraceState;
+  unset(key: string): OtelTraceState;
+  get(key: string): string | undefined;
+  serialize(): string;
+}
+
+interface OtelSpanContext {
+  traceId: string;
+  spanId: string;
+  isRemote?: boolean;
+  traceFlags: number;
+  traceState?: OtelTraceState;
+}
+
+interface OtelLink {
+  context: OtelSpanContext;
+  attributes?: OtelAttributes;
+  droppedAttributesCount?: number;
+}
+
+interface OtelSpanStatus {
+  code: SpanStatusCode;
+  message?: string;
+}
+
+declare enum SpanKind {
+  INTERNAL = 0,
+  SERVER = 1,
+  CLIENT = 2,
+  PRODUCER = 3,
+  CONSUMER = 4,
+}
+
+/** Options of `Tracer.startSpan`. */
+export interface SpanOptions {
+  kind?: SpanKind;
+  attributes?: OtelAttributes;
+  links?: OtelLink[];
+  startTime?: OtelTimeInput;
+  root?: boolean;
+}
+
+/** An OpenTelemetry span. */
+export interface Span {
+  spanContext(): OtelSpanContext;
+  setAttribute(key: string, value: OtelAttributeValue): this;
+  setAttributes(attributes: OtelAttributes): this;
+  addEvent(name: string, attributesOrStartTime?: OtelAttributes | OtelTimeInput, startTime?: OtelTimeInput): this;
+  addLink(link: OtelLink): this;
+  addLinks(links: OtelLink[]): this;
+  setStatus(status: OtelSpanStatus): this;
+  updateName(name: string): this;
+  end(endTime?: OtelTimeInput): void;
+  isRecording(): boolean;
+  recordException(exception: OtelException, time?: OtelTimeInput): void;
+}
+
+/** An OpenTelemetry tracer, e.g. `trace.getTracer("my-app")`. */
+export interface Tracer {
+  startSpan(name: string, options?: SpanOptions, context?: Context): Span;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    context: Context,
+    fn: F,
+  ): ReturnType<F>;
+}
+// ---- end OpenTelemetry types ---------------------------------------------
 
 /** `[undefined, value]` on success, `[error, undefined]` on failure. */
 export type Result<E, T> = readonly [E | undefined, T | undefined];
@@ -20,7 +125,7 @@ export type CircuitState = "closed" | "open" | "half-open";
 export interface CircuitBreakerOptions {
   /** Consecutive failures before opening. Default 5. */
   failureThreshold?: number;
-  /** Milliseconds before a trial call (half-open). Default 30000. */
+  /** Milliseconds before a trial call (half-open). Default 30000; `Infinity`: never. */
   resetTimeout?: number;
 }
 
@@ -37,14 +142,17 @@ export interface TaskOptions {
     retryCondition?: (error: unknown) => boolean;
     onRetry?: (error: any, attempt: number) => void;
   };
-  /** Per-attempt timeout in ms: the attempt fails with Error("timeout after <N>ms") and its signal aborts. */
+  /**
+   * Per-attempt timeout in ms: the attempt fails with Error("timeout after <N>ms")
+   * and its signal aborts. `0` or `Infinity`: none.
+   */
   timeout?: number;
   /** Runs at scope disposal (LIFO with the other cleanups). */
   onCleanup?: () => void | Promise<void>;
 }
 
 export interface ScopeOptions<ParentServices extends Record<string, unknown> = Record<string, never>> {
-  /** The scope aborts itself after this many ms with Error("timeout after <N>ms"). */
+  /** The scope aborts itself after this many ms with Error("timeout after <N>ms"). `0` or `Infinity`: none. */
   timeout?: number;
   /** When it aborts, the scope aborts with the same reason. */
   signal?: AbortSignal;
@@ -52,7 +160,10 @@ export interface ScopeOptions<ParentServices extends Record<string, unknown> = R
   tracer?: Tracer;
   /** Span name (default "scope"). */
   name?: string;
-  /** At most this many task functions of the scope run at once. */
+  /**
+   * At most this many task functions of the scope run at once: an integer
+   * up to 2^32, or `Infinity` (no limit); `0` sets none.
+   */
   concurrency?: number;
   /** Every task runs through one breaker with these options. */
   circuitBreaker?: CircuitBreakerOptions;
@@ -101,7 +212,10 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
     cleanup?: (service: T) => void | Promise<void>,
   ): Scope<Services & Record<K, T>>;
   use<K extends keyof Services>(key: K): Services[K];
-  /** A channel of this scope: aborted with it, disposed with it. */
+  /**
+   * A channel of this scope: aborted with it, disposed with it. `capacity`:
+   * an integer from 0 (rendezvous, the default) to 2^32, or `Infinity`.
+   */
   channel<T>(capacity?: number): Channel<T>;
   /** The first factory to settle decides; uses this scope's signal, tracer and services. */
   race<T>(factories: readonly Factory<T, Services>[]): Promise<Result<unknown, T>>;
@@ -140,7 +254,11 @@ export interface PollOptions {
   interval?: number;
   /** Stops polling for good when it aborts. */
   signal?: AbortSignal;
-  /** First call at once (default true); else after `interval`. */
+  /**
+   * Start at once with a first call now (default true). With `false` the
+   * controller starts stopped: nothing runs until `start()`, whose first
+   * call comes after `interval`.
+   */
   immediate?: boolean;
 }
 
@@ -203,7 +321,7 @@ export interface RaceOptions {
 }
 
 export interface ParallelOptions {
-  /** At most this many at once; 0 or absent is unlimited. */
+  /** At most this many at once (`Infinity`, 0 or absent: unlimited). */
   concurrency?: number;
   signal?: AbortSignal;
   /** Throw the first error (input order) instead of returning Results. */
@@ -220,7 +338,11 @@ export declare function parallel<T>(factories: readonly Factory<T>[], options?: 
 /** A Go-style channel with backpressure. */
 export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
   constructor(capacity?: number, signal?: AbortSignal);
-  /** `true` once delivered or buffered, `false` if closed; rejects once aborted. */
+  /**
+   * `true` once delivered or buffered, `false` if the channel was already
+   * closed; rejects with `Error("channel closed")` if it closes while this
+   * send waits, and with the abort reason once aborted.
+   */
   send(value: T): Promise<boolean>;
   /** The next value, or `undefined` once closed and drained. */
   receive(): Promise<T | undefined>;
@@ -228,7 +350,7 @@ export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
   readonly isClosed: boolean;
   /** Buffered values. */
   readonly size: number;
-  /** The capacity. */
+  /** The capacity (`Infinity` when unlimited). */
   readonly cap: number;
   [Symbol.asyncIterator](): AsyncIterator<T>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -236,6 +358,7 @@ export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
 
 /** A counting semaphore with FIFO waiters. */
 export declare class Semaphore implements AsyncDisposable {
+  /** `permits`: an integer from 1 to 2^32, or `Infinity` (never waits). */
   constructor(permits: number, signal?: AbortSignal);
   acquire<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
   execute<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
@@ -260,3 +383,5 @@ export declare class AsyncDisposableResource<T> implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+// Only the declarations marked `export` above are the package's.
+export {};

@@ -203,7 +203,7 @@ class PollController {
 function createPoll(fn, onValue, options, scopeSignal, services) {
   const c = new PollController();
   c._id = wasm.__pollNew(c, fn, onValue, options, scopeSignal, services);
-  wasm.__pollStart(c._id); // starts on its own, immediate or not
+  wasm.__pollLaunch(c._id); // starts now when immediate, else stays stopped until start()
   return c;
 }
 

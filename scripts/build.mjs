@@ -38,6 +38,10 @@ export async function build() {
   cpSync(join(root, "pkg-template"), stage, { recursive: true });
   rmSync(join(stage, "package.json")); // its "sideEffects": false is for users, not for these sources
   for (const f of ["index.d.ts", "internal.d.ts"]) cpSync(join(root, "pkg-template", f), join(out, f));
+  // The same declarations for `require` (the package is "type": "module",
+  // so a .d.ts reads as ESM): CommonJS TypeScript users get CommonJS types.
+  cpSync(join(root, "pkg-template", "index.d.ts"), join(out, "index.d.cts"));
+  cpSync(join(root, "pkg-template", "internal.d.ts"), join(out, "internal.d.cts"));
   for (const f of ["LICENSE", "README.md", "COMPATIBILITY.md"]) {
     if (existsSync(join(root, f))) cpSync(join(root, f), join(out, f));
   }

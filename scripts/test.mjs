@@ -3,7 +3,9 @@
 //   --headless --chrome (binding tests of the numeric exports,
 //   src/wasm/tests.rs) · size budget (gzip wasm + browser.js ≤ 25 KB) ·
 //   vitest js-tests against the packed tarball (every example with its
-//   output checked) · tsc type tests · bench smoke · the runtime matrix
+//   output checked) · tsc type tests · attw and publint on the tarball ·
+//   tsc consumers (CJS, ESM) of the tarball alone · bench smoke · the
+//   runtime matrix
 //   (Node 18-24, Bun, Deno, workerd, edge-light, and Chromium: plain page
 //   and Vite app).
 // Installs what is missing first (scripts/setup.mjs, Debian's chromium too).
@@ -55,9 +57,17 @@ function libtestSome(out, status) {
 
 const check = (_out, status) => ({ passed: status === 0 ? 1 : 0, failed: status === 0 ? 0 : 1 });
 
+/** The last "N passed, N failed" line of a script that counts its own checks. */
+function ownCount(out) {
+  const all = [...out.matchAll(/(\d+) passed, (\d+) failed/g)];
+  if (all.length === 0) return { passed: 0, failed: 1 };
+  const m = all[all.length - 1];
+  return { passed: Number(m[1]), failed: Number(m[2]) };
+}
+
 setup({ browser: true });
 await build();
-pack();
+const tarball = pack();
 
 step("cargo test (core)", "cargo", ["test", "--lib"], libtest);
 step("cargo clippy -D warnings", "cargo", ["clippy", "--all-targets", "--", "-D", "warnings"], check);
@@ -93,6 +103,18 @@ step(
   },
 );
 step("tsc type tests", join(root, "node_modules", ".bin", "tsc"), ["-p", "js-tests/types"], check);
+// The packed tarball's types as each kind of TypeScript user resolves them:
+// arethetypeswrong for node10, node16 from CJS and from ESM, and bundler
+// (offline: no @types lookup); publint with warnings as errors; and a CJS
+// and an ESM consumer compiled against the tarball installed alone.
+step(
+  "attw (packed tarball: node10, node16 CJS/ESM, bundler)",
+  join(root, "node_modules", ".bin", "attw"),
+  [tarball, "--no-definitely-typed", "--format", "ascii", "--no-color"],
+  check,
+);
+step("publint --strict (packed tarball)", join(root, "node_modules", ".bin", "publint"), ["run", tarball, "--strict"], check);
+step("tsc consumers of the tarball alone (CJS and ESM, no OpenTelemetry)", "node", ["scripts/types-consumers.mjs", tarball], ownCount);
 // The benchmark suite in smoke mode (tiny sizes, no targets), so it never rots.
 step("bench smoke", "node", ["--expose-gc", "bench/run.mjs", "--smoke"], check);
 
