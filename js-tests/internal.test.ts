@@ -26,7 +26,7 @@ test("the public entry does not export the test hooks", () => {
 });
 
 test("the internal subpath gives live counts, wasm memory and the probe depth, on the same instance", async () => {
-  expect(Object.keys(internal).sort()).toEqual(["liveCounts", "setProbeDepth", "wasmMemoryBytes"]);
+  expect(Object.keys(internal).sort()).toEqual(["keptEffects", "liveCounts", "setProbeDepth", "stackPointer", "wasmMemoryBytes"]);
   const before = internal.liveCounts() as Record<string, number>;
   for (const [k, v] of Object.entries(before)) expect({ k, v: typeof v }).toEqual({ k, v: "number" });
   expect(internal.wasmMemoryBytes()).toBeGreaterThan(0);

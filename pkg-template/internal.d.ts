@@ -16,6 +16,8 @@ export function liveCounts(): {
 /** Bytes of WebAssembly memory. */
 export function wasmMemoryBytes(): number;
 /** How deep the stack guard probes (tests of the guard itself). */
-export function setProbeDepth(n: number): void;
+export function setProbeDepth(wasm: number, js?: number): void;
 /** `[current, at rest]` wasm stack pointer: equal whenever no call is in progress. */
 export function stackPointer(): [number, number];
+/** Effects kept for later after a stack overflow interrupted their handler (0 once they ran). */
+export function keptEffects(): number;

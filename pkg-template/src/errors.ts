@@ -32,19 +32,12 @@ export function optionsObject(v: unknown, ctx: string): Record<string, unknown> 
   return v as Record<string, unknown>;
 }
 
-/** What a joined disposal message prints for a thrown value. */
+/** What a joined disposal message prints for a thrown value: an Error's message, else `String(e)` (a symbol reads `Symbol(desc)`). */
 export function messageOf(e: unknown): string {
   try {
-    if (e instanceof Error) return String(e.message);
-    if (typeof e === "string") return e;
-    if (typeof e === "symbol") return e.toString();
-    const j = JSON.stringify(e);
-    return j === undefined ? String(e) : j;
+    return e instanceof Error ? String(e.message) : String(e);
   } catch {
-    try {
-      return String(e);
-    } catch {
-      return typeName(e);
-    }
+    // A throwing `message` getter or `toString`: the value's tag.
+    return Object.prototype.toString.call(e);
   }
 }

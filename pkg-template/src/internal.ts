@@ -1,6 +1,6 @@
 // Test hooks (live table sizes, wasm memory), reachable only through the
 // `go-go-scope-wasm/internal` subpath: the public entry does not list them.
-import { W, memoryBytes, orphanCount, setProbeDepth, stackPointer } from "./wasm";
+import { W, memoryBytes, keptEffects, setProbeDepth, stackPointer } from "./wasm";
 
 const NAMES = ["scopes", "tasks", "nodes", "links", "reasons", "timers", "cleanups", "groups", "polls", "streams"] as const;
 
@@ -11,4 +11,4 @@ export function liveCounts(): Record<(typeof NAMES)[number], number> {
   return out;
 }
 
-export const internal = { liveCounts, wasmMemoryBytes: memoryBytes, setProbeDepth, stackPointer, orphanCount };
+export const internal = { liveCounts, wasmMemoryBytes: memoryBytes, setProbeDepth, stackPointer, keptEffects };

@@ -55,7 +55,7 @@ use super::Machine;
 use crate::core::cancel::NodeId;
 
 pub const PARALLEL_CONCURRENCY: &str =
-    "parallel: concurrency must be a positive integer, got \u{1}";
+    "parallel: concurrency must be an integer from 1 to 2^32, or Infinity, got \u{1}";
 pub const RACE_EMPTY: &str = "Cannot race empty array of factories";
 const NO_SCOPE: &str = "Cannot spawn task on disposed scope";
 
@@ -145,10 +145,14 @@ impl Groups {
     }
 }
 
-/// Validates a `concurrency`: `Some(None)` means given and unlimited.
+/// Validates a `concurrency` (0 or `Infinity`: unlimited): `Some(None)`
+/// means given and unlimited.
 fn limit_of(limit: Option<f64>) -> Outcome<Option<Option<u32>>> {
     match limit {
-        Some(v) => Ok(Some(options::limit(v, true, PARALLEL_CONCURRENCY)?)),
+        Some(v) => {
+            let v = options::limit(v, 0.0, PARALLEL_CONCURRENCY)?;
+            Ok(Some(options::permits(v).filter(|n| *n > 0)))
+        }
         None => Ok(None),
     }
 }
@@ -182,10 +186,12 @@ impl Machine {
         let rec = self.scopes.get_mut(scope).ok_or(Fail::error(NO_SCOPE))?;
         let limit = match kind {
             Kind::Race => None,
-            Kind::Parallel => own.unwrap_or(rec.concurrency),
+            Kind::Parallel => {
+                own.unwrap_or_else(|| options::permits(rec.concurrency).filter(|n| *n > 0))
+            }
         };
         // Invariant #4: the group's limit is the only one.
-        rec.concurrency = None;
+        rec.concurrency = 0.0;
         rec.sem = None;
         rec.breaker = None;
         let g = self.groups.recs.insert(GroupRec {

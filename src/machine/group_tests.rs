@@ -355,12 +355,12 @@ fn s_parallel_takes_the_scope_concurrency_and_the_internal_scope_has_no_permits(
         },
     );
     let inner = js.scope(Some(parent), ScopeSpec::default());
-    assert_eq!(js.m.scope_concurrency(inner), Some(3), "inherited");
+    assert_eq!(js.m.scope_concurrency(inner), 3.0, "inherited");
     js.m.group_new(inner, Kind::Parallel, 5, None, false)
         .unwrap();
     js.run();
     assert_eq!(js.started_indices(), vec![0, 1, 2]);
-    assert_eq!(js.m.scope_concurrency(inner), None);
+    assert_eq!(js.m.scope_concurrency(inner), 0.0);
     assert_eq!(js.m.scope_breaker(inner), None);
     // A race ignores it.
     let inner2 = js.scope(Some(parent), ScopeSpec::default());

@@ -62,8 +62,9 @@ pub struct ScopeRec {
     pub timer: Option<Key>,
     /// The scope's `timeout` (ms), for its abort reason.
     pub timeout: f64,
-    /// The effective `concurrency` (inherited or own).
-    pub concurrency: Option<u32>,
+    /// The effective `concurrency` (inherited or own), as given: 0 for none,
+    /// `Infinity` for none said explicitly.
+    pub concurrency: f64,
     /// The permits of `concurrency` (each task attempt takes one).
     pub sem: Option<Box<Semaphore<Key>>>,
     pub breaker: Option<Box<Breaker>>,
@@ -92,8 +93,9 @@ impl Machine {
             Some(v) => options::duration(v, options::SCOPE_TIMEOUT)?,
             None => None,
         };
+        // `0` is no limit (as in 1.0, where a falsy one was ignored).
         let own_concurrency = match spec.concurrency {
-            Some(v) => Some(options::limit(v, true, options::SCOPE_CONCURRENCY)?),
+            Some(v) => Some(options::limit(v, 0.0, options::SCOPE_CONCURRENCY)?),
             None => None,
         };
         let own_breaker = match spec.breaker {
@@ -103,14 +105,14 @@ impl Machine {
                     None => 5,
                 },
                 match reset {
-                    Some(v) => options::finite_duration(v, options::RESET_TIMEOUT)?,
+                    Some(v) => options::any_duration(v, options::RESET_TIMEOUT)?,
                     None => 30_000.0,
                 },
             )),
             None => None,
         };
         let parent_rec = parent.and_then(|p| self.scopes.get(p));
-        let inherited_concurrency = parent_rec.and_then(|p| p.concurrency);
+        let inherited_concurrency = parent_rec.map_or(0.0, |p| p.concurrency);
         let inherited_breaker = parent_rec
             .and_then(|p| p.breaker.as_ref())
             .map(|b| (b.failure_threshold(), b.reset_timeout()));
@@ -125,7 +127,10 @@ impl Machine {
             timer: None,
             timeout: timeout.unwrap_or(0.0),
             concurrency,
-            sem: concurrency.map(|n| Box::new(Semaphore::new(n))),
+            sem: match options::permits(concurrency) {
+                Some(n) if n > 0 => Some(Box::new(Semaphore::new(n))),
+                _ => None,
+            },
             breaker: breaker.map(|(t, r)| Box::new(Breaker::new(t, r))),
             rest: Vec::new(),
             waiting_cleanup: false,
@@ -182,9 +187,9 @@ impl Machine {
         self.scopes.get(s).is_none_or(|r| r.core.is_disposed())
     }
 
-    /// The effective `concurrency` limit.
-    pub fn scope_concurrency(&self, s: Key) -> Option<u32> {
-        self.scopes.get(s).and_then(|r| r.concurrency)
+    /// The effective `concurrency` limit (0: none).
+    pub fn scope_concurrency(&self, s: Key) -> f64 {
+        self.scopes.get(s).map_or(0.0, |r| r.concurrency)
     }
 
     /// The effective breaker options `(failureThreshold, resetTimeout)`.

@@ -275,15 +275,28 @@ impl Machine {
         let Some(t) = self.tasks.get_mut(k) else {
             return;
         };
-        let Some(sem) = self.scopes.get_mut(t.scope).and_then(|s| s.sem.as_mut()) else {
+        let Some(sc) = self.scopes.get_mut(t.scope) else {
+            return;
+        };
+        let Some(sem) = sc.sem.as_mut() else {
+            if sc.concurrency == f64::INFINITY {
+                // `concurrency: Infinity`: a limit that is never reached.
+                self.telemetry
+                    .permit(&mut self.fx, t.scope, k, f64::INFINITY, 0);
+            }
             t.phase = Phase::Running {
                 permit: false,
                 admission: None,
             };
             return self.pass_breaker(k, now);
         };
-        self.telemetry
-            .permit(&mut self.fx, t.scope, k, sem.available(), sem.waiting());
+        self.telemetry.permit(
+            &mut self.fx,
+            t.scope,
+            k,
+            f64::from(sem.available()),
+            sem.waiting(),
+        );
         match sem.acquire(k) {
             Ok(Acquire::Granted) => {
                 t.phase = Phase::Running {

@@ -171,9 +171,9 @@ impl Telemetry {
     /// Task `task` of `scope` asks for a permit of the scope's
     /// `concurrency`, which has `available` permits and `waiting` waiters.
     #[inline(never)]
-    pub fn permit(&self, fx: &mut Effects, scope: Key, task: Key, available: u32, waiting: usize) {
+    pub fn permit(&self, fx: &mut Effects, scope: Key, task: Key, available: f64, waiting: usize) {
         if self.has(scope, flag::TRACE) {
-            let a = f64::from(available);
+            let a = available;
             emit(
                 fx,
                 Op::TaskAttr,
@@ -297,14 +297,20 @@ impl Machine {
             );
             emit(fx, Op::ScopeAttr, s, attr::SCOPE_HAS_PARENT_SCOPE, parent);
             // 1.0 reports the option as given, not an inherited limit.
-            if let Some(c) = rec.concurrency.filter(|_| bits & flag::CONCURRENCY != 0) {
-                emit(fx, Op::ScopeAttr, s, attr::SCOPE_CONCURRENCY, f64::from(c));
+            if bits & flag::CONCURRENCY != 0 && rec.concurrency != 0.0 {
+                emit(
+                    fx,
+                    Op::ScopeAttr,
+                    s,
+                    attr::SCOPE_CONCURRENCY,
+                    rec.concurrency,
+                );
             }
             emit(fx, Op::ScopeSpan, s, 0.0, 0.0);
         }
         if f & flag::SCOPE_LINES != 0 {
             // Concurrency (0: unlimited) and three yes/no bits in one word.
-            let packed = f64::from(rec.concurrency.unwrap_or(0)) * 8.0
+            let packed = rec.concurrency.min(f64::from(u32::MAX)) * 8.0
                 + parent_signal
                 + 2.0 * yes(rec.breaker.is_some())
                 + 4.0 * parent;
@@ -374,8 +380,7 @@ impl Machine {
         put(attr::TASK_HAS_RETRY, yes(t.retry.is_some()));
         put(attr::TASK_HAS_TIMEOUT, yes(t.timeout > 0.0));
         put(attr::TASK_HAS_CIRCUIT_BREAKER, yes(sc.breaker.is_some()));
-        let total = sc.sem.as_ref().map_or(0, |sem| sem.total());
-        put(attr::TASK_SCOPE_CONCURRENCY, f64::from(total));
+        put(attr::TASK_SCOPE_CONCURRENCY, sc.concurrency);
         if t.timeout > 0.0 {
             put(attr::TASK_TIMEOUT_MS, t.timeout);
         }

@@ -256,11 +256,7 @@ pub fn scope_is_disposed(s: f64) -> bool {
 /// The effective concurrency, 0 for none.
 #[wasm_bindgen]
 pub fn scope_concurrency(s: f64) -> f64 {
-    with(|st| {
-        key(s)
-            .and_then(|k| st.m.scope_concurrency(k))
-            .map_or(0.0, f64::from)
-    })
+    with(|st| key(s).map_or(0.0, |k| st.m.scope_concurrency(k)))
 }
 
 /// The effective breaker's `failureThreshold` (`which` 0) or
