@@ -116,15 +116,17 @@ let QN = 0;
 function take(): void {
   const n = W.fx_len();
   if (n === 0) return;
-  if (view.buffer !== memory!.buffer) view = new Float64Array(memory!.buffer);
   const p = (W.fx_ptr() >>> 0) / 8;
+  // A view of memory that grew since is detached (length 0): make a new one.
+  if (p + n > view.length) view = new Float64Array(memory!.buffer);
   let q = Q!;
   if (QN + n > q.length) {
     const grown = new Float64Array(Math.max(q.length * 2, QN + n));
     grown.set(q.subarray(0, QN));
     pool[depth] = Q = q = grown;
   }
-  q.set(view.subarray(p, p + n), QN);
+  // A few words each time: a plain loop beats making a subarray.
+  for (let i = 0; i < n; i++) q[QN + i] = view[p + i];
   QN += n;
   W.fx_clear();
 }
@@ -213,13 +215,17 @@ export function idx(k: number): number {
 
 // Deeper than any chain of calls inside one machine command (wasm), and
 // than the executor's own frames around one (JS: the effect loop, a handler,
-// its report), in whichever tier the code runs.
-let probeDepth = 6;
-let jsDepth = 12;
+// its report), in whichever tier the code runs. Each JS level passes eight
+// values on, so its frame is about twice a plain call's.
+let probeDepth = 1;
+let jsDepth = 10;
 
-function probeJs(n: number): number {
-  return n === 0 ? W.probe(probeDepth) : probeJs(n - 1) + 1;
+function probeJs(n: number, a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number): number {
+  return n === 0 ? W.probe(probeDepth) : probeJs(n - 1, b, c, d, e, f, g, h, a) + a;
 }
+
+/** The wasm stack pointer may be off: a stack overflow went through wasm. */
+let spDirty = false;
 
 /**
  * Every public entry calls this first: if the stack is nearly exhausted
@@ -229,8 +235,19 @@ function probeJs(n: number): number {
  * handlers whose interruption keeps the effect for later: see `apply`.)
  */
 export function guard(): void {
-  restoreStack();
-  probeJs(jsDepth);
+  if (spDirty) {
+    restoreStack();
+    spDirty = false;
+  }
+  try {
+    probeJs(jsDepth, 1, 2, 3, 4, 5, 6, 7, 8);
+  } catch (e) {
+    // The overflow may have struck inside the wasm probe, skipping its
+    // epilogue: put the stack pointer back at the next entry (a plain
+    // store here: this frame is at the edge of the stack).
+    spDirty = true;
+    throw e;
+  }
 }
 
 /** Test hook: how deep the guard probes. */

@@ -32,10 +32,12 @@ impl<T> Chunks<T> {
             Some(n) => n,
             None => CHUNK_BYTES,
         };
+        // A power of two: an element is found by a shift and a mask (the
+        // allocator gives a chunk exactly its size, so nothing is wasted).
         if per == 0 {
             1
         } else {
-            per
+            1 << (usize::BITS - 1 - per.leading_zeros())
         }
     };
 

@@ -101,7 +101,7 @@ impl Machine {
             }
         }
         let reason = self.tree.reason(node).copied();
-        let _ = self.tree.remove(node);
+        let _ = self.tree.discard(node);
         if let Some(r) = reason {
             self.release_reason(r);
         }

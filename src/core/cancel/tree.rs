@@ -294,7 +294,11 @@ impl<R: Clone, L> TokenTree<R, L> {
                 continue; // its subtree is cancelled already (invariant #1)
             }
             n.reason = Some(reason.clone());
-            fired.extend(n.listeners.take().into_iter().map(|l| (l, reason.clone())));
+            match std::mem::replace(&mut n.listeners, Listeners::None) {
+                Listeners::None => {}
+                Listeners::One(l) => fired.push((l, reason.clone())),
+                Listeners::Many(v) => fired.extend(v.into_iter().map(|l| (l, reason.clone()))),
+            }
             // Reverse so that children are visited in creation order.
             stack.extend(n.children.iter().rev().copied());
         }
@@ -305,6 +309,16 @@ impl<R: Clone, L> TokenTree<R, L> {
     /// roots), so a later cancel of an ancestor still reaches them. Returns
     /// the listeners it still held, for the caller to drop.
     pub fn remove(&mut self, id: NodeId) -> Result<Vec<L>, UnknownNode> {
+        self.unlink(id).map(|mut l| l.take())
+    }
+
+    /// Removes `id` like [`TokenTree::remove`], dropping its listeners
+    /// (no allocation: what the machine calls for every task).
+    pub fn discard(&mut self, id: NodeId) -> Result<(), UnknownNode> {
+        self.unlink(id).map(drop)
+    }
+
+    fn unlink(&mut self, id: NodeId) -> Result<Listeners<L>, UnknownNode> {
         let node = match self.slots.get_mut(id.index as usize) {
             Some(slot @ Slot::Occupied(_)) => {
                 if let Slot::Occupied(n) = slot {
@@ -327,8 +341,7 @@ impl<R: Clone, L> TokenTree<R, L> {
         if let Some(parent) = node.parent {
             self.detach_child(parent, node.parent_slot);
         }
-        let mut listeners = node.listeners;
-        let listeners = listeners.take();
+        let listeners = node.listeners;
         // Re-home the children.
         for child in node.children {
             let slot = match node.parent.and_then(|p| self.node_mut(p)) {
