@@ -3,7 +3,7 @@
 // the machine's (src/machine/scope.rs); here are the option reading, the
 // service objects and the promise.
 import { W, failure, guard, idx, now, on, run, after } from "./wasm";
-import { abortedWith, checkSignal, link, reasonKept, signalOf } from "./signal";
+import { DISPOSED, abortedWith, checkSignal, link, reasonKept, signalOf } from "./signal";
 import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typeName } from "./errors";
 import { T, Task, type RetryHooks, type TaskContext } from "./task";
 import * as tel from "./telemetry";
@@ -335,7 +335,7 @@ on(10 /* Disposed */, (k, out, r) => {
   const i = idx(k);
   const s = S[i];
   if (s === undefined) return;
-  if (r !== -1) s._late = reasonKept(r);
+  s._late = r === -2 ? DISPOSED : reasonKept(r);
   s._out = out;
   if (s._tel !== undefined) tel.scopeClosed(k);
   const done = s._done;

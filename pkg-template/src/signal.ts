@@ -18,6 +18,9 @@ class Lazy {
   ) {}
 }
 
+/** "scope disposed", not made yet: a disposal nobody observed. */
+export const DISPOSED: unknown = new Lazy(1, 0);
+
 /** Abort reasons by reason index: the value, or how to make it. */
 const R: unknown[] = [];
 

@@ -123,8 +123,10 @@ function checkTask(t: unknown): asserts t is Task {
 /** Reports attempt `serial`'s outcome; keeps the value only if the machine took it. */
 function settled(k: number, serial: number, ok: boolean, v: unknown): void {
   const t = T[idx(k)];
-  // The clock is read only for a scope with a breaker (the only reader).
-  if (W.attempt_settled(k, serial, ok, t !== undefined && t._scope._clock ? now() : 0) && t !== undefined) t._v = v;
+  // The clock is read only where the machine uses it: a breaker's timing,
+  // a retry delay's due time.
+  const clock = t !== undefined && (t._scope._clock || t._hooks !== undefined) ? now() : 0;
+  if (W.attempt_settled(k, serial, ok, clock) && t !== undefined) t._v = v;
 }
 
 /**

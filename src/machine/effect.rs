@@ -41,7 +41,8 @@ pub enum Op {
     Cleanup = 9,
     /// `(scope, outcome, reason)`: the disposal of `scope` is over: resolve
     /// (`outcome` 0) or reject with the one cleanup error (1) or with one
-    /// Error joining the messages (2); keep `reason` for a late `signal`.
+    /// Error joining the messages (2); keep `reason` for a late `signal`
+    /// (-2: "scope disposed", never made).
     Disposed = 10,
     /// `(link, …)`: a user AbortSignal is now linked: add its one listener.
     Link = 11,

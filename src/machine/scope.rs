@@ -20,6 +20,9 @@
 //!    the same step.
 //! 3. Options a child inherits (`concurrency`, `circuitBreaker`) are copied
 //!    at creation; the child gets its own permits and its own breaker.
+//! 4. A disposal that nothing can observe (no cleanup, task, child, read
+//!    signal or telemetry) makes no abort reason: `Disposed` says so
+//!    (reason -2), and a later `signal` read makes "scope disposed" then.
 
 use super::effect::{Op, ReasonKind};
 use super::fail::{Fail, Outcome};
@@ -267,7 +270,20 @@ impl Machine {
         if !cancelled {
             rec.cause = Some(CancelCause::Disposed);
         }
+        // Nothing can observe the abort of a scope with no cleanup, no task,
+        // no child and no signal read, untraced: it ends here, its reason
+        // never made (invariant #4).
+        let unobserved = !cancelled
+            && rec.rest.is_empty()
+            && rec.core.running() == 0
+            && !self.tree.has_children(node)
+            && !self.is_watched(node)
+            && !self.telemetry.has(s, u8::MAX);
         self.clear_timer(timer);
+        if unobserved {
+            self.scope_finish(s);
+            return true;
+        }
         if !cancelled {
             let r = self.new_reason(ReasonKind::Disposed, 0.0);
             self.cancel(node, r);
@@ -337,7 +353,8 @@ impl Machine {
             1 => 1.0,
             _ => 2.0,
         };
-        let reason = self.tree.reason(rec.node).map_or(-1.0, |r| r.to_f64());
+        // -2: disposed with a reason never made (see `scope_dispose`).
+        let reason = self.tree.reason(rec.node).map_or(-2.0, |r| r.to_f64());
         self.tel_scope_end(s, rec.errors);
         self.fx.push(Op::Disposed, s.to_f64(), outcome, reason);
         self.remove_node(rec.node);

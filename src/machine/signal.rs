@@ -158,6 +158,12 @@ impl Machine {
         }
     }
 
+    /// Whether JS made an AbortController for `node`.
+    pub(crate) fn is_watched(&self, node: NodeId) -> bool {
+        let (index, _) = node.parts();
+        self.watched.get(index as usize).copied().unwrap_or(false)
+    }
+
     /// JS reads a `signal`: watch the node (invariant #2).
     pub fn watch(&mut self, node: f64) -> Watch {
         let Some(k) = Key::from_f64(node) else {

@@ -149,7 +149,7 @@ impl Telemetry {
         self.flags.get(s.index as usize).copied().unwrap_or(0)
     }
 
-    fn has(&self, s: Key, need: u8) -> bool {
+    pub(crate) fn has(&self, s: Key, need: u8) -> bool {
         self.flags(s) & need != 0
     }
 

@@ -229,6 +229,11 @@ impl<R, L> TokenTree<R, L> {
         self.node(id).and_then(|n| n.parent)
     }
 
+    /// Whether `id` has child nodes (false for unknown ids).
+    pub fn has_children(&self, id: NodeId) -> bool {
+        self.node(id).is_some_and(|n| !n.children.is_empty())
+    }
+
     /// Number of listeners waiting on `id` (0 for unknown ids).
     pub fn listener_count(&self, id: NodeId) -> usize {
         self.node(id).map_or(0, |n| n.listeners.len())
