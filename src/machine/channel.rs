@@ -1,22 +1,457 @@
-//! Channels (SPEC "Channel").
+//! Channels (SPEC "Channel"): `s.channel(capacity)` and `new Channel(capacity,
+//! signal?)`, over [`core::channel`](crate::core::channel) with *slots* for
+//! values and waiters.
+//!
+//! JS keeps a sent value, and the resolvers of a waiting `send` or
+//! `receive`, in arrays indexed by a slot the machine hands out; the machine
+//! keeps only slot numbers, in the order the core channel decides. A slot
+//! named by a send is the value's home from `send` until a `receive` takes it
+//! (a waiting sender's slot holds its value and its resolvers). Sends and
+//! receives answer with their return value alone (no effect), so each is one
+//! call; JS settles the promises itself.
+//!
+//! Closing and aborting hand their wake-ups to JS through [`Machine::chan_drain`]:
+//! JS takes them one at a time, and a slot is freed in the same call that
+//! tells JS to clear it, so no slot is reused while JS still holds its
+//! entries (whatever user code ran in between).
+//!
+//! # Invariants
+//!
+//! 1. A slot is live from the call that hands it out until the call that
+//!    tells JS it is done with it (a `receive` taking it, a hand-off, a drain
+//!    item); exactly once, so the JS arrays and [`Slots`] empty together.
+//! 2. A channel record lives from `chan_new` until its abort is drained (or
+//!    its JS object was collected): abort makes it inert (sends reject with
+//!    the reason, receives give `undefined`), emits `ChanAborted` once, and
+//!    JS drains it; the last drain removes it and releases its key, reason,
+//!    node and link.
+//! 3. Sends and receives emit no effect (their answer is the return value).
+//! 4. A sender still waiting when the channel closes is rejected with
+//!    `Error("channel closed")`; a send on a closed channel gives `false`
+//!    (issue 12). After an abort, waiting senders reject with the reason and
+//!    waiting receivers get `undefined` (iteration: done); buffered values
+//!    are dropped.
 
-use super::slab::Key;
-use super::Machine;
+use super::effect::Op;
+use super::fail::{Fail, Outcome};
+use super::scope::Cleanup;
+use super::slab::{Key, Slab};
+use super::{Machine, Owner};
 use crate::core::cancel::NodeId;
+use crate::core::channel::{Channel, Received, Sent, TryRecvError, TrySendError};
+
+/// Return values of `chan_send` / `chan_recv`: a kind times 2^32 plus a
+/// slot, or a negative code.
+pub mod ret {
+    /// The kind multiplier: slots are below it.
+    pub const KIND: f64 = 4_294_967_296.0;
+    /// send: aborted or gone (reject with the reason); recv: nothing will
+    /// come (resolve `undefined`, or end the iteration).
+    pub const NONE: f64 = -1.0;
+    /// send: the channel was closed (resolve `false`).
+    pub const CLOSED: f64 = -2.0;
+    /// send: the value is buffered in the slot. recv: take the buffered value
+    /// of the slot.
+    pub const SLOT: f64 = 0.0;
+    /// send: hand the value to the waiting receiver of the slot. recv: take
+    /// the buffered value of the slot; a waiting sender moved into the buffer
+    /// (its slot is [`Machine::chan_woken`]): resolve it `true`.
+    pub const HANDED: f64 = 1.0;
+    /// send: wait in the slot (it holds the value). recv: take the value of
+    /// the waiting sender of the slot and resolve that sender `true`.
+    pub const WAIT: f64 = 2.0;
+    /// recv: wait in the slot.
+    pub const RECV_WAIT: f64 = 3.0;
+}
+
+/// What JS does with a drained slot (`chan_drain`'s kind).
+pub mod drained {
+    /// Forget the slot (a buffered value dropped, a waiter of a collected
+    /// channel).
+    pub const FREE: f64 = 0.0;
+    /// Reject the waiting sender with `Error("channel closed")`.
+    pub const CLOSED: f64 = 1.0;
+    /// Reject the waiting sender with the channel's abort reason.
+    pub const REASON: f64 = 2.0;
+    /// Resolve the waiting receiver with `undefined`.
+    pub const UNDEFINED: f64 = 3.0;
+    /// Resolve the waiting iteration receiver with "done".
+    pub const DONE: f64 = 4.0;
+    /// `chan_drain`: nothing left now.
+    pub const EMPTY: f64 = -1.0;
+    /// `chan_drain`: nothing left, and the channel ended (its key is stale).
+    pub const ENDED: f64 = -2.0;
+}
+
+pub const CAPACITY: &str =
+    "channel: capacity must be an integer from 0 to 2^32, or Infinity, got \u{1}";
+pub const ON_DISPOSED: &str = "Cannot create channel on disposed scope";
+
+/// The largest finite capacity (as in 1.0's tests: 2^32).
+const MAX_CAPACITY: f64 = 4_294_967_296.0;
+
+/// Validates `capacity`: an integer from 0 to 2^32, or `Infinity` (no
+/// limit, as `u64::MAX`).
+pub fn capacity(value: f64) -> Outcome<u64> {
+    if value == f64::INFINITY {
+        return Ok(u64::MAX);
+    }
+    if !(0.0..=MAX_CAPACITY).contains(&value) || value.fract() != 0.0 {
+        return Err(Fail::range(CAPACITY, value));
+    }
+    Ok(value as u64)
+}
+
+/// Free-listed slot numbers (invariant #1). Not generational: JS never
+/// names a slot back, the machine only tells it which one.
+#[derive(Default)]
+pub struct Slots {
+    free: Vec<u32>,
+    next: u32,
+    live: usize,
+}
+
+impl Slots {
+    pub fn alloc(&mut self) -> u32 {
+        self.live += 1;
+        match self.free.pop() {
+            Some(s) => s,
+            None => {
+                let s = self.next;
+                self.next = self.next.wrapping_add(1);
+                s
+            }
+        }
+    }
+
+    pub fn free(&mut self, s: u32) {
+        self.live = self.live.saturating_sub(1);
+        self.free.push(s);
+    }
+
+    /// Slots handed out and not yet freed.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+}
+
+/// A waiting receiver: its slot, and whether it is an iteration step (which
+/// ends with "done" rather than `undefined`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Recv {
+    pub slot: u32,
+    pub iter: bool,
+}
+
+/// One channel.
+pub struct ChanRec {
+    /// Values are slots; a waiting sender is its value's slot.
+    ch: Channel<u32, u32, Recv>,
+    /// Under the scope's node, or the linked signal's; none for a plain
+    /// `new Channel(capacity)`.
+    node: Option<NodeId>,
+    link: Option<Key>,
+    /// Aborted (invariant #2); `reason` is `None` when disposed.
+    aborted: bool,
+    reason: Option<Key>,
+    /// Wake-ups JS has not drained yet, the next one last.
+    pending: Vec<(u32, f64)>,
+}
 
 /// The channel records of the machine.
 #[derive(Default)]
-pub struct Channels {}
+pub struct Channels {
+    table: Slab<ChanRec>,
+    slots: Slots,
+    /// The sender slot the last `chan_recv` answering `HANDED` unblocked.
+    woken: u32,
+}
 
-impl Machine {
-    /// The node owned by channel record `k` was cancelled.
-    pub(crate) fn channel_cancelled(&mut self, _k: Key) {}
+impl Channels {
+    /// Live channels.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
 
-    /// The channel's scope is disposing: close it and reject what waits.
-    pub(crate) fn channel_dispose(&mut self, _k: Key) {}
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
 
-    /// The node of channel record `k`, if it has one.
-    pub(crate) fn channel_node(&self, _k: Key) -> Option<NodeId> {
-        None
+    /// Live slots (values and waiters).
+    pub fn slots(&self) -> usize {
+        self.slots.len()
     }
 }
+
+fn slot_ret(kind: f64, slot: u32) -> f64 {
+    kind * ret::KIND + f64::from(slot)
+}
+
+impl Machine {
+    /// Command: `s.channel(capacity)` (`scope`) or `new Channel(capacity,
+    /// signal?)` (`link`, the signal's link, if any).
+    pub fn chan_new(&mut self, scope: Option<Key>, link: Option<Key>, cap: f64) -> Outcome<Key> {
+        let cap = capacity(cap)?;
+        let parent = match scope {
+            Some(s) => match self.scopes.get(s) {
+                Some(r) if !r.core.is_disposed() => Some(r.node),
+                _ => return Err(Fail::error(ON_DISPOSED)),
+            },
+            None => None,
+        };
+        let link = match (scope, link) {
+            (None, Some(l)) => self.link_node(l).map(|n| (l, n)),
+            _ => None,
+        };
+        let k = self.channels.table.insert(ChanRec {
+            ch: Channel::new(cap),
+            node: None,
+            link: link.map(|(l, _)| l),
+            aborted: false,
+            reason: None,
+            pending: Vec::new(),
+        });
+        let under = parent.or(link.map(|(_, n)| n));
+        if let Some((l, _)) = link {
+            self.use_link(l);
+        }
+        let node = under.map(|p| self.new_node(Some(p), Owner::Channel(k)));
+        if let Some(rec) = self.channels.table.get_mut(k) {
+            rec.node = node;
+        }
+        if let Some(s) = scope {
+            if let Some(r) = self.scopes.get_mut(s) {
+                let _ = r.core.push_cleanup(Cleanup::Channel(k));
+            }
+        }
+        if let Some(n) = node {
+            if let Some(r) = self.tree.reason(n).copied() {
+                // Born under an aborted scope or signal.
+                self.channel_abort(k, Some(r));
+            }
+        }
+        Ok(k)
+    }
+
+    /// Command: `send(value)`; see [`ret`]. JS stores the value in the slot
+    /// it is told (or hands it to the receiver it is told).
+    pub fn chan_send(&mut self, k: Key) -> f64 {
+        let Some(rec) = self.channels.table.get_mut(k) else {
+            return ret::NONE;
+        };
+        let s = self.channels.slots.alloc();
+        match rec.ch.try_send(s) {
+            Ok(Sent::Buffered) => slot_ret(ret::SLOT, s),
+            Ok(Sent::Handed(r, _)) => {
+                self.channels.slots.free(s);
+                self.channels.slots.free(r.slot);
+                slot_ret(ret::HANDED, r.slot)
+            }
+            Err(TrySendError::Full(_)) => {
+                rec.ch.wait_send(s, s);
+                slot_ret(ret::WAIT, s)
+            }
+            Err(TrySendError::Closed(_)) => {
+                self.channels.slots.free(s);
+                ret::CLOSED
+            }
+            Err(TrySendError::Aborted(_)) => {
+                self.channels.slots.free(s);
+                ret::NONE
+            }
+        }
+    }
+
+    /// Command: `receive()` (`iter`: a `for await` step); see [`ret`].
+    pub fn chan_recv(&mut self, k: Key, iter: bool) -> f64 {
+        let Some(rec) = self.channels.table.get_mut(k) else {
+            return ret::NONE;
+        };
+        match rec.ch.try_recv() {
+            Ok(Received {
+                value,
+                unblocked: None,
+            }) => {
+                self.channels.slots.free(value);
+                slot_ret(ret::SLOT, value)
+            }
+            Ok(Received {
+                value,
+                unblocked: Some(u),
+            }) => {
+                self.channels.slots.free(value);
+                if u == value {
+                    // Straight from the waiting sender (capacity 0).
+                    slot_ret(ret::WAIT, value)
+                } else {
+                    // The sender's slot stays live: its value is buffered now.
+                    self.channels.woken = u;
+                    slot_ret(ret::HANDED, value)
+                }
+            }
+            Err(TryRecvError::Closed) => ret::NONE,
+            Err(TryRecvError::Empty) => {
+                let slot = self.channels.slots.alloc();
+                rec.ch.wait_recv(Recv { slot, iter });
+                slot_ret(ret::RECV_WAIT, slot)
+            }
+        }
+    }
+
+    /// The sender slot the last `chan_recv` answering `HANDED` unblocked.
+    pub fn chan_woken(&self) -> f64 {
+        f64::from(self.channels.woken)
+    }
+
+    /// Command: `close()`. Idempotent; buffered values stay receivable; the
+    /// waiters' wake-ups are left for [`Machine::chan_drain`] (invariant #4).
+    pub fn chan_close(&mut self, k: Key) {
+        let Some(rec) = self.channels.table.get_mut(k) else {
+            return;
+        };
+        if rec.aborted || rec.ch.is_closed() {
+            return;
+        }
+        let woken = rec.ch.close();
+        let mut pending = Vec::with_capacity(woken.senders.len() + woken.receivers.len());
+        pending.extend(woken.senders.iter().map(|&s| (s, drained::CLOSED)));
+        pending.extend(woken.receivers.iter().map(recv_wake));
+        pending.reverse(); // `pop` gives the oldest first
+        rec.pending = pending;
+    }
+
+    /// Command: `[Symbol.asyncDispose]()`: abort with "channel disposed".
+    pub fn chan_dispose(&mut self, k: Key) {
+        self.channel_abort(k, None);
+    }
+
+    /// Event: the channel's JS object was garbage-collected: forget every
+    /// waiter and value; JS drains, and the record ends.
+    pub fn chan_collected(&mut self, k: Key) {
+        self.channel_abort(k, None);
+        if let Some(rec) = self.channels.table.get_mut(k) {
+            for p in &mut rec.pending {
+                p.1 = drained::FREE;
+            }
+        }
+    }
+
+    /// Command: the next wake-up of a close or abort, as `kind * 2^32 +
+    /// slot` (see [`drained`]); the slot is freed now (invariant #1).
+    /// `ENDED` once an aborted channel has nothing left: its record is gone.
+    pub fn chan_drain(&mut self, k: Key) -> f64 {
+        let Some(rec) = self.channels.table.get_mut(k) else {
+            return drained::ENDED;
+        };
+        if let Some((slot, kind)) = rec.pending.pop() {
+            self.channels.slots.free(slot);
+            return slot_ret(kind, slot);
+        }
+        if !rec.aborted {
+            return drained::EMPTY;
+        }
+        if let Some(rec) = self.channels.table.remove(k) {
+            if let Some(r) = rec.reason {
+                self.release_reason(r);
+            }
+        }
+        drained::ENDED
+    }
+
+    /// `isClosed` (an ended channel is closed).
+    pub fn chan_is_closed(&self, k: Key) -> bool {
+        self.channels.table.get(k).is_none_or(|r| r.ch.is_closed())
+    }
+
+    /// `size`: buffered values.
+    pub fn chan_size(&self, k: Key) -> usize {
+        self.channels.table.get(k).map_or(0, |r| r.ch.size())
+    }
+
+    /// Why the channel aborted: `Some(Some(reason))`, `Some(None)` when it
+    /// was disposed, `None` if it did not abort (or ended).
+    pub fn chan_reason(&self, k: Key) -> Option<Option<Key>> {
+        self.channels
+            .table
+            .get(k)
+            .filter(|r| r.aborted)
+            .map(|r| r.reason)
+    }
+
+    /// Aborts (invariants #2, #4): reason `None` is "channel disposed".
+    /// Idempotent.
+    fn channel_abort(&mut self, k: Key, reason: Option<Key>) {
+        let Some(rec) = self.channels.table.get_mut(k) else {
+            return;
+        };
+        if rec.aborted {
+            return;
+        }
+        rec.aborted = true;
+        rec.reason = reason;
+        // Whatever a close left undrained keeps its kind; then the waiters,
+        // then the buffered values.
+        let mut pending = std::mem::take(&mut rec.pending);
+        pending.reverse();
+        let woken = rec.ch.close();
+        pending.extend(woken.senders.iter().map(|&s| (s, drained::REASON)));
+        pending.extend(woken.receivers.iter().map(recv_wake));
+        while let Ok(Received { value, .. }) = rec.ch.try_recv() {
+            pending.push((value, drained::FREE));
+        }
+        let _ = rec.ch.abort();
+        pending.reverse();
+        rec.pending = pending;
+        let (node, link) = (rec.node.take(), rec.link.take());
+        if let Some(r) = reason {
+            self.hold_reason(r);
+        }
+        if let Some(n) = node {
+            self.remove_node(n);
+        }
+        if let Some(l) = link {
+            self.unlink(l);
+        }
+        self.fx.push(Op::ChanAborted, k.to_f64(), 0.0, 0.0);
+    }
+
+    /// The node owned by channel record `k` was cancelled (its scope or its
+    /// signal aborted).
+    pub(crate) fn channel_cancelled(&mut self, k: Key) {
+        let reason = self
+            .channel_node(k)
+            .and_then(|n| self.tree.reason(n).copied());
+        if reason.is_some() {
+            self.channel_abort(k, reason);
+        }
+    }
+
+    /// The channel's scope is disposing: close it and reject what waits.
+    pub(crate) fn channel_dispose(&mut self, k: Key) {
+        self.channel_abort(k, None);
+    }
+
+    /// The node of channel record `k`, if it has one.
+    pub(crate) fn channel_node(&self, k: Key) -> Option<NodeId> {
+        self.channels.table.get(k).and_then(|r| r.node)
+    }
+}
+
+fn recv_wake(r: &Recv) -> (u32, f64) {
+    (
+        r.slot,
+        if r.iter {
+            drained::DONE
+        } else {
+            drained::UNDEFINED
+        },
+    )
+}
+
+#[cfg(test)]
+#[path = "channel_tests.rs"]
+mod tests;

@@ -1,0 +1,260 @@
+// Channels: the `Channel` class and `s.channel()`. The buffer order, the
+// wait queues, who is woken and what each call resolves to are the
+// machine's (src/machine/channel.rs); here are the values and the promises,
+// in arrays indexed by the slots the machine hands out. A send or a receive
+// is one call whose answer says what to do (no effect to apply).
+import { W, after, failure, guard, idx, on, run } from "./wasm";
+import { checkSignal, link, reasonOf } from "./signal";
+import { Scope } from "./scope";
+import { mustBe } from "./errors";
+
+/** Answers are `kind * KIND + slot` (machine `channel::ret`, `channel::drained`). */
+const KIND = 4294967296;
+
+/** Values by slot: a buffered value, or a waiting sender's. */
+const V: unknown[] = [];
+/** Resolvers of waiting senders and receivers, by slot. */
+const F: (((v: unknown) => void) | undefined)[] = [];
+/** Rejecters of waiting senders, by slot. */
+const J: (((e: unknown) => void) | undefined)[] = [];
+
+/** A channel's JS state, by channel index while the machine has it. */
+interface Box {
+  k: number;
+  cap: number;
+  /** The abort reason is known (kept for later sends). */
+  aborted: boolean;
+  reason: unknown;
+}
+const CH: (Box | undefined)[] = [];
+
+/** What an iteration step gets once the channel is closed and drained. */
+const DONE = {};
+
+/** Set by `s.channel()` for the constructor it calls: the scope's key. */
+let making = -1;
+
+/** Standalone channels end when collected (a scope's end with the scope). */
+const registry =
+  typeof FinalizationRegistry === "function"
+    ? new FinalizationRegistry<number>((k) => {
+        W.chan_collected(k);
+        run();
+      })
+    : undefined;
+
+const NOT_A_CHANNEL = "Channel method called on an object that is not a Channel";
+
+/** A Go-style channel with backpressure: `s.channel(capacity)` or `new Channel(capacity, signal?)`. */
+export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
+  #b: Box;
+
+  constructor(capacity?: number, signal?: AbortSignal) {
+    const scope = making;
+    making = -1;
+    guard();
+    let cap = 0;
+    if (capacity !== undefined && capacity !== null) {
+      if (typeof capacity !== "number") throw mustBe("channel: capacity", "a number", capacity);
+      cap = capacity;
+    }
+    let l = -1;
+    if (scope === -1 && signal !== undefined && signal !== null) l = link(signal, checkSignal(signal, "channel: signal"));
+    const k = W.chan_new(scope, l, cap);
+    if (k === -1) {
+      run(); // the link nobody came to use is unlinked
+      throw failure();
+    }
+    const b: Box = { k, cap, aborted: false, reason: undefined };
+    this.#b = b;
+    CH[idx(k)] = b;
+    if (scope === -1) registry?.register(this, k, b);
+    run();
+  }
+
+  /** @internal the receiver's state, or a TypeError. */
+  static _box(c: unknown): Box {
+    if (typeof c !== "object" || c === null || !(#b in c)) throw new TypeError(NOT_A_CHANNEL);
+    return (c as Channel).#b;
+  }
+
+  /**
+   * Resolves `true` once `value` is delivered or buffered, `false` if the
+   * channel was already closed; a sender still waiting when it closes is
+   * rejected with `Error("channel closed")`, and after an abort every send
+   * rejects with the reason.
+   */
+  send(value: T): Promise<boolean> {
+    const b = Channel._box(this);
+    guard();
+    const r = W.chan_send(b.k);
+    if (r >= 0) {
+      if (r < KIND) {
+        V[r] = value;
+        return Promise.resolve(true);
+      }
+      if (r < 2 * KIND) {
+        const i = r - KIND;
+        const f = F[i]!;
+        F[i] = undefined;
+        f(value);
+        return Promise.resolve(true);
+      }
+      const i = r - 2 * KIND;
+      V[i] = value;
+      return new Promise<boolean>((res, rej) => {
+        F[i] = res as (v: unknown) => void;
+        J[i] = rej;
+      });
+    }
+    if (r === -2) return Promise.resolve(false);
+    return Promise.reject(reasonFor(b));
+  }
+
+  /** The next value; `undefined` once closed and drained, or aborted. */
+  receive(): Promise<T | undefined> {
+    const b = Channel._box(this);
+    guard();
+    return recv(b, false) as Promise<T | undefined>;
+  }
+
+  /** Closes; buffered values stay receivable, waiting sends reject. Idempotent. */
+  close(): void {
+    const b = Channel._box(this);
+    guard();
+    W.chan_close(b.k);
+    drain(b);
+  }
+
+  get isClosed(): boolean {
+    return W.chan_is_closed(Channel._box(this).k);
+  }
+
+  /** Buffered values. */
+  get size(): number {
+    return W.chan_size(Channel._box(this).k);
+  }
+
+  /** The capacity (`Infinity`: no limit). */
+  get cap(): number {
+    return Channel._box(this).cap;
+  }
+
+  /** `for await (const v of ch)`: receives until closed and drained (or aborted). */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const b = Channel._box(this);
+    return iterate(this, b) as AsyncIterator<T>;
+  }
+
+  /** Closes and rejects pending sends with `Error("channel disposed")`; drops buffered values. */
+  [Symbol.asyncDispose](): Promise<void> {
+    const b = Channel._box(this);
+    guard();
+    W.chan_dispose(b.k);
+    run();
+    return Promise.resolve();
+  }
+}
+
+function recv(b: Box, iter: boolean): Promise<unknown> {
+  const r = W.chan_recv(b.k, iter);
+  if (r < 0) return Promise.resolve(iter ? DONE : undefined);
+  if (r < KIND) {
+    const v = V[r];
+    V[r] = undefined;
+    return Promise.resolve(v);
+  }
+  if (r < 2 * KIND) {
+    // A buffered value; the oldest waiting sender's value took its place.
+    const i = r - KIND;
+    const v = V[i];
+    V[i] = undefined;
+    const u = W.chan_woken();
+    const f = F[u]!;
+    F[u] = J[u] = undefined;
+    f(true);
+    return Promise.resolve(v);
+  }
+  if (r < 3 * KIND) {
+    // Straight from a waiting sender.
+    const i = r - 2 * KIND;
+    const v = V[i];
+    const f = F[i]!;
+    V[i] = F[i] = J[i] = undefined;
+    f(true);
+    return Promise.resolve(v);
+  }
+  const i = r - 3 * KIND;
+  return new Promise((res) => {
+    F[i] = res;
+  });
+}
+
+// The channel is an argument so that it stays alive while iterated.
+async function* iterate(_ch: Channel<unknown>, b: Box): AsyncGenerator<unknown, void, undefined> {
+  for (;;) {
+    guard();
+    const v = await recv(b, true);
+    if (v === DONE) return;
+    yield v;
+  }
+}
+
+/** The abort reason, asked once and kept (the machine forgets it when the channel ends). */
+function reasonFor(b: Box): unknown {
+  if (!b.aborted) {
+    const r = W.chan_reason(b.k);
+    b.reason = r === -1 ? new Error("channel disposed") : reasonOf(r);
+    b.aborted = true;
+  }
+  return b.reason;
+}
+
+/** Carries out the wake-ups of a close or an abort, one slot at a time. */
+function drain(b: Box): void {
+  for (;;) {
+    const r = W.chan_drain(b.k);
+    if (r < 0) {
+      if (r === -2) end(b);
+      return;
+    }
+    const kind = Math.floor(r / KIND);
+    const i = r - kind * KIND;
+    const f = F[i];
+    const j = J[i];
+    V[i] = F[i] = J[i] = undefined;
+    if (kind === 1) j!(new Error("channel closed"));
+    else if (kind === 2) j!(reasonFor(b));
+    else if (kind === 3) f!(undefined);
+    else if (kind === 4) f!(DONE);
+  }
+}
+
+/** The machine ended the channel: its key is stale now. */
+function end(b: Box): void {
+  const i = idx(b.k);
+  if (CH[i] === b) CH[i] = undefined;
+  registry?.unregister(b);
+  after(); // the reason it held may be freed
+}
+
+on(20 /* ChanAborted */, (k) => {
+  const b = CH[idx(k)];
+  if (b === undefined || b.k !== k) return;
+  reasonFor(b);
+  drain(b);
+});
+
+declare module "./scope" {
+  interface Scope<Services extends Record<string, unknown> = Record<string, never>> {
+    /** A channel owned by the scope: aborted with it, disposed with it. */
+    channel<T = unknown>(capacity?: number): Channel<T>;
+  }
+}
+
+Scope.prototype.channel = function <T>(this: Scope, capacity?: number): Channel<T> {
+  if (!(this instanceof Scope)) throw new TypeError("Scope method called on an object that is not a Scope");
+  const k = Scope.key(this);
+  making = k;
+  return new Channel<T>(capacity);
+};
