@@ -3,13 +3,19 @@
 // machine's (src/machine/channel.rs); here are the values and the promises,
 // in arrays indexed by the slots the machine hands out. A send or a receive
 // is one call whose answer says what to do (no effect to apply).
+//
+// Send and receive skip the stack guard: their machine call allocates and
+// calls nothing (src/machine/channel.rs invariant #5), so a stack overflow
+// can only strike at its entry, before any change. When the machine needs
+// room it says so (-3) having changed nothing, and the room is made behind
+// the guard.
 import { W, after, failure, guard, idx, on, run } from "./wasm";
 import { checkSignal, link, reasonOf } from "./signal";
 import { Scope } from "./scope";
 import { mustBe } from "./errors";
 
-/** Answers are `kind * KIND + slot` (machine `channel::ret`, `channel::drained`). */
-const KIND = 4294967296;
+// Answers name a slot as `slot * 8 + kind` (machine `channel::ret`,
+// `channel::drained`): small integers, which the engine keeps unboxed.
 
 /** Values by slot: a buffered value, or a waiting sender's. */
 const V: unknown[] = [];
@@ -27,6 +33,16 @@ interface Box {
   reason: unknown;
 }
 const CH: (Box | undefined)[] = [];
+
+/** The slot a promise being made waits in: its executor stores its resolvers there (no closure per promise). */
+let waiting = 0;
+function waitSend(res: (ok: boolean) => void, rej: (e: unknown) => void): void {
+  F[waiting] = res as (v: unknown) => void;
+  J[waiting] = rej;
+}
+function waitRecv(res: (v: unknown) => void): void {
+  F[waiting] = res;
+}
 
 /** What an iteration step gets once the channel is closed and drained. */
 const DONE = {};
@@ -74,8 +90,11 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 
   /** @internal the receiver's state, or a TypeError. */
   static _box(c: unknown): Box {
-    if (typeof c !== "object" || c === null || !(#b in c)) throw new TypeError(NOT_A_CHANNEL);
-    return (c as Channel).#b;
+    try {
+      return (c as Channel).#b; // the private field is the brand
+    } catch {
+      throw new TypeError(NOT_A_CHANNEL);
+    }
   }
 
   /**
@@ -86,26 +105,31 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    */
   send(value: T): Promise<boolean> {
     const b = Channel._box(this);
-    guard();
-    const r = W.chan_send(b.k);
+    let r = W.chan_send(b.k);
+    if (r === -3) {
+      guard();
+      W.chan_reserve(b.k);
+      r = W.chan_send(b.k);
+    }
     if (r >= 0) {
-      if (r < KIND) {
-        V[r] = value;
+      const kind = r % 8;
+      const i = (r - kind) / 8;
+      if (kind === 0) {
+        // Buffered.
+        V[i] = value;
         return Promise.resolve(true);
       }
-      if (r < 2 * KIND) {
-        const i = r - KIND;
-        const f = F[i]!;
+      if (kind === 1) {
+        // Handed to a waiting receiver.
+        const f = F[i];
         F[i] = undefined;
-        f(value);
+        f?.(value);
         return Promise.resolve(true);
       }
-      const i = r - 2 * KIND;
+      // Waiting for room (or a receiver).
       V[i] = value;
-      return new Promise<boolean>((res, rej) => {
-        F[i] = res as (v: unknown) => void;
-        J[i] = rej;
-      });
+      waiting = i;
+      return new Promise<boolean>(waitSend);
     }
     if (r === -2) return Promise.resolve(false);
     return Promise.reject(reasonFor(b));
@@ -113,9 +137,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 
   /** The next value; `undefined` once closed and drained, or aborted. */
   receive(): Promise<T | undefined> {
-    const b = Channel._box(this);
-    guard();
-    return recv(b, false) as Promise<T | undefined>;
+    return recv(Channel._box(this), 0) as Promise<T | undefined>;
   }
 
   /** Closes; buffered values stay receivable, waiting sends reject. Idempotent. */
@@ -127,7 +149,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   }
 
   get isClosed(): boolean {
-    return W.chan_is_closed(Channel._box(this).k);
+    return W.chan_is_closed(Channel._box(this).k) !== 0;
   }
 
   /** Buffered values. */
@@ -156,45 +178,55 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   }
 }
 
-function recv(b: Box, iter: boolean): Promise<unknown> {
-  const r = W.chan_recv(b.k, iter);
-  if (r < 0) return Promise.resolve(iter ? DONE : undefined);
-  if (r < KIND) {
-    const v = V[r];
-    V[r] = undefined;
-    return Promise.resolve(v);
+/** A receive; `iter` 1 for a `for await` step (ends with DONE rather than `undefined`). */
+function recv(b: Box, iter: number): Promise<unknown> {
+  let r = W.chan_recv(b.k, iter);
+  if (r === -3) {
+    guard();
+    W.chan_reserve(b.k);
+    r = W.chan_recv(b.k, iter);
   }
-  if (r < 2 * KIND) {
-    // A buffered value; the oldest waiting sender's value took its place.
-    const i = r - KIND;
+  if (r >= 0) {
+    const kind = r % 8;
+    const i = (r - kind) / 8;
+    if (kind === 3) {
+      // Waiting for a value.
+      waiting = i;
+      return new Promise(waitRecv);
+    }
     const v = V[i];
     V[i] = undefined;
-    const u = W.chan_woken();
-    const f = F[u]!;
-    F[u] = J[u] = undefined;
-    f(true);
+    if (kind !== 0) {
+      // 2: straight from a waiting sender (its slot); 1: a buffered value,
+      // and the sender `chan_woken` names moved its value into the buffer
+      // (only for slots too large to pack, below).
+      const u = kind === 2 ? i : W.chan_woken();
+      const f = F[u];
+      F[u] = J[u] = undefined;
+      f?.(true);
+    }
     return Promise.resolve(v);
   }
-  if (r < 3 * KIND) {
-    // Straight from a waiting sender.
-    const i = r - 2 * KIND;
+  if (r <= -8) {
+    // A buffered value, and the oldest waiting sender's value took its
+    // place: both slots in the answer, -(8 + slot + sender * 8192).
+    const x = -r - 8;
+    const i = x % 8192;
+    const u = (x - i) / 8192;
     const v = V[i];
-    const f = F[i]!;
-    V[i] = F[i] = J[i] = undefined;
-    f(true);
+    V[i] = undefined;
+    const f = F[u];
+    F[u] = J[u] = undefined;
+    f?.(true);
     return Promise.resolve(v);
   }
-  const i = r - 3 * KIND;
-  return new Promise((res) => {
-    F[i] = res;
-  });
+  return Promise.resolve(iter === 1 ? DONE : undefined);
 }
 
 // The channel is an argument so that it stays alive while iterated.
 async function* iterate(_ch: Channel<unknown>, b: Box): AsyncGenerator<unknown, void, undefined> {
   for (;;) {
-    guard();
-    const v = await recv(b, true);
+    const v = await recv(b, 1);
     if (v === DONE) return;
     yield v;
   }
@@ -218,15 +250,17 @@ function drain(b: Box): void {
       if (r === -2) end(b);
       return;
     }
-    const kind = Math.floor(r / KIND);
-    const i = r - kind * KIND;
+    const kind = r % 8;
+    const i = (r - kind) / 8;
     const f = F[i];
     const j = J[i];
     V[i] = F[i] = J[i] = undefined;
-    if (kind === 1) j!(new Error("channel closed"));
-    else if (kind === 2) j!(reasonFor(b));
-    else if (kind === 3) f!(undefined);
-    else if (kind === 4) f!(DONE);
+    // (A resolver is missing only if a stack overflow struck right after
+    // the machine answered the call that made it.)
+    if (kind === 1) j?.(new Error("channel closed"));
+    else if (kind === 2) j?.(reasonFor(b));
+    else if (kind === 3) f?.(undefined);
+    else if (kind === 4) f?.(DONE);
   }
 }
 

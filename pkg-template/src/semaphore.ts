@@ -5,8 +5,7 @@ import { W, after, failure, guard, idx, on, run } from "./wasm";
 import { checkSignal, link, reasonOf } from "./signal";
 import { mustBe } from "./errors";
 
-/** Drained slots are `kind * KIND + slot` (machine `semaphore::drained`). */
-const KIND = 4294967296;
+// Drained slots are `slot * 8 + kind` (machine `semaphore::drained`).
 
 /** Resolvers and rejecters of waiting `acquire`s, by slot. */
 const F: ((() => void) | undefined)[] = [];
@@ -106,7 +105,11 @@ function acquire<R>(s: Semaphore, fn: () => R | PromiseLike<R>, what: string): P
   const b = Semaphore._box(s);
   guard();
   if (typeof fn !== "function") throw mustBe(what, "a function", fn);
-  const r = W.sem_acquire(b.k);
+  let r = W.sem_acquire(b.k);
+  if (r === -3) {
+    W.sem_reserve(b.k); // behind the guard above
+    r = W.sem_acquire(b.k);
+  }
   if (r === -1) return Promise.reject(reasonFor(b));
   const granted =
     r === -2
@@ -131,9 +134,9 @@ async function hold<R>(_s: Semaphore, b: Box, fn: () => R | PromiseLike<R>): Pro
 function release(b: Box): void {
   const r = W.sem_release(b.k);
   if (r >= 0) {
-    const f = F[r]!;
+    const f = F[r];
     F[r] = J[r] = undefined;
-    f();
+    f?.();
   }
   run(); // the last release after an abort ends the semaphore
 }
@@ -155,11 +158,11 @@ on(21 /* SemAborted */, (k) => {
   for (;;) {
     const r = W.sem_drain(k);
     if (r < 0) break;
-    const kind = Math.floor(r / KIND);
-    const i = r - kind * KIND;
+    const kind = r % 8;
+    const i = (r - kind) / 8;
     const j = J[i];
     F[i] = J[i] = undefined;
-    if (kind === 1) j!(reason);
+    if (kind === 1) j?.(reason);
   }
   SM[idx(k)] = undefined;
   registry?.unregister(b);

@@ -1,14 +1,14 @@
 //! Channels (SPEC "Channel"): `s.channel(capacity)` and `new Channel(capacity,
-//! signal?)`, over [`core::channel`](crate::core::channel) with *slots* for
-//! values and waiters.
+//! signal?)`, with *slots* for values and waiters.
 //!
 //! JS keeps a sent value, and the resolvers of a waiting `send` or
 //! `receive`, in arrays indexed by a slot the machine hands out; the machine
-//! keeps only slot numbers, in the order the core channel decides. A slot
-//! named by a send is the value's home from `send` until a `receive` takes it
-//! (a waiting sender's slot holds its value and its resolvers). Sends and
-//! receives answer with their return value alone (no effect), so each is one
-//! call; JS settles the promises itself.
+//! keeps only slot numbers, in FIFO order: the buffer, the waiting senders
+//! (each slot holds its value and its resolvers) and the waiting receivers.
+//! A send or a receive answers with its return value alone (no effect), so
+//! each is one call and JS settles the promises itself. (This is the queue
+//! discipline of `core::channel`, kept here over `VecDeque`s of slots so
+//! that room can be checked before anything changes: invariant #5.)
 //!
 //! Closing and aborting hand their wake-ups to JS through [`Machine::chan_drain`]:
 //! JS takes them one at a time, and a slot is freed in the same call that
@@ -25,12 +25,25 @@
 //!    the reason, receives give `undefined`), emits `ChanAborted` once, and
 //!    JS drains it; the last drain removes it and releases its key, reason,
 //!    node and link.
-//! 3. Sends and receives emit no effect (their answer is the return value).
+//! 3. Receivers wait only while the buffer is empty and no sender waits;
+//!    senders wait only while the buffer is full and no receiver waits. So a
+//!    value never sits in the buffer while a receiver waits, and every value
+//!    is in exactly one place (a receiver's hands, the buffer, a waiting
+//!    sender's slot): nothing is received twice. FIFO everywhere; a receive
+//!    that frees a buffer place moves the oldest waiting sender's value in.
 //! 4. A sender still waiting when the channel closes is rejected with
 //!    `Error("channel closed")`; a send on a closed channel gives `false`
 //!    (issue 12). After an abort, waiting senders reject with the reason and
 //!    waiting receivers get `undefined` (iteration: done); buffered values
 //!    are dropped.
+//! 5. Sends and receives emit no effect, allocate nothing and call nothing:
+//!    when a queue or the slot table is full they answer [`ret::GROW`]
+//!    having changed nothing, and JS calls [`Machine::chan_reserve`] (behind
+//!    its stack guard) and asks again. So a stack overflow can strike such a
+//!    call only at its entry, before any change, and the hot path needs no
+//!    stack probe.
+
+use std::collections::VecDeque;
 
 use super::effect::Op;
 use super::fail::{Fail, Outcome};
@@ -38,18 +51,20 @@ use super::scope::Cleanup;
 use super::slab::{Key, Slab};
 use super::{Machine, Owner};
 use crate::core::cancel::NodeId;
-use crate::core::channel::{Channel, Received, Sent, TryRecvError, TrySendError};
 
-/// Return values of `chan_send` / `chan_recv`: a kind times 2^32 plus a
-/// slot, or a negative code.
+/// Return values of `chan_send` / `chan_recv`: `slot * KINDS + kind`, or a
+/// negative code. (Small answers are what JS engines keep unboxed: any slot
+/// below 2^27 gives a small integer.)
 pub mod ret {
-    /// The kind multiplier: slots are below it.
-    pub const KIND: f64 = 4_294_967_296.0;
+    /// Kinds are below it.
+    pub const KINDS: f64 = 8.0;
     /// send: aborted or gone (reject with the reason); recv: nothing will
     /// come (resolve `undefined`, or end the iteration).
     pub const NONE: f64 = -1.0;
     /// send: the channel was closed (resolve `false`).
     pub const CLOSED: f64 = -2.0;
+    /// Nothing changed: call `chan_reserve`, then ask again (invariant #5).
+    pub const GROW: f64 = -3.0;
     /// send: the value is buffered in the slot. recv: take the buffered value
     /// of the slot.
     pub const SLOT: f64 = 0.0;
@@ -62,9 +77,14 @@ pub mod ret {
     pub const WAIT: f64 = 2.0;
     /// recv: wait in the slot.
     pub const RECV_WAIT: f64 = 3.0;
+    /// recv: `HANDED` with both slots in the answer, when both are below
+    /// [`PACK`]: the answer is `-(PACKED + value_slot + sender_slot * PACK)`
+    /// (a small integer too).
+    pub const PACKED: f64 = 8.0;
+    pub const PACK: f64 = 8192.0;
 }
 
-/// What JS does with a drained slot (`chan_drain`'s kind).
+/// What JS does with a drained slot (`chan_drain`: `slot * KINDS + kind`).
 pub mod drained {
     /// Forget the slot (a buffered value dropped, a waiter of a collected
     /// channel).
@@ -102,31 +122,60 @@ pub fn capacity(value: f64) -> Outcome<u64> {
     Ok(value as u64)
 }
 
-/// Free-listed slot numbers (invariant #1). Not generational: JS never
-/// names a slot back, the machine only tells it which one.
-#[derive(Default)]
+const NIL: u32 = u32::MAX;
+
+/// Slot numbers with an intrusive free list (invariant #1): freeing never
+/// allocates, and allocating does only when [`Slots::has_room`] is false.
+/// Not generational: JS never names a slot back, the machine only tells it
+/// which one.
 pub struct Slots {
-    free: Vec<u32>,
-    next: u32,
+    /// For a free slot, the next free one.
+    next: Vec<u32>,
+    head: u32,
     live: usize,
 }
 
+impl Default for Slots {
+    fn default() -> Self {
+        Slots {
+            next: Vec::new(),
+            head: NIL,
+            live: 0,
+        }
+    }
+}
+
 impl Slots {
+    /// Can `alloc` go without allocating?
+    pub fn has_room(&self) -> bool {
+        self.head != NIL || self.next.len() < self.next.capacity()
+    }
+
     pub fn alloc(&mut self) -> u32 {
         self.live += 1;
-        match self.free.pop() {
-            Some(s) => s,
-            None => {
-                let s = self.next;
-                self.next = self.next.wrapping_add(1);
-                s
-            }
+        if let Some(n) = self.next.get(self.head as usize) {
+            let s = self.head;
+            self.head = *n;
+            return s;
         }
+        let s = self.next.len() as u32;
+        self.next.push(NIL);
+        s
     }
 
     pub fn free(&mut self, s: u32) {
-        self.live = self.live.saturating_sub(1);
-        self.free.push(s);
+        if let Some(n) = self.next.get_mut(s as usize) {
+            *n = self.head;
+            self.head = s;
+            self.live = self.live.saturating_sub(1);
+        }
+    }
+
+    /// Makes room for more slots (doubling).
+    pub fn reserve(&mut self) {
+        if !self.has_room() {
+            self.next.reserve(self.next.len().max(16));
+        }
     }
 
     /// Slots handed out and not yet freed.
@@ -136,6 +185,13 @@ impl Slots {
 
     pub fn is_empty(&self) -> bool {
         self.live == 0
+    }
+}
+
+/// Grows a full queue (doubling), for the next push.
+pub(crate) fn reserve_one<T>(q: &mut VecDeque<T>) {
+    if q.len() == q.capacity() {
+        q.reserve(q.len().max(4));
     }
 }
 
@@ -149,17 +205,29 @@ pub struct Recv {
 
 /// One channel.
 pub struct ChanRec {
-    /// Values are slots; a waiting sender is its value's slot.
-    ch: Channel<u32, u32, Recv>,
+    /// `u64::MAX`: no limit.
+    cap: u64,
+    /// Slots of buffered values, oldest first.
+    buffer: VecDeque<u32>,
+    /// Slots of waiting senders (each holds its value), oldest first.
+    senders: VecDeque<u32>,
+    receivers: VecDeque<Recv>,
+    closed: bool,
+    /// Aborted (invariant #2); `reason` is `None` when disposed.
+    aborted: bool,
+    reason: Option<Key>,
     /// Under the scope's node, or the linked signal's; none for a plain
     /// `new Channel(capacity)`.
     node: Option<NodeId>,
     link: Option<Key>,
-    /// Aborted (invariant #2); `reason` is `None` when disposed.
-    aborted: bool,
-    reason: Option<Key>,
     /// Wake-ups JS has not drained yet, the next one last.
     pending: Vec<(u32, f64)>,
+}
+
+impl ChanRec {
+    fn buffer_full(&self) -> bool {
+        self.buffer.len() as u64 >= self.cap
+    }
 }
 
 /// The channel records of the machine.
@@ -188,7 +256,7 @@ impl Channels {
 }
 
 fn slot_ret(kind: f64, slot: u32) -> f64 {
-    kind * ret::KIND + f64::from(slot)
+    f64::from(slot) * ret::KINDS + kind
 }
 
 impl Machine {
@@ -208,11 +276,15 @@ impl Machine {
             _ => None,
         };
         let k = self.channels.table.insert(ChanRec {
-            ch: Channel::new(cap),
-            node: None,
-            link: link.map(|(l, _)| l),
+            cap,
+            buffer: VecDeque::new(),
+            senders: VecDeque::new(),
+            receivers: VecDeque::new(),
+            closed: false,
             aborted: false,
             reason: None,
+            node: None,
+            link: link.map(|(l, _)| l),
             pending: Vec::new(),
         });
         let under = parent.or(link.map(|(_, n)| n));
@@ -238,71 +310,91 @@ impl Machine {
     }
 
     /// Command: `send(value)`; see [`ret`]. JS stores the value in the slot
-    /// it is told (or hands it to the receiver it is told).
+    /// it is told (or hands it to the receiver it is told). Allocates
+    /// nothing (invariant #5).
     pub fn chan_send(&mut self, k: Key) -> f64 {
         let Some(rec) = self.channels.table.get_mut(k) else {
             return ret::NONE;
         };
-        let s = self.channels.slots.alloc();
-        match rec.ch.try_send(s) {
-            Ok(Sent::Buffered) => slot_ret(ret::SLOT, s),
-            Ok(Sent::Handed(r, _)) => {
-                self.channels.slots.free(s);
-                self.channels.slots.free(r.slot);
-                slot_ret(ret::HANDED, r.slot)
-            }
-            Err(TrySendError::Full(_)) => {
-                rec.ch.wait_send(s, s);
-                slot_ret(ret::WAIT, s)
-            }
-            Err(TrySendError::Closed(_)) => {
-                self.channels.slots.free(s);
-                ret::CLOSED
-            }
-            Err(TrySendError::Aborted(_)) => {
-                self.channels.slots.free(s);
-                ret::NONE
-            }
+        let slots = &mut self.channels.slots;
+        if rec.aborted {
+            return ret::NONE;
         }
+        if rec.closed {
+            return ret::CLOSED;
+        }
+        if let Some(r) = rec.receivers.pop_front() {
+            slots.free(r.slot);
+            return slot_ret(ret::HANDED, r.slot);
+        }
+        let full = rec.buffer_full();
+        let queue = if full {
+            &mut rec.senders
+        } else {
+            &mut rec.buffer
+        };
+        if queue.len() == queue.capacity() || !slots.has_room() {
+            return ret::GROW;
+        }
+        let s = slots.alloc();
+        queue.push_back(s);
+        slot_ret(if full { ret::WAIT } else { ret::SLOT }, s)
     }
 
     /// Command: `receive()` (`iter`: a `for await` step); see [`ret`].
+    /// Allocates nothing (invariant #5).
     pub fn chan_recv(&mut self, k: Key, iter: bool) -> f64 {
         let Some(rec) = self.channels.table.get_mut(k) else {
             return ret::NONE;
         };
-        match rec.ch.try_recv() {
-            Ok(Received {
-                value,
-                unblocked: None,
-            }) => {
-                self.channels.slots.free(value);
-                slot_ret(ret::SLOT, value)
-            }
-            Ok(Received {
-                value,
-                unblocked: Some(u),
-            }) => {
-                self.channels.slots.free(value);
-                if u == value {
-                    // Straight from the waiting sender (capacity 0).
-                    slot_ret(ret::WAIT, value)
-                } else {
-                    // The sender's slot stays live: its value is buffered now.
-                    self.channels.woken = u;
-                    slot_ret(ret::HANDED, value)
+        let slots = &mut self.channels.slots;
+        if let Some(v) = rec.buffer.pop_front() {
+            slots.free(v);
+            return match rec.senders.pop_front() {
+                Some(s) => {
+                    // Room: a place was just taken (invariant #3).
+                    rec.buffer.push_back(s);
+                    if f64::from(v) < ret::PACK && f64::from(s) < ret::PACK {
+                        // Both slots in one answer: no `chan_woken` call.
+                        return -(ret::PACKED + f64::from(v) + f64::from(s) * ret::PACK);
+                    }
+                    self.channels.woken = s;
+                    slot_ret(ret::HANDED, v)
                 }
+                None => slot_ret(ret::SLOT, v),
+            };
+        }
+        if let Some(s) = rec.senders.pop_front() {
+            // Capacity 0: straight from the waiting sender.
+            slots.free(s);
+            return slot_ret(ret::WAIT, s);
+        }
+        if rec.closed {
+            return ret::NONE;
+        }
+        if rec.receivers.len() == rec.receivers.capacity() || !slots.has_room() {
+            return ret::GROW;
+        }
+        let slot = slots.alloc();
+        rec.receivers.push_back(Recv { slot, iter });
+        slot_ret(ret::RECV_WAIT, slot)
+    }
+
+    /// Command: a send or receive answered [`ret::GROW`]: make room in the
+    /// channel's queues and the slot table.
+    pub fn chan_reserve(&mut self, k: Key) {
+        self.channels.slots.reserve();
+        if let Some(rec) = self.channels.table.get_mut(k) {
+            if !rec.buffer_full() {
+                reserve_one(&mut rec.buffer);
             }
-            Err(TryRecvError::Closed) => ret::NONE,
-            Err(TryRecvError::Empty) => {
-                let slot = self.channels.slots.alloc();
-                rec.ch.wait_recv(Recv { slot, iter });
-                slot_ret(ret::RECV_WAIT, slot)
-            }
+            reserve_one(&mut rec.senders);
+            reserve_one(&mut rec.receivers);
         }
     }
 
-    /// The sender slot the last `chan_recv` answering `HANDED` unblocked.
+    /// The sender slot the last `chan_recv` answering `HANDED` unblocked
+    /// (answers with a slot of 2^26 or more; smaller ones are `PACKED`).
     pub fn chan_woken(&self) -> f64 {
         f64::from(self.channels.woken)
     }
@@ -313,13 +405,13 @@ impl Machine {
         let Some(rec) = self.channels.table.get_mut(k) else {
             return;
         };
-        if rec.aborted || rec.ch.is_closed() {
+        if rec.aborted || rec.closed {
             return;
         }
-        let woken = rec.ch.close();
-        let mut pending = Vec::with_capacity(woken.senders.len() + woken.receivers.len());
-        pending.extend(woken.senders.iter().map(|&s| (s, drained::CLOSED)));
-        pending.extend(woken.receivers.iter().map(recv_wake));
+        rec.closed = true;
+        let mut pending = Vec::with_capacity(rec.senders.len() + rec.receivers.len());
+        pending.extend(rec.senders.drain(..).map(|s| (s, drained::CLOSED)));
+        pending.extend(rec.receivers.drain(..).map(recv_wake));
         pending.reverse(); // `pop` gives the oldest first
         rec.pending = pending;
     }
@@ -340,8 +432,8 @@ impl Machine {
         }
     }
 
-    /// Command: the next wake-up of a close or abort, as `kind * 2^32 +
-    /// slot` (see [`drained`]); the slot is freed now (invariant #1).
+    /// Command: the next wake-up of a close or abort, as `slot * 8 + kind`
+    /// (see [`drained`]); the slot is freed now (invariant #1).
     /// `ENDED` once an aborted channel has nothing left: its record is gone.
     pub fn chan_drain(&mut self, k: Key) -> f64 {
         let Some(rec) = self.channels.table.get_mut(k) else {
@@ -364,12 +456,12 @@ impl Machine {
 
     /// `isClosed` (an ended channel is closed).
     pub fn chan_is_closed(&self, k: Key) -> bool {
-        self.channels.table.get(k).is_none_or(|r| r.ch.is_closed())
+        self.channels.table.get(k).is_none_or(|r| r.closed)
     }
 
     /// `size`: buffered values.
     pub fn chan_size(&self, k: Key) -> usize {
-        self.channels.table.get(k).map_or(0, |r| r.ch.size())
+        self.channels.table.get(k).map_or(0, |r| r.buffer.len())
     }
 
     /// Why the channel aborted: `Some(Some(reason))`, `Some(None)` when it
@@ -392,18 +484,15 @@ impl Machine {
             return;
         }
         rec.aborted = true;
+        rec.closed = true;
         rec.reason = reason;
         // Whatever a close left undrained keeps its kind; then the waiters,
-        // then the buffered values.
+        // then the buffered values (dropped).
         let mut pending = std::mem::take(&mut rec.pending);
         pending.reverse();
-        let woken = rec.ch.close();
-        pending.extend(woken.senders.iter().map(|&s| (s, drained::REASON)));
-        pending.extend(woken.receivers.iter().map(recv_wake));
-        while let Ok(Received { value, .. }) = rec.ch.try_recv() {
-            pending.push((value, drained::FREE));
-        }
-        let _ = rec.ch.abort();
+        pending.extend(rec.senders.drain(..).map(|s| (s, drained::REASON)));
+        pending.extend(rec.receivers.drain(..).map(recv_wake));
+        pending.extend(rec.buffer.drain(..).map(|s| (s, drained::FREE)));
         pending.reverse();
         rec.pending = pending;
         let (node, link) = (rec.node.take(), rec.link.take());
@@ -441,7 +530,7 @@ impl Machine {
     }
 }
 
-fn recv_wake(r: &Recv) -> (u32, f64) {
+fn recv_wake(r: Recv) -> (u32, f64) {
     (
         r.slot,
         if r.iter {

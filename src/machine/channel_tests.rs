@@ -5,13 +5,48 @@ use crate::machine::effect::{Op, ReasonKind};
 use crate::machine::scope::ScopeSpec;
 use crate::machine::{FailKind, Live};
 
-const K: f64 = ret::KIND;
-
 /// `(kind, slot)` of an answer that names a slot.
 fn split(r: f64) -> (u8, u32) {
     assert!(r >= 0.0, "no slot in {r}");
-    let kind = (r / K).floor();
-    (kind as u8, (r - kind * K) as u32)
+    let kind = r % ret::KINDS;
+    (kind as u8, ((r - kind) / ret::KINDS) as u32)
+}
+
+/// `chan_send` as JS does it: on `GROW`, reserve and ask again.
+fn send(m: &mut Machine, c: Key) -> f64 {
+    let r = m.chan_send(c);
+    if r != ret::GROW {
+        return r;
+    }
+    m.chan_reserve(c);
+    let again = m.chan_send(c);
+    assert_ne!(again, ret::GROW, "reserve makes room");
+    again
+}
+
+fn recv(m: &mut Machine, c: Key, iter: bool) -> f64 {
+    let r = m.chan_recv(c, iter);
+    if r != ret::GROW {
+        return r;
+    }
+    m.chan_reserve(c);
+    let again = m.chan_recv(c, iter);
+    assert_ne!(again, ret::GROW, "reserve makes room");
+    again
+}
+
+/// A receive that took a buffered value and unblocked a sender, as
+/// `(value slot, sender slot)`, whichever way it was answered.
+fn handed(m: &Machine, r: f64) -> Option<(u32, u32)> {
+    if r <= -ret::PACKED {
+        let x = -r - ret::PACKED;
+        let u = (x / ret::PACK).floor();
+        return Some(((x - u * ret::PACK) as u32, u as u32));
+    }
+    if r >= 0.0 && split(r).0 == HANDED {
+        return Some((split(r).1, m.chan_woken() as u32));
+    }
+    None
 }
 
 fn scope(m: &mut Machine) -> Key {
@@ -45,21 +80,21 @@ fn buffers_up_to_capacity_then_senders_wait_in_fifo_order() {
     let s = scope(&mut m);
     let c = m.chan_new(Some(s), None, 2.0).unwrap();
     m.fx.clear();
-    let (k1, a) = split(m.chan_send(c));
-    let (k2, b) = split(m.chan_send(c));
+    let (k1, a) = split(send(&mut m, c));
+    let (k2, b) = split(send(&mut m, c));
     assert_eq!((k1, k2), (SLOT, SLOT));
     assert_eq!(m.chan_size(c), 2);
-    let (k3, s3) = split(m.chan_send(c));
-    let (k4, s4) = split(m.chan_send(c));
+    let (k3, s3) = split(send(&mut m, c));
+    let (k4, s4) = split(send(&mut m, c));
     assert_eq!((k3, k4), (WAIT, WAIT));
     assert_eq!(m.live().channel_slots, 4);
     // A receive takes the oldest value; the oldest sender's moves in.
-    assert_eq!(split(m.chan_recv(c, false)), (HANDED, a));
-    assert_eq!(m.chan_woken(), f64::from(s3));
-    assert_eq!(split(m.chan_recv(c, false)), (HANDED, b));
-    assert_eq!(m.chan_woken(), f64::from(s4));
-    assert_eq!(split(m.chan_recv(c, false)), (SLOT, s3));
-    assert_eq!(split(m.chan_recv(c, false)), (SLOT, s4));
+    let r = recv(&mut m, c, false);
+    assert_eq!(handed(&m, r), Some((a, s3)));
+    let r = recv(&mut m, c, false);
+    assert_eq!(handed(&m, r), Some((b, s4)));
+    assert_eq!(split(recv(&mut m, c, false)), (SLOT, s3));
+    assert_eq!(split(recv(&mut m, c, false)), (SLOT, s4));
     assert_eq!(m.live().channel_slots, 0);
     // Sends and receives answer alone (invariant #3).
     assert!(m.fx.is_empty());
@@ -71,13 +106,13 @@ fn capacity_zero_is_a_rendezvous_whichever_side_comes_first() {
     let s = scope(&mut m);
     let c = m.chan_new(Some(s), None, 0.0).unwrap();
     // Sender first: it waits; the receive takes its value and resolves it.
-    let (kind, sender) = split(m.chan_send(c));
+    let (kind, sender) = split(send(&mut m, c));
     assert_eq!(kind, WAIT);
-    assert_eq!(split(m.chan_recv(c, false)), (WAIT, sender));
+    assert_eq!(split(recv(&mut m, c, false)), (WAIT, sender));
     // Receiver first: the send hands its value over.
-    let (kind, receiver) = split(m.chan_recv(c, false));
+    let (kind, receiver) = split(recv(&mut m, c, false));
     assert_eq!(kind, RECV_WAIT);
-    assert_eq!(split(m.chan_send(c)), (HANDED, receiver));
+    assert_eq!(split(send(&mut m, c)), (HANDED, receiver));
     assert_eq!(m.live().channel_slots, 0);
     assert_eq!(m.chan_size(c), 0);
 }
@@ -87,9 +122,9 @@ fn close_rejects_waiting_senders_wakes_receivers_and_keeps_the_buffer() {
     let mut m = Machine::new();
     let s = scope(&mut m);
     let c = m.chan_new(Some(s), None, 1.0).unwrap();
-    let (_, v1) = split(m.chan_send(c));
-    let (_, w2) = split(m.chan_send(c));
-    let (_, w3) = split(m.chan_send(c));
+    let (_, v1) = split(send(&mut m, c));
+    let (_, w2) = split(send(&mut m, c));
+    let (_, w3) = split(send(&mut m, c));
     m.fx.clear();
     m.chan_close(c);
     assert!(m.chan_is_closed(c));
@@ -100,9 +135,9 @@ fn close_rejects_waiting_senders_wakes_receivers_and_keeps_the_buffer() {
     );
     assert_eq!(end, drained::EMPTY, "a closed channel lives on");
     // A send on the closed channel gives false; the buffer stays.
-    assert_eq!(m.chan_send(c), ret::CLOSED);
-    assert_eq!(split(m.chan_recv(c, false)), (SLOT, v1));
-    assert_eq!(m.chan_recv(c, false), ret::NONE);
+    assert_eq!(send(&mut m, c), ret::CLOSED);
+    assert_eq!(split(recv(&mut m, c, false)), (SLOT, v1));
+    assert_eq!(recv(&mut m, c, false), ret::NONE);
     // Idempotent.
     m.chan_close(c);
     assert_eq!(drain_all(&mut m, c), (vec![], drained::EMPTY));
@@ -111,8 +146,8 @@ fn close_rejects_waiting_senders_wakes_receivers_and_keeps_the_buffer() {
     // Receivers waiting on an empty channel: `undefined`, or done for an
     // iteration step.
     let d = m.chan_new(Some(s), None, 0.0).unwrap();
-    let (_, r1) = split(m.chan_recv(d, false));
-    let (_, r2) = split(m.chan_recv(d, true));
+    let (_, r1) = split(recv(&mut m, d, false));
+    let (_, r2) = split(recv(&mut m, d, true));
     m.chan_close(d);
     let (items, _) = drain_all(&mut m, d);
     assert_eq!(
@@ -128,9 +163,9 @@ fn a_scope_aborted_by_its_signal_aborts_its_channel() {
     let l = m.link(None, false);
     let s = m.scope_new(None, Some(l), ScopeSpec::default()).unwrap();
     let c = m.chan_new(Some(s), None, 0.0).unwrap();
-    let (_, sender) = split(m.chan_send(c));
+    let (_, sender) = split(send(&mut m, c));
     let d = m.chan_new(Some(s), None, 0.0).unwrap();
-    let (_, receiver) = split(m.chan_recv(d, true));
+    let (_, receiver) = split(recv(&mut m, d, true));
     m.fx.clear();
     m.link_aborted(l.to_f64());
     let fx = m.fx.decoded();
@@ -150,8 +185,8 @@ fn a_scope_aborted_by_its_signal_aborts_its_channel() {
     )));
     assert_eq!(m.chan_reason(d), Some(Some(reason)));
     // Before JS drains, the channel is inert: sends reject, receives end.
-    assert_eq!(m.chan_send(c), ret::NONE);
-    assert_eq!(m.chan_recv(c, false), ret::NONE);
+    assert_eq!(send(&mut m, c), ret::NONE);
+    assert_eq!(recv(&mut m, c, false), ret::NONE);
     assert_eq!(
         drain_all(&mut m, c),
         (vec![(drained::REASON as u8, sender)], drained::ENDED)
@@ -161,7 +196,7 @@ fn a_scope_aborted_by_its_signal_aborts_its_channel() {
         (vec![(drained::DONE as u8, receiver)], drained::ENDED)
     );
     // Ended: stale keys change nothing.
-    assert_eq!(m.chan_send(c), ret::NONE);
+    assert_eq!(send(&mut m, c), ret::NONE);
     assert_eq!(m.chan_reason(c), None);
     assert!(m.chan_is_closed(c));
     assert_eq!(m.live().channels, 0);
@@ -176,9 +211,9 @@ fn scope_disposal_aborts_channels_with_scope_disposed_and_leaves_nothing() {
     let mut m = Machine::new();
     let s = scope(&mut m);
     let c = m.chan_new(Some(s), None, 3.0).unwrap();
-    let (_, v) = split(m.chan_send(c));
+    let (_, v) = split(send(&mut m, c));
     let d = m.chan_new(Some(s), None, 0.0).unwrap();
-    let (_, w) = split(m.chan_send(d));
+    let (_, w) = split(send(&mut m, d));
     m.fx.clear();
     assert!(m.scope_dispose(s));
     let fx = m.fx.decoded();
@@ -221,7 +256,7 @@ fn a_channel_made_on_a_disposed_scope_fails_and_on_an_aborted_one_is_born_aborte
     let c = m.chan_new(Some(t), None, 1.0).unwrap();
     assert_eq!(ops(&m), vec![Op::ChanAborted as u8]);
     assert!(m.chan_reason(c).unwrap().is_some());
-    assert_eq!(m.chan_send(c), ret::NONE);
+    assert_eq!(send(&mut m, c), ret::NONE);
     assert_eq!(drain_all(&mut m, c), (vec![], drained::ENDED));
     m.scope_dispose(t);
     assert_eq!(m.live(), Live::default());
@@ -251,7 +286,7 @@ fn capacity_is_an_integer_from_0_to_2_pow_32_or_infinity() {
     let big = m.chan_new(None, None, 4_294_967_296.0).unwrap();
     let inf = m.chan_new(None, None, f64::INFINITY).unwrap();
     for _ in 0..1000 {
-        assert_eq!(split(m.chan_send(inf)).0, SLOT, "Infinity never waits");
+        assert_eq!(split(send(&mut m, inf)).0, SLOT, "Infinity never waits");
     }
     assert_eq!(m.chan_size(inf), 1000);
     m.chan_dispose(big);
@@ -267,7 +302,7 @@ fn dispose_is_abort_with_no_reason_and_a_linked_signal_is_released() {
     let mut m = Machine::new();
     let l = m.link(None, false);
     let c = m.chan_new(None, Some(l), 0.0).unwrap();
-    let (_, w) = split(m.chan_send(c));
+    let (_, w) = split(send(&mut m, c));
     m.fx.clear();
     m.chan_dispose(c);
     // The link's last user let go, then the abort is announced.
@@ -288,7 +323,7 @@ fn a_signal_aborting_a_standalone_channel_uses_its_reason() {
     let mut m = Machine::new();
     let l = m.link(None, false);
     let c = m.chan_new(None, Some(l), 0.0).unwrap();
-    let (_, r) = split(m.chan_recv(c, false));
+    let (_, r) = split(recv(&mut m, c, false));
     m.link_aborted(l.to_f64());
     let reason = m.chan_reason(c).unwrap().unwrap();
     assert_eq!(
@@ -306,8 +341,8 @@ fn a_signal_aborting_a_standalone_channel_uses_its_reason() {
 fn a_collected_channel_forgets_its_waiters_and_values() {
     let mut m = Machine::new();
     let c = m.chan_new(None, None, 1.0).unwrap();
-    let (_, v) = split(m.chan_send(c));
-    let (_, w) = split(m.chan_send(c));
+    let (_, v) = split(send(&mut m, c));
+    let (_, w) = split(send(&mut m, c));
     m.chan_collected(c);
     assert_eq!(
         drain_all(&mut m, c),
@@ -326,7 +361,7 @@ fn close_left_undrained_keeps_its_kind_when_an_abort_follows() {
     let mut m = Machine::new();
     let s = scope(&mut m);
     let c = m.chan_new(Some(s), None, 0.0).unwrap();
-    let (_, w) = split(m.chan_send(c));
+    let (_, w) = split(send(&mut m, c));
     m.chan_close(c);
     m.scope_dispose(s);
     assert_eq!(
@@ -351,6 +386,44 @@ fn the_scope_cleanup_of_an_already_ended_channel_is_a_no_op() {
     m.scope_dispose(s);
     assert!(!ops(&m).contains(&(Op::ChanAborted as u8)));
     assert!(!m.chan_is_closed(d));
+}
+
+#[test]
+fn grow_changes_nothing_and_a_warm_channel_never_asks() {
+    let mut m = Machine::new();
+    let c = m.chan_new(None, None, 2.0).unwrap();
+    // Cold: no room anywhere yet.
+    assert_eq!(m.chan_send(c), ret::GROW);
+    assert_eq!(m.chan_recv(c, false), ret::GROW);
+    assert_eq!((m.chan_size(c), m.live().channel_slots), (0, 0));
+    m.chan_reserve(c);
+    assert_eq!(split(m.chan_send(c)).0, SLOT);
+    // Warm: a steady flow through the same channel never grows again.
+    for _ in 0..1000 {
+        for _ in 0..2 {
+            assert_ne!(m.chan_send(c), ret::GROW);
+        }
+        let r = m.chan_send(c);
+        if r == ret::GROW {
+            m.chan_reserve(c);
+            assert_eq!(split(m.chan_send(c)).0, WAIT);
+        }
+        for _ in 0..3 {
+            assert_ne!(m.chan_recv(c, false), ret::GROW);
+        }
+    }
+    assert_eq!(m.chan_size(c), 1);
+    let mut grows = 0;
+    for _ in 0..100 {
+        assert_ne!(m.chan_recv(c, false), ret::GROW);
+        let r = m.chan_send(c);
+        if r == ret::GROW {
+            grows += 1;
+            m.chan_reserve(c);
+            assert_ne!(m.chan_send(c), ret::GROW);
+        }
+    }
+    assert_eq!(grows, 0);
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -439,7 +512,7 @@ mod props {
                     Step::Send(p) => {
                         let v = (p, seq[p as usize]);
                         seq[p as usize] += 1;
-                        let r = m.chan_send(c);
+                        let r = send(&mut m, c);
                         if model.aborted {
                             prop_assert_eq!(r, ret::NONE);
                         } else if model.closed {
@@ -465,14 +538,17 @@ mod props {
                         prop_assert!(m.fx.is_empty());
                     }
                     Step::Recv(iter) => {
-                        let r = m.chan_recv(c, iter);
+                        let r = recv(&mut m, c, iter);
                         if let Some(v) = model.buffer.pop_front() {
-                            let (kind, slot) = split(r);
+                            let (kind, slot) = match handed(&m, r) {
+                                Some((slot, _)) => (HANDED, slot),
+                                None => split(r),
+                            };
                             prop_assert_eq!(js.take(slot), v);
                             js.received.push(v);
                             if let Some((ss, sv)) = model.senders.pop_front() {
                                 prop_assert_eq!(kind, HANDED);
-                                prop_assert_eq!(m.chan_woken(), f64::from(ss));
+                                prop_assert_eq!(handed(&m, r).map(|h| h.1), Some(ss));
                                 prop_assert!(js.senders.remove(&ss));
                                 js.confirmed.insert(sv);
                                 model.buffer.push_back(sv);
@@ -591,7 +667,7 @@ mod props {
                 }
             }
             loop {
-                let r = m.chan_recv(c, false);
+                let r = recv(&mut m, c, false);
                 if r < 0.0 {
                     break;
                 }

@@ -20,10 +20,13 @@
 //!    (rejected with the reason). The record ends once it is drained and no
 //!    permit is held, releasing its key, reason, node and link.
 //! 4. `Infinity` permits is no limit: every `acquire` is granted at once.
+//! 5. `acquire` and `release` emit no effect, allocate nothing and call
+//!    nothing (as a channel's send and receive): a full queue answers
+//!    [`ret::GROW`] unchanged, and JS calls [`Machine::sem_reserve`].
 
 use std::collections::VecDeque;
 
-use super::channel::Slots;
+use super::channel::{reserve_one, Slots};
 use super::effect::Op;
 use super::fail::{Fail, Outcome};
 use super::slab::{Key, Slab};
@@ -59,11 +62,14 @@ pub mod ret {
     pub const NONE: f64 = -1.0;
     /// acquire: a permit is held now.
     pub const GRANTED: f64 = -2.0;
+    /// acquire: nothing changed; call `sem_reserve`, then ask again
+    /// (invariant #5).
+    pub const GROW: f64 = -3.0;
 }
 
-/// What JS does with a drained slot (`sem_drain`): `kind * 2^32 + slot`.
+/// What JS does with a drained slot (`sem_drain`): `slot * KINDS + kind`.
 pub mod drained {
-    pub const KIND: f64 = 4_294_967_296.0;
+    pub const KINDS: f64 = 8.0;
     /// Forget the waiter (a collected semaphore).
     pub const FREE: f64 = 0.0;
     /// Reject the waiter with the semaphore's reason.
@@ -167,9 +173,26 @@ impl Machine {
             sem.available -= 1;
             return ret::GRANTED;
         }
-        let slot = self.semaphores.slots.alloc();
+        let slots = &mut self.semaphores.slots;
+        if sem.waiters.len() == sem.waiters.capacity() || !slots.has_room() {
+            return ret::GROW;
+        }
+        let slot = slots.alloc();
         sem.waiters.push_back(slot);
         f64::from(slot)
+    }
+
+    /// Command: an `acquire` answered [`ret::GROW`]: make room.
+    pub fn sem_reserve(&mut self, k: Key) {
+        self.semaphores.slots.reserve();
+        if let Some(sem) = self
+            .semaphores
+            .table
+            .get_mut(k)
+            .and_then(|r| r.sem.as_mut())
+        {
+            reserve_one(&mut sem.waiters);
+        }
     }
 
     /// Command: `fn` settled: give the permit back. Answers the waiter's
@@ -225,7 +248,7 @@ impl Machine {
                 drained::REASON
             };
             self.semaphores.slots.free(slot);
-            return kind * drained::KIND + f64::from(slot);
+            return f64::from(slot) * drained::KINDS + kind;
         }
         if rec.aborted && rec.idle() {
             self.semaphore_end(k);

@@ -44,6 +44,15 @@ pub fn chan_recv(ch: f64, iter: bool) -> f64 {
 }
 
 #[wasm_bindgen]
+pub fn chan_reserve(ch: f64) {
+    with(|st| {
+        if let Some(k) = key(ch) {
+            st.m.chan_reserve(k)
+        }
+    })
+}
+
+#[wasm_bindgen]
 pub fn chan_woken() -> f64 {
     with(|st| st.m.chan_woken())
 }

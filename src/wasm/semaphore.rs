@@ -25,6 +25,15 @@ pub fn sem_acquire(sem: f64) -> f64 {
 }
 
 #[wasm_bindgen]
+pub fn sem_reserve(sem: f64) {
+    with(|st| {
+        if let Some(k) = key(sem) {
+            st.m.sem_reserve(k)
+        }
+    })
+}
+
+#[wasm_bindgen]
 pub fn sem_release(sem: f64) -> f64 {
     with(|st| key(sem).map_or(ret::NONE, |k| st.m.sem_release(k)))
 }
