@@ -70,13 +70,11 @@ export class Semaphore implements AsyncDisposable {
   }
 
   get available(): number {
-    const b = Semaphore._box(this);
-    const v = W.sem_count(b.k, 0);
-    return v === -1 ? b.total : v;
+    return available(Semaphore._box(this));
   }
 
   get availablePermits(): number {
-    return this.available;
+    return available(Semaphore._box(this));
   }
 
   get waiting(): number {
@@ -84,7 +82,7 @@ export class Semaphore implements AsyncDisposable {
   }
 
   get waiterCount(): number {
-    return this.waiting;
+    return W.sem_count(Semaphore._box(this).k, 1);
   }
 
   get totalPermits(): number {
@@ -99,6 +97,12 @@ export class Semaphore implements AsyncDisposable {
     run();
     return Promise.resolve();
   }
+}
+
+/** Free permits; all of them once the machine ended the semaphore. */
+function available(b: Box): number {
+  const v = W.sem_count(b.k, 0);
+  return v === -1 ? b.total : v;
 }
 
 function acquire<R>(s: Semaphore, fn: () => R | PromiseLike<R>, what: string): Promise<Awaited<R>> {
