@@ -35,7 +35,8 @@
 //!    `Error("channel closed")`; a send on a closed channel gives `false`
 //!    (issue 12). After an abort, waiting senders reject with the reason and
 //!    waiting receivers get `undefined` (iteration: done); buffered values
-//!    are dropped.
+//!    are dropped. The waiters a close or abort refused stay in their queues
+//!    until `chan_drain` hands them to JS, and nothing else takes them.
 //! 5. Sends and receives emit no effect, allocate nothing and call nothing:
 //!    when a queue or the slot table is full they answer [`ret::GROW`]
 //!    having changed nothing, and JS calls [`Machine::chan_reserve`] (behind
@@ -188,19 +189,13 @@ impl Slots {
     }
 }
 
-/// Grows a full queue (doubling), for the next push.
-pub(crate) fn reserve_one<T>(q: &mut VecDeque<T>) {
+/// Grows a full queue (doubling), for the next push. (Every queue of the
+/// channels and semaphores is a `VecDeque<u32>`: one copy of its code.)
+#[inline(never)]
+pub(crate) fn reserve_one(q: &mut VecDeque<u32>) {
     if q.len() == q.capacity() {
         q.reserve(q.len().max(4));
     }
-}
-
-/// A waiting receiver: its slot, and whether it is an iteration step (which
-/// ends with "done" rather than `undefined`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Recv {
-    pub slot: u32,
-    pub iter: bool,
 }
 
 /// One channel.
@@ -211,17 +206,25 @@ pub struct ChanRec {
     buffer: VecDeque<u32>,
     /// Slots of waiting senders (each holds its value), oldest first.
     senders: VecDeque<u32>,
-    receivers: VecDeque<Recv>,
+    /// Waiting receivers, oldest first: `slot << 1 | 1` for an iteration
+    /// step (which ends with "done" rather than `undefined`). Slots stay
+    /// below 2^30: wasm32 memory cannot hold a larger slot table.
+    receivers: VecDeque<u32>,
+    /// Closed (by `close` or an abort). The waiters still queued then are
+    /// JS's to drain: `chan_drain` takes them (invariant #4).
     closed: bool,
+    /// Closed by `close` before any abort: the senders it refused keep
+    /// "channel closed" when an abort follows before JS drained them.
+    closed_first: bool,
     /// Aborted (invariant #2); `reason` is `None` when disposed.
     aborted: bool,
+    /// Collected: drain items only free their slots.
+    forget: bool,
     reason: Option<Key>,
     /// Under the scope's node, or the linked signal's; none for a plain
     /// `new Channel(capacity)`.
     node: Option<NodeId>,
     link: Option<Key>,
-    /// Wake-ups JS has not drained yet, the next one last.
-    pending: Vec<(u32, f64)>,
 }
 
 impl ChanRec {
@@ -281,11 +284,12 @@ impl Machine {
             senders: VecDeque::new(),
             receivers: VecDeque::new(),
             closed: false,
+            closed_first: false,
             aborted: false,
+            forget: false,
             reason: None,
             node: None,
             link: link.map(|(l, _)| l),
-            pending: Vec::new(),
         });
         let under = parent.or(link.map(|(_, n)| n));
         if let Some((l, _)) = link {
@@ -324,8 +328,8 @@ impl Machine {
             return ret::CLOSED;
         }
         if let Some(r) = rec.receivers.pop_front() {
-            slots.free(r.slot);
-            return slot_ret(ret::HANDED, r.slot);
+            slots.free(r >> 1);
+            return slot_ret(ret::HANDED, r >> 1);
         }
         let full = rec.buffer_full();
         let queue = if full {
@@ -348,9 +352,15 @@ impl Machine {
             return ret::NONE;
         };
         let slots = &mut self.channels.slots;
+        // After a close, the senders still queued were refused (invariant #4).
+        let senders = if rec.closed {
+            None
+        } else {
+            Some(&mut rec.senders)
+        };
         if let Some(v) = rec.buffer.pop_front() {
             slots.free(v);
-            return match rec.senders.pop_front() {
+            return match senders.and_then(|q| q.pop_front()) {
                 Some(s) => {
                     // Room: a place was just taken (invariant #3).
                     rec.buffer.push_back(s);
@@ -364,7 +374,7 @@ impl Machine {
                 None => slot_ret(ret::SLOT, v),
             };
         }
-        if let Some(s) = rec.senders.pop_front() {
+        if let Some(s) = senders.and_then(|q| q.pop_front()) {
             // Capacity 0: straight from the waiting sender.
             slots.free(s);
             return slot_ret(ret::WAIT, s);
@@ -376,7 +386,7 @@ impl Machine {
             return ret::GROW;
         }
         let slot = slots.alloc();
-        rec.receivers.push_back(Recv { slot, iter });
+        rec.receivers.push_back(slot << 1 | u32::from(iter));
         slot_ret(ret::RECV_WAIT, slot)
     }
 
@@ -409,11 +419,7 @@ impl Machine {
             return;
         }
         rec.closed = true;
-        let mut pending = Vec::with_capacity(rec.senders.len() + rec.receivers.len());
-        pending.extend(rec.senders.drain(..).map(|s| (s, drained::CLOSED)));
-        pending.extend(rec.receivers.drain(..).map(recv_wake));
-        pending.reverse(); // `pop` gives the oldest first
-        rec.pending = pending;
+        rec.closed_first = true;
     }
 
     /// Command: `[Symbol.asyncDispose]()`: abort with "channel disposed".
@@ -426,21 +432,48 @@ impl Machine {
     pub fn chan_collected(&mut self, k: Key) {
         self.channel_abort(k, None);
         if let Some(rec) = self.channels.table.get_mut(k) {
-            for p in &mut rec.pending {
-                p.1 = drained::FREE;
-            }
+            rec.forget = true;
         }
     }
 
     /// Command: the next wake-up of a close or abort, as `slot * 8 + kind`
-    /// (see [`drained`]); the slot is freed now (invariant #1).
-    /// `ENDED` once an aborted channel has nothing left: its record is gone.
+    /// (see [`drained`]): the refused senders, then the receivers, then
+    /// (aborted) the dropped values, oldest first. The slot is freed now
+    /// (invariant #1). `ENDED` once an aborted channel has nothing left: its
+    /// record is gone.
     pub fn chan_drain(&mut self, k: Key) -> f64 {
         let Some(rec) = self.channels.table.get_mut(k) else {
             return drained::ENDED;
         };
-        if let Some((slot, kind)) = rec.pending.pop() {
+        if !rec.closed {
+            return drained::EMPTY;
+        }
+        let item = if let Some(s) = rec.senders.pop_front() {
+            Some((
+                s,
+                if rec.closed_first {
+                    drained::CLOSED
+                } else {
+                    drained::REASON
+                },
+            ))
+        } else if let Some(r) = rec.receivers.pop_front() {
+            Some((
+                r >> 1,
+                if r & 1 == 1 {
+                    drained::DONE
+                } else {
+                    drained::UNDEFINED
+                },
+            ))
+        } else if rec.aborted {
+            rec.buffer.pop_front().map(|v| (v, drained::FREE))
+        } else {
+            None
+        };
+        if let Some((slot, kind)) = item {
             self.channels.slots.free(slot);
+            let kind = if rec.forget { drained::FREE } else { kind };
             return slot_ret(kind, slot);
         }
         if !rec.aborted {
@@ -475,7 +508,8 @@ impl Machine {
     }
 
     /// Aborts (invariants #2, #4): reason `None` is "channel disposed".
-    /// Idempotent.
+    /// Idempotent. (Out of line: five callers.)
+    #[inline(never)]
     fn channel_abort(&mut self, k: Key, reason: Option<Key>) {
         let Some(rec) = self.channels.table.get_mut(k) else {
             return;
@@ -483,18 +517,10 @@ impl Machine {
         if rec.aborted {
             return;
         }
+        // The waiters and values stay queued for `chan_drain`.
         rec.aborted = true;
         rec.closed = true;
         rec.reason = reason;
-        // Whatever a close left undrained keeps its kind; then the waiters,
-        // then the buffered values (dropped).
-        let mut pending = std::mem::take(&mut rec.pending);
-        pending.reverse();
-        pending.extend(rec.senders.drain(..).map(|s| (s, drained::REASON)));
-        pending.extend(rec.receivers.drain(..).map(recv_wake));
-        pending.extend(rec.buffer.drain(..).map(|s| (s, drained::FREE)));
-        pending.reverse();
-        rec.pending = pending;
         let (node, link) = (rec.node.take(), rec.link.take());
         if let Some(r) = reason {
             self.hold_reason(r);
@@ -528,17 +554,6 @@ impl Machine {
     pub(crate) fn channel_node(&self, k: Key) -> Option<NodeId> {
         self.channels.table.get(k).and_then(|r| r.node)
     }
-}
-
-fn recv_wake(r: Recv) -> (u32, f64) {
-    (
-        r.slot,
-        if r.iter {
-            drained::DONE
-        } else {
-            drained::UNDEFINED
-        },
-    )
 }
 
 #[cfg(test)]

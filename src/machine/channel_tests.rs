@@ -389,6 +389,25 @@ fn the_scope_cleanup_of_an_already_ended_channel_is_a_no_op() {
 }
 
 #[test]
+fn a_receive_between_a_close_and_its_drain_takes_no_refused_sender() {
+    let mut m = Machine::new();
+    let c = m.chan_new(None, None, 1.0).unwrap();
+    let (_, v) = split(send(&mut m, c));
+    let (_, w) = split(send(&mut m, c));
+    m.chan_close(c);
+    // Nested user code receives before JS drained the close.
+    assert_eq!(split(recv(&mut m, c, false)), (SLOT, v));
+    assert_eq!(recv(&mut m, c, false), ret::NONE);
+    assert_eq!(
+        drain_all(&mut m, c),
+        (vec![(drained::CLOSED as u8, w)], drained::EMPTY)
+    );
+    m.chan_dispose(c);
+    assert_eq!(drain_all(&mut m, c).1, drained::ENDED);
+    assert_eq!(m.live(), Live::default());
+}
+
+#[test]
 fn grow_changes_nothing_and_a_warm_channel_never_asks() {
     let mut m = Machine::new();
     let c = m.chan_new(None, None, 2.0).unwrap();

@@ -90,8 +90,7 @@ pub struct SemRec {
     aborted: bool,
     /// `None` when disposed (or collected).
     reason: Option<Key>,
-    /// Waiters to reject, the next one last, and whether to forget them.
-    pending: Vec<u32>,
+    /// Collected: drained waiters are only forgotten.
     forget: bool,
 }
 
@@ -140,7 +139,6 @@ impl Machine {
             link: link.map(|(l, _)| l),
             aborted: false,
             reason: None,
-            pending: Vec::new(),
             forget: false,
         });
         if let Some((l, n)) = link {
@@ -205,13 +203,16 @@ impl Machine {
         let Some(sem) = rec.sem.as_mut() else {
             return ret::NONE;
         };
-        // After an abort the queue is empty (drained), so nothing is granted.
-        if let Some(slot) = sem.waiters.pop_front() {
-            self.semaphores.slots.free(slot);
-            return f64::from(slot);
+        // After an abort the waiters left are JS's to reject, never granted.
+        if !rec.aborted {
+            if let Some(slot) = sem.waiters.pop_front() {
+                self.semaphores.slots.free(slot);
+                return f64::from(slot);
+            }
         }
         sem.available = (sem.available + 1).min(sem.total);
-        if rec.aborted && rec.pending.is_empty() && rec.idle() {
+        let drained = sem.waiters.is_empty();
+        if rec.aborted && drained && rec.idle() {
             self.semaphore_end(k);
         }
         ret::NONE
@@ -241,7 +242,12 @@ impl Machine {
         let Some(rec) = self.semaphores.table.get_mut(k) else {
             return drained::ENDED;
         };
-        if let Some(slot) = rec.pending.pop() {
+        let next = if rec.aborted {
+            rec.sem.as_mut().and_then(|s| s.waiters.pop_front())
+        } else {
+            None
+        };
+        if let Some(slot) = next {
             let kind = if rec.forget {
                 drained::FREE
             } else {
@@ -293,7 +299,9 @@ impl Machine {
             .map(|r| r.sem.as_ref().map_or(f64::INFINITY, |s| s.total as f64))
     }
 
-    /// Aborts (invariant #3); reason `None` is "semaphore disposed".
+    /// Aborts (invariant #3); reason `None` is "semaphore disposed". The
+    /// waiters stay queued for `sem_drain`. (Out of line: four callers.)
+    #[inline(never)]
     fn semaphore_abort(&mut self, k: Key, reason: Option<Key>) {
         let Some(rec) = self.semaphores.table.get_mut(k) else {
             return;
@@ -303,13 +311,6 @@ impl Machine {
         }
         rec.aborted = true;
         rec.reason = reason;
-        let mut waiters: Vec<u32> = rec
-            .sem
-            .as_mut()
-            .map(|s| s.waiters.drain(..).collect())
-            .unwrap_or_default();
-        waiters.reverse(); // `pop` gives the oldest first
-        rec.pending = waiters;
         let (node, link) = (rec.node.take(), rec.link.take());
         if let Some(r) = reason {
             self.hold_reason(r);

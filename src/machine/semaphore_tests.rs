@@ -196,3 +196,19 @@ fn many_waiters_are_served_exactly_once_in_order() {
     assert_eq!(m.sem_waiting(s), queued.len());
     assert_eq!(m.live().semaphore_slots, queued.len());
 }
+
+#[test]
+fn a_release_between_the_abort_and_its_drain_grants_nobody() {
+    let mut m = Machine::new();
+    let s = m.sem_new(None, 1.0).unwrap();
+    assert_eq!(acquire(&mut m, s), ret::GRANTED);
+    let w = acquire(&mut m, s) as u32;
+    m.sem_dispose(s);
+    // The holder finishes before JS drained the abort.
+    assert_eq!(m.sem_release(s), ret::NONE);
+    assert_eq!(
+        drain_all(&mut m, s),
+        (vec![(drained::REASON as u8, w)], drained::ENDED)
+    );
+    assert_eq!(m.live(), Live::default());
+}
