@@ -48,6 +48,7 @@ use std::collections::VecDeque;
 
 use super::effect::Op;
 use super::fail::{Fail, Outcome};
+use super::options;
 use super::scope::Cleanup;
 use super::slab::{Key, Slab};
 use super::{Machine, Owner};
@@ -108,19 +109,15 @@ pub const CAPACITY: &str =
     "channel: capacity must be an integer from 0 to 2^32, or Infinity, got \u{1}";
 pub const ON_DISPOSED: &str = "Cannot create channel on disposed scope";
 
-/// The largest finite capacity (as in 1.0's tests: 2^32).
-const MAX_CAPACITY: f64 = 4_294_967_296.0;
-
 /// Validates `capacity`: an integer from 0 to 2^32, or `Infinity` (no
-/// limit, as `u64::MAX`).
+/// limit, as `u64::MAX`): the range of `concurrency` and `permits`.
 pub fn capacity(value: f64) -> Outcome<u64> {
-    if value == f64::INFINITY {
-        return Ok(u64::MAX);
-    }
-    if !(0.0..=MAX_CAPACITY).contains(&value) || value.fract() != 0.0 {
-        return Err(Fail::range(CAPACITY, value));
-    }
-    Ok(value as u64)
+    let cap = options::limit(value, 0.0, CAPACITY)?;
+    Ok(if cap == f64::INFINITY {
+        u64::MAX
+    } else {
+        cap as u64
+    })
 }
 
 const NIL: u32 = u32::MAX;

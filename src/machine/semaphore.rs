@@ -1,6 +1,7 @@
 //! Semaphores (SPEC "Semaphore"): `new Semaphore(permits, signal?)`, waiters
 //! named by slots. (`core::semaphore` counts in `u32`; permits go up to 2^32
-//! here, as channel capacities do, so the count is kept here in `u64`.)
+//! here, as channel capacities and `concurrency` do, so the count is kept
+//! here in `u64`.)
 //!
 //! `acquire(fn)` is one call: granted now, or queued in a slot where JS keeps
 //! the waiter's resolvers. `release` answers the slot the permit passes to
@@ -28,7 +29,8 @@ use std::collections::VecDeque;
 
 use super::channel::{reserve_one, Slots};
 use super::effect::Op;
-use super::fail::{Fail, Outcome};
+use super::fail::Outcome;
+use super::options;
 use super::slab::{Key, Slab};
 use super::{Machine, Owner};
 use crate::core::cancel::NodeId;
@@ -36,16 +38,11 @@ use crate::core::cancel::NodeId;
 pub const PERMITS: &str =
     "Semaphore: permits must be an integer from 1 to 2^32, or Infinity, got \u{1}";
 
-/// Validates `permits`: an integer from 1 to 2^32 (the range of channel
-/// capacities), or `Infinity` for no limit (`None`).
+/// Validates `permits`: an integer from 1 to 2^32, or `Infinity` for no
+/// limit (`None`): the range of `concurrency` and channel capacities.
 pub fn permits(value: f64) -> Outcome<Option<u64>> {
-    if value == f64::INFINITY {
-        return Ok(None);
-    }
-    if !(1.0..=4_294_967_296.0).contains(&value) || value.fract() != 0.0 {
-        return Err(Fail::range(PERMITS, value));
-    }
-    Ok(Some(value as u64))
+    let n = options::limit(value, 1.0, PERMITS)?;
+    Ok((n != f64::INFINITY).then_some(n as u64))
 }
 
 /// Permits and FIFO waiters (slots). A released permit goes straight to the
