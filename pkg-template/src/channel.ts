@@ -26,6 +26,7 @@ const J: (((e: unknown) => void) | undefined)[] = [];
 
 /** A channel's JS state, by channel index while the machine has it. */
 interface Box {
+  /** The machine's key; -1 until first used (a `new Channel(capacity)` without signal). */
   k: number;
   cap: number;
   /** The abort reason is known (kept for later sends). */
@@ -76,12 +77,19 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     }
     let l = -1;
     if (scope === -1 && signal !== undefined && signal !== null) l = link(signal, checkSignal(signal, "channel: signal"));
+    const b: Box = { k: -1, cap, aborted: false, reason: undefined };
+    if (scope === -1 && l === -1) {
+      // Made on first use: one that is never used leaves nothing behind.
+      if (W.chan_valid(cap) === 0) throw failure();
+      this.#b = b;
+      return;
+    }
     const k = W.chan_new(scope, l, cap);
     if (k === -1) {
       run(); // the link nobody came to use is unlinked
       throw failure();
     }
-    const b: Box = { k, cap, aborted: false, reason: undefined };
+    b.k = k;
     this.#b = b;
     CH[idx(k)] = b;
     if (scope === -1) registry?.register(this, k, b);
@@ -105,7 +113,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    */
   send(value: T): Promise<boolean> {
     const b = Channel._box(this);
-    let r = W.chan_send(b.k);
+    let r = W.chan_send(b.k === -1 ? make(this, b) : b.k);
     if (r === -3) {
       guard();
       W.chan_reserve(b.k);
@@ -137,19 +145,20 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 
   /** The next value; `undefined` once closed and drained, or aborted. */
   receive(): Promise<T | undefined> {
-    return recv(Channel._box(this), 0) as Promise<T | undefined>;
+    return recv(this, Channel._box(this), 0) as Promise<T | undefined>;
   }
 
   /** Closes; buffered values stay receivable, waiting sends reject. Idempotent. */
   close(): void {
     const b = Channel._box(this);
     guard();
-    W.chan_close(b.k);
+    W.chan_close(b.k === -1 ? make(this, b) : b.k);
     drain(b);
   }
 
   get isClosed(): boolean {
-    return W.chan_is_closed(Channel._box(this).k) !== 0;
+    const k = Channel._box(this).k;
+    return k !== -1 && W.chan_is_closed(k) !== 0;
   }
 
   /** Buffered values. */
@@ -165,22 +174,33 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   /** `for await (const v of ch)`: receives until closed and drained (or aborted). */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const b = Channel._box(this);
-    return iterate(this, b) as AsyncIterator<T>;
+    return iterate(this as Channel<unknown>, b) as AsyncIterator<T>;
   }
 
   /** Closes and rejects pending sends with `Error("channel disposed")`; drops buffered values. */
   [Symbol.asyncDispose](): Promise<void> {
     const b = Channel._box(this);
     guard();
-    W.chan_dispose(b.k);
+    W.chan_dispose(b.k === -1 ? make(this, b) : b.k);
     run();
     return Promise.resolve();
   }
 }
 
+/** The machine's record of a channel made without one (its first use). */
+function make(ch: Channel<unknown>, b: Box): number {
+  guard();
+  const k = W.chan_new(-1, -1, b.cap);
+  if (k === -1) throw failure(); // (not reached: the capacity was checked)
+  b.k = k;
+  CH[idx(k)] = b;
+  registry?.register(ch, k, b);
+  return k;
+}
+
 /** A receive; `iter` 1 for a `for await` step (ends with DONE rather than `undefined`). */
-function recv(b: Box, iter: number): Promise<unknown> {
-  let r = W.chan_recv(b.k, iter);
+function recv(ch: Channel<unknown>, b: Box, iter: number): Promise<unknown> {
+  let r = W.chan_recv(b.k === -1 ? make(ch, b) : b.k, iter);
   if (r === -3) {
     guard();
     W.chan_reserve(b.k);
@@ -224,9 +244,9 @@ function recv(b: Box, iter: number): Promise<unknown> {
 }
 
 // The channel is an argument so that it stays alive while iterated.
-async function* iterate(_ch: Channel<unknown>, b: Box): AsyncGenerator<unknown, void, undefined> {
+async function* iterate(ch: Channel<unknown>, b: Box): AsyncGenerator<unknown, void, undefined> {
   for (;;) {
-    const v = await recv(b, 1);
+    const v = await recv(ch, b, 1);
     if (v === DONE) return;
     yield v;
   }

@@ -13,6 +13,7 @@ const J: (((e: unknown) => void) | undefined)[] = [];
 
 /** A semaphore's JS state, by semaphore index until its abort is drained. */
 interface Box {
+  /** The machine's key; -1 until first used (a semaphore without signal). */
   k: number;
   total: number;
   /** The abort reason is known (kept for later acquires). */
@@ -39,12 +40,19 @@ export class Semaphore implements AsyncDisposable {
     if (typeof permits !== "number") throw mustBe("Semaphore: permits", "a number", permits);
     let l = -1;
     if (signal !== undefined && signal !== null) l = link(signal, checkSignal(signal, "Semaphore: signal"));
+    const b: Box = { k: -1, total: permits, aborted: false, reason: undefined };
+    if (l === -1) {
+      // Made on first use: one that is never used leaves nothing behind.
+      if (W.sem_valid(permits) === 0) throw failure();
+      this.#b = b;
+      return;
+    }
     const k = W.sem_new(l, permits);
     if (k === -1) {
       run(); // the link nobody came to use is unlinked
       throw failure();
     }
-    const b: Box = { k, total: permits, aborted: false, reason: undefined };
+    b.k = k;
     this.#b = b;
     SM[idx(k)] = b;
     registry?.register(this, k, b);
@@ -78,11 +86,11 @@ export class Semaphore implements AsyncDisposable {
   }
 
   get waiting(): number {
-    return W.sem_count(Semaphore._box(this).k, 1);
+    return waiting(Semaphore._box(this));
   }
 
   get waiterCount(): number {
-    return W.sem_count(Semaphore._box(this).k, 1);
+    return waiting(Semaphore._box(this));
   }
 
   get totalPermits(): number {
@@ -93,22 +101,37 @@ export class Semaphore implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     const b = Semaphore._box(this);
     guard();
-    W.sem_dispose(b.k);
+    W.sem_dispose(b.k === -1 ? make(this, b) : b.k);
     run();
     return Promise.resolve();
   }
 }
 
-/** Free permits; all of them once the machine ended the semaphore. */
+/** Free permits; all of them before it was used and once the machine ended it. */
 function available(b: Box): number {
-  const v = W.sem_count(b.k, 0);
+  const v = b.k === -1 ? -1 : W.sem_count(b.k, 0);
   return v === -1 ? b.total : v;
+}
+
+function waiting(b: Box): number {
+  return b.k === -1 ? 0 : W.sem_count(b.k, 1);
+}
+
+/** The machine's record of a semaphore made without one (its first use; behind the caller's guard). */
+function make(s: Semaphore, b: Box): number {
+  const k = W.sem_new(-1, b.total);
+  if (k === -1) throw failure(); // (not reached: the permits were checked)
+  b.k = k;
+  SM[idx(k)] = b;
+  registry?.register(s, k, b);
+  return k;
 }
 
 function acquire<R>(s: Semaphore, fn: () => R | PromiseLike<R>, what: string): Promise<Awaited<R>> {
   const b = Semaphore._box(s);
   guard();
   if (typeof fn !== "function") throw mustBe(what, "a function", fn);
+  if (b.k === -1) make(s, b);
   let r = W.sem_acquire(b.k);
   if (r === -3) {
     W.sem_reserve(b.k); // behind the guard above

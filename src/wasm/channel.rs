@@ -5,7 +5,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::{failed, key, with};
-use crate::machine::channel::{drained, ret, ON_DISPOSED};
+use crate::machine::channel::{capacity, drained, ret, ON_DISPOSED};
 use crate::machine::Fail;
 
 /// `s.channel(capacity)` (`scope`) or `new Channel(capacity, signal?)`
@@ -29,6 +29,19 @@ pub fn chan_new(scope: f64, link: f64, cap: f64) -> f64 {
                 }
                 failed(st, f)
             }
+        }
+    })
+}
+
+/// Is `cap` a valid capacity? (`new Channel(capacity)` makes its record on
+/// first use.) `0`: refused (`fail_*` tell why).
+#[wasm_bindgen]
+pub fn chan_valid(cap: f64) -> u32 {
+    with(|st| match capacity(cap) {
+        Ok(_) => 1,
+        Err(f) => {
+            st.fail = Some(f);
+            0
         }
     })
 }

@@ -19,6 +19,19 @@ pub fn sem_new(link: f64, permits: f64) -> f64 {
     })
 }
 
+/// Are `permits` valid? (A semaphore without a signal makes its record on
+/// first use.) `0`: refused (`fail_*` tell why).
+#[wasm_bindgen]
+pub fn sem_valid(permits: f64) -> u32 {
+    with(|st| match crate::machine::semaphore::permits(permits) {
+        Ok(_) => 1,
+        Err(f) => {
+            st.fail = Some(f);
+            0
+        }
+    })
+}
+
 #[wasm_bindgen]
 pub fn sem_acquire(sem: f64) -> f64 {
     with(|st| key(sem).map_or(ret::NONE, |k| st.m.sem_acquire(k)))
