@@ -1,7 +1,14 @@
 // SPEC "Channel (s.channel(capacity = 0))".
 import { describe, expect, test } from "vitest";
 import { Channel, scope } from "go-go-scope-wasm";
+import { liveCounts } from "go-go-scope-wasm/internal";
 import { sleep } from "./helpers";
+
+/** Nothing more is live than before (the collector may end earlier tests' channels meanwhile). */
+function noMoreThan(before: Record<string, number>): void {
+  const now = liveCounts() as Record<string, number>;
+  for (const k of Object.keys(before)) expect(now[k], k).toBeLessThanOrEqual(before[k]);
+}
 
 describe("Channel", () => {
   test("send buffers up to capacity, then waits (backpressure) in FIFO order", async () => {
@@ -228,6 +235,105 @@ describe("Channel", () => {
       }
     });
   }
+
+  test("channel(Infinity): sends never wait, values come out in order, cap is Infinity", async () => {
+    await using s = scope();
+    const ch = s.channel<number>(Infinity);
+    expect(ch.cap).toBe(Infinity);
+    const sends = Array.from({ length: 10_000 }, (_, i) => ch.send(i));
+    expect(ch.size).toBe(10_000);
+    expect(await Promise.all(sends)).toEqual(Array(10_000).fill(true));
+    ch.close();
+    let n = 0;
+    for await (const v of ch) expect(v).toBe(n++);
+    expect(n).toBe(10_000);
+    expect(new Channel<number>(Infinity).cap).toBe(Infinity);
+  });
+
+  test("capacity: 0, 1, 2^32 and Infinity are accepted; 2^32 + 1, 1.5, NaN, -1 and -Infinity are RangeErrors", async () => {
+    await using s = scope();
+    for (const n of [0, 1, 7, 2 ** 32, Infinity]) expect(s.channel(n).cap).toBe(n);
+    for (const n of [2 ** 32 + 1, 2 ** 53, 1.5, NaN, -Infinity, -1]) {
+      expect(() => s.channel(n), String(n)).toThrow(RangeError);
+      expect(() => s.channel(n), String(n)).toThrow(/from 0 to 2\^32, or Infinity/);
+    }
+  });
+
+  test("a channel made on an aborted scope or with an aborted signal is born aborted", async () => {
+    const ac = new AbortController();
+    ac.abort("early");
+    const s = scope({ signal: ac.signal });
+    const ch = s.channel<number>(1);
+    await expect(ch.send(1)).rejects.toBe("early");
+    expect(await ch.receive()).toBeUndefined();
+    const standalone = new Channel<number>(1, ac.signal);
+    await expect(standalone.send(1)).rejects.toBe("early");
+    await s[Symbol.asyncDispose]();
+    const disposed = scope();
+    await disposed[Symbol.asyncDispose]();
+    expect(() => disposed.channel(1)).toThrow("Cannot create channel on disposed scope");
+  });
+
+  test("every method and getter on the wrong receiver is a TypeError; there is no Symbol.dispose", async () => {
+    expect(Symbol.dispose in Channel.prototype).toBe(false);
+    const ch = new Channel<number>(1);
+    for (const name of Reflect.ownKeys(Channel.prototype)) {
+      if (name === "constructor") continue;
+      const d = Object.getOwnPropertyDescriptor(Channel.prototype, name)!;
+      const call = d.get ?? (d.value as (...a: unknown[]) => unknown);
+      for (const self of [{}, Object.create(Channel.prototype), scope(), null, undefined, 1]) {
+        expect(() => call.call(self, 1), String(name)).toThrow(TypeError);
+      }
+      void ch;
+    }
+    expect(() => (Object.getPrototypeOf(scope()) as { channel: (c: number) => unknown }).channel.call({}, 1)).toThrow(TypeError);
+    expect(() => {
+      using c = new Channel<number>(1) as never;
+      void c;
+    }).toThrow(TypeError);
+  });
+
+  test("a disposed channel: sends reject, receives end, 10,000 times, and nothing is kept", async () => {
+    const before = liveCounts();
+    const ch = new Channel<number>(1);
+    await ch.send(1);
+    await ch[Symbol.asyncDispose]();
+    for (let i = 0; i < 10_000; i++) {
+      await expect(ch.send(i)).rejects.toThrow("channel disposed");
+      expect(await ch.receive()).toBeUndefined();
+      ch.close();
+      expect(ch.isClosed).toBe(true);
+      expect(ch.size).toBe(0);
+      await ch[Symbol.asyncDispose]();
+    }
+    noMoreThan(before);
+  });
+
+  test("a stack overflow in user recursion through send and receive: the channel stays whole", async () => {
+    const before = liveCounts();
+    const s = scope();
+    const ch = s.channel<number>(Infinity);
+    for (let k = 0; k < 50; k++) {
+      // Padding changes every frame's size, so the overflow strikes at a
+      // different point each time.
+      const pad = new Array(k).fill(0);
+      const f = (..._args: number[]): void => {
+        void ch.send(k);
+        void ch.receive();
+        f(...pad);
+      };
+      expect(() => f(...pad)).toThrow(RangeError);
+      await sleep(0);
+      // The overflow may strike between a level's send and its receive.
+      expect(ch.size).toBeLessThanOrEqual(1);
+      if (ch.size === 1) expect(await ch.receive()).toBe(k);
+      expect(await ch.send(-1)).toBe(true);
+      expect(await ch.receive()).toBe(-1);
+      expect(ch.size).toBe(0);
+    }
+    await s[Symbol.asyncDispose]();
+    noMoreThan(before);
+  });
 
   const bad: Array<[string, unknown, ErrorConstructor]> = [
     ["negative", -1, RangeError],

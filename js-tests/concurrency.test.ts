@@ -156,6 +156,48 @@ describe("Semaphore", () => {
     await holder;
   });
 
+  test("new Semaphore(Infinity): acquire never waits; available and totalPermits are Infinity", async () => {
+    const sem = new Semaphore(Infinity);
+    expect([sem.totalPermits, sem.available, sem.availablePermits]).toEqual([Infinity, Infinity, Infinity]);
+    let running = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 100 }, () =>
+        sem.acquire(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await sleep(2);
+          running--;
+        }),
+      ),
+    );
+    expect(peak).toBe(100);
+    expect(sem.waiterCount).toBe(0);
+  });
+
+  test("permits: 1, 2^32 and Infinity are accepted; 0, 2^32 + 1, 1.5, NaN and -Infinity are RangeErrors", () => {
+    for (const n of [1, 7, 2 ** 32, Infinity]) expect(new Semaphore(n).totalPermits).toBe(n);
+    for (const n of [0, 2 ** 32 + 1, 1.5, NaN, -Infinity, -1]) {
+      expect(() => new Semaphore(n), String(n)).toThrow(/permits must be an integer from 1 to 2\^32, or Infinity/);
+    }
+  });
+
+  test("after disposal: acquire rejects, counts stay readable, every method on a stranger is a TypeError", async () => {
+    const sem = new Semaphore(2);
+    await sem[Symbol.asyncDispose]();
+    for (let i = 0; i < 1000; i++) {
+      await expect(sem.acquire(() => 1)).rejects.toThrow("semaphore disposed");
+      expect([sem.available, sem.waiting, sem.totalPermits]).toEqual([2, 0, 2]);
+    }
+    expect(Symbol.dispose in Semaphore.prototype).toBe(false);
+    for (const name of Reflect.ownKeys(Semaphore.prototype)) {
+      if (name === "constructor") continue;
+      const d = Object.getOwnPropertyDescriptor(Semaphore.prototype, name)!;
+      const call = d.get ?? (d.value as (...a: unknown[]) => unknown);
+      for (const self of [{}, Object.create(Semaphore.prototype), null, 1]) expect(() => call.call(self, () => 1), String(name)).toThrow(TypeError);
+    }
+  });
+
   test("bad input", () => {
     expect(() => new Semaphore(0)).toThrow(RangeError);
     expect(() => new Semaphore(1.5)).toThrow(/permits/);

@@ -12,6 +12,10 @@ export function liveCounts(): {
   groups: number;
   polls: number;
   streams: number;
+  channels: number;
+  channelSlots: number;
+  semaphores: number;
+  semaphoreSlots: number;
 };
 /** Bytes of WebAssembly memory. */
 export function wasmMemoryBytes(): number;

@@ -61,6 +61,15 @@ pub enum Op {
     TaskError = 15,
     /// `(task, cleanup)`: the task's `onCleanup` is kept under `cleanup`.
     CleanupKey = 16,
+    /// `(channel)`: the channel aborted (its scope or signal aborted, or it
+    /// was disposed or collected): JS keeps its reason (`chan_reason`) for
+    /// later sends, then takes the wake-ups with `chan_drain` until it
+    /// answers "ended" (see `channel.rs`).
+    ChanAborted = 20,
+    /// `(semaphore)`: the semaphore aborted (its signal aborted, or it was
+    /// disposed or collected): JS keeps its reason (`sem_reason`), then
+    /// rejects the waiters `sem_drain` names until it answers "none".
+    SemAborted = 21,
     /// `(poll, serial, node)`: a call of the poll is due: report
     /// `poll_begin(poll, serial, now)` and, if it says so, call `fn` with
     /// the signal of `node` (which also carries `signal` and `services`).

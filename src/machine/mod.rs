@@ -114,6 +114,12 @@ pub struct Live {
     pub groups: usize,
     pub polls: usize,
     pub streams: usize,
+    pub channels: usize,
+    /// Channel values and waiters (JS keeps one entry per slot).
+    pub channel_slots: usize,
+    pub semaphores: usize,
+    /// Semaphore waiters.
+    pub semaphore_slots: usize,
 }
 
 impl Machine {
@@ -134,6 +140,10 @@ impl Machine {
             groups: self.groups.len(),
             polls: self.polls.recs.len(),
             streams: self.streams.recs.len(),
+            channels: self.channels.len(),
+            channel_slots: self.channels.slots(),
+            semaphores: self.semaphores.len(),
+            semaphore_slots: self.semaphores.slots(),
         }
     }
 

@@ -157,7 +157,8 @@ fn probe_level(depth: u32, a: [u64; 8]) -> u64 {
 }
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
-/// cleanups, groups, polls, streams]`, by index.
+/// cleanups, groups, polls, streams, channels, channelSlots, semaphores,
+/// semaphoreSlots]`, by index.
 #[wasm_bindgen]
 pub fn live(i: u32) -> f64 {
     with(|st| {
@@ -173,6 +174,10 @@ pub fn live(i: u32) -> f64 {
             7 => l.groups,
             8 => l.polls,
             9 => l.streams,
+            10 => l.channels,
+            11 => l.channel_slots,
+            12 => l.semaphores,
+            13 => l.semaphore_slots,
             _ => 0,
         };
         v as f64

@@ -1,0 +1,314 @@
+// Channels: the `Channel` class and `s.channel()`. The buffer order, the
+// wait queues, who is woken and what each call resolves to are the
+// machine's (src/machine/channel.rs); here are the values and the promises,
+// in arrays indexed by the slots the machine hands out. A send or a receive
+// is one call whose answer says what to do (no effect to apply).
+//
+// Send and receive skip the stack guard: their machine call allocates and
+// calls nothing (src/machine/channel.rs invariant #5), so a stack overflow
+// can only strike at its entry, before any change. When the machine needs
+// room it says so (-3) having changed nothing, and the room is made behind
+// the guard.
+import { W, after, failure, guard, idx, on, run } from "./wasm";
+import { checkSignal, link, reasonOf } from "./signal";
+import { Scope } from "./scope";
+import { mustBe } from "./errors";
+
+// Answers name a slot as `slot * 8 + kind` (machine `channel::ret`,
+// `channel::drained`): small integers, which the engine keeps unboxed.
+
+/** Values by slot: a buffered value, or a waiting sender's. */
+const V: unknown[] = [];
+/** Resolvers of waiting senders and receivers, by slot. */
+const F: (((v: unknown) => void) | undefined)[] = [];
+/** Rejecters of waiting senders, by slot. */
+const J: (((e: unknown) => void) | undefined)[] = [];
+
+/** A channel's JS state, by channel index while the machine has it. */
+interface Box {
+  /** The machine's key; -1 until first used (a `new Channel(capacity)` without signal). */
+  k: number;
+  cap: number;
+  /** The abort reason is known (kept for later sends). */
+  aborted: boolean;
+  reason: unknown;
+}
+const CH: (Box | undefined)[] = [];
+
+/** The slot a promise being made waits in: its executor stores its resolvers there (no closure per promise). */
+let waiting = 0;
+function waitSend(res: (ok: boolean) => void, rej: (e: unknown) => void): void {
+  F[waiting] = res as (v: unknown) => void;
+  J[waiting] = rej;
+}
+function waitRecv(res: (v: unknown) => void): void {
+  F[waiting] = res;
+}
+
+/** What an iteration step gets once the channel is closed and drained. */
+const DONE = {};
+
+/** Set by `s.channel()` for the constructor it calls: the scope's key. */
+let making = -1;
+
+/** Standalone channels end when collected (a scope's end with the scope). */
+const registry =
+  typeof FinalizationRegistry === "function"
+    ? new FinalizationRegistry<number>((k) => {
+        W.chan_collected(k);
+        run();
+      })
+    : undefined;
+
+const NOT_A_CHANNEL = "Channel method called on an object that is not a Channel";
+
+/** A Go-style channel with backpressure: `s.channel(capacity)` or `new Channel(capacity, signal?)`. */
+export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
+  #b: Box;
+
+  constructor(capacity?: number, signal?: AbortSignal) {
+    const scope = making;
+    making = -1;
+    guard();
+    let cap = 0;
+    if (capacity !== undefined && capacity !== null) {
+      if (typeof capacity !== "number") throw mustBe("channel: capacity", "a number", capacity);
+      cap = capacity;
+    }
+    let l = -1;
+    if (scope === -1 && signal !== undefined && signal !== null) l = link(signal, checkSignal(signal, "channel: signal"));
+    const b: Box = { k: -1, cap, aborted: false, reason: undefined };
+    if (scope === -1 && l === -1) {
+      // Made on first use: one that is never used leaves nothing behind.
+      if (W.chan_valid(cap) === 0) throw failure();
+      this.#b = b;
+      return;
+    }
+    const k = W.chan_new(scope, l, cap);
+    if (k === -1) {
+      run(); // the link nobody came to use is unlinked
+      throw failure();
+    }
+    b.k = k;
+    this.#b = b;
+    CH[idx(k)] = b;
+    if (scope === -1) registry?.register(this, k, b);
+    run();
+  }
+
+  /** @internal the receiver's state, or a TypeError. */
+  static _box(c: unknown): Box {
+    try {
+      return (c as Channel).#b; // the private field is the brand
+    } catch {
+      throw new TypeError(NOT_A_CHANNEL);
+    }
+  }
+
+  /**
+   * Resolves `true` once `value` is delivered or buffered, `false` if the
+   * channel was already closed; a sender still waiting when it closes is
+   * rejected with `Error("channel closed")`, and after an abort every send
+   * rejects with the reason.
+   */
+  send(value: T): Promise<boolean> {
+    const b = Channel._box(this);
+    let r = W.chan_send(b.k === -1 ? make(this, b) : b.k);
+    if (r === -3) {
+      guard();
+      W.chan_reserve(b.k);
+      r = W.chan_send(b.k);
+    }
+    if (r >= 0) {
+      const kind = r % 8;
+      const i = (r - kind) / 8;
+      if (kind === 0) {
+        // Buffered.
+        V[i] = value;
+        return Promise.resolve(true);
+      }
+      if (kind === 1) {
+        // Handed to a waiting receiver.
+        const f = F[i];
+        F[i] = undefined;
+        f?.(value);
+        return Promise.resolve(true);
+      }
+      // Waiting for room (or a receiver).
+      V[i] = value;
+      waiting = i;
+      return new Promise<boolean>(waitSend);
+    }
+    if (r === -2) return Promise.resolve(false);
+    return Promise.reject(reasonFor(b));
+  }
+
+  /** The next value; `undefined` once closed and drained, or aborted. */
+  receive(): Promise<T | undefined> {
+    return recv(this, Channel._box(this), 0) as Promise<T | undefined>;
+  }
+
+  /** Closes; buffered values stay receivable, waiting sends reject. Idempotent. */
+  close(): void {
+    const b = Channel._box(this);
+    guard();
+    W.chan_close(b.k === -1 ? make(this, b) : b.k);
+    drain(b);
+  }
+
+  get isClosed(): boolean {
+    const k = Channel._box(this).k;
+    return k !== -1 && W.chan_is_closed(k) !== 0;
+  }
+
+  /** Buffered values. */
+  get size(): number {
+    return W.chan_size(Channel._box(this).k);
+  }
+
+  /** The capacity (`Infinity`: no limit). */
+  get cap(): number {
+    return Channel._box(this).cap;
+  }
+
+  /** `for await (const v of ch)`: receives until closed and drained (or aborted). */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const b = Channel._box(this);
+    return iterate(this as Channel<unknown>, b) as AsyncIterator<T>;
+  }
+
+  /** Closes and rejects pending sends with `Error("channel disposed")`; drops buffered values. */
+  [Symbol.asyncDispose](): Promise<void> {
+    const b = Channel._box(this);
+    guard();
+    W.chan_dispose(b.k === -1 ? make(this, b) : b.k);
+    run();
+    return Promise.resolve();
+  }
+}
+
+/** The machine's record of a channel made without one (its first use). */
+function make(ch: Channel<unknown>, b: Box): number {
+  guard();
+  const k = W.chan_new(-1, -1, b.cap);
+  if (k === -1) throw failure(); // (not reached: the capacity was checked)
+  b.k = k;
+  CH[idx(k)] = b;
+  registry?.register(ch, k, b);
+  return k;
+}
+
+/** A receive; `iter` 1 for a `for await` step (ends with DONE rather than `undefined`). */
+function recv(ch: Channel<unknown>, b: Box, iter: number): Promise<unknown> {
+  let r = W.chan_recv(b.k === -1 ? make(ch, b) : b.k, iter);
+  if (r === -3) {
+    guard();
+    W.chan_reserve(b.k);
+    r = W.chan_recv(b.k, iter);
+  }
+  if (r >= 0) {
+    const kind = r % 8;
+    const i = (r - kind) / 8;
+    if (kind === 3) {
+      // Waiting for a value.
+      waiting = i;
+      return new Promise(waitRecv);
+    }
+    const v = V[i];
+    V[i] = undefined;
+    if (kind !== 0) {
+      // 2: straight from a waiting sender (its slot); 1: a buffered value,
+      // and the sender `chan_woken` names moved its value into the buffer
+      // (only for slots too large to pack, below).
+      const u = kind === 2 ? i : W.chan_woken();
+      const f = F[u];
+      F[u] = J[u] = undefined;
+      f?.(true);
+    }
+    return Promise.resolve(v);
+  }
+  if (r <= -8) {
+    // A buffered value, and the oldest waiting sender's value took its
+    // place: both slots in the answer, -(8 + slot + sender * 8192).
+    const x = -r - 8;
+    const i = x % 8192;
+    const u = (x - i) / 8192;
+    const v = V[i];
+    V[i] = undefined;
+    const f = F[u];
+    F[u] = J[u] = undefined;
+    f?.(true);
+    return Promise.resolve(v);
+  }
+  return Promise.resolve(iter === 1 ? DONE : undefined);
+}
+
+// The channel is an argument so that it stays alive while iterated.
+async function* iterate(ch: Channel<unknown>, b: Box): AsyncGenerator<unknown, void, undefined> {
+  for (;;) {
+    const v = await recv(ch, b, 1);
+    if (v === DONE) return;
+    yield v;
+  }
+}
+
+/** The abort reason, asked once and kept (the machine forgets it when the channel ends). */
+function reasonFor(b: Box): unknown {
+  if (!b.aborted) {
+    const r = W.chan_reason(b.k);
+    b.reason = r === -1 ? new Error("channel disposed") : reasonOf(r);
+    b.aborted = true;
+  }
+  return b.reason;
+}
+
+/** Carries out the wake-ups of a close or an abort, one slot at a time. */
+function drain(b: Box): void {
+  for (;;) {
+    const r = W.chan_drain(b.k);
+    if (r < 0) {
+      if (r === -2) end(b);
+      return;
+    }
+    const kind = r % 8;
+    const i = (r - kind) / 8;
+    const f = F[i];
+    const j = J[i];
+    V[i] = F[i] = J[i] = undefined;
+    // (A resolver is missing only if a stack overflow struck right after
+    // the machine answered the call that made it.)
+    if (kind === 1) j?.(new Error("channel closed"));
+    else if (kind === 2) j?.(reasonFor(b));
+    else if (kind === 3) f?.(undefined);
+    else if (kind === 4) f?.(DONE);
+  }
+}
+
+/** The machine ended the channel: its key is stale now. */
+function end(b: Box): void {
+  const i = idx(b.k);
+  if (CH[i] === b) CH[i] = undefined;
+  registry?.unregister(b);
+  after(); // the reason it held may be freed
+}
+
+on(20 /* ChanAborted */, (k) => {
+  const b = CH[idx(k)];
+  if (b === undefined || b.k !== k) return;
+  reasonFor(b);
+  drain(b);
+});
+
+declare module "./scope" {
+  interface Scope<Services extends Record<string, unknown> = Record<string, never>> {
+    /** A channel owned by the scope: aborted with it, disposed with it. */
+    channel<T = unknown>(capacity?: number): Channel<T>;
+  }
+}
+
+Scope.prototype.channel = function <T>(this: Scope, capacity?: number): Channel<T> {
+  if (!(this instanceof Scope)) throw new TypeError("Scope method called on an object that is not a Scope");
+  const k = Scope.key(this);
+  making = k;
+  return new Channel<T>(capacity);
+};
