@@ -37,7 +37,12 @@ export function messageOf(e: unknown): string {
   try {
     return e instanceof Error ? String(e.message) : String(e);
   } catch {
-    // A throwing `message` getter or `toString`: the value's tag.
-    return Object.prototype.toString.call(e);
+    // A throwing `message` getter or `toString`: the value's tag, or (a
+    // Proxy that throws on every trap) its type, which nothing can intercept.
+    try {
+      return Object.prototype.toString.call(e);
+    } catch {
+      return `[${typeof e}]`;
+    }
   }
 }

@@ -3,7 +3,7 @@
 // when, who wins, when a parallel stops and what a group resolves to are
 // the machine's (src/machine/group.rs); here are the argument reading, the
 // factories, the internal scope object and the promise.
-import { W, after, failure, guard, idx, on, run } from "./wasm";
+import { Table, W, after, failure, guard, idx, on, run } from "./wasm";
 import { checkSignal, reasonOf } from "./signal";
 import { optionalNumber, optionsObject } from "./errors";
 import { Scope } from "./scope";
@@ -38,7 +38,7 @@ interface Group {
 }
 
 /** Groups by slot index. */
-const G: (Group | undefined)[] = [];
+const G = new Table<Group>();
 
 /** A task running one factory: its `fn` is `callMember`. */
 class Member extends Task {
@@ -118,7 +118,7 @@ function start(
   let res!: (v: unknown) => void;
   let rej!: (e: unknown) => void;
   const p = new Promise<unknown>((a, b) => ((res = a), (rej = b)));
-  G[idx(g)] = { fs, arg, scope: inner, members: new Array<Member | undefined>(n), res, rej };
+  G.set(g, { fs, arg, scope: inner, members: new Array<Member | undefined>(n), res, rej });
   run();
   return p;
 }
@@ -194,7 +194,7 @@ Scope.prototype.parallel = function (this: Scope, factories: readonly Factory[],
 };
 
 on(40 /* GroupStart */, (g, from, count) => {
-  const gr = G[idx(g)]!;
+  const gr = G.get(g)!;
   const scope = gr.scope;
   const traced = scope._tel !== undefined;
   for (let i = from; i < from + count; i++) {
@@ -215,8 +215,8 @@ on(40 /* GroupStart */, (g, from, count) => {
 
 on(41 /* GroupDone */, (g, how, arg) => {
   const i = idx(g);
-  const gr = G[i]!;
-  G[i] = undefined;
+  const gr = G.take(g);
+  if (gr === undefined) return;
   const ms = gr.members;
   if (how === 0 /* WINNER */) gr.res(ms[arg]!._r);
   else if (how === 1 /* ABORTED */) gr.res([reasonOf(arg), undefined]);

@@ -2,7 +2,7 @@
 // `status()` says, no overlap and death on abort are the machine's
 // (src/machine/poll.rs); here are the option reading, the calls of `fn`
 // and `onValue` (inside try) and their reports.
-import { W, after, failure, guard, idx, on, run } from "./wasm";
+import { Table, W, after, failure, guard, idx, on, run } from "./wasm";
 import { checkSignal, link, signalOf } from "./signal";
 import { mustBe, optionalNumber, optionsObject } from "./errors";
 import { Scope } from "./scope";
@@ -38,7 +38,7 @@ interface PollEntry {
 }
 
 /** Live polls by slot index. */
-const P: (PollEntry | undefined)[] = [];
+const P = new Table<PollEntry>();
 
 /** Controller of a poll: `start()`, `stop()`, `status()`. */
 export class PollController {
@@ -124,13 +124,13 @@ function create(fn: unknown, onValue: unknown, options: unknown, scope: Scope | 
     throw (scope === undefined ? signal! : scope.signal).reason;
   }
   const c = new PollController(k);
-  P[idx(k)] = {
+  P.set(k, {
     fn: fn as PollFn,
     onValue: onValue as OnValue,
     services: scope === undefined ? undefined : scope._services,
     arg: undefined,
     c,
-  };
+  });
   run(); // the first call, with `immediate`
   return c;
 }
@@ -196,7 +196,7 @@ function settled(k: number, serial: number, e: PollEntry, ok: boolean, v: unknow
 }
 
 on(30 /* PollCall */, (k, serial, node) => {
-  const e = P[idx(k)];
+  const e = P.get(k);
   if (e === undefined || !W.poll_begin(k, serial, clock())) return;
   let arg = e.arg;
   if (arg === undefined) {
@@ -218,8 +218,7 @@ on(30 /* PollCall */, (k, serial, node) => {
 
 on(31 /* PollEnd */, (k, count, last) => {
   const i = idx(k);
-  const e = P[i];
-  P[i] = undefined;
+  const e = P.take(k);
   if (e !== undefined) {
     e.c._end = { running: false, pollCount: count, timeUntilNext: 0, lastPollTime: last === -1 ? undefined : last, nextPollTime: undefined };
   }

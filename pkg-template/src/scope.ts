@@ -2,14 +2,14 @@
 // disposal promise. Creation, inheritance, disposal order and outcome are
 // the machine's (src/machine/scope.rs); here are the option reading, the
 // service objects and the promise.
-import { W, failure, guard, idx, now, on, run, after } from "./wasm";
+import { Table, W, failure, guard, idx, now, on, run, after } from "./wasm";
 import { DISPOSED, abortedWith, checkSignal, link, reasonKept, signalOf } from "./signal";
 import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typeName } from "./errors";
 import { T, Task, type RetryHooks, type TaskContext } from "./task";
 import * as tel from "./telemetry";
 
 /** Live scopes by slot index (until their disposal ends). */
-const S: (Scope | undefined)[] = [];
+const S = new Table<Scope>();
 
 /** Cleanups by key index: the function and what to call it with. */
 interface CleanupFn {
@@ -19,7 +19,7 @@ interface CleanupFn {
   /** Called already; its outcome, kept until reported (see `cleanupDone`). */
   out?: [boolean, unknown];
 }
-const CL: (CleanupFn | undefined)[] = [];
+const CL = new Table<CleanupFn>();
 
 export interface ScopeOptionsIn {
   timeout?: number;
@@ -98,7 +98,7 @@ export class Scope {
       throw failure();
     }
     // Plain stores until the scope is in the table: nothing here can throw.
-    S[k % 4294967296] = this;
+    S.set(k, this);
     this.#k = k;
     this._sig = undefined;
     this._late = undefined;
@@ -176,7 +176,8 @@ export class Scope {
         hooks = {};
         if (typeof d === "function") (flags |= 16), (hooks.delay = d as RetryHooks["delay"]);
         else if (d !== undefined && d !== null) {
-          if (typeof d !== "number") throw mustBe("task: retry.delay", "a number or a function", d);
+          // A RangeError, as for a delay function's non-number result.
+          if (typeof d !== "number") throw new RangeError(`task: retry.delay must be a number or a function, got ${typeName(d)}`);
           (flags |= 8), (delay = d);
         }
         const c = optionalFunction(ro.retryCondition, "task: retry.retryCondition");
@@ -187,6 +188,9 @@ export class Scope {
       onCleanup = optionalFunction(o.onCleanup, "task: onCleanup") as (() => unknown) | undefined;
       if (onCleanup !== undefined) flags |= 128;
       otel = o.otel;
+      if (otel !== undefined && otel !== null && typeof otel !== "object") {
+        throw new TypeError(`task: otel: options must be an object, got ${typeName(otel)}`);
+      }
     }
     const t = new Task(this, fn, hooks);
     pendingCleanup = onCleanup === undefined ? undefined : { fn: onCleanup, arg: undefined, scope: this };
@@ -212,7 +216,7 @@ export class Scope {
     if (typeof cleanup === "function") {
       const c = W.add_cleanup(this.#k, true);
       if (c === -1) throw failure();
-      CL[idx(c)] = { fn: cleanup, arg: value, scope: this };
+      CL.set(c, { fn: cleanup, arg: value, scope: this });
     }
     this._services[key] = value;
     return this;
@@ -264,7 +268,7 @@ function outcome(s: Scope): Promise<void> {
 let pendingCleanup: CleanupFn | undefined;
 
 on(16 /* CleanupKey */, (_t, c) => {
-  CL[idx(c)] = pendingCleanup;
+  if (pendingCleanup !== undefined) CL.set(c, pendingCleanup);
   pendingCleanup = undefined;
 });
 
@@ -273,22 +277,21 @@ on(16 /* CleanupKey */, (_t, c) => {
  * report went through, so a `Cleanup` effect kept after a stack overflow
  * reports it again rather than running the cleanup twice.
  */
-function cleanupDone(i: number, entry: CleanupFn, s: number, ok: boolean, counts: boolean, e: unknown): void {
+function cleanupDone(c: number, entry: CleanupFn, s: number, ok: boolean, counts: boolean, e: unknown): void {
   if (entry.out === undefined) {
     entry.out = [ok, e];
     if (!ok && counts) (entry.scope._errs ??= []).push(e);
   }
   W.cleanup_done(s, ok, counts);
-  if (CL[i] === entry) CL[i] = undefined;
+  CL.take(c);
 }
 
 on(9 /* Cleanup */, (c, s, counts) => {
-  const i = idx(c);
-  const entry = CL[i];
+  const entry = CL.get(c);
   if (entry === undefined) return;
   const cnt = counts === 1;
   if (entry.out !== undefined) {
-    cleanupDone(i, entry, s, entry.out[0], cnt, entry.out[1]);
+    cleanupDone(c, entry, s, entry.out[0], cnt, entry.out[1]);
     return after();
   }
   entry.out = undefined;
@@ -298,14 +301,14 @@ on(9 /* Cleanup */, (c, s, counts) => {
   try {
     r = fn(entry.arg);
   } catch (e) {
-    cleanupDone(i, entry, s, false, cnt, e);
+    cleanupDone(c, entry, s, false, cnt, e);
     return after();
   }
   if (r !== null && (typeof r === "object" || typeof r === "function")) {
     try {
       const then = (r as { then?: unknown }).then;
       if (typeof then === "function") {
-        CL[i] = undefined; // the promise reports at a shallow stack
+        CL.take(c); // the promise reports at a shallow stack
         then.call(
           r,
           () => {
@@ -321,19 +324,18 @@ on(9 /* Cleanup */, (c, s, counts) => {
         return;
       }
     } catch (e) {
-      cleanupDone(i, entry, s, false, cnt, e);
+      cleanupDone(c, entry, s, false, cnt, e);
       return after();
     }
   }
-  cleanupDone(i, entry, s, true, cnt, undefined);
+  cleanupDone(c, entry, s, true, cnt, undefined);
   after();
 });
 
 function noop(): void {}
 
 on(10 /* Disposed */, (k, out, r) => {
-  const i = idx(k);
-  const s = S[i];
+  const s = S.get(k);
   if (s === undefined) return;
   s._late = r === -2 ? DISPOSED : reasonKept(r);
   s._out = out;
@@ -341,7 +343,7 @@ on(10 /* Disposed */, (k, out, r) => {
   const done = s._done;
   if (done !== undefined) outcome(s).then(done[0], done[1]);
   s._done = undefined;
-  S[i] = undefined;
+  S.take(k);
 });
 
 /** Creates a scope: `await using s = scope({ timeout: 5000 })`. */

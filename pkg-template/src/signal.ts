@@ -3,7 +3,7 @@
 // sends `Abort` for that node (descendants first) and `ForgetNode` when the
 // node ends. Abort reasons are made on first use. A user AbortSignal is
 // linked once, with one listener, however many scopes use it.
-import { W, idx, on, run } from "./wasm";
+import { Table, W, idx, on, run } from "./wasm";
 import { typeName } from "./errors";
 
 /** AbortControllers by node index, with the node key they belong to. */
@@ -21,8 +21,8 @@ class Lazy {
 /** "scope disposed", not made yet: a disposal nobody observed. */
 export const DISPOSED: unknown = new Lazy(1, 0);
 
-/** Abort reasons by reason index: the value, or how to make it. */
-const R: unknown[] = [];
+/** Abort reasons by key: the value, or how to make it. */
+const R = new Table<unknown>();
 
 function make(v: unknown): unknown {
   if (!(v instanceof Lazy)) return v;
@@ -31,15 +31,16 @@ function make(v: unknown): unknown {
 
 /** The reason object for the machine's reason key (made once, then shared). */
 export function reasonOf(r: number): unknown {
-  const i = idx(r);
-  const v = R[i];
-  if (v instanceof Lazy) return (R[i] = make(v));
-  return v;
+  const v = R.get(r);
+  if (!(v instanceof Lazy)) return v;
+  const made = make(v);
+  R.set(r, made);
+  return made;
 }
 
 /** What a reason is, to keep after the machine frees it (a scope's late `signal`). */
 export function reasonKept(r: number): unknown {
-  return R[idx(r)];
+  return R.get(r);
 }
 
 /** An aborted signal for a kept reason. */
@@ -76,10 +77,10 @@ on(4 /* ForgetNode */, (node) => {
   if (CK[i] === node) C[i] = undefined;
 });
 on(5 /* Reason */, (r, kind, arg) => {
-  R[idx(r)] = kind === 3 ? linkReason(arg) : new Lazy(kind, arg);
+  R.set(r, kind === 3 ? linkReason(arg) : new Lazy(kind, arg));
 });
 on(6 /* ReasonFree */, (r) => {
-  R[idx(r)] = undefined;
+  R.take(r);
 });
 
 // ---- user AbortSignals ----------------------------------------------------
@@ -106,8 +107,8 @@ interface Linked {
   listener: () => void;
 }
 
-/** Linked signals by link index, and the link key of each signal. */
-const L: (Linked | undefined)[] = [];
+/** Linked signals by link key, and the link key of each signal. */
+const L = new Table<Linked>();
 const byKey = new WeakMap<AbortSignal, number>();
 let linking: AbortSignal | undefined;
 
@@ -121,7 +122,7 @@ export function link(signal: AbortSignal, aborted: boolean): number {
 }
 
 function linkReason(l: number): unknown {
-  const e = L[idx(l)];
+  const e = L.get(l);
   return e === undefined ? undefined : reasonGetter.call(e.signal);
 }
 
@@ -131,15 +132,13 @@ on(11 /* Link */, (l) => {
     W.link_aborted(l);
     run();
   };
-  L[idx(l)] = { signal, listener };
+  L.set(l, { signal, listener });
   byKey.set(signal, l);
   addListener.call(signal, "abort", listener);
 });
 on(12 /* Unlink */, (l) => {
-  const i = idx(l);
-  const e = L[i];
+  const e = L.take(l);
   if (e === undefined) return;
-  L[i] = undefined;
   byKey.delete(e.signal);
   removeListener.call(e.signal, "abort", e.listener);
 });

@@ -3,7 +3,7 @@
 // the next item, and who cleans the source up, are the machine's
 // (src/machine/stream.rs); here are the source's objects and the calls of
 // its methods (inside try).
-import { W, guard, idx, on, run } from "./wasm";
+import { Table, W, guard, idx, on, run } from "./wasm";
 import { checkSignal, link, reasonOf } from "./signal";
 import { typeName } from "./errors";
 import { Scope } from "./scope";
@@ -22,7 +22,7 @@ interface Src {
 }
 
 /** Iterated streams by slot index. */
-const ST: (Src | undefined)[] = [];
+const ST = new Table<Src>();
 
 const DONE: IteratorResult<unknown> = Object.freeze({ done: true, value: undefined }) as IteratorResult<unknown>;
 
@@ -81,7 +81,7 @@ function open(source: object, signal: AbortSignal | undefined, scope: Scope | un
   } else {
     k = W.stream_open(-1, signal === undefined ? -1 : link(signal, checkSignal(signal, "stream: signal")));
   }
-  ST[idx(k)] = e;
+  ST.set(k, e);
   run(); // a stream born aborted cleans its source up now
   return [k, e];
 }
@@ -201,7 +201,7 @@ function cleanup(e: Src, reason: unknown): unknown {
 }
 
 on(32 /* StreamAbandon */, (k, r) => {
-  const e = ST[idx(k)];
+  const e = ST.get(k);
   if (e === undefined) return;
   const res = e.res;
   const rej = e.rej;
@@ -211,12 +211,12 @@ on(32 /* StreamAbandon */, (k, r) => {
 });
 
 on(33 /* StreamCleanup */, (k, r) => {
-  const e = ST[idx(k)];
+  const e = ST.get(k);
   if (e === undefined) return;
   if (r === -1) e.out = cleanup(e, undefined);
   else quiet(cleanup(e, reasonOf(r))); // nothing awaits an abort's cleanup
 });
 
 on(34 /* StreamEnd */, (k) => {
-  ST[idx(k)] = undefined;
+  ST.take(k);
 });

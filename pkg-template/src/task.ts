@@ -200,7 +200,7 @@ on(1 /* Start */, (k, serial, node) => {
 on(2 /* Settle */, (k, how, started) => {
   const i = idx(k);
   const t = T[i];
-  if (t === undefined) return;
+  if (t === undefined || t._k !== k) return;
   t._started = started === 1;
   t._fn = undefined;
   t._hooks = undefined;
@@ -211,12 +211,12 @@ on(2 /* Settle */, (k, how, started) => {
   const res = t._res;
   if (res !== undefined) res(r);
   t._res = undefined;
-  T[i] = undefined;
+  if (T[i] === t) T[i] = undefined;
 });
 
 on(15 /* TaskError */, (k, kind, arg) => {
   const t = T[idx(k)];
-  if (t === undefined) return;
+  if (t === undefined || t._k !== k) return;
   t._v =
     kind === 1
       ? reasonOf(arg)
@@ -258,7 +258,7 @@ on(13 /* RetryAsk */, (k, serial, attempt) => {
 
 on(14 /* OnRetry */, (k, attempt) => {
   const t = T[idx(k)];
-  if (t === undefined) return;
+  if (t === undefined || t._k !== k) return;
   try {
     t._hooks!.onRetry!(t._v, attempt);
   } catch {

@@ -14,7 +14,7 @@
 //   when a go-go-scope namespace is enabled (Node: DEBUG; browsers:
 //   localStorage.debug), loading it then; without it, lines go to
 //   console.debug as "<namespace> <text>".
-import { W, idx, on } from "./wasm";
+import { Table, W, idx, on } from "./wasm";
 import { reasonOf } from "./signal";
 import { messageOf } from "./errors";
 import { T, type Task } from "./task";
@@ -46,8 +46,8 @@ interface Rec {
   o?: { name?: string; attributes?: Record<string, unknown> };
 }
 
-const TS: (Rec | undefined)[] = [];
-const TT: (Rec | undefined)[] = [];
+const TS = new Table<Rec>();
+const TT = new Table<Rec>();
 let scopes = 0;
 
 /**
@@ -57,7 +57,8 @@ let scopes = 0;
  */
 export function scopeOpened(s: AnyScope, parent: AnyScope | undefined, k: number, flags: number): void {
   const r: Rec = { s, t: performance.now(), l: s._name ?? `scope-${++scopes}`, a: {}, c: (parent?._tel as Rec | undefined)?.c };
-  s._tel = TS[idx(k)] = r;
+  TS.set(k, r);
+  s._tel = r;
   const p = parent === undefined ? 0 : 24; // a parent is also a parent signal
   const debug = debugOn() ? lines : 0;
   W.tel_scope(k, (s._tracer === undefined ? 0 : 1) | debug | (flags & 32 ? 8 : 0) | p | (flags & 2 ? 32 : 0));
@@ -65,17 +66,17 @@ export function scopeOpened(s: AnyScope, parent: AnyScope | undefined, k: number
 
 /** Scope `k`'s disposal ended: its last telemetry effect is applied. */
 export function scopeClosed(k: number): void {
-  TS[idx(k)] = undefined;
+  TS.take(k);
 }
 
 /** Task `k` of a scope with telemetry was spawned (before its effects run). */
 export function taskOpened(t: Task, k: number, otel: unknown): void {
-  TT[idx(k)] = { s: t._scope, t: performance.now(), l: `task-${t.id}`, a: {}, o: otel as Rec["o"] };
+  TT.set(k, { s: t._scope, t: performance.now(), l: `task-${t.id}`, a: {}, o: otel as Rec["o"] });
 }
 
 /** Task `k` settled: its last telemetry effect is applied. */
 export function taskSettled(k: number): void {
-  TT[idx(k)] = undefined;
+  TT.take(k);
 }
 
 // ---- OpenTelemetry ----------------------------------------------------------
@@ -150,7 +151,7 @@ function start(r: Rec, name: string, ctx: Span): void {
 }
 
 on(50 /* ScopeSpan */, (k) => {
-  const r = TS[idx(k)]!;
+  const r = TS.get(k)!;
   try {
     const ctx = (r.c ??= active());
     start(r, r.s._name ?? "scope", ctx);
@@ -159,14 +160,14 @@ on(50 /* ScopeSpan */, (k) => {
     r.a = undefined;
   }
 });
-on(51 /* ScopeAttr */, (k, id, v) => attr(TS[idx(k)], id, v));
+on(51 /* ScopeAttr */, (k, id, v) => attr(TS.get(k), id, v));
 on(52 /* ScopeError */, (k, cause, reason) => {
-  const r = TS[idx(k)]!;
+  const r = TS.get(k)!;
   exception(r, reasonOf(reason));
   call(r, "setStatus", { code: 2, message: cause === 1 ? "timeout" : "aborted by parent" });
 });
 on(53 /* ScopeEnd */, (k, status) => {
-  const r = TS[idx(k)]!;
+  const r = TS.get(k)!;
   if (status === 2) {
     const errs = r.s._errs ?? [];
     call(r, "setStatus", { code: 2, message: `Disposal errors: ${errs.map(messageOf).join(", ")}` });
@@ -175,19 +176,19 @@ on(53 /* ScopeEnd */, (k, status) => {
   call(r, "end");
 });
 on(54 /* TaskSpan */, (k, s) => {
-  const r = TT[idx(k)];
+  const r = TT.get(k);
   if (r === undefined) return;
   try {
     const o = r.o;
     Object.assign(r.a!, o?.attributes);
-    start(r, o?.name ?? "scope.task", TS[idx(s)]?.c ?? active());
+    start(r, o?.name ?? "scope.task", TS.get(s)?.c ?? active());
   } catch {
     r.a = undefined;
   }
 });
-on(55 /* TaskAttr */, (k, id, v) => attr(TT[idx(k)], id, v));
+on(55 /* TaskAttr */, (k, id, v) => attr(TT.get(k), id, v));
 on(56 /* TaskEnd */, (k, failed) => {
-  const r = TT[idx(k)];
+  const r = TT.get(k);
   if (r === undefined) return;
   if (failed === 1) {
     exception(r, T[idx(k)]?._v);
@@ -286,14 +287,14 @@ const yn = (b: number) => (b ? "yes" : "no");
 const since = (r: Rec | undefined) => (r === undefined ? 0 : Math.round(performance.now() - r.t));
 
 on(60 /* LineScopeCreated */, (k, t, p) =>
-  line(0, TS[idx(k)], `creating scope (timeout: ${t}, parent signal: ${yn(p & 1)}, concurrency: ${p >= 8 ? Math.floor(p / 8) : "unlimited"}, circuitBreaker: ${yn(p & 2)}, parent: ${yn(p & 4)})`),
+  line(0, TS.get(k), `creating scope (timeout: ${t}, parent signal: ${yn(p & 1)}, concurrency: ${p >= 8 ? Math.floor(p / 8) : "unlimited"}, circuitBreaker: ${yn(p & 2)}, parent: ${yn(p & 4)})`),
 );
-on(61 /* LineScopeDisposing */, (k, n, c) => line(0, TS[idx(k)], `disposing scope (running tasks: ${n}, cleanups: ${c})`));
-on(62 /* LineScopeDisposed */, (k, e) => line(0, TS[idx(k)], `scope disposed (duration: ${since(TS[idx(k)])}ms, errors: ${e})`));
-on(63 /* LineScopeTimedOut */, (k, ms) => line(0, TS[idx(k)], `timeout after ${ms}ms`));
-on(64 /* LineScopeAborted */, (k) => line(0, TS[idx(k)], "aborted by parent signal"));
-on(65 /* LineBreaker */, (k, st) => line(0, TS[idx(k)], `circuit breaker is now ${STATES[st]}`));
-on(66 /* LineTaskStarted */, (k, s) => line(1, TT[idx(k)], `started in [${TS[idx(s)]?.l}]`));
-on(67 /* LineTaskDone */, (k, ok) => line(1, TT[idx(k)], `${ok ? "completed successfully" : "failed"} in ${since(TT[idx(k)])}ms`));
-on(68 /* LineTaskRetry */, (k, n, ms) => line(1, TT[idx(k)], `attempt ${n} failed, retrying after ${ms}ms`));
-on(69 /* LineTaskTimedOut */, (k, ms) => line(1, TT[idx(k)], `attempt timed out after ${ms}ms`));
+on(61 /* LineScopeDisposing */, (k, n, c) => line(0, TS.get(k), `disposing scope (running tasks: ${n}, cleanups: ${c})`));
+on(62 /* LineScopeDisposed */, (k, e) => line(0, TS.get(k), `scope disposed (duration: ${since(TS.get(k))}ms, errors: ${e})`));
+on(63 /* LineScopeTimedOut */, (k, ms) => line(0, TS.get(k), `timeout after ${ms}ms`));
+on(64 /* LineScopeAborted */, (k) => line(0, TS.get(k), "aborted by parent signal"));
+on(65 /* LineBreaker */, (k, st) => line(0, TS.get(k), `circuit breaker is now ${STATES[st]}`));
+on(66 /* LineTaskStarted */, (k, s) => line(1, TT.get(k), `started in [${TS.get(s)?.l}]`));
+on(67 /* LineTaskDone */, (k, ok) => line(1, TT.get(k), `${ok ? "completed successfully" : "failed"} in ${since(TT.get(k))}ms`));
+on(68 /* LineTaskRetry */, (k, n, ms) => line(1, TT.get(k), `attempt ${n} failed, retrying after ${ms}ms`));
+on(69 /* LineTaskTimedOut */, (k, ms) => line(1, TT.get(k), `attempt timed out after ${ms}ms`));

@@ -270,3 +270,36 @@ export function failure(): Error {
 
 /** The clock every event carries (ms). */
 export const now: () => number = Date.now;
+
+/**
+ * A JS table indexed by the machine's keys. The machine may hand a freed
+ * slot out again before this side has applied the effect that releases it
+ * (user code run by an earlier effect of the same queue can make a new
+ * record), so each entry remembers its full key: reads and deletes of a
+ * stale key miss instead of touching the newer entry.
+ */
+export class Table<V> {
+  private readonly v: (V | undefined)[] = [];
+  private readonly k: number[] = [];
+
+  set(key: number, value: V): void {
+    const i = key % 4294967296;
+    this.v[i] = value;
+    this.k[i] = key;
+  }
+
+  get(key: number): V | undefined {
+    const i = key % 4294967296;
+    return this.k[i] === key ? this.v[i] : undefined;
+  }
+
+  /** Removes and returns the entry of `key` (if it is still that key's). */
+  take(key: number): V | undefined {
+    const i = key % 4294967296;
+    if (this.k[i] !== key) return undefined;
+    const value = this.v[i];
+    this.v[i] = undefined;
+    this.k[i] = -1;
+    return value;
+  }
+}
