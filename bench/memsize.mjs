@@ -156,6 +156,7 @@ export function sizes(pkgDir) {
   return {
     wasm: browser.files[0],
     budget: browser.budget,
+    target: browser.target,
     browser: { files: browser.files, ...sum(browser.files) },
     node: { files: nodeFiles, ...sum(nodeFiles) },
   };

@@ -144,7 +144,8 @@ export function renderMarkdown(r, before) {
     );
   }
   const sz = r.size;
-  const budget = sz.budget ?? 25 * KB;
+  // The issue's target (25 KB); the test command's regrowth guard is sz.budget.
+  const budget = sz.target ?? 25 * KB;
   const wasSize = before?.size?.browser?.gz;
   check(
     targets,
@@ -243,7 +244,7 @@ export function renderMarkdown(r, before) {
   L.push(`| index.cjs (Node entry: executor and glue bundled) | ${cjs.raw} | ${cjs.gz} |`);
   L.push(`| **Node entry total** (wasm + index.cjs) | ${sz.node.raw} | **${sz.node.gz}** |`);
   L.push("");
-  L.push(`Each file gzipped separately (as a server sends it), with node:zlib level 9. Budget: ${budget} B (\`bench/size.mjs\`, a step of \`npm test\`).`);
+  L.push(`Each file gzipped separately (as a server sends it), with node:zlib level 9. Target: ${budget} B; the test command (\`bench/size.mjs\`) fails above ${sz.budget ?? budget} B so the package cannot regrow unnoticed.`);
   L.push("");
 
   // ---- misses ---------------------------------------------------------------

@@ -118,13 +118,6 @@ step("tsc consumers of the tarball alone (CJS and ESM, no OpenTelemetry)", "node
 // The benchmark suite in smoke mode (tiny sizes, no targets), so it never rots.
 step("bench smoke", "node", ["--expose-gc", "bench/run.mjs", "--smoke"], check);
 
-/** The last "N passed, N failed" line of a script that counts its own checks. */
-function ownCount(out) {
-  const all = [...out.matchAll(/(\d+) passed, (\d+) failed/g)];
-  if (all.length === 0) return { passed: 0, failed: 1 };
-  const m = all[all.length - 1];
-  return { passed: Number(m[1]), failed: Number(m[2]) };
-}
 // The runtime matrix: the same smoke program against the packed tarball on
 // Node 18/20/22/24 (import and require), Bun, Deno, workerd (a wrangler-style
 // bundle in miniflare) and an edge-light bundle, then the browser tests
