@@ -5,6 +5,7 @@
 //! * [`machine`]: the state machine JS drives with commands and events;
 //!   it decides everything and emits effects, and never calls JavaScript.
 //! * `wasm`: the numeric wasm-bindgen exports over the machine.
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![cfg_attr(
     not(test),
     deny(
@@ -18,8 +19,90 @@
     )
 )]
 
+// On wasm the crate is `no_std` (its own small panic handler instead of
+// std's formatting machinery); natively (tests) `alloc` names std.
+#[cfg(target_arch = "wasm32")]
+extern crate alloc;
+#[cfg(not(target_arch = "wasm32"))]
+extern crate std as alloc;
+
+/// What std's prelude gives, for the `no_std` build.
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+pub(crate) mod prelude {
+    pub use crate::F64Ext;
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
+
+/// The `f64` rounding methods std has and `core` lacks (wasm has them as
+/// instructions; these forms compile to them or to a conversion).
+#[cfg(target_arch = "wasm32")]
+pub trait F64Ext: Sized {
+    fn trunc(self) -> f64;
+    fn fract(self) -> f64;
+    fn floor(self) -> f64;
+    fn ceil(self) -> f64;
+    fn round(self) -> f64;
+}
+
+#[cfg(target_arch = "wasm32")]
+impl F64Ext for f64 {
+    fn trunc(self) -> f64 {
+        // At 2^52 and beyond (and for NaN and infinities) every f64 is
+        // already whole.
+        if self.abs() < 4_503_599_627_370_496.0 {
+            (self as i64) as f64
+        } else {
+            self
+        }
+    }
+    fn fract(self) -> f64 {
+        self - F64Ext::trunc(self)
+    }
+    fn floor(self) -> f64 {
+        let t = F64Ext::trunc(self);
+        if t > self {
+            t - 1.0
+        } else {
+            t
+        }
+    }
+    fn ceil(self) -> f64 {
+        let t = F64Ext::trunc(self);
+        if t < self {
+            t + 1.0
+        } else {
+            t
+        }
+    }
+    fn round(self) -> f64 {
+        let t = F64Ext::trunc(self);
+        let d = self - t;
+        if d >= 0.5 {
+            t + 1.0
+        } else if d <= -0.5 {
+            t - 1.0
+        } else {
+            t
+        }
+    }
+}
+
 pub mod core;
 pub mod machine;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+
+/// A panic is never reachable from JS input (the crate denies unwrap,
+/// expect, indexing and panics); should one happen anyway, the instance
+/// traps without formatting a message.
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo) -> ! {
+    ::core::arch::wasm32::unreachable()
+}

@@ -14,7 +14,11 @@
 //! 3. A success closes the breaker and resets the count (as in 1.0); a
 //!    failure counts, and opens the breaker at the threshold or from a trial.
 
-use std::fmt;
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use core::fmt;
 
 /// What the breaker is doing, as `CircuitState` in JS.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -52,7 +56,7 @@ impl fmt::Display for Rejected {
     }
 }
 
-impl std::error::Error for Rejected {}
+impl core::error::Error for Rejected {}
 
 #[derive(Copy, Clone, Debug, PartialEq)]
 enum State {

@@ -21,8 +21,12 @@
 //!    channel disposed), the buffer is dropped as well and every waiter is
 //!    handed back to be woken.
 
-use std::collections::VecDeque;
-use std::fmt;
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::collections::VecDeque;
+use core::fmt;
 
 use crate::core::waitqueue::{WaitKey, WaitQueue};
 

@@ -10,6 +10,10 @@
 //! 1. Every chunk but the last holds exactly [`Chunks::PER`] items; element
 //!    `i` is item `i % PER` of chunk `i / PER`.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Bytes per chunk (a size class of the wasm allocator).
 const CHUNK_BYTES: usize = 16_384;
 
@@ -28,7 +32,7 @@ impl<T> Default for Chunks<T> {
 impl<T> Chunks<T> {
     /// Items per chunk.
     pub const PER: usize = {
-        let per = match CHUNK_BYTES.checked_div(std::mem::size_of::<T>()) {
+        let per = match CHUNK_BYTES.checked_div(core::mem::size_of::<T>()) {
             Some(n) => n,
             None => CHUNK_BYTES,
         };

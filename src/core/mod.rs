@@ -2,6 +2,10 @@
 //! `cargo test`. Generic wherever it holds values; the binding
 //! (`crate::bindings`) instantiates it with JS values.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 pub mod breaker;
 pub mod cancel;
 pub mod channel;

@@ -4,7 +4,11 @@
 //! Kept free of `JsValue`: the binding reads a number (or sees that the value
 //! is not one) and asks here what it means.
 
-use std::fmt;
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use core::fmt;
 
 /// What was wrong with an option value.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,7 +43,7 @@ impl fmt::Display for OptionError {
     }
 }
 
-impl std::error::Error for OptionError {}
+impl core::error::Error for OptionError {}
 
 /// Formats a number as JavaScript's `String(n)` does for the values we
 /// print (integers without a fraction, NaN, Infinity).

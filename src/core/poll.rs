@@ -20,6 +20,10 @@
 //! 4. `next_poll_time` is `Some` only while running; `status()` derives
 //!    `time_until_next` from it, so a stopped poll reports 0.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::options::OptionError;
 
 /// What the binding must do after a transition.

@@ -12,6 +12,10 @@
 //! 2. A delay is a finite number >= 0; anything else fails the task with a
 //!    `RangeError` naming `retry.delay` (it must not spin or trap).
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::options::{js_number, OptionError};
 
 /// What retrying allows.

@@ -21,7 +21,11 @@
 //! 3. `running` counts tasks started and not yet settled; `task_settled`
 //!    never takes it below zero.
 
-use std::fmt;
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use core::fmt;
 
 /// Where a scope is in its life.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -49,7 +53,7 @@ impl fmt::Display for SpawnError {
     }
 }
 
-impl std::error::Error for SpawnError {}
+impl core::error::Error for SpawnError {}
 
 /// The scope is disposed (or disposing): the cleanup, service or lookup is
 /// refused. Hands the rejected value back.
@@ -149,7 +153,7 @@ impl<C> ScopeCore<C> {
             return None;
         }
         self.phase = Phase::Disposing;
-        let mut cleanups = std::mem::take(&mut self.cleanups);
+        let mut cleanups = core::mem::take(&mut self.cleanups);
         cleanups.reverse();
         Some(cleanups)
     }

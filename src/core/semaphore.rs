@@ -14,6 +14,10 @@
 //! 4. Once aborted, nothing more is granted: `acquire` fails and the waiters
 //!    are handed back to be failed with the reason.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::waitqueue::{WaitKey, WaitQueue};
 
 /// What `acquire` gave.

@@ -7,6 +7,10 @@
 //! 2. A child scope starts with a *copy* of its parent's services: later
 //!    additions on either side are not seen by the other.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Insertion-ordered map from service key to value. Small (a scope has a
 /// handful of services), so a vector beats hashing.
 #[derive(Clone, Debug)]

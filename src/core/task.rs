@@ -7,7 +7,11 @@
 //!    [`AlreadySettled`] for the caller to drop, never applied.
 //! 2. Ids are unique and increasing for the life of the wasm instance.
 
-use std::fmt;
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use core::fmt;
 
 /// How a task ended: the value, or the error (kept as the very value that
 /// was thrown or rejected).
@@ -71,7 +75,7 @@ impl<V, E> TaskCore<V, E> {
 
     /// Takes the recorded outcome out (once).
     pub fn take_outcome(&mut self) -> Option<Outcome<V, E>> {
-        match std::mem::replace(&mut self.state, State::Settled) {
+        match core::mem::replace(&mut self.state, State::Settled) {
             State::Ready(o) => Some(o),
             State::Pending => {
                 self.state = State::Pending;

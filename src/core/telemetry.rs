@@ -3,6 +3,10 @@
 //! debug lines. The binding (`bindings/otel.rs`, `bindings/debug.rs`) only
 //! emits them, and only when a tracer is given or a namespace is enabled.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::options::js_number;
 
 /// Why a task failed, as `task.error_reason`.
@@ -66,6 +70,9 @@ pub fn round_ms(ms: f64) -> f64 {
 /// Debug lines (namespace `go-go-scope:scope` / `go-go-scope:task`).
 pub mod lines {
     use super::js_number;
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
 
     pub fn scope_created(
         name: &str,

@@ -12,6 +12,10 @@
 //!    a new generation, so a stale key removes nothing (`remove` gives
 //!    `None`).
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Names a waiter in a [`WaitQueue`] while it waits.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct WaitKey {

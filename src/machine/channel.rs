@@ -44,7 +44,11 @@
 //!    call only at its entry, before any change, and the hot path needs no
 //!    stack probe.
 
-use std::collections::VecDeque;
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::collections::VecDeque;
 
 use super::effect::Op;
 use super::fail::{Fail, Outcome};
@@ -58,6 +62,9 @@ use crate::core::cancel::NodeId;
 /// negative code. (Small answers are what JS engines keep unboxed: any slot
 /// below 2^27 gives a small integer.)
 pub mod ret {
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
     /// Kinds are below it.
     pub const KINDS: f64 = 8.0;
     /// send: aborted or gone (reject with the reason); recv: nothing will
@@ -88,6 +95,9 @@ pub mod ret {
 
 /// What JS does with a drained slot (`chan_drain`: `slot * KINDS + kind`).
 pub mod drained {
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
     /// Forget the slot (a buffered value dropped, a waiter of a collected
     /// channel).
     pub const FREE: f64 = 0.0;

@@ -14,6 +14,10 @@
 //!    `TIMER_CLEAR`, `DISPOSED`, `UNLINK`, …) are emitted exactly once per id
 //!    (STYLE #8), so the JS tables empty together with the Rust ones.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Effect opcodes. The JS executor's `apply` switch mirrors this list.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[repr(u8)]

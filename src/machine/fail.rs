@@ -1,6 +1,10 @@
 //! Typed failures of commands: what JS throws at the caller. A command that
 //! fails changes nothing (it checks before it mutates).
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Which JS error class the caller sees.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[repr(u8)]

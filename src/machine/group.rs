@@ -46,6 +46,10 @@
 //!    disposal (`disposing` set first): a cancellation seen while not
 //!    disposing came from outside.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::effect::Op;
 use super::fail::{Fail, Outcome};
 use super::options;
@@ -78,6 +82,9 @@ pub enum Plan {
 
 /// How a group ends (`Op::GroupDone`'s `how`; JS builds the value).
 pub mod how {
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
     /// Race: resolve with member `arg`'s Result.
     pub const WINNER: f64 = 0.0;
     /// Race: resolve with `[reason arg, undefined]`.

@@ -27,6 +27,10 @@
 //! 4. No recursion: whatever would call user code is an effect, so the
 //!    machine's stack depth is bounded whatever the program does.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 pub mod channel;
 pub mod effect;
 pub mod fail;

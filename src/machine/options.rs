@@ -4,6 +4,10 @@
 //! are judged here. Messages mark the offending number with `\u{1}`, which
 //! JS prints as `String(n)` prints it.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::fail::{Fail, Outcome};
 
 /// A duration in ms (`timeout`): `0` means none, `Infinity` means none (as

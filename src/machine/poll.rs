@@ -33,6 +33,10 @@
 //! 4. A poll that is never cancelled (no signal, no scope) lives as long as
 //!    it can be restarted, as in 1.0.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::effect::Op;
 use super::fail::Fail;
 use super::slab::{Key, Slab};

@@ -20,6 +20,10 @@
 //!    failed one to `Held`, so the caller may try again.
 //! 4. An event that does not fit the state (stale) changes nothing.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::fail::{Fail, Outcome};
 
 pub const ALREADY_ACQUIRED: &str = "Resource already acquired";

@@ -24,6 +24,10 @@
 //!    signal or telemetry) makes no abort reason: `Disposed` says so
 //!    (reason -2), and a later `signal` read makes "scope disposed" then.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::effect::{Op, ReasonKind};
 use super::fail::{Fail, Outcome};
 use super::options;

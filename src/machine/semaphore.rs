@@ -25,7 +25,11 @@
 //!    nothing (as a channel's send and receive): a full queue answers
 //!    [`ret::GROW`] unchanged, and JS calls [`Machine::sem_reserve`].
 
-use std::collections::VecDeque;
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::collections::VecDeque;
 
 use super::channel::{reserve_one, Slots};
 use super::effect::Op;
@@ -55,6 +59,9 @@ pub struct Counter {
 
 /// Return values of `sem_acquire` / `sem_release`.
 pub mod ret {
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
     /// acquire: aborted (reject with the reason); release: nobody to wake.
     pub const NONE: f64 = -1.0;
     /// acquire: a permit is held now.
@@ -66,6 +73,9 @@ pub mod ret {
 
 /// What JS does with a drained slot (`sem_drain`): `slot * KINDS + kind`.
 pub mod drained {
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
     pub const KINDS: f64 = 8.0;
     /// Forget the waiter (a collected semaphore).
     pub const FREE: f64 = 0.0;

@@ -17,6 +17,10 @@
 //!    use it) has one JS listener; `Unlink` is emitted when its last user
 //!    lets go.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::effect::{Op, ReasonKind};
 use super::slab::Key;
 use super::{Machine, Owner};

@@ -12,6 +12,10 @@
 //! 3. A key crosses to JS as one `f64`: `index + generation * 2^32`, exact
 //!    because generations wrap below 2^20.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::chunks::Chunks;
 
 /// Names one record of a [`Slab`] (invariant #1).

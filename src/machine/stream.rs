@@ -27,6 +27,10 @@
 //!    it with its node and its link use and emits `StreamEnd` (one release
 //!    per id); an un-iterated stream holds nothing.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::effect::Op;
 use super::slab::{Key, Slab};
 use super::{Machine, Owner};

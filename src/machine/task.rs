@@ -19,6 +19,10 @@
 //!    once with the abort reason when its node is cancelled; a running one is
 //!    left to its `fn`, which sees its signal aborted.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::effect::{Op, ReasonKind};
 use super::fail::{Fail, Outcome};
 use super::options;
@@ -122,6 +126,9 @@ pub enum AttemptEnd {
 
 /// How a task settles (`Op::Settle`'s `how`; JS turns it into the tuple).
 pub mod how {
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
     /// `[undefined, value]` with the value JS keeps.
     pub const OK: f64 = 0.0;
     /// `[error, undefined]` with the error JS keeps.
@@ -131,6 +138,9 @@ pub mod how {
 /// What JS must store as the task's error before it settles or retries
 /// (`Op::TaskError`'s `kind`).
 pub mod err {
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
     /// The abort reason `arg`.
     pub const REASON: f64 = 1.0;
     /// `Error("Circuit breaker is open")`.
@@ -417,7 +427,7 @@ impl Machine {
             return;
         };
         let timer = t.timer.take();
-        let phase = std::mem::replace(&mut t.phase, Phase::Idle);
+        let phase = core::mem::replace(&mut t.phase, Phase::Idle);
         let scope = t.scope;
         let mut grant = None;
         if let Some(s) = self.scopes.get_mut(scope) {

@@ -48,6 +48,10 @@
 //!    removed then and only then), so a reused slot starts without
 //!    telemetry.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::effect::{Effects, Op};
 use super::slab::Key;
 use super::task::{how, TaskRec};
@@ -57,6 +61,9 @@ use crate::core::telemetry::{CancelCause, ErrorReason};
 
 /// A scope's telemetry flags (and what `tel_scope`'s `bits` carry).
 pub mod flag {
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
     /// The scope has a tracer: spans.
     pub const TRACE: u8 = 1;
     /// `go-go-scope:scope` is enabled.
@@ -77,6 +84,9 @@ pub mod flag {
 /// which also says how the number reads (boolean 0/1, a string of a fixed
 /// table, or a duration JS measures since the span started).
 pub mod attr {
+    #[cfg(target_arch = "wasm32")]
+    #[allow(unused_imports)]
+    use crate::prelude::*;
     pub const SCOPE_TIMEOUT: f64 = 0.0;
     pub const SCOPE_HAS_PARENT_SIGNAL: f64 = 1.0;
     pub const SCOPE_HAS_PARENT_SCOPE: f64 = 2.0;

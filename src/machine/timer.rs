@@ -10,6 +10,10 @@
 //!    would run at once) are never set: such a timer never fires, which is
 //!    what a 1e300 ms timeout means.
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::effect::Op;
 use super::slab::Key;
 use super::Machine;

@@ -17,8 +17,12 @@
 //!    block and its own size in its first two words.
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout};
-use std::cell::UnsafeCell;
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::UnsafeCell;
 
 const PAGE: usize = 65_536;
 const CLASSES: usize = 32;
@@ -63,12 +67,12 @@ impl State {
         let start = (self.next + align - 1) & !(align - 1);
         let stop = match start.checked_add(size) {
             Some(s) => s,
-            None => return std::ptr::null_mut(),
+            None => return core::ptr::null_mut(),
         };
         if stop > self.end {
             let pages = (stop - self.end).div_ceil(PAGE);
             if core::arch::wasm32::memory_grow(0, pages) == usize::MAX {
-                return std::ptr::null_mut();
+                return core::ptr::null_mut();
             }
             self.end += pages * PAGE;
         }
@@ -104,7 +108,7 @@ unsafe impl GlobalAlloc for Classes {
         }
         let c = class_of(layout);
         if c >= CLASSES {
-            return std::ptr::null_mut();
+            return core::ptr::null_mut();
         }
         if let Some(head) = st.free.get_mut(c) {
             if *head != 0 {
@@ -151,7 +155,7 @@ unsafe impl GlobalAlloc for Classes {
         unsafe {
             let p = self.alloc(new);
             if !p.is_null() {
-                std::ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size));
+                core::ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size));
                 self.dealloc(ptr, layout);
             }
             p

@@ -2,6 +2,10 @@
 //! as `f64`; the answers of send, receive and drain are documented there
 //! (`ret`, `drained`).
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 
 use super::{failed, key, with};

@@ -1,6 +1,10 @@
 //! Exports of race, parallel (see `machine/group.rs`) and
 //! AsyncDisposableResource (`machine/resource.rs`).
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 
 use super::{failed, key, with};

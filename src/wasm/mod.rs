@@ -10,6 +10,10 @@
 //! glue is not used: with numbers only there is nothing for it to convert).
 #![allow(unsafe_code)]
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 mod alloc;
 
 // One file of exports per primitive, beside the machine's.
@@ -23,7 +27,7 @@ mod telemetry;
 #[cfg(test)]
 mod tests;
 
-use std::cell::UnsafeCell;
+use core::cell::UnsafeCell;
 
 use wasm_bindgen::prelude::*;
 

@@ -1,6 +1,10 @@
 //! Exports of the poll primitive (see `machine/poll.rs`). Times are the
 //! executor's `performance.now()` (1.0's clock for `status()`).
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 
 use super::{failed, key, with};

@@ -1,5 +1,9 @@
 //! Exports of the semaphore primitive (see `machine/semaphore.rs`).
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 
 use super::{failed, key, with};

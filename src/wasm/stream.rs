@@ -1,5 +1,9 @@
 //! Exports of the stream primitive (see `machine/stream.rs`).
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 
 use super::{key, with};

@@ -5,6 +5,10 @@
 //! views of nodes, made lazily and registered as listeners (see
 //! `bindings/signal.rs`).
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 pub mod tree;
 
 pub use tree::{AddListenerError, NodeId, TokenTree, UnknownNode};

@@ -24,7 +24,11 @@
 //!    reused, but with a new generation, so a stale id is `UnknownNode`,
 //!    never another node.
 
-use std::fmt;
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use core::fmt;
 
 use crate::core::chunks::Chunks;
 
@@ -56,7 +60,7 @@ impl fmt::Display for UnknownNode {
     }
 }
 
-impl std::error::Error for UnknownNode {}
+impl core::error::Error for UnknownNode {}
 
 /// Why a listener could not be added: the node is already cancelled (the
 /// listener comes back with the reason, to be fired now), or it is unknown.
@@ -87,7 +91,7 @@ enum Listeners<L> {
 
 impl<L> Listeners<L> {
     fn push(&mut self, l: L) {
-        *self = match std::mem::replace(self, Listeners::None) {
+        *self = match core::mem::replace(self, Listeners::None) {
             Listeners::None => Listeners::One(l),
             Listeners::One(first) => Listeners::Many(vec![first, l]),
             Listeners::Many(mut v) => {
@@ -107,7 +111,7 @@ impl<L> Listeners<L> {
 
     /// Takes them all, in the order they were added.
     fn take(&mut self) -> Vec<L> {
-        match std::mem::replace(self, Listeners::None) {
+        match core::mem::replace(self, Listeners::None) {
             Listeners::None => Vec::new(),
             Listeners::One(l) => vec![l],
             Listeners::Many(v) => v,
@@ -299,7 +303,7 @@ impl<R: Clone, L> TokenTree<R, L> {
                 continue; // its subtree is cancelled already (invariant #1)
             }
             n.reason = Some(reason.clone());
-            match std::mem::replace(&mut n.listeners, Listeners::None) {
+            match core::mem::replace(&mut n.listeners, Listeners::None) {
                 Listeners::None => {}
                 Listeners::One(l) => fired.push((l, reason.clone())),
                 Listeners::Many(v) => fired.extend(v.into_iter().map(|l| (l, reason.clone()))),
@@ -332,7 +336,7 @@ impl<R: Clone, L> TokenTree<R, L> {
                     }
                 }
                 let next_generation = (id.generation + 1) & 0xF_FFFF; // fits a JS key (slab.rs #3)
-                match std::mem::replace(slot, Slot::Vacant { next_generation }) {
+                match core::mem::replace(slot, Slot::Vacant { next_generation }) {
                     Slot::Occupied(n) => n,
                     Slot::Vacant { .. } => return Err(UnknownNode),
                 }
