@@ -19,7 +19,7 @@ export async function build() {
   const out = join(root, "pkg");
   const web = join(root, "build", "web");
   const stage = join(root, "build", "stage");
-  must("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown"]);
+  must("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "tiny"]);
   rmSync(web, { recursive: true, force: true });
   must("wasm-bindgen", [
     "--target", "web", "--out-dir", web, "--out-name", "go_go_scope_wasm",

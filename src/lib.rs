@@ -5,7 +5,7 @@
 //! * [`machine`]: the state machine JS drives with commands and events;
 //!   it decides everything and emits effects, and never calls JavaScript.
 //! * `wasm`: the numeric wasm-bindgen exports over the machine.
-#![cfg_attr(target_arch = "wasm32", no_std)]
+#![cfg_attr(all(target_arch = "wasm32", feature = "tiny"), no_std)]
 #![cfg_attr(
     not(test),
     deny(
@@ -19,15 +19,17 @@
     )
 )]
 
-// On wasm the crate is `no_std` (its own small panic handler instead of
-// std's formatting machinery); natively (tests) `alloc` names std.
-#[cfg(target_arch = "wasm32")]
+// The shipped wasm (feature `tiny`, which scripts/build.mjs turns on) is
+// `no_std`: its own small panic handler instead of std's formatting
+// machinery. Everywhere else (native tests, `wasm-pack test`) `alloc` names
+// std.
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 extern crate alloc;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(all(target_arch = "wasm32", feature = "tiny")))]
 extern crate std as alloc;
 
 /// What std's prelude gives, for the `no_std` build.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 pub(crate) mod prelude {
     pub use crate::F64Ext;
@@ -40,7 +42,7 @@ pub(crate) mod prelude {
 
 /// The `f64` rounding methods std has and `core` lacks (wasm has them as
 /// instructions; these forms compile to them or to a conversion).
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 pub trait F64Ext: Sized {
     fn trunc(self) -> f64;
     fn fract(self) -> f64;
@@ -49,7 +51,7 @@ pub trait F64Ext: Sized {
     fn round(self) -> f64;
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 impl F64Ext for f64 {
     fn trunc(self) -> f64 {
         // At 2^52 and beyond (and for NaN and infinities) every f64 is
@@ -101,7 +103,7 @@ mod wasm;
 /// A panic is never reachable from JS input (the crate denies unwrap,
 /// expect, indexing and panics); should one happen anyway, the instance
 /// traps without formatting a message.
-#[cfg(all(target_arch = "wasm32", not(test)))]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[panic_handler]
 fn panic(_: &::core::panic::PanicInfo) -> ! {
     ::core::arch::wasm32::unreachable()

@@ -228,6 +228,7 @@ function enabled(spec: string, name: string): boolean {
 }
 
 declare const module: { require(id: string): unknown } | undefined;
+const DEBUG_PACKAGE = "debug";
 type Debug = (ns: string) => ((f: string, s: string) => void) & { enabled: boolean };
 
 function use(d: Debug): void {
@@ -251,7 +252,9 @@ function setup(): number {
     print = NS.map((n) => (s: string) => console.debug(`${n} ${s}`));
     if (node) {
       try {
-        const d = module!.require("debug") as Debug;
+        // Through `module` and a variable: only Node's CommonJS entry runs
+        // this, and no bundler of the ES module entries sees a `require`.
+        const d = module!.require(DEBUG_PACKAGE) as Debug;
         use(d);
         return (d(NS[0]).enabled ? 2 : 0) | (d(NS[1]).enabled ? 4 : 0);
       } catch {

@@ -14,7 +14,7 @@
 //! 3. A success closes the breaker and resets the count (as in 1.0); a
 //!    failure counts, and opens the breaker at the threshold or from a trial.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

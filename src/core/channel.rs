@@ -21,7 +21,7 @@
 //!    channel disposed), the buffer is dropped as well and every waiter is
 //!    handed back to be woken.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -10,7 +10,7 @@
 //! 1. Every chunk but the last holds exactly [`Chunks::PER`] items; element
 //!    `i` is item `i % PER` of chunk `i / PER`.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

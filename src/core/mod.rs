@@ -1,8 +1,9 @@
-//! The pure core: plain Rust, no `JsValue`, tested natively with
-//! `cargo test`. Generic wherever it holds values; the binding
-//! (`crate::bindings`) instantiates it with JS values.
+//! Generic building blocks of the machine (`crate::machine`): the token
+//! tree, the O(1) wait queue, the channel buffer, the semaphore, the
+//! breaker, the retry and poll schedules, chunked storage. No ids of their
+//! own and no JS; tested natively with `cargo test`.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -15,8 +16,6 @@ pub mod poll;
 pub mod retry;
 pub mod scope;
 pub mod semaphore;
-pub mod services;
-pub mod task;
 pub mod telemetry;
 pub mod waitqueue;
 

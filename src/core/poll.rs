@@ -20,7 +20,7 @@
 //! 4. `next_poll_time` is `Some` only while running; `status()` derives
 //!    `time_until_next` from it, so a stopped poll reports 0.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

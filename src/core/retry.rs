@@ -12,7 +12,7 @@
 //! 2. A delay is a finite number >= 0; anything else fails the task with a
 //!    `RangeError` naming `retry.delay` (it must not spin or trap).
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -21,7 +21,7 @@
 //! 3. `running` counts tasks started and not yet settled; `task_settled`
 //!    never takes it below zero.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

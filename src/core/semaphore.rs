@@ -14,7 +14,7 @@
 //! 4. Once aborted, nothing more is granted: `acquire` fails and the waiters
 //!    are handed back to be failed with the reason.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -23,29 +23,4 @@ fn cancel_causes_give_span_status_messages() {
         Some("aborted by parent")
     );
     assert_eq!(CancelCause::Disposed.status_message(), None);
-    assert_eq!(
-        disposal_errors_message(&["a".into(), "b".into()]),
-        "Disposal errors: a, b"
-    );
-}
-
-#[test]
-fn debug_lines() {
-    assert_eq!(
-        lines::scope_created("scope-1", Some(5000.0), false, Some(3), true, false),
-        "[scope-1] creating scope (timeout: 5000, parent signal: no, concurrency: 3, circuitBreaker: yes, parent: no)"
-    );
-    assert_eq!(
-        lines::task_settled("task-2", true, 12.4),
-        "[task-2] completed successfully in 12ms"
-    );
-    assert_eq!(
-        lines::task_retry("t", 1, 2000.0),
-        "[t] attempt 1 failed, retrying after 2000ms"
-    );
-    assert_eq!(
-        lines::breaker_state("s", "open"),
-        "[s] circuit breaker is now open"
-    );
-    assert_eq!(round_ms(1.5), 2.0);
 }

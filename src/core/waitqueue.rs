@@ -12,7 +12,7 @@
 //!    a new generation, so a stale key removes nothing (`remove` gives
 //!    `None`).
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

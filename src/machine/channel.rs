@@ -44,7 +44,7 @@
 //!    call only at its entry, before any change, and the hot path needs no
 //!    stack probe.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -62,7 +62,7 @@ use crate::core::cancel::NodeId;
 /// negative code. (Small answers are what JS engines keep unboxed: any slot
 /// below 2^27 gives a small integer.)
 pub mod ret {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
     #[allow(unused_imports)]
     use crate::prelude::*;
     /// Kinds are below it.
@@ -95,7 +95,7 @@ pub mod ret {
 
 /// What JS does with a drained slot (`chan_drain`: `slot * KINDS + kind`).
 pub mod drained {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
     #[allow(unused_imports)]
     use crate::prelude::*;
     /// Forget the slot (a buffered value dropped, a waiter of a collected

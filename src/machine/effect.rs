@@ -14,7 +14,7 @@
 //!    `TIMER_CLEAR`, `DISPOSED`, `UNLINK`, …) are emitted exactly once per id
 //!    (STYLE #8), so the JS tables empty together with the Rust ones.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

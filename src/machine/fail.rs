@@ -1,7 +1,7 @@
 //! Typed failures of commands: what JS throws at the caller. A command that
 //! fails changes nothing (it checks before it mutates).
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

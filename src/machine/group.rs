@@ -46,7 +46,7 @@
 //!    disposal (`disposing` set first): a cancellation seen while not
 //!    disposing came from outside.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -82,7 +82,7 @@ pub enum Plan {
 
 /// How a group ends (`Op::GroupDone`'s `how`; JS builds the value).
 pub mod how {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
     #[allow(unused_imports)]
     use crate::prelude::*;
     /// Race: resolve with member `arg`'s Result.

@@ -432,77 +432,82 @@ fn a_plain_task_settling_is_not_a_member() {
 
 // ---- a model ---------------------------------------------------------------
 
-use proptest::prelude::*;
+#[cfg(not(target_arch = "wasm32"))]
+mod props {
+    use super::*;
 
-proptest! {
-    #![proptest_config(crate::core::prop_config())]
+    use proptest::prelude::*;
 
-    /// Random settle orders and outcomes against a naive model of
-    /// parallel: start order, the limit, failFast's stop and its error.
-    #[test]
-    fn parallel_matches_a_naive_model(
-        n in 0u32..12,
-        limit in 0u32..5,
-        fail_fast in any::<bool>(),
-        picks in prop::collection::vec((any::<usize>(), prop::bool::weighted(0.7)), 0..40),
-    ) {
-        let mut js = Js::new();
-        js.group(None, Kind::Parallel, n, Some(f64::from(limit)), fail_fast);
-        let cap = if limit == 0 { u32::MAX } else { limit };
-        // Model.
-        let mut next = 0u32;
-        let mut running: Vec<u32> = Vec::new();
-        let mut first_error: Option<u32> = None;
-        let mut order: Vec<u32> = Vec::new();
-        let fill = |next: &mut u32, running: &mut Vec<u32>, order: &mut Vec<u32>, stopped: bool| {
-            while !stopped && (running.len() as u32) < cap && *next < n {
-                running.push(*next);
-                order.push(*next);
-                *next += 1;
+    proptest! {
+        #![proptest_config(crate::core::prop_config())]
+
+        /// Random settle orders and outcomes against a naive model of
+        /// parallel: start order, the limit, failFast's stop and its error.
+        #[test]
+        fn parallel_matches_a_naive_model(
+            n in 0u32..12,
+            limit in 0u32..5,
+            fail_fast in any::<bool>(),
+            picks in prop::collection::vec((any::<usize>(), prop::bool::weighted(0.7)), 0..40),
+        ) {
+            let mut js = Js::new();
+            js.group(None, Kind::Parallel, n, Some(f64::from(limit)), fail_fast);
+            let cap = if limit == 0 { u32::MAX } else { limit };
+            // Model.
+            let mut next = 0u32;
+            let mut running: Vec<u32> = Vec::new();
+            let mut first_error: Option<u32> = None;
+            let mut order: Vec<u32> = Vec::new();
+            let fill = |next: &mut u32, running: &mut Vec<u32>, order: &mut Vec<u32>, stopped: bool| {
+                while !stopped && (running.len() as u32) < cap && *next < n {
+                    running.push(*next);
+                    order.push(*next);
+                    *next += 1;
+                }
+            };
+            fill(&mut next, &mut running, &mut order, false);
+            let mut picks = picks.into_iter();
+            while !running.is_empty() {
+                let (p, ok) = picks.next().unwrap_or((0, true));
+                let i = running.remove(p % running.len());
+                if !ok && first_error.is_none_or(|f| i < f) {
+                    first_error = Some(i);
+                }
+                js.settle(i, ok);
+                fill(&mut next, &mut running, &mut order, fail_fast && first_error.is_some());
+                prop_assert_eq!(js.started_indices(), order.clone());
+                prop_assert!(js.running.len() as u32 <= cap);
+                prop_assert_eq!(js.done.is_some(), running.is_empty());
             }
-        };
-        fill(&mut next, &mut running, &mut order, false);
-        let mut picks = picks.into_iter();
-        while !running.is_empty() {
-            let (p, ok) = picks.next().unwrap_or((0, true));
-            let i = running.remove(p % running.len());
-            if !ok && first_error.is_none_or(|f| i < f) {
-                first_error = Some(i);
-            }
-            js.settle(i, ok);
-            fill(&mut next, &mut running, &mut order, fail_fast && first_error.is_some());
-            prop_assert_eq!(js.started_indices(), order.clone());
-            prop_assert!(js.running.len() as u32 <= cap);
-            prop_assert_eq!(js.done.is_some(), running.is_empty());
+            let want = match first_error {
+                Some(i) if fail_fast => (how::REJECT, f64::from(i)),
+                _ => (how::RESULTS, -1.0),
+            };
+            prop_assert_eq!(js.done, Some(want));
+            js.assert_all_released();
         }
-        let want = match first_error {
-            Some(i) if fail_fast => (how::REJECT, f64::from(i)),
-            _ => (how::RESULTS, -1.0),
-        };
-        prop_assert_eq!(js.done, Some(want));
-        js.assert_all_released();
-    }
 
-    /// A race is won by whichever member settles first, whatever the order.
-    #[test]
-    fn race_is_won_by_the_first_to_settle(
-        n in 1u32..8,
-        picks in prop::collection::vec((any::<usize>(), any::<bool>()), 8),
-    ) {
-        let mut js = Js::new();
-        js.watch = true;
-        js.group(None, Kind::Race, n, None, false);
-        let mut winner = None;
-        for (p, ok) in picks.into_iter().take(n as usize) {
-            let i = js.running[p % js.running.len()].index;
-            winner.get_or_insert(i);
-            js.settle(i, ok);
-            // Every member still running has seen its signal aborted.
-            for s in &js.running {
-                prop_assert!(js.log.iter().any(|e| e.0 == ABORT && e.1 == s.node));
+        /// A race is won by whichever member settles first, whatever the order.
+        #[test]
+        fn race_is_won_by_the_first_to_settle(
+            n in 1u32..8,
+            picks in prop::collection::vec((any::<usize>(), any::<bool>()), 8),
+        ) {
+            let mut js = Js::new();
+            js.watch = true;
+            js.group(None, Kind::Race, n, None, false);
+            let mut winner = None;
+            for (p, ok) in picks.into_iter().take(n as usize) {
+                let i = js.running[p % js.running.len()].index;
+                winner.get_or_insert(i);
+                js.settle(i, ok);
+                // Every member still running has seen its signal aborted.
+                for s in &js.running {
+                    prop_assert!(js.log.iter().any(|e| e.0 == ABORT && e.1 == s.node));
+                }
             }
+            prop_assert_eq!(js.done, Some((how::WINNER, f64::from(winner.unwrap()))));
+            js.assert_all_released();
         }
-        prop_assert_eq!(js.done, Some((how::WINNER, f64::from(winner.unwrap()))));
-        js.assert_all_released();
     }
 }

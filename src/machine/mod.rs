@@ -27,7 +27,7 @@
 //! 4. No recursion: whatever would call user code is an effect, so the
 //!    machine's stack depth is bounded whatever the program does.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

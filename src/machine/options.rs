@@ -4,7 +4,7 @@
 //! are judged here. Messages mark the offending number with `\u{1}`, which
 //! JS prints as `String(n)` prints it.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -33,7 +33,7 @@
 //! 4. A poll that is never cancelled (no signal, no scope) lives as long as
 //!    it can be restarted, as in 1.0.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

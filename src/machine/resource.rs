@@ -20,7 +20,7 @@
 //!    failed one to `Held`, so the caller may try again.
 //! 4. An event that does not fit the state (stale) changes nothing.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -24,7 +24,7 @@
 //!    signal or telemetry) makes no abort reason: `Disposed` says so
 //!    (reason -2), and a later `signal` read makes "scope disposed" then.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

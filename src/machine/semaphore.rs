@@ -25,7 +25,7 @@
 //!    nothing (as a channel's send and receive): a full queue answers
 //!    [`ret::GROW`] unchanged, and JS calls [`Machine::sem_reserve`].
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -59,7 +59,7 @@ pub struct Counter {
 
 /// Return values of `sem_acquire` / `sem_release`.
 pub mod ret {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
     #[allow(unused_imports)]
     use crate::prelude::*;
     /// acquire: aborted (reject with the reason); release: nobody to wake.
@@ -73,7 +73,7 @@ pub mod ret {
 
 /// What JS does with a drained slot (`sem_drain`): `slot * KINDS + kind`.
 pub mod drained {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
     #[allow(unused_imports)]
     use crate::prelude::*;
     pub const KINDS: f64 = 8.0;

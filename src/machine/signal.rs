@@ -17,7 +17,7 @@
 //!    use it) has one JS listener; `Unlink` is emitted when its last user
 //!    lets go.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -12,7 +12,7 @@
 //! 3. A key crosses to JS as one `f64`: `index + generation * 2^32`, exact
 //!    because generations wrap below 2^20.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -27,7 +27,7 @@
 //!    it with its node and its link use and emits `StreamEnd` (one release
 //!    per id); an un-iterated stream holds nothing.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -19,7 +19,7 @@
 //!    once with the abort reason when its node is cancelled; a running one is
 //!    left to its `fn`, which sees its signal aborted.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -126,7 +126,7 @@ pub enum AttemptEnd {
 
 /// How a task settles (`Op::Settle`'s `how`; JS turns it into the tuple).
 pub mod how {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
     #[allow(unused_imports)]
     use crate::prelude::*;
     /// `[undefined, value]` with the value JS keeps.
@@ -138,7 +138,7 @@ pub mod how {
 /// What JS must store as the task's error before it settles or retries
 /// (`Op::TaskError`'s `kind`).
 pub mod err {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
     #[allow(unused_imports)]
     use crate::prelude::*;
     /// The abort reason `arg`.

@@ -48,7 +48,7 @@
 //!    removed then and only then), so a reused slot starts without
 //!    telemetry.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -61,7 +61,7 @@ use crate::core::telemetry::{CancelCause, ErrorReason};
 
 /// A scope's telemetry flags (and what `tel_scope`'s `bits` carry).
 pub mod flag {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
     #[allow(unused_imports)]
     use crate::prelude::*;
     /// The scope has a tracer: spans.
@@ -84,7 +84,7 @@ pub mod flag {
 /// which also says how the number reads (boolean 0/1, a string of a fixed
 /// table, or a duration JS measures since the span started).
 pub mod attr {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
     #[allow(unused_imports)]
     use crate::prelude::*;
     pub const SCOPE_TIMEOUT: f64 = 0.0;

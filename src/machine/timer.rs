@@ -10,7 +10,7 @@
 //!    would run at once) are never set: such a timer never fires, which is
 //!    what a 1e300 ms timeout means.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

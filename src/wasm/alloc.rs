@@ -17,7 +17,7 @@
 //!    block and its own size in its first two words.
 #![allow(unsafe_code)]
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -2,7 +2,7 @@
 //! as `f64`; the answers of send, receive and drain are documented there
 //! (`ret`, `drained`).
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

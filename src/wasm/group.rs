@@ -1,7 +1,7 @@
 //! Exports of race, parallel (see `machine/group.rs`) and
 //! AsyncDisposableResource (`machine/resource.rs`).
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -10,7 +10,7 @@
 //! glue is not used: with numbers only there is nothing for it to convert).
 #![allow(unsafe_code)]
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -1,7 +1,7 @@
 //! Exports of the poll primitive (see `machine/poll.rs`). Times are the
 //! executor's `performance.now()` (1.0's clock for `status()`).
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

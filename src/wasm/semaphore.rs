@@ -1,6 +1,6 @@
 //! Exports of the semaphore primitive (see `machine/semaphore.rs`).
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -1,6 +1,6 @@
 //! Exports of the stream primitive (see `machine/stream.rs`).
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

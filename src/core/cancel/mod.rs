@@ -5,7 +5,7 @@
 //! views of nodes, made lazily and registered as listeners (see
 //! `bindings/signal.rs`).
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 

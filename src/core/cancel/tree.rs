@@ -24,7 +24,7 @@
 //!    reused, but with a new generation, so a stale id is `UnknownNode`,
 //!    never another node.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 
