@@ -4,7 +4,7 @@
 //! Kept free of `JsValue`: the binding reads a number (or sees that the value
 //! is not one) and asks here what it means.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 
