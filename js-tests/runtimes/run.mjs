@@ -8,9 +8,9 @@
 //
 //   Node 18, 20, 22, 24   main.mjs (import) and main.cjs (require)
 //   Bun                   main.mjs and main.cjs
-//   Deno                  deno run --allow-env main.mjs (no --allow-read)
+//   Deno                  deno run main.mjs (no permissions)
 //   Deno 2.5              the deno entry's fallback for Deno without
-//                         `import source`: --allow-env --allow-read
+//                         `import source`: --allow-read
 //   workerd (miniflare)   worker.mjs bundled by esbuild as wrangler bundles it
 //   edge-light            worker.mjs bundled as Vercel's Edge bundler resolves
 //                         it (`.wasm?module` imports), run in workerd (no Node APIs)
@@ -173,13 +173,14 @@ const rows = [
   ]),
   { name: "Bun, import", version: versions.bun, entry: "index.mjs", run: () => exec(paths.bun, [join(consumer, "main.mjs")]) },
   { name: "Bun, require", version: versions.bun, entry: "index.cjs", run: () => exec(paths.bun, [join(consumer, "main.cjs")]) },
-  { name: "Deno, import (--allow-env)", version: versions.deno.replace(/ \(.*/, ""), entry: "deno.js", run: () => exec(...deno(paths.deno, ["--allow-env"])) },
+  // No permission at all: the wasm is a module import, and reading DEBUG is tried, not required.
+  { name: "Deno, import (no permissions)", version: versions.deno.replace(/ \(.*/, ""), entry: "deno.js", run: () => exec(...deno(paths.deno, [])) },
   // Deno before 2.6 cannot parse `import source`: deno.js falls back to reading the file.
   {
-    name: "Deno 2.5, import (--allow-env --allow-read)",
+    name: "Deno 2.5, import (--allow-read)",
     version: versions.deno25.replace(/ \(.*/, ""),
     entry: "deno.js",
-    run: () => exec(...deno(paths.deno25, ["--allow-env", "--allow-read"])),
+    run: () => exec(...deno(paths.deno25, ["--allow-read"])),
   },
   {
     name: "workerd via miniflare (wrangler-style bundle)",
