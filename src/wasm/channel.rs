@@ -8,7 +8,7 @@ use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
 
-use super::{failed, key, with};
+use super::{key, made, on_key, with};
 use crate::machine::channel::{capacity, drained, ret, ON_DISPOSED};
 use crate::machine::Fail;
 
@@ -25,15 +25,7 @@ pub fn chan_new(scope: f64, link: f64, cap: f64) -> f64 {
                 None => Err(Fail::error(ON_DISPOSED)),
             }
         };
-        match r {
-            Ok(k) => k.to_f64(),
-            Err(f) => {
-                if let Some(l) = key(link) {
-                    st.m.drop_unused_link(l);
-                }
-                failed(st, f)
-            }
-        }
+        made(st, r, link)
     })
 }
 
@@ -62,11 +54,7 @@ pub fn chan_recv(ch: f64, iter: bool) -> f64 {
 
 #[wasm_bindgen]
 pub fn chan_reserve(ch: f64) {
-    with(|st| {
-        if let Some(k) = key(ch) {
-            st.m.chan_reserve(k)
-        }
-    })
+    on_key(ch, |m, k| m.chan_reserve(k))
 }
 
 #[wasm_bindgen]
@@ -76,29 +64,17 @@ pub fn chan_woken() -> f64 {
 
 #[wasm_bindgen]
 pub fn chan_close(ch: f64) {
-    with(|st| {
-        if let Some(k) = key(ch) {
-            st.m.chan_close(k)
-        }
-    })
+    on_key(ch, |m, k| m.chan_close(k))
 }
 
 #[wasm_bindgen]
 pub fn chan_dispose(ch: f64) {
-    with(|st| {
-        if let Some(k) = key(ch) {
-            st.m.chan_dispose(k)
-        }
-    })
+    on_key(ch, |m, k| m.chan_dispose(k))
 }
 
 #[wasm_bindgen]
 pub fn chan_collected(ch: f64) {
-    with(|st| {
-        if let Some(k) = key(ch) {
-            st.m.chan_collected(k)
-        }
-    })
+    on_key(ch, |m, k| m.chan_collected(k))
 }
 
 #[wasm_bindgen]

@@ -79,6 +79,30 @@ pub(crate) fn failed(st: &mut State, f: Fail) -> f64 {
     -1.0
 }
 
+/// Runs `f` on the machine with the record the key `v` names, if it names
+/// one (an event or command whose target may have ended: then nothing).
+pub(crate) fn on_key(v: f64, f: impl FnOnce(&mut Machine, Key)) {
+    with(|st| {
+        if let Some(k) = key(v) {
+            f(&mut st.m, k)
+        }
+    })
+}
+
+/// The answer of a command that made a record which may use the user
+/// signal `link`: its key, or -1 after dropping a link nobody came to use.
+pub(crate) fn made(st: &mut State, made: crate::machine::fail::Outcome<Key>, link: f64) -> f64 {
+    match made {
+        Ok(k) => k.to_f64(),
+        Err(f) => {
+            if let Some(l) = key(link) {
+                st.m.drop_unused_link(l);
+            }
+            failed(st, f)
+        }
+    }
+}
+
 // ---- effects and failures --------------------------------------------------
 
 /// Address of the effect words in wasm memory (`f64`s, 4 per effect).
@@ -237,14 +261,9 @@ pub fn scope_new(
         concurrency: given(2, concurrency),
         breaker: (flags & 4 != 0).then_some((given(8, threshold), given(16, reset))),
     };
-    with(|st| match st.m.scope_new(key(parent), key(link), spec) {
-        Ok(k) => k.to_f64(),
-        Err(f) => {
-            if let Some(l) = key(link) {
-                st.m.drop_unused_link(l);
-            }
-            failed(st, f)
-        }
+    with(|st| {
+        let r = st.m.scope_new(key(parent), key(link), spec);
+        made(st, r, link)
     })
 }
 

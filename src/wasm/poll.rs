@@ -7,7 +7,7 @@ use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
 
-use super::{failed, key, with};
+use super::{failed, key, on_key, with};
 use crate::machine::poll::PollRefused;
 
 /// `poll(...)` / `s.poll(...)`: `scope` is `s.poll`'s scope (or -1), `link`
@@ -31,20 +31,12 @@ pub fn poll_new(scope: f64, link: f64, flags: u32, interval: f64, now: f64) -> f
 
 #[wasm_bindgen]
 pub fn poll_start(p: f64, now: f64) {
-    with(|st| {
-        if let Some(k) = key(p) {
-            st.m.poll_start(k, now)
-        }
-    })
+    on_key(p, |m, k| m.poll_start(k, now))
 }
 
 #[wasm_bindgen]
 pub fn poll_stop(p: f64) {
-    with(|st| {
-        if let Some(k) = key(p) {
-            st.m.poll_stop(k)
-        }
-    })
+    on_key(p, |m, k| m.poll_stop(k))
 }
 
 /// One field of `status()` at `now`: 0 `running` (1/0), 1 `pollCount`,
@@ -78,18 +70,10 @@ pub fn poll_settled(p: f64, serial: u32, ok: bool, now: f64) -> bool {
 
 #[wasm_bindgen]
 pub fn poll_done(p: f64, serial: u32, ok: bool, now: f64) {
-    with(|st| {
-        if let Some(k) = key(p) {
-            st.m.poll_done(k, serial, ok, now)
-        }
-    })
+    on_key(p, |m, k| m.poll_done(k, serial, ok, now))
 }
 
 #[wasm_bindgen]
 pub fn poll_free(p: f64) {
-    with(|st| {
-        if let Some(k) = key(p) {
-            st.m.poll_free(k)
-        }
-    })
+    on_key(p, |m, k| m.poll_free(k))
 }

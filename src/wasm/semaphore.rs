@@ -6,20 +6,15 @@ use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
 
-use super::{failed, key, with};
+use super::{key, made, on_key, with};
 use crate::machine::semaphore::{drained, ret};
 
 /// `new Semaphore(permits, signal?)` (`link`, or -1). `-1`: refused.
 #[wasm_bindgen]
 pub fn sem_new(link: f64, permits: f64) -> f64 {
-    with(|st| match st.m.sem_new(key(link), permits) {
-        Ok(k) => k.to_f64(),
-        Err(f) => {
-            if let Some(l) = key(link) {
-                st.m.drop_unused_link(l);
-            }
-            failed(st, f)
-        }
+    with(|st| {
+        let r = st.m.sem_new(key(link), permits);
+        made(st, r, link)
     })
 }
 
@@ -43,11 +38,7 @@ pub fn sem_acquire(sem: f64) -> f64 {
 
 #[wasm_bindgen]
 pub fn sem_reserve(sem: f64) {
-    with(|st| {
-        if let Some(k) = key(sem) {
-            st.m.sem_reserve(k)
-        }
-    })
+    on_key(sem, |m, k| m.sem_reserve(k))
 }
 
 #[wasm_bindgen]
@@ -57,20 +48,12 @@ pub fn sem_release(sem: f64) -> f64 {
 
 #[wasm_bindgen]
 pub fn sem_dispose(sem: f64) {
-    with(|st| {
-        if let Some(k) = key(sem) {
-            st.m.sem_dispose(k)
-        }
-    })
+    on_key(sem, |m, k| m.sem_dispose(k))
 }
 
 #[wasm_bindgen]
 pub fn sem_collected(sem: f64) {
-    with(|st| {
-        if let Some(k) = key(sem) {
-            st.m.sem_collected(k)
-        }
-    })
+    on_key(sem, |m, k| m.sem_collected(k))
 }
 
 #[wasm_bindgen]

@@ -6,7 +6,7 @@ use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
 
-use super::{key, with};
+use super::{key, on_key, with};
 use crate::machine::stream::Next;
 
 /// The generator's first `next()`: `scope` is `s.stream`'s scope (or -1),
@@ -48,9 +48,5 @@ pub fn stream_item(s: f64, serial: u32) -> bool {
 
 #[wasm_bindgen]
 pub fn stream_close(s: f64) {
-    with(|st| {
-        if let Some(k) = key(s) {
-            st.m.stream_close(k)
-        }
-    })
+    on_key(s, |m, k| m.stream_close(k))
 }

@@ -6,15 +6,11 @@ use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
 
-use super::{key, with};
+use super::on_key;
 
 /// Scope `s` has a tracer or enabled debug namespaces (`bits`: see
 /// `machine::telemetry::flag`).
 #[wasm_bindgen]
 pub fn tel_scope(s: f64, bits: u32) {
-    with(|st| {
-        if let Some(k) = key(s) {
-            st.m.tel_scope(k, bits)
-        }
-    })
+    on_key(s, |m, k| m.tel_scope(k, bits))
 }
