@@ -529,15 +529,7 @@ impl Machine {
         rec.closed = true;
         rec.reason = reason;
         let (node, link) = (rec.node.take(), rec.link.take());
-        if let Some(r) = reason {
-            self.hold_reason(r);
-        }
-        if let Some(n) = node {
-            self.remove_node(n);
-        }
-        if let Some(l) = link {
-            self.unlink(l);
-        }
+        self.let_go(reason, node, link);
         self.fx.push(Op::ChanAborted, k.to_f64(), 0.0, 0.0);
     }
 

@@ -162,6 +162,21 @@ impl Machine {
         }
     }
 
+    /// A primitive that aborted lets go of its place in the tree: it keeps
+    /// its abort `reason` (one more holder), and its node and its use of a
+    /// user-signal link end.
+    pub(crate) fn let_go(&mut self, reason: Option<Key>, node: Option<NodeId>, link: Option<Key>) {
+        if let Some(r) = reason {
+            self.hold_reason(r);
+        }
+        if let Some(n) = node {
+            self.remove_node(n);
+        }
+        if let Some(l) = link {
+            self.unlink(l);
+        }
+    }
+
     /// Whether JS made an AbortController for `node`.
     pub(crate) fn is_watched(&self, node: NodeId) -> bool {
         let (index, _) = node.parts();
