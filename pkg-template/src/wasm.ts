@@ -51,6 +51,7 @@ function imports(): WebAssembly.Imports {
 function started(instance: WebAssembly.Instance): void {
   W = instance.exports as unknown as Machine;
   memory = W.memory;
+  countAt = (W.fx_count() >>> 0) / 4;
   sp = W.__sp;
   if (sp !== undefined) sp0 = sp.value as number;
   W.__wbindgen_start?.();
@@ -112,12 +113,22 @@ let depth = -1;
 let Q: Float64Array | null = null;
 let QN = 0;
 
-/** Appends the machine's new effects to the current queue and clears them. */
-function take(): void {
-  const n = W.fx_len();
-  if (n === 0) return;
-  const p = (W.fx_ptr() >>> 0) / 8;
+/** Where `fx_take` writes the number of words it handed over (fixed). */
+let countAt = 0;
+let counts = new Uint32Array(0);
+
+/** Takes the machine's new effects (one call): their word index; `taken` their count. */
+let taken = 0;
+function fxTake(): number {
+  const p = (W.fx_take() >>> 0) / 8;
   // A view of memory that grew since is detached (length 0): make a new one.
+  if (counts.length === 0) counts = new Uint32Array(memory!.buffer);
+  taken = counts[countAt];
+  return p;
+}
+
+/** Appends `n` effect words at word index `p` to the current queue. */
+function copyIn(p: number, n: number): void {
   if (p + n > view.length) view = new Float64Array(memory!.buffer);
   let q = Q!;
   if (QN + n > q.length) {
@@ -128,7 +139,12 @@ function take(): void {
   // A few words each time: a plain loop beats making a subarray.
   for (let i = 0; i < n; i++) q[QN + i] = view[p + i];
   QN += n;
-  W.fx_clear();
+}
+
+/** Appends the machine's new effects to the current queue. */
+function take(): void {
+  const p = fxTake();
+  if (taken !== 0) copyIn(p, taken);
 }
 
 /**
@@ -163,17 +179,18 @@ function drainOrphans(): void {
 }
 
 /** Applies the machine's effects in a queue of their own. */
-function loop(first: number[] | null): void {
+function loop(first: number[] | null, p: number, n: number): void {
   const outerQ = Q;
   const outerN = QN;
   depth++;
   Q = pool[depth] ??= new Float64Array(64);
   QN = 0;
   try {
+    // Copy first: the words at `p` last only until the next machine call.
+    if (n !== 0) copyIn(p, n);
     if (first !== null) {
       for (let i = 0; i < first.length; i += 4) apply(first[i], first[i + 1], first[i + 2], first[i + 3]);
     }
-    take();
     // `Q` grows (and may be replaced) while it is applied.
     for (let i = 0; i < QN; i += 4) {
       const q = Q!;
@@ -198,8 +215,9 @@ function loop(first: number[] | null): void {
 
 /** After a user command or a top-level event: apply what the machine emitted. */
 export function run(): void {
-  if (Q === null && orphans.length !== 0) return loop(orphans.splice(0));
-  if (W.fx_len() !== 0) loop(null);
+  const first = Q === null && orphans.length !== 0 ? orphans.splice(0) : null;
+  const p = fxTake();
+  if (taken !== 0 || first !== null) loop(first, p, taken);
 }
 
 /** After an event reported from an effect handler: append, or run. */

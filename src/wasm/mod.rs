@@ -42,6 +42,8 @@ use crate::machine::{Fail, Machine};
 pub(crate) struct State {
     pub(crate) m: Machine,
     pub(crate) fail: Option<Fail>,
+    /// Words handed over by the last `fx_take`.
+    pub(crate) taken: u32,
 }
 
 /// The one state of this instance, without a borrow flag: a call that a
@@ -105,22 +107,25 @@ pub(crate) fn made(st: &mut State, made: crate::machine::fail::Outcome<Key>, lin
 
 // ---- effects and failures --------------------------------------------------
 
-/// Address of the effect words in wasm memory (`f64`s, 4 per effect).
+/// Hands the effects over in one call: returns the address of the effect
+/// words (`f64`s, 4 per effect), writes their count at [`fx_count`]'s
+/// address, and empties the buffer. The words stay where they are until
+/// the next call into the machine, which JS makes only after copying them.
 #[wasm_bindgen]
-pub fn fx_ptr() -> u32 {
-    with(|st| st.m.fx.words().as_ptr() as usize as u32)
+pub fn fx_take() -> u32 {
+    with(|st| {
+        let words = st.m.fx.words();
+        let p = words.as_ptr() as usize as u32;
+        st.taken = words.len() as u32;
+        st.m.fx.clear();
+        p
+    })
 }
 
-/// Number of effect words waiting.
+/// Address of the word count [`fx_take`] writes (fixed for the instance).
 #[wasm_bindgen]
-pub fn fx_len() -> u32 {
-    with(|st| st.m.fx.words().len() as u32)
-}
-
-/// JS copied the effects out.
-#[wasm_bindgen]
-pub fn fx_clear() {
-    with(|st| st.m.fx.clear())
+pub fn fx_count() -> u32 {
+    with(|st| &st.taken as *const u32 as usize as u32)
 }
 
 /// The last failure's class (`FailKind`), its number, its message.

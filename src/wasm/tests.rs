@@ -18,12 +18,11 @@ type Fx = [f64; 4];
 /// Copies the effect words out of wasm memory and clears them (`take` in
 /// wasm.ts).
 fn take() -> Vec<Fx> {
-    let n = fx_len() as usize;
-    let p = fx_ptr() as usize as *const f64;
-    // SAFETY: `fx_ptr` is the address of the machine's `Vec<f64>` of `fx_len`
-    // words; nothing runs between the two calls and this read.
+    let p = fx_take() as usize as *const f64;
+    // SAFETY: `fx_count` is the address of the count `fx_take` wrote, and
+    // the words stay in the cleared buffer until the next machine call.
+    let n = unsafe { *(fx_count() as usize as *const u32) } as usize;
     let words = unsafe { std::slice::from_raw_parts(p, n) }.to_vec();
-    fx_clear();
     words
         .chunks_exact(4)
         .map(|w| [w[0], w[1], w[2], w[3]])
@@ -84,7 +83,7 @@ fn dispose_now(s: f64) -> Fx {
 
 #[wasm_bindgen_test]
 fn a_sync_task_starts_at_spawn_and_settles_ok() {
-    fx_clear();
+    take();
     let s = new_scope();
     assert!(take().is_empty(), "a plain scope emits nothing");
     let t = plain_task(s);
@@ -107,7 +106,7 @@ fn a_sync_task_starts_at_spawn_and_settles_ok() {
 
 #[wasm_bindgen_test]
 fn a_failed_attempt_settles_err_and_a_stale_report_changes_nothing() {
-    fx_clear();
+    take();
     let s = new_scope();
     let t = plain_task(s);
     let serial = one(&take(), Op::Start)[2] as u32;
@@ -122,7 +121,7 @@ fn a_failed_attempt_settles_err_and_a_stale_report_changes_nothing() {
 
 #[wasm_bindgen_test]
 fn task_ids_increase() {
-    fx_clear();
+    take();
     let s = new_scope();
     plain_task(s);
     let a = last_task_id();
@@ -140,7 +139,7 @@ fn task_ids_increase() {
 
 #[wasm_bindgen_test]
 fn dispose_aborts_a_watched_task_signal_and_waits_for_the_task() {
-    fx_clear();
+    take();
     let s = new_scope();
     let t = plain_task(s);
     let start = one(&take(), Op::Start);
@@ -174,7 +173,7 @@ fn dispose_aborts_a_watched_task_signal_and_waits_for_the_task() {
 #[wasm_bindgen_test]
 fn cleanups_run_newest_first_one_at_a_time_and_errors_are_counted() {
     for (errors, outcome) in [(0, 0.0), (1, 1.0), (2, 2.0)] {
-        fx_clear();
+        take();
         let s = new_scope();
         let a = add_cleanup(s, true);
         let b = add_cleanup(s, true);
@@ -195,7 +194,7 @@ fn cleanups_run_newest_first_one_at_a_time_and_errors_are_counted() {
 
 #[wasm_bindgen_test]
 fn refused_commands_fail_with_a_class_and_a_message_and_change_nothing() {
-    fx_clear();
+    take();
     // scope({ timeout: -5 })
     assert_eq!(scope_new(-1.0, -1.0, 1, -5.0, 0.0, 0.0, 0.0), -1.0);
     assert_eq!(fail_kind(), 3, "RangeError");
@@ -239,7 +238,7 @@ fn refused_commands_fail_with_a_class_and_a_message_and_change_nothing() {
 
 #[wasm_bindgen_test]
 fn a_task_on_an_aborted_scope_is_refused() {
-    fx_clear();
+    take();
     let l = link(-1.0, true); // an already-aborted user signal
     let s = scope_new(-1.0, l, 0, 0.0, 0.0, 0.0, 0.0);
     assert!(s >= 0.0);
@@ -257,7 +256,7 @@ fn a_task_on_an_aborted_scope_is_refused() {
 
 #[wasm_bindgen_test]
 fn a_linked_signal_aborts_the_scope_and_is_unlinked_by_its_last_user() {
-    fx_clear();
+    take();
     let l = link(-1.0, false);
     assert_eq!(one(&take(), Op::Link)[1], l);
     let a = scope_new(-1.0, l, 0, 0.0, 0.0, 0.0, 0.0);
@@ -289,7 +288,7 @@ fn a_linked_signal_aborts_the_scope_and_is_unlinked_by_its_last_user() {
 
 #[wasm_bindgen_test]
 fn a_timeout_is_a_timer_and_its_firing_fails_the_attempt() {
-    fx_clear();
+    take();
     let s = new_scope();
     let t = spawn(s, 1, 25.0, 0.0, 0.0, 0.0);
     let fx = take();
@@ -313,7 +312,7 @@ fn a_timeout_is_a_timer_and_its_firing_fails_the_attempt() {
 
 #[wasm_bindgen_test]
 fn concurrency_one_starts_the_next_task_when_the_first_settles() {
-    fx_clear();
+    take();
     let s = scope_new(-1.0, -1.0, 2, 0.0, 1.0, 0.0, 0.0);
     assert_eq!(scope_concurrency(s), 1.0);
     let a = plain_task(s);
@@ -335,7 +334,7 @@ fn concurrency_one_starts_the_next_task_when_the_first_settles() {
 
 #[wasm_bindgen_test]
 fn a_child_inherits_options_and_is_aborted_by_its_parent() {
-    fx_clear();
+    take();
     let p = scope_new(-1.0, -1.0, 2 | 4 | 8, 0.0, 3.0, 2.0, 0.0);
     assert_eq!(scope_breaker(p, 0), 2.0);
     assert_eq!(scope_breaker(p, 1), 30_000.0);
@@ -355,7 +354,7 @@ fn a_child_inherits_options_and_is_aborted_by_its_parent() {
 
 #[wasm_bindgen_test]
 fn keys_and_memory_are_reused_across_many_cycles() {
-    fx_clear();
+    take();
     let cycle = || {
         let s = new_scope();
         let t = plain_task(s);
