@@ -103,6 +103,8 @@ step(
   },
 );
 step("tsc type tests", join(root, "node_modules", ".bin", "tsc"), ["-p", "js-tests/types"], check);
+// The executor's own sources, strict (esbuild only strips their types).
+step("tsc executor (pkg-template/src, strict)", join(root, "node_modules", ".bin", "tsc"), ["-p", "pkg-template/src"], check);
 // The packed tarball's types as each kind of TypeScript user resolves them:
 // arethetypeswrong for node10, node16 from CJS and from ESM, and bundler
 // (offline: no @types lookup); publint with warnings as errors; and a CJS
