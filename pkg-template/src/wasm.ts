@@ -244,6 +244,8 @@ function probeJs(n: number, a: number, b: number, c: number, d: number, e: numbe
 
 /** The wasm stack pointer may be off: a stack overflow went through wasm. */
 let spDirty = false;
+/** Public calls since the stack pointer was last checked. */
+let calls = 0;
 
 /**
  * Every public entry calls this first: if the stack is nearly exhausted
@@ -253,7 +255,10 @@ let spDirty = false;
  * handlers whose interruption keeps the effect for later: see `apply`.)
  */
 export function guard(): void {
-  if (spDirty) {
+  // After an overflow seen here, and every 64 calls in any case (an
+  // overflow inside a command escapes to the caller unseen): a few hundred
+  // bytes of a 1 MB shadow stack are the most that can stay lowered.
+  if (spDirty || (++calls & 63) === 0) {
     restoreStack();
     spDirty = false;
   }
