@@ -4,6 +4,22 @@ import { scope } from "go-go-scope-wasm";
 import { abortable, sleep } from "./helpers";
 
 describe("disposal", () => {
+  test("a scope nothing observed: its signal read after disposal is aborted with 'scope disposed', the same object every read", async () => {
+    const s = scope();
+    await s[Symbol.asyncDispose]();
+    expect(s.isDisposed).toBe(true);
+    expect(s.signal.aborted).toBe(true);
+    expect(s.signal.reason).toBeInstanceOf(Error);
+    expect((s.signal.reason as Error).message).toBe("scope disposed");
+    expect(s.signal).toBe(s.signal);
+    expect(s.signal.reason).toBe(s.signal.reason);
+    // A child made from it afterwards is born aborted with the same words.
+    const child = scope({ parent: s });
+    expect(child.signal.aborted).toBe(true);
+    expect((child.signal.reason as Error).message).toBe("scope disposed");
+    await child[Symbol.asyncDispose]();
+  });
+
   test("order: mark disposed, abort, cleanups LIFO, wait for tasks, resolve", async () => {
     const log: string[] = [];
     const s = scope()
