@@ -228,6 +228,60 @@ describe("Tasks", () => {
     expect(await t).toEqual([undefined, "finished"]);
   });
 
+  test("[Symbol.dispose] before the signal was ever read still detaches it", async () => {
+    const s = scope();
+    let ctx!: { signal: AbortSignal };
+    let finish!: () => void;
+    const t = s.task((c) => {
+      ctx = c; // the signal is not read yet
+      return new Promise<string>((r) => (finish = () => r("finished")));
+    });
+    t[Symbol.dispose]();
+    const disposing = s[Symbol.asyncDispose]();
+    expect(ctx.signal.aborted).toBe(false);
+    expect(t.signal.aborted).toBe(false);
+    finish();
+    await disposing;
+    expect(await t).toEqual([undefined, "finished"]);
+  });
+
+  test("a signal first read after the scope aborted is aborted with the scope's reason", async () => {
+    const s = scope({ timeout: 5 });
+    let ctx!: { signal: AbortSignal };
+    let finish!: () => void;
+    const t = s.task((c) => {
+      ctx = c;
+      return new Promise<string>((r) => (finish = () => r("late")));
+    });
+    await sleep(20);
+    expect(s.signal.aborted).toBe(true);
+    expect(ctx.signal.aborted).toBe(true);
+    expect(ctx.signal).not.toBe(s.signal);
+    expect(ctx.signal.reason).toBe(s.signal.reason);
+    expect(t.signal).toBe(ctx.signal);
+    finish();
+    expect(await t).toEqual([undefined, "late"]);
+    await s[Symbol.asyncDispose]();
+  });
+
+  test("each task's signal is its own, read before or after the scope aborts", async () => {
+    const s = scope();
+    const sigs: AbortSignal[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const a = s.task(async ({ signal }) => (sigs.push(signal), gate));
+    const b = s.task(async () => gate);
+    sigs.push(b.signal);
+    expect(sigs[0]).not.toBe(sigs[1]);
+    expect(sigs[0]).not.toBe(s.signal);
+    const disposing = s[Symbol.asyncDispose]();
+    expect(sigs.every((x) => x.aborted)).toBe(true);
+    open();
+    await disposing;
+    expect((await a)[0]).toBeUndefined();
+    expect((await b)[0]).toBeUndefined();
+  });
+
   test("[Symbol.dispose] on a settled task has no effect", async () => {
     await using s = scope();
     const t = s.task(async () => 5);

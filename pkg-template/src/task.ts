@@ -26,7 +26,9 @@ export class TaskContext {
     this._sig = undefined;
   }
   get signal(): AbortSignal {
-    return (this._sig ??= signalOf(this._n) ?? this._t.signal);
+    // -1: the task has no node of its own yet (the machine makes it when
+    // its signal is read: src/machine/task.rs invariant #5).
+    return (this._sig ??= (this._n === -1 ? undefined : signalOf(this._n)) ?? this._t.signal);
   }
   get services(): Record<string, unknown> {
     return this._t._scope._services;
@@ -45,12 +47,15 @@ export class Task implements PromiseLike<Result> {
   /** @internal */ _hooks: RetryHooks | undefined;
   /** @internal the last attempt's value or error */ _v: unknown;
   /** @internal the Result, once settled */ _r: Result | undefined;
-  /** @internal */ _started: boolean;
   /** @internal */ _res: ((r: Result) => void) | undefined;
   /** @internal */ _p: Promise<Result> | undefined;
   /** @internal */ _sig: AbortSignal | undefined;
-  /** @internal the serial whose `fn` was called */ _ran: number;
-  /** @internal the serial whose promise is watched (its callbacks report) */ _watch: number;
+  /**
+   * @internal which attempt's `fn` was called: its serial, or `watching(serial)`
+   * once its promise is watched (its callbacks report); -1 never. Once
+   * settled: 0 if `fn` was ever called, else -1 (`isStarted`).
+   */
+  _ran: number;
   /** @internal an outcome recorded and not yet reported: its serial (-1: none), ok, value */ _ps: number;
   /** @internal */ _pok: boolean;
   /** @internal */ _pv: unknown;
@@ -64,12 +69,10 @@ export class Task implements PromiseLike<Result> {
     this._hooks = hooks;
     this._v = undefined;
     this._r = undefined;
-    this._started = false;
     this._res = undefined;
     this._p = undefined;
     this._sig = undefined;
     this._ran = -1;
-    this._watch = -1;
     this._ps = -1;
     this._pok = false;
     this._pv = undefined;
@@ -82,6 +85,7 @@ export class Task implements PromiseLike<Result> {
   get signal(): AbortSignal {
     if (this._sig !== undefined) return this._sig;
     if (this._r === undefined) {
+      guard(); // task_node may make the node
       const s = signalOf(W.task_node(this._k));
       if (s !== undefined) return (this._sig = s);
     }
@@ -90,7 +94,7 @@ export class Task implements PromiseLike<Result> {
   }
 
   get isStarted(): boolean {
-    if (this._r !== undefined) return this._started;
+    if (this._r !== undefined) return this._ran !== -1;
     return W.task_is_started(this._k) === 1;
   }
 
@@ -129,6 +133,31 @@ function settled(k: number, serial: number, ok: boolean, v: unknown): void {
   if (W.attempt_settled(k, serial, ok, clock) && t !== undefined) t._v = v;
 }
 
+/** `Task._ran` for an attempt whose promise is watched (never a serial, never -1). */
+function watching(serial: number): number {
+  return -serial - 2;
+}
+
+/**
+ * The serial of a task's one attempt, from `_ran`: the serial itself while
+ * `then` runs (a thenable may call back at once), `watching(serial)` after.
+ * (Once settled, neither: the report is stale.)
+ */
+function attemptOf(ran: number): number {
+  return ran >= 0 ? ran : -ran - 2;
+}
+
+/** The watched attempt's promise fulfilled (`this`: its task, which has one attempt). */
+function fulfilled(this: Task, v: unknown): void {
+  settled(this._k, attemptOf(this._ran), true, v);
+  after();
+}
+
+function rejected(this: Task, e: unknown): void {
+  settled(this._k, attemptOf(this._ran), false, e);
+  after();
+}
+
 /**
  * Reports the outcome of `fn` recorded in `t._ps/_pok/_pv`. It is recorded
  * with plain stores to fields the task already has (no call, no
@@ -147,8 +176,8 @@ on(1 /* Start */, (k, serial, node) => {
   const t = T[idx(k)];
   if (t === undefined || t._k !== k) return;
   if (t._ps === serial) return report(t, k);
+  if (t._ran === watching(serial)) return; // its promise reports by itself
   if (t._ran === serial) {
-    if (t._watch === serial) return; // its promise reports by itself
     // `fn` ran, but the stack ran out before its outcome was recorded.
     t._ps = serial;
     t._pok = false;
@@ -156,7 +185,6 @@ on(1 /* Start */, (k, serial, node) => {
     return report(t, k);
   }
   t._ran = serial;
-  t._started = true;
   let r: unknown;
   try {
     r = t._fn!(new TaskContext(t, node));
@@ -170,18 +198,26 @@ on(1 /* Start */, (k, serial, node) => {
     try {
       const then = (r as { then?: unknown }).then;
       if (typeof then === "function") {
-        then.call(
-          r,
-          (v: unknown) => {
-            settled(k, serial, true, v);
-            after();
-          },
-          (e: unknown) => {
-            settled(k, serial, false, e);
-            after();
-          },
-        );
-        t._watch = serial;
+        if (t._hooks === undefined) {
+          // One attempt only: the callbacks find its serial on the task
+          // (bound functions: smaller than two closures and their context).
+          then.call(r, fulfilled.bind(t), rejected.bind(t));
+        } else {
+          // Attempts can overlap (a timed-out one still running): each
+          // attempt's callbacks carry its own serial.
+          then.call(
+            r,
+            (v: unknown) => {
+              settled(k, serial, true, v);
+              after();
+            },
+            (e: unknown) => {
+              settled(k, serial, false, e);
+              after();
+            },
+          );
+        }
+        t._ran = watching(serial);
         return;
       }
     } catch (e) {
@@ -201,7 +237,7 @@ on(2 /* Settle */, (k, how, started) => {
   const i = idx(k);
   const t = T[i];
   if (t === undefined || t._k !== k) return;
-  t._started = started === 1;
+  t._ran = started === 1 ? 0 : -1;
   t._fn = undefined;
   t._hooks = undefined;
   const v = t._v;

@@ -23,7 +23,8 @@ use crate::prelude::*;
 #[repr(u8)]
 pub enum Op {
     /// `(task, serial, node)`: call the task's `fn` for a new attempt whose
-    /// `signal` is a view of `node`; report with `attempt_settled(task, serial, …)`.
+    /// `signal` is a view of `node` (-1: the task has no node yet, ask
+    /// `task_node` when it is read); report with `attempt_settled(task, serial, …)`.
     Start = 1,
     /// `(task, how, started)`: settle the task with its Result (`how`: see
     /// `task::how`) and forget its JS state.

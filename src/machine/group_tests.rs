@@ -77,14 +77,19 @@ impl Js {
                 }
             }
             START => {
-                let s = Started {
+                let mut s = Started {
                     index: self.spawning.expect("a Start outside group_spawn"),
                     task: a,
                     serial: b as u32,
                     node: c,
                 };
                 if self.watch {
-                    let _ = self.m.watch(c);
+                    // A member with no node yet gets one when its signal is read.
+                    if c == -1.0 {
+                        let k = Key::from_f64(a).expect("a task key");
+                        s.node = self.m.task_node(k).map_or(-1.0, Machine::node_f64);
+                    }
+                    let _ = self.m.watch(s.node);
                 }
                 self.started.push(s);
                 self.running.push(s);

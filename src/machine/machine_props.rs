@@ -229,7 +229,12 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
             Step::Watch { pick } => {
                 if !d.running.is_empty() {
-                    let node = d.running[pick % d.running.len()].2;
+                    let (t, _, node) = d.running[pick % d.running.len()];
+                    // A task with no node yet gets one when its signal is read.
+                    let node = match Key::from_f64(t) {
+                        Some(k) if node == -1.0 => m.task_node(k).map_or(-1.0, Machine::node_f64),
+                        _ => node,
+                    };
                     m.watch(node);
                 }
             }

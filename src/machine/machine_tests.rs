@@ -54,6 +54,8 @@ fn disposal_aborts_runs_cleanups_newest_first_then_waits_for_tasks() {
     let c2 = m.add_cleanup(s, true).unwrap();
     let t = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
     let (_, serial, node) = first(&take(&mut m), Op::Start).unwrap();
+    assert_eq!(node, -1.0, "no node until the signal is read");
+    let node = Machine::node_f64(m.task_node(t).unwrap());
     assert_eq!(m.watch(node), super::signal::Watch::Live);
     assert!(m.scope_dispose(s));
     assert!(!m.scope_dispose(s), "a second dispose is a no-op");
@@ -184,4 +186,87 @@ fn queued_tasks_start_in_order_and_an_aborted_waiter_passes_its_turn() {
     let fx = take(&mut m);
     assert_eq!(first(&fx, Op::Start).map(|e| e.0), Some(b.to_f64()));
     let _ = c;
+}
+
+#[test]
+fn a_task_gets_its_own_node_only_when_its_signal_is_read() {
+    let mut m = Machine::new();
+    let s = scope(&mut m);
+    let nodes = m.live().nodes;
+    let t = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
+    let (_, serial, node) = first(&take(&mut m), Op::Start).unwrap();
+    assert_eq!(node, -1.0);
+    assert_eq!(m.live().nodes, nodes, "a plain task makes no node");
+    // The scope aborts first: the node made afterwards is born cancelled,
+    // holding the scope's reason.
+    let r = m.new_reason(super::effect::ReasonKind::Disposed, 0.0);
+    let scope_node = m.scope_node(s).unwrap();
+    m.cancel(scope_node, r);
+    let n = m.task_node(t).unwrap();
+    assert_eq!(m.task_node(t), Some(n), "made once");
+    assert_eq!(m.tree.reason(n).copied(), Some(r));
+    assert_eq!(m.live().nodes, nodes + 1);
+    assert!(m.attempt_settled(t.to_f64(), serial as u32, true, 0.0));
+    assert_eq!(m.live().nodes, nodes, "the own node ends with the task");
+    assert_eq!(m.task_node(t), None, "settled: no node");
+    m.scope_dispose(s);
+    take(&mut m);
+    assert_eq!(m.live(), super::Live::default());
+}
+
+#[test]
+fn a_detached_task_without_a_node_stops_hearing_its_scope() {
+    let mut m = Machine::new();
+    let s = scope(&mut m);
+    let t = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
+    let (_, serial, _) = first(&take(&mut m), Op::Start).unwrap();
+    m.task_detach(t);
+    let n = m.task_node(t).unwrap();
+    m.watch(Machine::node_f64(n));
+    m.scope_dispose(s);
+    let fx = take(&mut m);
+    assert!(
+        !fx.iter()
+            .any(|e| e.0 == Op::Abort as u8 && e.1 == Machine::node_f64(n)),
+        "{fx:?}"
+    );
+    assert!(m.tree.reason(n).is_none());
+    assert!(m.attempt_settled(t.to_f64(), serial as u32, true, 0.0));
+    take(&mut m);
+    assert_eq!(m.live(), super::Live::default());
+}
+
+#[test]
+fn tasks_that_can_wait_have_a_node_from_the_start() {
+    for spec in [
+        TaskSpec {
+            timeout: Some(10.0),
+            ..TaskSpec::default()
+        },
+        TaskSpec {
+            retry: Some(RetrySpec::default()),
+            ..TaskSpec::default()
+        },
+    ] {
+        let mut m = Machine::new();
+        let s = scope(&mut m);
+        m.spawn(s, spec, 0.0).unwrap();
+        let (_, _, node) = first(&take(&mut m), Op::Start).unwrap();
+        assert_ne!(node, -1.0, "{spec:?}");
+    }
+    let mut m = Machine::new();
+    let s = m
+        .scope_new(
+            None,
+            None,
+            ScopeSpec {
+                concurrency: Some(1.0),
+                ..ScopeSpec::default()
+            },
+        )
+        .unwrap();
+    m.fx.clear();
+    m.spawn(s, TaskSpec::default(), 0.0).unwrap();
+    let (_, _, node) = first(&take(&mut m), Op::Start).unwrap();
+    assert_ne!(node, -1.0, "under a concurrency limit");
 }

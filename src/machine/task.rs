@@ -18,6 +18,12 @@
 //! 4. A task waiting for a permit, a retry delay or a retry answer ends at
 //!    once with the abort reason when its node is cancelled; a running one is
 //!    left to its `fn`, which sees its signal aborted.
+//! 5. A task has its own tree node only when it can wait (a `timeout`, a
+//!    `retry`, a concurrency limit: made at `spawn`) or when JS needs one
+//!    (its `signal` is read, it is detached: made then, born cancelled if
+//!    the scope already is). Until then nothing can tell it apart from its
+//!    scope's node: the same reason, the same moment. Only an own node is
+//!    removed when the task settles.
 
 #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
@@ -90,8 +96,11 @@ pub enum Phase {
 /// A task that has not settled.
 pub struct TaskRec {
     pub scope: Key,
-    /// The task's node, under its scope's.
+    /// The task's node: its own, under its scope's, when `own`; otherwise
+    /// its scope's node itself. A task gets its own node only when something
+    /// needs one (invariant #5).
     pub node: NodeId,
+    pub own: bool,
     /// The current attempt's node: `node` itself, or a child of it when
     /// attempts can time out and be retried (each needs its own signal).
     pub attempt_node: NodeId,
@@ -187,6 +196,7 @@ impl Machine {
                 })
             })?;
         let scope_node = rec.node;
+        let own = timeout.is_some() || retry.is_some() || rec.sem.is_some();
         let cleanup = if spec.on_cleanup {
             Some(self.add_cleanup(s, false)?)
         } else {
@@ -200,6 +210,7 @@ impl Machine {
         let k = self.tasks.insert(TaskRec {
             scope: s,
             node: scope_node,
+            own,
             attempt_node: scope_node,
             serial: 0,
             attempt: 0,
@@ -210,10 +221,12 @@ impl Machine {
             failure: ErrorReason::Exception,
             started: false,
         });
-        let node = self.new_node(Some(scope_node), Owner::Task(k));
-        if let Some(t) = self.tasks.get_mut(k) {
-            t.node = node;
-            t.attempt_node = node;
+        if own {
+            let node = self.new_node(Some(scope_node), Owner::Task(k));
+            if let Some(t) = self.tasks.get_mut(k) {
+                t.node = node;
+                t.attempt_node = node;
+            }
         }
         if let Some(c) = cleanup {
             self.fx.push(Op::CleanupKey, k.to_f64(), c.to_f64(), 0.0);
@@ -233,16 +246,26 @@ impl Machine {
         self.tasks.get(t).map(|r| r.started)
     }
 
-    /// The task's node (for `Task.signal`).
-    pub fn task_node(&self, t: Key) -> Option<NodeId> {
-        self.tasks.get(t).map(|r| r.node)
+    /// Command: the task's own node (for `Task.signal`), made now if it has
+    /// none (invariant #5). `None` once the task settled.
+    pub fn task_node(&mut self, t: Key) -> Option<NodeId> {
+        let rec = self.tasks.get(t)?;
+        if rec.own {
+            return Some(rec.node);
+        }
+        let node = self.new_node(Some(rec.node), Owner::Task(t));
+        let rec = self.tasks.get_mut(t)?;
+        rec.node = node;
+        rec.attempt_node = node;
+        rec.own = true;
+        Some(node)
     }
 
     /// Command: `task[Symbol.dispose]()`: the task no longer hears its
     /// scope's cancellation. No effect on a settled task.
     pub fn task_detach(&mut self, t: Key) {
-        if let Some(r) = self.tasks.get(t) {
-            let _ = self.tree.detach(r.node);
+        if let Some(node) = self.task_node(t) {
+            let _ = self.tree.detach(node);
         }
     }
 
@@ -346,17 +369,14 @@ impl Machine {
         }
         self.telemetry.started(&mut self.fx, t.scope, k, t.started);
         t.started = true;
-        let node = if t.attempt_node == t.node {
-            t.node
+        // No node yet: JS asks `task_node` if `fn` reads its signal.
+        let node = if t.own {
+            Machine::node_f64(t.attempt_node)
         } else {
-            t.attempt_node
+            -1.0
         };
-        self.fx.push(
-            Op::Start,
-            k.to_f64(),
-            f64::from(t.serial),
-            Machine::node_f64(node),
-        );
+        self.fx
+            .push(Op::Start, k.to_f64(), f64::from(t.serial), node);
     }
 
     /// Event: attempt `serial` of task `t` settled (`ok`: fulfilled). JS
@@ -650,7 +670,9 @@ impl Machine {
         if t.attempt_node != t.node {
             self.remove_node(t.attempt_node);
         }
-        self.remove_node(t.node);
+        if t.own {
+            self.remove_node(t.node);
+        }
         self.scope_task_settled(t.scope);
         self.group_member_settled(k, how);
     }
