@@ -152,7 +152,7 @@ impl Machine {
         match owner {
             Owner::Scope(k) => self.scopes.get(k).map(|s| s.node),
             Owner::Task(k) => self.tasks.get(k).map(|t| t.node),
-            Owner::Attempt(k) => self.tasks.get(k).map(|t| t.attempt_node),
+            Owner::Attempt(k) => self.tasks.get(k).map(|t| t.attempt_node()),
             Owner::Link(k) => self.links.get(k).map(|l| l.node),
             Owner::Channel(k) => self.channel_node(k),
             Owner::Semaphore(k) => self.semaphore_node(k),

@@ -93,7 +93,8 @@ pub enum Phase {
     Delaying,
 }
 
-/// A task that has not settled.
+/// A task that has not settled. Kept small (most tasks have no `timeout`
+/// and no `retry`): what only those need is out of line, in [`Waits`].
 pub struct TaskRec {
     pub scope: Key,
     /// The task's node: its own, under its scope's, when `own`; otherwise
@@ -101,23 +102,56 @@ pub struct TaskRec {
     /// needs one (invariant #5).
     pub node: NodeId,
     pub own: bool,
-    /// The current attempt's node: `node` itself, or a child of it when
-    /// attempts can time out and be retried (each needs its own signal).
-    pub attempt_node: NodeId,
     pub serial: u32,
     /// Attempts started so far (the current one's number).
     pub attempt: u32,
     pub phase: Phase,
-    /// Per-attempt `timeout` (ms), 0 for none.
-    pub timeout: f64,
-    pub retry: Option<Box<Retry>>,
-    /// The attempt timeout or the retry delay.
-    pub timer: Option<Key>,
+    /// A `timeout` or a `retry`: see [`Waits`].
+    pub waits: Option<Box<Waits>>,
     /// Why the current attempt failed, when the machine knows better than
     /// "exception".
     pub failure: ErrorReason,
     /// `fn` has been called.
     pub started: bool,
+}
+
+/// What a task with a `timeout` or a `retry` has besides.
+pub struct Waits {
+    /// Per-attempt `timeout` (ms), 0 for none.
+    pub timeout: f64,
+    pub retry: Option<Retry>,
+    /// The current attempt's node: `node` itself, or a child of it when
+    /// attempts can time out and be retried (each needs its own signal).
+    pub attempt_node: NodeId,
+    /// The attempt timeout or the retry delay.
+    pub timer: Option<Key>,
+}
+
+impl TaskRec {
+    /// Per-attempt `timeout` (ms), 0 for none.
+    pub fn timeout(&self) -> f64 {
+        self.waits.as_ref().map_or(0.0, |w| w.timeout)
+    }
+
+    pub fn retry(&self) -> Option<Retry> {
+        self.waits.as_ref().and_then(|w| w.retry)
+    }
+
+    /// The current attempt's node (the task's node unless attempts have their own).
+    pub fn attempt_node(&self) -> NodeId {
+        self.waits.as_ref().map_or(self.node, |w| w.attempt_node)
+    }
+
+    fn take_timer(&mut self) -> Option<Key> {
+        self.waits.as_mut().and_then(|w| w.timer.take())
+    }
+
+    /// Only a task with [`Waits`] sets a timer.
+    fn set_timer(&mut self, timer: Option<Key>) {
+        if let Some(w) = self.waits.as_mut() {
+            w.timer = timer;
+        }
+    }
 }
 
 /// How an attempt ended.
@@ -168,7 +202,7 @@ impl Machine {
             None => None,
         };
         let retry = match spec.retry {
-            Some(r) => Some(Box::new(Retry {
+            Some(r) => Some(Retry {
                 policy: RetryPolicyNum(match r.max_retries {
                     Some(v) => options::whole(v, options::MAX_RETRIES)?,
                     None => RetryPolicy::DEFAULT_MAX_RETRIES,
@@ -180,7 +214,7 @@ impl Machine {
                 delay_fn: r.delay_fn,
                 condition: r.condition,
                 on_retry: r.on_retry,
-            })),
+            }),
             None => None,
         };
         let rec = self
@@ -196,7 +230,15 @@ impl Machine {
                 })
             })?;
         let scope_node = rec.node;
-        let own = timeout.is_some() || retry.is_some() || rec.sem.is_some();
+        let waits = (timeout.is_some() || retry.is_some()).then(|| {
+            Box::new(Waits {
+                timeout: timeout.unwrap_or(0.0),
+                retry,
+                attempt_node: scope_node,
+                timer: None,
+            })
+        });
+        let own = waits.is_some() || rec.sem.is_some();
         let cleanup = if spec.on_cleanup {
             Some(self.add_cleanup(s, false)?)
         } else {
@@ -211,13 +253,10 @@ impl Machine {
             scope: s,
             node: scope_node,
             own,
-            attempt_node: scope_node,
             serial: 0,
             attempt: 0,
             phase: Phase::Idle,
-            timeout: timeout.unwrap_or(0.0),
-            retry,
-            timer: None,
+            waits,
             failure: ErrorReason::Exception,
             started: false,
         });
@@ -225,7 +264,9 @@ impl Machine {
             let node = self.new_node(Some(scope_node), Owner::Task(k));
             if let Some(t) = self.tasks.get_mut(k) {
                 t.node = node;
-                t.attempt_node = node;
+                if let Some(w) = t.waits.as_mut() {
+                    w.attempt_node = node;
+                }
             }
         }
         if let Some(c) = cleanup {
@@ -255,8 +296,7 @@ impl Machine {
         }
         let node = self.new_node(Some(rec.node), Owner::Task(t));
         let rec = self.tasks.get_mut(t)?;
-        rec.node = node;
-        rec.attempt_node = node;
+        rec.node = node; // no `Waits` (it would have a node already)
         rec.own = true;
         Some(node)
     }
@@ -282,22 +322,22 @@ impl Machine {
         t.serial = self.serial;
         t.attempt += 1;
         t.failure = ErrorReason::Exception;
-        let (serial, timeout, node) = (t.serial, t.timeout, t.node);
-        let own_node = timeout > 0.0 && t.retry.is_some();
-        let old = t.attempt_node;
+        let (serial, timeout, node) = (t.serial, t.timeout(), t.node);
+        let own_node = timeout > 0.0 && t.retry().is_some();
+        let old = t.attempt_node();
         if own_node {
             if old != node {
                 self.remove_node(old);
             }
             let n = self.new_node(Some(node), Owner::Attempt(k));
-            if let Some(t) = self.tasks.get_mut(k) {
-                t.attempt_node = n;
+            if let Some(w) = self.tasks.get_mut(k).and_then(|t| t.waits.as_mut()) {
+                w.attempt_node = n;
             }
         }
         if timeout > 0.0 {
             let timer = self.set_timer(TimerOwner::AttemptTimeout(k, serial), timeout);
             if let Some(t) = self.tasks.get_mut(k) {
-                t.timer = timer;
+                t.set_timer(timer);
             }
         }
         self.acquire_permit(k, now);
@@ -371,7 +411,7 @@ impl Machine {
         t.started = true;
         // No node yet: JS asks `task_node` if `fn` reads its signal.
         let node = if t.own {
-            Machine::node_f64(t.attempt_node)
+            Machine::node_f64(t.attempt_node())
         } else {
             -1.0
         };
@@ -411,11 +451,10 @@ impl Machine {
         if t.serial != serial {
             return;
         }
-        t.timer = None;
+        t.set_timer(None);
         t.failure = ErrorReason::Timeout;
-        self.telemetry
-            .timed_out(&mut self.fx, t.scope, k, t.timeout);
-        let (node, ms) = (t.attempt_node, t.timeout);
+        let (node, ms) = (t.attempt_node(), t.timeout());
+        self.telemetry.timed_out(&mut self.fx, t.scope, k, ms);
         let r = self.new_reason(ReasonKind::Timeout, ms);
         self.hold_reason(r); // the attempt's end below uses it too
         if self.tree.is_cancelled(node) {
@@ -446,7 +485,7 @@ impl Machine {
         let Some(t) = self.tasks.get_mut(k) else {
             return;
         };
-        let timer = t.timer.take();
+        let timer = t.take_timer();
         let phase = core::mem::replace(&mut t.phase, Phase::Idle);
         let scope = t.scope;
         let mut grant = None;
@@ -520,7 +559,7 @@ impl Machine {
         let Some(t) = self.tasks.get_mut(k) else {
             return;
         };
-        let Some(retry) = t.retry.as_deref().copied() else {
+        let Some(retry) = t.retry() else {
             return self.settle(k, how::ERR);
         };
         // An aborted task does not retry (the signal is gone for good).
@@ -557,7 +596,7 @@ impl Machine {
             return;
         }
         rec.phase = Phase::Idle;
-        let Some(retry) = rec.retry.as_deref().copied() else {
+        let Some(retry) = rec.retry() else {
             return;
         };
         self.telemetry.verdict(&mut self.fx, rec.scope, k, verdict);
@@ -592,7 +631,7 @@ impl Machine {
         };
         self.telemetry
             .retrying(&mut self.fx, t.scope, k, attempt, ms);
-        if t.retry.as_ref().is_some_and(|r| r.on_retry) {
+        if t.retry().is_some_and(|r| r.on_retry) {
             self.fx
                 .push(Op::OnRetry, k.to_f64(), f64::from(attempt), 0.0);
         }
@@ -609,7 +648,7 @@ impl Machine {
         let serial = t.serial;
         let timer = self.set_timer(TimerOwner::RetryDelay(k, serial, now + ms), ms);
         if let Some(t) = self.tasks.get_mut(k) {
-            t.timer = timer;
+            t.set_timer(timer);
         }
     }
 
@@ -622,11 +661,11 @@ impl Machine {
         if t.serial != serial || t.phase != Phase::Delaying {
             return;
         }
-        t.timer = None;
+        t.set_timer(None);
         if now < due {
             let timer = self.set_timer(TimerOwner::RetryDelay(k, serial, due), due - now);
             if let Some(t) = self.tasks.get_mut(k) {
-                t.timer = timer;
+                t.set_timer(timer);
             }
             return;
         }
@@ -666,9 +705,10 @@ impl Machine {
                 let _ = sem.cancel(w);
             }
         }
-        self.clear_timer(t.timer);
-        if t.attempt_node != t.node {
-            self.remove_node(t.attempt_node);
+        let attempt_node = t.attempt_node();
+        self.clear_timer(t.waits.as_ref().and_then(|w| w.timer));
+        if attempt_node != t.node {
+            self.remove_node(attempt_node);
         }
         if t.own {
             self.remove_node(t.node);

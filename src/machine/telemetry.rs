@@ -387,12 +387,12 @@ impl Machine {
         let fx = &mut self.fx;
         let mut put = |id: f64, v: f64| emit(fx, Op::TaskAttr, k, id, v);
         put(attr::TASK_INDEX, f64::from(sc.task_count));
-        put(attr::TASK_HAS_RETRY, yes(t.retry.is_some()));
-        put(attr::TASK_HAS_TIMEOUT, yes(t.timeout > 0.0));
+        put(attr::TASK_HAS_RETRY, yes(t.retry().is_some()));
+        put(attr::TASK_HAS_TIMEOUT, yes(t.timeout() > 0.0));
         put(attr::TASK_HAS_CIRCUIT_BREAKER, yes(sc.breaker.is_some()));
         put(attr::TASK_SCOPE_CONCURRENCY, sc.concurrency);
-        if t.timeout > 0.0 {
-            put(attr::TASK_TIMEOUT_MS, t.timeout);
+        if t.timeout() > 0.0 {
+            put(attr::TASK_TIMEOUT_MS, t.timeout());
         }
         emit(fx, Op::TaskSpan, k, s.to_f64(), 0.0);
         let mut put = |id: f64, v: f64| emit(fx, Op::TaskAttr, k, id, v);
@@ -400,7 +400,7 @@ impl Machine {
             put(attr::BREAKER_STATE, state_code(b.state(now)));
             put(attr::BREAKER_FAILURE_COUNT, f64::from(b.failures()));
         }
-        if let Some(r) = t.retry.as_deref() {
+        if let Some(r) = t.retry() {
             put(attr::RETRY_MAX_RETRIES, f64::from(r.policy.0));
             put(attr::RETRY_HAS_DELAY, yes(r.delay_fn || r.delay > 0.0));
             put(attr::RETRY_HAS_CONDITION, yes(r.condition));
@@ -436,7 +436,7 @@ impl Machine {
             if failed {
                 // An exception on an aborted signal is an abort.
                 let aborted =
-                    self.tree.is_cancelled(t.attempt_node) || self.tree.is_cancelled(t.node);
+                    self.tree.is_cancelled(t.attempt_node()) || self.tree.is_cancelled(t.node);
                 let reason = match t.failure {
                     ErrorReason::Exception if aborted => ErrorReason::Aborted,
                     r => r,
@@ -448,7 +448,7 @@ impl Machine {
                     attr::TASK_ERROR_REASON,
                     reason_code(reason),
                 );
-            } else if t.retry.is_some() && t.attempt > 1 {
+            } else if t.retry().is_some() && t.attempt > 1 {
                 let n = f64::from(t.attempt);
                 emit(fx, Op::TaskAttr, k, attr::RETRY_SUCCEEDED_AFTER, n);
             }
