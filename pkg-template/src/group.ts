@@ -3,7 +3,7 @@
 // when, who wins, when a parallel stops and what a group resolves to are
 // the machine's (src/machine/group.rs); here are the argument reading, the
 // factories, the internal scope object and the promise.
-import { Table, W, after, failure, guard, idx, on, run } from "./wasm";
+import { Table, W, after, failure, guard, idx, lastTaskId, on, run } from "./wasm";
 import { checkSignal, reasonOf } from "./signal";
 import { optionalNumber, optionsObject } from "./errors";
 import { Scope } from "./scope";
@@ -207,7 +207,7 @@ on(40 /* GroupStart */, (g, from, count) => {
     m._k = k;
     gr.members[i] = m;
     // A member's id is seen only by telemetry and debug lines.
-    if (traced) m._id = W.last_task_id();
+    if (traced) m._id = lastTaskId();
     if (traced) tel.taskOpened(m, k, undefined);
   }
   after();

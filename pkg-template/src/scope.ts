@@ -2,7 +2,7 @@
 // disposal promise. Creation, inheritance, disposal order and outcome are
 // the machine's (src/machine/scope.rs); here are the option reading, the
 // service objects and the promise.
-import { Table, W, failure, guard, idx, now, on, run, after } from "./wasm";
+import { Table, W, failure, guard, idx, lastTaskId, now, on, run, after } from "./wasm";
 import { DISPOSED, abortedWith, checkSignal, link, reasonKept, signalOf } from "./signal";
 import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typeName } from "./errors";
 import { T, Task, type RetryHooks, type TaskContext } from "./task";
@@ -199,7 +199,7 @@ export class Scope {
     // Plain stores until the task is in the table: nothing here can throw.
     T[k % 4294967296] = t;
     t._k = k;
-    t._id = W.last_task_id();
+    t._id = lastTaskId();
     if (this._tel !== undefined) tel.taskOpened(t, k, otel);
     run();
     return t;

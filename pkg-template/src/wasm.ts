@@ -51,7 +51,8 @@ function imports(): WebAssembly.Imports {
 function started(instance: WebAssembly.Instance): void {
   W = instance.exports as unknown as Machine;
   memory = W.memory;
-  countAt = (W.fx_count() >>> 0) / 4;
+  headAt = (W.fx_head() >>> 0) / 4;
+  idAt = (W.task_id_at() >>> 0) / 8;
   sp = W.__sp;
   if (sp !== undefined) sp0 = sp.value as number;
   W.__wbindgen_start?.();
@@ -113,18 +114,27 @@ let depth = -1;
 let Q: Float64Array | null = null;
 let QN = 0;
 
-/** Where `fx_take` writes the number of words it handed over (fixed). */
-let countAt = 0;
-let counts = new Uint32Array(0);
+/** Where the effect buffer's head is (fixed): the words' address, their count (src/machine/effect.rs `Effects`). */
+let headAt = 0;
+let u32 = new Uint32Array(0);
+/** Where the id of the task `spawn` made last is (fixed). */
+let idAt = 0;
 
-/** Takes the machine's new effects (one call): their word index; `taken` their count. */
+/** Takes the machine's new effects, with no call: their word index; `taken` their count. */
 let taken = 0;
 function fxTake(): number {
-  const p = (W.fx_take() >>> 0) / 8;
   // A view of memory that grew since is detached (length 0): make a new one.
-  if (counts.length === 0) counts = new Uint32Array(memory!.buffer);
-  taken = counts[countAt];
-  return p;
+  if (u32.length === 0) u32 = new Uint32Array(memory!.buffer);
+  taken = u32[headAt + 1];
+  if (taken === 0) return 0;
+  u32[headAt + 1] = 0; // handed over: the next effect starts the buffer over
+  return u32[headAt] / 8;
+}
+
+/** The id of the task `spawn` just made. */
+export function lastTaskId(): number {
+  if (view.length === 0 || idAt >= view.length) view = new Float64Array(memory!.buffer);
+  return view[idAt];
 }
 
 /** Appends `n` effect words at word index `p` to the current queue. */

@@ -169,39 +169,55 @@ pub enum ReasonKind {
     Link = 3,
 }
 
-/// The effect buffer.
+/// The effect buffer, handed to JS without a call: `head` holds the
+/// address of the words (`f64`s, 4 per effect) and their count. After each
+/// call JS reads both from memory, copies the words, and writes 0 to the
+/// count; the next push starts the buffer over. (The machine lives in a
+/// static, so `head` never moves: see [`Effects::head_address`].)
 #[derive(Default)]
+#[repr(C)]
 pub struct Effects {
+    head: [u32; 2],
     words: Vec<f64>,
 }
 
 impl Effects {
     #[inline(never)]
     pub fn push(&mut self, op: Op, a: f64, b: f64, c: f64) {
+        // JS took what the count no longer covers.
+        self.words.truncate(self.head[1] as usize);
         self.words
             .extend_from_slice(&[f64::from(op as u8), a, b, c]);
+        self.head = [self.words.as_ptr() as usize as u32, self.words.len() as u32];
     }
 
     /// Number of effects waiting.
     pub fn len(&self) -> usize {
-        self.words.len() / 4
+        self.words().len() / 4
     }
 
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
+        self.words().is_empty()
     }
 
+    /// The words not taken yet.
     pub fn words(&self) -> &[f64] {
-        &self.words
+        self.words.get(..self.head[1] as usize).unwrap_or(&[])
     }
 
     pub fn clear(&mut self) {
+        self.head[1] = 0;
         self.words.clear();
+    }
+
+    /// Where `head` is: `[address of the words, their count]` as two `u32`s.
+    pub fn head_address(&self) -> usize {
+        self.head.as_ptr() as usize
     }
 
     /// The effects as `(op, a, b, c)`, for tests.
     pub fn decoded(&self) -> Vec<(u8, f64, f64, f64)> {
-        self.words
+        self.words()
             .chunks_exact(4)
             .map(|w| match w {
                 [op, a, b, c] => (*op as u8, *a, *b, *c),

@@ -282,6 +282,11 @@ impl Machine {
         self.last_task_id
     }
 
+    /// Where [`Machine::last_task_id`] is kept (JS reads it from memory).
+    pub fn last_task_id_address(&self) -> usize {
+        &self.last_task_id as *const f64 as usize
+    }
+
     /// `isStarted`.
     pub fn task_is_started(&self, t: Key) -> Option<bool> {
         self.tasks.get(t).map(|r| r.started)

@@ -42,8 +42,6 @@ use crate::machine::{Fail, Machine};
 pub(crate) struct State {
     pub(crate) m: Machine,
     pub(crate) fail: Option<Fail>,
-    /// Words handed over by the last `fx_take`.
-    pub(crate) taken: u32,
 }
 
 /// The one state of this instance, without a borrow flag: a call that a
@@ -107,25 +105,20 @@ pub(crate) fn made(st: &mut State, made: crate::machine::fail::Outcome<Key>, lin
 
 // ---- effects and failures --------------------------------------------------
 
-/// Hands the effects over in one call: returns the address of the effect
-/// words (`f64`s, 4 per effect), writes their count at [`fx_count`]'s
-/// address, and empties the buffer. The words stay where they are until
-/// the next call into the machine, which JS makes only after copying them.
+/// Where the effect buffer's head is (fixed for the instance): two `u32`s,
+/// the address of the effect words and their count. JS reads them after
+/// every call and sets the count to 0 once it copied the words (no call:
+/// see `Effects`).
 #[wasm_bindgen]
-pub fn fx_take() -> u32 {
-    with(|st| {
-        let words = st.m.fx.words();
-        let p = words.as_ptr() as usize as u32;
-        st.taken = words.len() as u32;
-        st.m.fx.clear();
-        p
-    })
+pub fn fx_head() -> u32 {
+    with(|st| st.m.fx.head_address() as u32)
 }
 
-/// Address of the word count [`fx_take`] writes (fixed for the instance).
+/// Where the id of the task `spawn` made last is (an `f64`, fixed for the
+/// instance): JS reads `Task.id` from memory after `spawn`.
 #[wasm_bindgen]
-pub fn fx_count() -> u32 {
-    with(|st| &st.taken as *const u32 as usize as u32)
+pub fn task_id_at() -> u32 {
+    with(|st| st.m.last_task_id_address() as u32)
 }
 
 /// The last failure's class (`FailKind`), its number, its message.
@@ -383,11 +376,6 @@ pub fn spawn(s: f64, flags: u32, timeout: f64, max_retries: f64, delay: f64, now
             Err(f) => failed(st, f),
         }
     })
-}
-
-#[wasm_bindgen]
-pub fn last_task_id() -> f64 {
-    with(|st| st.m.last_task_id())
 }
 
 /// 1 started, 0 not yet, -1 settled.

@@ -1,7 +1,7 @@
 //! Binding tests, run in Node by `wasm-pack test --node` and in Chromium by
 //! `wasm-pack test --headless --chrome`: the numeric exports driven as the
 //! executor (pkg-template/src/wasm.ts) drives them, on wasm32, reading the
-//! effect words through `fx_ptr`/`fx_len` out of linear memory as JS does.
+//! effect words through `fx_head` out of linear memory as JS does.
 //!
 //! All tests share the one instance state (as every scope of a page does),
 //! so none assumes which keys it gets, each takes the effects it caused and
@@ -18,11 +18,16 @@ type Fx = [f64; 4];
 /// Copies the effect words out of wasm memory and clears them (`take` in
 /// wasm.ts).
 fn take() -> Vec<Fx> {
-    let p = fx_take() as usize as *const f64;
-    // SAFETY: `fx_count` is the address of the count `fx_take` wrote, and
-    // the words stay in the cleared buffer until the next machine call.
-    let n = unsafe { *(fx_count() as usize as *const u32) } as usize;
+    let head = fx_head() as usize as *mut u32;
+    // SAFETY: `fx_head` is the address of the effect buffer's head: the
+    // words' address, then their count; the words stay where they are until
+    // the next machine call. Writing 0 to the count hands them over.
+    let (p, n) = unsafe { (*head as usize as *const f64, *head.add(1) as usize) };
+    if n == 0 {
+        return Vec::new(); // (before the first effect, the address is 0)
+    }
     let words = unsafe { std::slice::from_raw_parts(p, n) }.to_vec();
+    unsafe { *head.add(1) = 0 };
     words
         .chunks_exact(4)
         .map(|w| [w[0], w[1], w[2], w[3]])
@@ -124,9 +129,10 @@ fn task_ids_increase() {
     take();
     let s = new_scope();
     plain_task(s);
-    let a = last_task_id();
+    let id = || unsafe { *(task_id_at() as usize as *const f64) };
+    let a = id();
     let t = plain_task(s);
-    assert_eq!(last_task_id(), a + 1.0);
+    assert_eq!(id(), a + 1.0);
     let fx = take();
     for st in of(&fx, Op::Start) {
         attempt_settled(st[1], st[2] as u32, true, 0.0);
@@ -143,9 +149,10 @@ fn dispose_aborts_a_watched_task_signal_and_waits_for_the_task() {
     let s = new_scope();
     let t = plain_task(s);
     let start = one(&take(), Op::Start);
-    // JS reads the task's `signal`: the node is watched.
+    // JS reads the task's `signal`: its node is made then, and watched.
+    assert_eq!(start[3], -1.0, "no node until the signal is read");
     let node = task_node(t);
-    assert_eq!(node, start[3]);
+    assert_eq!(task_node(t), node, "made once");
     assert_eq!(watch(node), -1.0);
     assert!(scope_dispose(s));
     let fx = take();
@@ -359,7 +366,7 @@ fn keys_and_memory_are_reused_across_many_cycles() {
         let s = new_scope();
         let t = plain_task(s);
         let start = one(&take(), Op::Start);
-        assert_eq!(watch(start[3]), -1.0);
+        assert_eq!(watch(task_node(t)), -1.0);
         attempt_settled(t, start[2] as u32, true, 0.0);
         take();
         dispose_now(s);
