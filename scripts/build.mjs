@@ -1,7 +1,7 @@
 // Builds pkg/: the publishable npm package.
 //   cargo (release, wasm32) → wasm-bindgen (the exports; its JS glue is not
 //   used: the executor calls the numeric exports on the instance itself) →
-//   the stack pointer exported → wasm-opt -Oz (binaryen from npm) → esbuild
+//   the stack pointer exported → wasm-opt (-Oz and more; binaryen from npm) → esbuild
 //   bundles the TypeScript executor (pkg-template/src/) into the entries:
 //   index.cjs (Node, CommonJS, synchronous init), index.mjs (re-exports it:
 //   one wasm instance for import and require), browser.js (one minified ES
@@ -29,8 +29,14 @@ export async function build() {
   exportStackPointer(join(web, "go_go_scope_wasm_bg.wasm"));
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
+  // For size (issue 13): gufa and the function merging run before -Oz
+  // (merging must see the functions before inlining does); the low 1 KB of
+  // memory is the bottom of the 1 MB stack, never addressed; the producers
+  // and target-features sections are metadata no runtime reads.
   must(join(root, "node_modules", ".bin", "wasm-opt"), [
-    "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    "--low-memory-unused", "--gufa", "--duplicate-function-elimination", "--merge-similar-functions",
+    "-Oz", "--converge", "--strip-producers", "--strip-target-features",
+    "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
     join(web, "go_go_scope_wasm_bg.wasm"), "-o", join(out, "go_go_scope_wasm_bg.wasm"),
   ]);
   // The staging folder: the executor's sources and the entries.
