@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { exportStackPointer } from "./export-sp.mjs";
+import { shortenExports } from "./short-exports.mjs";
 import { must, root } from "./lib.mjs";
 import { setup } from "./setup.mjs";
 
@@ -39,6 +40,9 @@ export async function build() {
     "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
     join(web, "go_go_scope_wasm_bg.wasm"), "-o", join(out, "go_go_scope_wasm_bg.wasm"),
   ]);
+  // Short export names in the wasm, and the same in the bundles (below).
+  const exportNames = shortenExports(join(out, "go_go_scope_wasm_bg.wasm"));
+  writeFileSync(join(root, "build", "export-names.json"), `${JSON.stringify(exportNames, null, 2)}\n`);
   // The staging folder: the executor's sources and the entries.
   rmSync(stage, { recursive: true, force: true });
   cpSync(join(root, "pkg-template"), stage, { recursive: true });
@@ -57,13 +61,16 @@ export async function build() {
   // namespace is enabled (pkg-template/src/telemetry.ts): never bundled.
   // The executor's internal fields are all named `_x`: shortened in every
   // bundle (each is self-contained). `debug` is an optional peer, loaded
-  // only when a debug namespace is enabled.
+  // only when a debug namespace is enabled. The machine's exports (`W.x`)
+  // get the short names scripts/short-exports.mjs gave them in the wasm:
+  // no other property of the executor has an export's name.
   const common = {
     bundle: true,
     logLevel: "warning",
     legalComments: "none",
     external: ["debug"],
-    mangleProps: /^_[a-z]/,
+    mangleProps: new RegExp(`^_[a-z]|^(?:${Object.keys(exportNames).join("|")})$`),
+    mangleCache: exportNames,
     reserveProps: /^__/,
   };
   await esbuild.build({
