@@ -25,6 +25,18 @@ export function optionalFunction(v: unknown, what: string): ((...a: never[]) => 
   return v as (...a: never[]) => unknown;
 }
 
+/** An object or a function: what may have properties (and a `then`). */
+export function isObjectLike(v: unknown): v is object {
+  return v !== null && (typeof v === "object" || typeof v === "function");
+}
+
+/** `v.then` if `v` is a thenable (reading it is user code that may throw), else undefined. */
+export function thenOf(v: unknown): ((this: unknown, ok?: (v: unknown) => void, err?: (e: unknown) => void) => unknown) | undefined {
+  if (!isObjectLike(v)) return undefined;
+  const then = (v as { then?: unknown }).then;
+  return typeof then === "function" ? (then as never) : undefined;
+}
+
 /** An options argument: undefined/null for none, else an object. */
 export function optionsObject(v: unknown, ctx: string): Record<string, unknown> | undefined {
   if (v === undefined || v === null) return undefined;

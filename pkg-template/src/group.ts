@@ -68,13 +68,15 @@ function callMember(this: Member, ctx: TaskContext): unknown {
 }
 
 /**
- * Reads a list of factories into `fs` (and whether each declares a
- * parameter into `arg`). Every read is user code that may throw (a getter,
- * a Proxy, a `length`): that is the caller's error, and nothing is made yet.
+ * Reads a list of factories, and whether each declares a parameter. Every
+ * read is user code that may throw (a getter, a Proxy, a `length`): that
+ * is the caller's error, and nothing is made yet.
  */
-function readFactories(v: unknown, what: string, fs: Factory[], arg: boolean[]): void {
+function readFactories(v: unknown, what: string): [Factory[], boolean[]] {
   // Messages print `typeof` (null is "object"), as 1.0's binding did.
   if (!Array.isArray(v)) throw new TypeError(`${what}: factories must be an array, got ${typeof v}`);
+  const fs: Factory[] = [];
+  const arg: boolean[] = [];
   const n = v.length >>> 0;
   for (let i = 0; i < n; i++) {
     const f: unknown = v[i];
@@ -82,6 +84,7 @@ function readFactories(v: unknown, what: string, fs: Factory[], arg: boolean[]):
     fs.push(f as Factory);
     arg.push(f.length !== 0);
   }
+  return [fs, arg];
 }
 
 /**
@@ -138,9 +141,7 @@ function origin(o: Record<string, unknown> | undefined, what: string): [AbortSig
 /** The first factory to settle, success or failure, decides the Result; the others are aborted. */
 export function race(factories: readonly Factory[], options?: { signal?: AbortSignal; tracer?: unknown }): Promise<Result> {
   guard();
-  const fs: Factory[] = [];
-  const arg: boolean[] = [];
-  readFactories(factories, "race", fs, arg);
+  const [fs, arg] = readFactories(factories, "race");
   const [signal, tracer] = origin(optionsObject(options, "race"), "race");
   return start(true, fs, arg, undefined, signal, tracer, false, 0, false) as Promise<Result>;
 }
@@ -155,9 +156,7 @@ export interface ParallelOptionsIn {
 /** Runs every factory (at most `concurrency` at once); the Results come back in input order. */
 export function parallel(factories: readonly Factory[], options?: ParallelOptionsIn): Promise<Result[]> {
   guard();
-  const fs: Factory[] = [];
-  const arg: boolean[] = [];
-  readFactories(factories, "parallel", fs, arg);
+  const [fs, arg] = readFactories(factories, "parallel");
   const o = optionsObject(options, "parallel");
   let limit: number | undefined;
   let failFast = false;
@@ -176,18 +175,14 @@ function check(s: unknown): asserts s is Scope {
 Scope.prototype.race = function (this: Scope, factories: readonly Factory[]): Promise<Result> {
   check(this);
   guard();
-  const fs: Factory[] = [];
-  const arg: boolean[] = [];
-  readFactories(factories, "race", fs, arg);
+  const [fs, arg] = readFactories(factories, "race");
   return start(true, fs, arg, this, undefined, undefined, false, 0, false) as Promise<Result>;
 };
 
 Scope.prototype.parallel = function (this: Scope, factories: readonly Factory[], options?: { failFast?: boolean }): Promise<Result[]> {
   check(this);
   guard();
-  const fs: Factory[] = [];
-  const arg: boolean[] = [];
-  readFactories(factories, "parallel", fs, arg);
+  const [fs, arg] = readFactories(factories, "parallel");
   const o = optionsObject(options, "parallel");
   const failFast = o !== undefined && Boolean(o.failFast);
   return start(false, fs, arg, this, undefined, undefined, false, 0, failFast) as Promise<Result[]>;

@@ -4,7 +4,7 @@
 // and `onValue` (inside try) and their reports.
 import { Table, W, after, failure, guard, idx, on, run } from "./wasm";
 import { checkSignal, link, signalOf } from "./signal";
-import { mustBe, optionalNumber, optionsObject } from "./errors";
+import { mustBe, optionalNumber, optionsObject, thenOf } from "./errors";
 import { Scope } from "./scope";
 
 /** 1.0's clock for `lastPollTime` / `nextPollTime`. */
@@ -152,17 +152,11 @@ Scope.prototype.poll = function (this: Scope, fn: PollFn, onValue: OnValue, opti
   return create(fn, onValue, options, this);
 };
 
-function isObjectLike(v: unknown): v is object {
-  return v !== null && (typeof v === "object" || typeof v === "function");
-}
-
 /** Watches what a user function returned: `report(ok)` once it is over (at once for a plain value). */
 function watch(r: unknown, report: (ok: boolean, v: unknown) => void): boolean {
-  if (!isObjectLike(r)) return false;
-  let then: unknown;
   try {
-    then = (r as { then?: unknown }).then;
-    if (typeof then !== "function") return false;
+    const then = thenOf(r);
+    if (then === undefined) return false;
     then.call(
       r,
       (v: unknown) => {

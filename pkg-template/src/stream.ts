@@ -5,7 +5,7 @@
 // its methods (inside try).
 import { Table, W, guard, idx, on, run } from "./wasm";
 import { checkSignal, link, reasonOf } from "./signal";
-import { typeName } from "./errors";
+import { isObjectLike, thenOf, typeName } from "./errors";
 import { Scope } from "./scope";
 
 /** What an iterated stream keeps in JS. */
@@ -26,10 +26,6 @@ const ST = new Table<Src>();
 
 const DONE: IteratorResult<unknown> = Object.freeze({ done: true, value: undefined }) as IteratorResult<unknown>;
 
-function isObjectLike(v: unknown): v is object {
-  return v !== null && (typeof v === "object" || typeof v === "function");
-}
-
 function method(o: object, name: PropertyKey): ((...a: unknown[]) => unknown) | undefined {
   const f = (o as Record<PropertyKey, unknown>)[name];
   return typeof f === "function" ? (f as (...a: unknown[]) => unknown) : undefined;
@@ -43,10 +39,8 @@ function checkSource(source: unknown): void {
 
 /** Swallows a rejection nobody awaits. */
 function quiet(v: unknown): void {
-  if (!isObjectLike(v)) return;
   try {
-    const then = (v as { then?: unknown }).then;
-    if (typeof then === "function") then.call(v, undefined, () => {});
+    thenOf(v)?.call(v, undefined, () => {});
   } catch {
     // nothing awaits it
   }
@@ -114,20 +108,18 @@ function step(k: number, e: Src): Promise<IteratorResult<unknown>> {
     } catch (err) {
       return answer(false, err);
     }
-    if (isObjectLike(item)) {
-      try {
-        const then = (item as { then?: unknown }).then;
-        if (typeof then === "function") {
-          then.call(
-            item,
-            (v: unknown) => answer(true, v),
-            (x: unknown) => answer(false, x),
-          );
-          return;
-        }
-      } catch (err) {
-        return answer(false, err);
+    try {
+      const then = thenOf(item);
+      if (then !== undefined) {
+        then.call(
+          item,
+          (v: unknown) => answer(true, v),
+          (x: unknown) => answer(false, x),
+        );
+        return;
       }
+    } catch (err) {
+      return answer(false, err);
     }
     answer(true, item);
   });
