@@ -63,11 +63,18 @@ fn fresh() -> State {
 }
 
 pub(crate) fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    f(state())
+}
+
+/// The state, made on first use. Out of line: inlined, every export would
+/// carry the check and the state's construction.
+#[inline(never)]
+fn state() -> &'static mut State {
     // SAFETY: single-threaded (above), and no export calls out to
-    // JavaScript, so no export can run while another is on the stack: this
-    // is the only live reference to the state.
+    // JavaScript, so no export can run while another is on the stack: the
+    // reference `with` lends is the only live one.
     let slot = unsafe { &mut *GLOBAL.0.get() };
-    f(slot.get_or_insert_with(fresh))
+    slot.get_or_insert_with(fresh)
 }
 
 pub(crate) fn key(v: f64) -> Option<Key> {
