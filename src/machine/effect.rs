@@ -226,3 +226,28 @@ impl Effects {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// JS takes the words by reading the count from memory and writing 0
+    /// to it (pkg-template/src/wasm.ts `fxTake`); the next push starts over.
+    #[test]
+    #[allow(unsafe_code)]
+    fn js_takes_the_effects_by_zeroing_the_count() {
+        let mut fx = Effects::default();
+        fx.push(Op::Start, 1.0, 2.0, 3.0);
+        fx.push(Op::Settle, 1.0, 0.0, 1.0);
+        let head = fx.head_address() as *mut u32;
+        // SAFETY: `head` points at `fx.head`, two u32s, and no reference
+        // to `fx` is live while they are read and written here.
+        let n = unsafe { *head.add(1) };
+        assert_eq!(n, 8, "two effects, four words each");
+        unsafe { *head.add(1) = 0 };
+        assert!(fx.is_empty());
+        fx.push(Op::Abort, 5.0, 6.0, 0.0);
+        assert_eq!(fx.decoded(), vec![(Op::Abort as u8, 5.0, 6.0, 0.0)]);
+        assert_eq!(fx.len(), 1);
+    }
+}
