@@ -46,7 +46,7 @@ class Member extends Task {
   /** @internal */ declare _f: Factory;
   /** @internal */ declare _a: boolean;
   constructor(scope: Scope, f: Factory, a: boolean) {
-    super(scope, callMember as (ctx: TaskContext) => unknown, undefined);
+    super(scope, callMember as (ctx: TaskContext) => unknown);
     this._f = f;
     this._a = a;
   }

@@ -5,7 +5,7 @@
 import { Table, W, failure, guard, idx, lastTaskId, now, on, run, after } from "./wasm";
 import { DISPOSED, abortedWith, checkSignal, link, reasonKept, signalOf } from "./signal";
 import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typeName } from "./errors";
-import { T, Task, type RetryHooks, type TaskContext } from "./task";
+import { HK, T, Task, type RetryHooks, type TaskContext } from "./task";
 import * as tel from "./telemetry";
 
 /** Live scopes by slot index (until their disposal ends). */
@@ -192,13 +192,14 @@ export class Scope {
         throw new TypeError(`task: otel: options must be an object, got ${typeName(otel)}`);
       }
     }
-    const t = new Task(this, fn, hooks);
+    const t = new Task(this, fn);
     pendingCleanup = onCleanup === undefined ? undefined : { fn: onCleanup, arg: undefined, scope: this };
     const k = W.spawn(this.#k, flags, timeout, maxRetries, delay, this._clock ? now() : 0);
     if (k === -1) throw failure();
     // Plain stores until the task is in the table: nothing here can throw.
     T[k % 4294967296] = t;
     t._k = k;
+    if (hooks !== undefined) HK.set(k, hooks);
     t._id = lastTaskId();
     if (this._tel !== undefined) tel.taskOpened(t, k, otel);
     run();

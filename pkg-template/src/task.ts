@@ -1,13 +1,16 @@
 // Tasks: the `Task` class users hold, and the effects that call a task's
 // `fn`, store what it gave, ask the retry hooks and settle it. Which attempt
 // runs, when, and how it ends are the machine's (src/machine/task.rs).
-import { W, after, guard, idx, now, on, run } from "./wasm";
+import { Table, W, after, guard, idx, now, on, run } from "./wasm";
 import { reasonOf, signalOf } from "./signal";
 import type { Scope } from "./scope";
 import * as tel from "./telemetry";
 
 /** Live tasks by slot index. */
 export const T: (Task | undefined)[] = [];
+
+/** The retry hooks of the live tasks that have a `retry` option, by task key. */
+export const HK = new Table<RetryHooks>();
 
 export interface RetryHooks {
   delay?: (attempt: number, error: unknown) => number;
@@ -44,7 +47,6 @@ export class Task implements PromiseLike<Result> {
   /** @internal */ _id: number;
   /** @internal */ _scope: Scope;
   /** @internal */ _fn: ((ctx: TaskContext) => unknown) | undefined;
-  /** @internal */ _hooks: RetryHooks | undefined;
   /** @internal the last attempt's value or error */ _v: unknown;
   /** @internal the Result, once settled */ _r: Result | undefined;
   /** @internal */ _res: ((r: Result) => void) | undefined;
@@ -61,12 +63,11 @@ export class Task implements PromiseLike<Result> {
   /** @internal */ _pv: unknown;
 
   /** @internal */
-  constructor(scope: Scope, fn: (ctx: TaskContext) => unknown, hooks: RetryHooks | undefined) {
+  constructor(scope: Scope, fn: (ctx: TaskContext) => unknown) {
     this._k = -1;
     this._id = 0;
     this._scope = scope;
     this._fn = fn;
-    this._hooks = hooks;
     this._v = undefined;
     this._r = undefined;
     this._res = undefined;
@@ -129,7 +130,7 @@ function settled(k: number, serial: number, ok: boolean, v: unknown): void {
   const t = T[idx(k)];
   // The clock is read only where the machine uses it: a breaker's timing,
   // a retry delay's due time.
-  const clock = t !== undefined && (t._scope._clock || t._hooks !== undefined) ? now() : 0;
+  const clock = t !== undefined && (t._scope._clock || HK.get(k) !== undefined) ? now() : 0;
   if (W.attempt_settled(k, serial, ok, clock) && t !== undefined) t._v = v;
 }
 
@@ -198,7 +199,7 @@ on(1 /* Start */, (k, serial, node) => {
     try {
       const then = (r as { then?: unknown }).then;
       if (typeof then === "function") {
-        if (t._hooks === undefined) {
+        if (HK.get(k) === undefined) {
           // One attempt only: the callbacks find its serial on the task
           // (bound functions: smaller than two closures and their context).
           then.call(r, fulfilled.bind(t), rejected.bind(t));
@@ -239,7 +240,7 @@ on(2 /* Settle */, (k, how, started) => {
   if (t === undefined || t._k !== k) return;
   t._ran = started === 1 ? 0 : -1;
   t._fn = undefined;
-  t._hooks = undefined;
+  HK.take(k);
   const v = t._v;
   const r: Result = how === 0 ? [undefined, v] : [v, undefined];
   t._r = r;
@@ -269,7 +270,7 @@ on(13 /* RetryAsk */, (k, serial, attempt) => {
   if (t._ps !== -serial - 1) {
     let verdict = 1;
     let delay = NaN;
-    const h = t._hooks!;
+    const h = HK.get(k)!;
     try {
       if (h.retryCondition !== undefined && !h.retryCondition(t._v)) verdict = 0;
       else if (attempt > 0 && h.delay !== undefined) {
@@ -296,7 +297,7 @@ on(14 /* OnRetry */, (k, attempt) => {
   const t = T[idx(k)];
   if (t === undefined || t._k !== k) return;
   try {
-    t._hooks!.onRetry!(t._v, attempt);
+    HK.get(k)!.onRetry!(t._v, attempt);
   } catch {
     // SPEC: a throwing onRetry is ignored.
   }
