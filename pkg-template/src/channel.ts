@@ -112,7 +112,13 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    * rejects with the reason.
    */
   send(value: T): Promise<boolean> {
-    const b = Channel._box(this);
+    // `_box` inlined (send and receive are the hot calls).
+    let b: Box;
+    try {
+      b = this.#b;
+    } catch {
+      throw new TypeError(NOT_A_CHANNEL);
+    }
     let r = W.chan_send(b.k === -1 ? make(this, b) : b.k);
     if (r === -3) {
       guard();
@@ -145,7 +151,13 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 
   /** The next value; `undefined` once closed and drained, or aborted. */
   receive(): Promise<T | undefined> {
-    return recv(this, Channel._box(this), 0) as Promise<T | undefined>;
+    let b: Box;
+    try {
+      b = this.#b;
+    } catch {
+      throw new TypeError(NOT_A_CHANNEL);
+    }
+    return recv(this, b, 0) as Promise<T | undefined>;
   }
 
   /** Closes; buffered values stay receivable, waiting sends reject. Idempotent. */
