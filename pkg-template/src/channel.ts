@@ -120,11 +120,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       throw new TypeError(NOT_A_CHANNEL);
     }
     let r = W.chan_send(b.k === -1 ? make(this, b) : b.k);
-    if (r === -3) {
-      guard();
-      W.chan_reserve(b.k);
-      r = W.chan_send(b.k);
-    }
+    if (r === -3) r = grow(b, 0, 0);
     if (r >= 0) {
       const kind = r % 8;
       const i = (r - kind) / 8;
@@ -145,8 +141,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       waiting = i;
       return new Promise<boolean>(waitSend);
     }
-    if (r === -2) return Promise.resolve(false);
-    return Promise.reject(reasonFor(b));
+    return refused(b, r);
   }
 
   /** The next value; `undefined` once closed and drained, or aborted. */
@@ -210,14 +205,25 @@ function make(ch: Channel<unknown>, b: Box): number {
   return k;
 }
 
+// The rare paths of send and receive, out of line: the hot ones stay small
+// (cheaper to run unoptimized, to optimize, and to inline).
+
+/** The machine needs room (-3): made behind the guard, then the same call again (`recv` 1: a receive). */
+function grow(b: Box, recv: number, iter: number): number {
+  guard();
+  W.chan_reserve(b.k);
+  return recv === 1 ? W.chan_recv(b.k, iter) : W.chan_send(b.k);
+}
+
+/** A send refused: the channel was closed (-2: `false`), or aborted (its reason). */
+function refused(b: Box, r: number): Promise<boolean> {
+  return r === -2 ? Promise.resolve(false) : Promise.reject(reasonFor(b));
+}
+
 /** A receive; `iter` 1 for a `for await` step (ends with DONE rather than `undefined`). */
 function recv(ch: Channel<unknown>, b: Box, iter: number): Promise<unknown> {
   let r = W.chan_recv(b.k === -1 ? make(ch, b) : b.k, iter);
-  if (r === -3) {
-    guard();
-    W.chan_reserve(b.k);
-    r = W.chan_recv(b.k, iter);
-  }
+  if (r === -3) r = grow(b, 1, iter);
   if (r >= 0) {
     const kind = r % 8;
     const i = (r - kind) / 8;
