@@ -67,6 +67,11 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   #b: Box;
 
   constructor(capacity?: number, signal?: AbortSignal) {
+    if (capacity === (KEEP as unknown)) {
+      // The kept instance (below): no record, never used.
+      this.#b = { k: -1, cap: 0, aborted: false, reason: undefined };
+      return;
+    }
     const scope = making;
     making = -1;
     guard();
@@ -112,13 +117,15 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    * rejects with the reason.
    */
   send(value: T): Promise<boolean> {
-    const b = Channel._box(this);
-    let r = W.chan_send(b.k === -1 ? make(this, b) : b.k);
-    if (r === -3) {
-      guard();
-      W.chan_reserve(b.k);
-      r = W.chan_send(b.k);
+    // `_box` inlined (send and receive are the hot calls).
+    let b: Box;
+    try {
+      b = this.#b;
+    } catch {
+      throw new TypeError(NOT_A_CHANNEL);
     }
+    let r = W.chan_send(b.k === -1 ? make(this, b) : b.k);
+    if (r === -3) r = grow(b, 0, 0);
     if (r >= 0) {
       const kind = r % 8;
       const i = (r - kind) / 8;
@@ -139,13 +146,18 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       waiting = i;
       return new Promise<boolean>(waitSend);
     }
-    if (r === -2) return Promise.resolve(false);
-    return Promise.reject(reasonFor(b));
+    return refused(b, r);
   }
 
   /** The next value; `undefined` once closed and drained, or aborted. */
   receive(): Promise<T | undefined> {
-    return recv(this, Channel._box(this), 0) as Promise<T | undefined>;
+    let b: Box;
+    try {
+      b = this.#b;
+    } catch {
+      throw new TypeError(NOT_A_CHANNEL);
+    }
+    return recv(this, b, 0) as Promise<T | undefined>;
   }
 
   /** Closes; buffered values stay receivable, waiting sends reject. Idempotent. */
@@ -187,6 +199,16 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   }
 }
 
+/**
+ * One Channel kept for the module's life, never used. The optimized code of
+ * the channel methods depends on the shape of a Channel object, which V8
+ * holds only through live instances: without one, each full GC at a moment
+ * when no channel is alive (between bursts of channel use) throws that code
+ * away, and the next burst runs unoptimized until it is compiled again.
+ */
+const KEEP: { c?: Channel } = {};
+KEEP.c = new Channel(KEEP as unknown as number);
+
 /** The machine's record of a channel made without one (its first use). */
 function make(ch: Channel<unknown>, b: Box): number {
   guard();
@@ -198,14 +220,25 @@ function make(ch: Channel<unknown>, b: Box): number {
   return k;
 }
 
+// The rare paths of send and receive, out of line: the hot ones stay small
+// (cheaper to run unoptimized, to optimize, and to inline).
+
+/** The machine needs room (-3): made behind the guard, then the same call again (`recv` 1: a receive). */
+function grow(b: Box, recv: number, iter: number): number {
+  guard();
+  W.chan_reserve(b.k);
+  return recv === 1 ? W.chan_recv(b.k, iter) : W.chan_send(b.k);
+}
+
+/** A send refused: the channel was closed (-2: `false`), or aborted (its reason). */
+function refused(b: Box, r: number): Promise<boolean> {
+  return r === -2 ? Promise.resolve(false) : Promise.reject(reasonFor(b));
+}
+
 /** A receive; `iter` 1 for a `for await` step (ends with DONE rather than `undefined`). */
 function recv(ch: Channel<unknown>, b: Box, iter: number): Promise<unknown> {
   let r = W.chan_recv(b.k === -1 ? make(ch, b) : b.k, iter);
-  if (r === -3) {
-    guard();
-    W.chan_reserve(b.k);
-    r = W.chan_recv(b.k, iter);
-  }
+  if (r === -3) r = grow(b, 1, iter);
   if (r >= 0) {
     const kind = r % 8;
     const i = (r - kind) / 8;

@@ -77,6 +77,13 @@ impl<T> Chunks<T> {
 
     #[inline(never)]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.get_mut_inline(i)
+    }
+
+    /// [`Chunks::get_mut`] inlined, for the hottest commands only (a
+    /// channel's send and receive: one call each from JS).
+    #[inline(always)]
+    pub fn get_mut_inline(&mut self, i: usize) -> Option<&mut T> {
         self.chunks.get_mut(i / Self::PER)?.get_mut(i % Self::PER)
     }
 }

@@ -324,7 +324,7 @@ impl Machine {
     /// it is told (or hands it to the receiver it is told). Allocates
     /// nothing (invariant #5).
     pub fn chan_send(&mut self, k: Key) -> f64 {
-        let Some(rec) = self.channels.table.get_mut(k) else {
+        let Some(rec) = self.channels.table.get_mut_inline(k) else {
             return ret::NONE;
         };
         let slots = &mut self.channels.slots;
@@ -355,7 +355,7 @@ impl Machine {
     /// Command: `receive()` (`iter`: a `for await` step); see [`ret`].
     /// Allocates nothing (invariant #5).
     pub fn chan_recv(&mut self, k: Key, iter: bool) -> f64 {
-        let Some(rec) = self.channels.table.get_mut(k) else {
+        let Some(rec) = self.channels.table.get_mut_inline(k) else {
             return ret::NONE;
         };
         let slots = &mut self.channels.slots;
