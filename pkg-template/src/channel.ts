@@ -67,11 +67,6 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   #b: Box;
 
   constructor(capacity?: number, signal?: AbortSignal) {
-    if (capacity === (KEEP as unknown)) {
-      // The kept instance (below): no record, never used.
-      this.#b = { k: -1, cap: 0, aborted: false, reason: undefined };
-      return;
-    }
     const scope = making;
     making = -1;
     guard();
@@ -198,16 +193,6 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     return Promise.resolve();
   }
 }
-
-/**
- * One Channel kept for the module's life, never used. The optimized code of
- * the channel methods depends on the shape of a Channel object, which V8
- * holds only through live instances: without one, each full GC at a moment
- * when no channel is alive (between bursts of channel use) throws that code
- * away, and the next burst runs unoptimized until it is compiled again.
- */
-const KEEP: { c?: Channel } = {};
-KEEP.c = new Channel(KEEP as unknown as number);
 
 /** The machine's record of a channel made without one (its first use). */
 function make(ch: Channel<unknown>, b: Box): number {
