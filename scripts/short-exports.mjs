@@ -7,30 +7,7 @@
 // The map is also written to build/export-names.json, to read profiles
 // (bench/crossings.mjs counts calls by export name) against.
 import { readFileSync, writeFileSync } from "node:fs";
-
-function leb(b, at) {
-  let r = 0;
-  let s = 0;
-  let i = at;
-  let x;
-  do {
-    x = b[i++];
-    r |= (x & 0x7f) << s;
-    s += 7;
-  } while (x & 0x80);
-  return [r >>> 0, i];
-}
-
-function uleb(n) {
-  const out = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
+import { leb, sections, uleb } from "./wasm-bytes.mjs";
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -55,18 +32,12 @@ export function shortenExports(file) {
   const b = readFileSync(file);
   const parts = [b.subarray(0, 8)];
   const map = {};
-  let i = 8;
-  while (i < b.length) {
-    const start = i;
-    const id = b[i++];
-    let len;
-    [len, i] = leb(b, i);
-    const end = i + len;
+  for (const { id, start, body: from, end } of sections(b)) {
     if (id !== 7) {
       parts.push(b.subarray(start, end));
-      i = end;
       continue;
     }
+    let i = from;
     let count;
     [count, i] = leb(b, i);
     const body = [...uleb(count)];
