@@ -166,6 +166,33 @@ describe("Channel", () => {
     expect(ch.isClosed).toBe(true);
   });
 
+  test("the disposal reason a channel rejects with is the scope's signal.reason, read before or after, every time", async () => {
+    for (const readFirst of [false, true]) {
+      const s = scope();
+      if (readFirst) void s.signal;
+      const idle = s.channel<number>(0); // nothing waits on it when the scope ends
+      const busy = s.channel<number>(0);
+      const pending = busy.send(1);
+      await s[Symbol.asyncDispose]();
+      const reason = s.signal.reason;
+      expect(reason).toBeInstanceOf(Error);
+      expect((reason as Error).message).toBe("scope disposed");
+      await expect(pending).rejects.toBe(reason);
+      await expect(idle.send(2)).rejects.toBe(reason);
+      await expect(idle.send(3)).rejects.toBe(reason);
+      await expect(busy.send(4)).rejects.toBe(reason);
+    }
+  });
+
+  test("a disposed channel's own reason is one Error, made when first observed", async () => {
+    const ch = new Channel<number>(0);
+    await ch[Symbol.asyncDispose]();
+    const a = await ch.send(1).catch((e: unknown) => e);
+    const b = await ch.send(2).catch((e: unknown) => e);
+    expect((a as Error).message).toBe("channel disposed");
+    expect(b).toBe(a);
+  });
+
   test("[Symbol.asyncDispose] closes and rejects pending sends", async () => {
     const ch = new Channel<number>(0);
     const pending = ch.send(1);

@@ -156,6 +156,32 @@ describe("Semaphore", () => {
     await holder;
   });
 
+  test("a disposed semaphore rejects every waiter and every later acquire with one Error", async () => {
+    const sem = new Semaphore(1);
+    const holder = sem.acquire(() => sleep(10));
+    const w1 = sem.acquire(async () => "never").catch((e: unknown) => e);
+    const w2 = sem.acquire(async () => "never").catch((e: unknown) => e);
+    await sleep(1);
+    await sem[Symbol.asyncDispose]();
+    const [a, b] = await Promise.all([w1, w2]);
+    expect((a as Error).message).toBe("semaphore disposed");
+    expect(b).toBe(a);
+    await expect(sem.acquire(() => 1)).rejects.toBe(a);
+    await holder;
+  });
+
+  test("a scope's timeout reason reaches a semaphore on its signal as the same object", async () => {
+    const s = scope({ timeout: 5 });
+    const sem = new Semaphore(1, s.signal);
+    const holder = sem.acquire(() => sleep(30));
+    const waiter = sem.acquire(async () => "never").catch((e: unknown) => e);
+    const reason = await waiter;
+    expect((reason as Error).message).toBe("timeout after 5ms");
+    expect(reason).toBe(s.signal.reason);
+    await holder;
+    await s[Symbol.asyncDispose]();
+  });
+
   test("permits: 1, 2^32 and Infinity are accepted; 0, 2^32 + 1, 1.5, NaN and -Infinity are RangeErrors", () => {
     for (const n of [1, 7, 2 ** 32, Infinity]) expect(new Semaphore(n).totalPermits).toBe(n);
     for (const n of [0, 2 ** 32 + 1, 1.5, NaN, -Infinity, -1]) {

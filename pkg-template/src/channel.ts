@@ -10,7 +10,7 @@
 // room it says so (-3) having changed nothing, and the room is made behind
 // the guard.
 import { W, after, failure, guard, idx, on, run } from "./wasm";
-import { checkSignal, link, reasonOf } from "./signal";
+import { checkSignal, link, reasonKept, reasonMade } from "./signal";
 import { Scope } from "./scope";
 import { mustBe } from "./errors";
 
@@ -270,14 +270,25 @@ async function* iterate(ch: Channel<unknown>, b: Box): AsyncGenerator<unknown, v
   }
 }
 
-/** The abort reason, asked once and kept (the machine forgets it when the channel ends). */
+/** The abort reason, asked once and kept (the machine forgets it when the channel ends), made when first observed. */
 function reasonFor(b: Box): unknown {
+  keepReason(b);
+  // Made on first use: an abort nobody observes costs no Error.
+  if (b.reason === DISPOSED_HERE) b.reason = new Error("channel disposed");
+  else b.reason = reasonMade(b.reason);
+  return b.reason;
+}
+
+/** "channel disposed" (this channel's own), not made yet. */
+const DISPOSED_HERE = {};
+
+/** Keeps the abort reason as the machine has it, before the machine forgets it. */
+function keepReason(b: Box): void {
   if (!b.aborted) {
     const r = W.chan_reason(b.k);
-    b.reason = r === -1 ? new Error("channel disposed") : reasonOf(r);
+    b.reason = r === -1 ? DISPOSED_HERE : reasonKept(r);
     b.aborted = true;
   }
-  return b.reason;
 }
 
 /** Carries out the wake-ups of a close or an abort, one slot at a time. */
@@ -313,7 +324,7 @@ function end(b: Box): void {
 on(20 /* ChanAborted */, (k) => {
   const b = CH[idx(k)];
   if (b === undefined || b.k !== k) return;
-  reasonFor(b);
+  keepReason(b);
   drain(b);
 });
 

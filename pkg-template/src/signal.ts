@@ -10,42 +10,52 @@ import { typeName } from "./errors";
 const C: (AbortController | undefined)[] = [];
 const CK: number[] = [];
 
-/** A reason not made yet: the machine's kind and argument. */
+/**
+ * A reason not made yet: the machine's kind and argument. Made on first
+ * use and kept here, so every holder (a scope's late signal, a channel, a
+ * semaphore) that observes it, before or after the machine frees its key,
+ * gets the same object.
+ */
 class Lazy {
+  /** @internal the reason once made */ _m: unknown;
   constructor(
     readonly k: number,
     readonly a: number,
-  ) {}
+  ) {
+    this._m = undefined;
+  }
 }
 
-/** "scope disposed", not made yet: a disposal nobody observed. */
+/** "scope disposed", not made yet: a disposal nobody observed (one per scope: never kept here). */
 export const DISPOSED: unknown = new Lazy(1, 0);
 
 /** Abort reasons by key: the value, or how to make it. */
 const R = new Table<unknown>();
 
-function make(v: unknown): unknown {
+/** The reason a kept value stands for: made now if it was not yet. */
+export function reasonMade(v: unknown): unknown {
   if (!(v instanceof Lazy)) return v;
-  return v.k === 1 ? new Error("scope disposed") : new Error(`timeout after ${v.a}ms`);
+  if (v === DISPOSED) return new Error("scope disposed");
+  return (v._m ??= v.k === 1 ? new Error("scope disposed") : new Error(`timeout after ${v.a}ms`));
 }
 
 /** The reason object for the machine's reason key (made once, then shared). */
 export function reasonOf(r: number): unknown {
   const v = R.get(r);
   if (!(v instanceof Lazy)) return v;
-  const made = make(v);
+  const made = reasonMade(v);
   R.set(r, made);
   return made;
 }
 
-/** What a reason is, to keep after the machine frees it (a scope's late `signal`). */
+/** What a reason is, to keep after the machine frees it (made later, if ever, by `reasonMade`). */
 export function reasonKept(r: number): unknown {
   return R.get(r);
 }
 
 /** An aborted signal for a kept reason. */
 export function abortedWith(kept: unknown): AbortSignal {
-  return AbortSignal.abort(make(kept));
+  return AbortSignal.abort(reasonMade(kept));
 }
 
 /**
