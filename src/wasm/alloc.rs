@@ -86,7 +86,10 @@ fn class_of(layout: Layout) -> usize {
     size.next_power_of_two().trailing_zeros() as usize
 }
 
+// Out of line: inlined, each allocation site (there are many, with
+// constant layouts) would carry its own copy of the free-list pop.
 unsafe impl GlobalAlloc for Classes {
+    #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: single-threaded, and the allocator never re-enters itself.
         let st = unsafe { &mut *self.0.get() };
@@ -122,6 +125,7 @@ unsafe impl GlobalAlloc for Classes {
         st.bump(size, layout.align().max(8).min(size.max(8)))
     }
 
+    #[inline(never)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: single-threaded.
         let st = unsafe { &mut *self.0.get() };
