@@ -17,7 +17,7 @@ export const TARGET = 25 * 1024;
  * silently: the size reached, with a little room. Lower it as the package
  * shrinks toward TARGET.
  */
-export const BUDGET = 31 * 1024;
+export const BUDGET = 30.5 * 1024;
 
 /** The files a browser loads, raw and gzipped; `total` is the gzip sum. */
 export function packageSize(pkgDir) {
