@@ -5,7 +5,7 @@
 import { Table, W, failure, guard, idx, lastTaskId, now, on, run, after } from "./wasm";
 import { DISPOSED, abortedWith, checkSignal, link, reasonKept, signalOf } from "./signal";
 import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typeName } from "./errors";
-import { HK, T, Task, type RetryHooks, type TaskContext } from "./task";
+import { T, Task, keepHooks, type RetryHooks, type TaskContext } from "./task";
 import * as tel from "./telemetry";
 
 /** Live scopes by slot index (until their disposal ends). */
@@ -199,7 +199,7 @@ export class Scope {
     // Plain stores until the task is in the table: nothing here can throw.
     T[k % 4294967296] = t;
     t._k = k;
-    if (hooks !== undefined) HK.set(k, hooks);
+    if (hooks !== undefined) keepHooks(k, hooks);
     t._id = lastTaskId();
     if (this._tel !== undefined) tel.taskOpened(t, k, otel);
     run();

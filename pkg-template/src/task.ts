@@ -10,7 +10,20 @@ import * as tel from "./telemetry";
 export const T: (Task | undefined)[] = [];
 
 /** The retry hooks of the live tasks that have a `retry` option, by task key. */
-export const HK = new Table<RetryHooks>();
+const HK = new Table<RetryHooks>();
+/** How many entries `HK` has: most programs have none, and then no task looks. */
+let hooked = 0;
+
+/** Keeps the retry hooks of task `k` (until it settles). */
+export function keepHooks(k: number, hooks: RetryHooks): void {
+  HK.set(k, hooks);
+  hooked++;
+}
+
+/** The retry hooks of task `k`, if it has a `retry` option. */
+function hooksOf(k: number): RetryHooks | undefined {
+  return hooked === 0 ? undefined : HK.get(k);
+}
 
 export interface RetryHooks {
   delay?: (attempt: number, error: unknown) => number;
@@ -130,7 +143,7 @@ function settled(k: number, serial: number, ok: boolean, v: unknown): void {
   const t = T[idx(k)];
   // The clock is read only where the machine uses it: a breaker's timing,
   // a retry delay's due time.
-  const clock = t !== undefined && (t._scope._clock || HK.get(k) !== undefined) ? now() : 0;
+  const clock = t !== undefined && (t._scope._clock || hooksOf(k) !== undefined) ? now() : 0;
   if (W.attempt_settled(k, serial, ok, clock) && t !== undefined) t._v = v;
 }
 
@@ -199,7 +212,7 @@ on(1 /* Start */, (k, serial, node) => {
     try {
       const then = (r as { then?: unknown }).then;
       if (typeof then === "function") {
-        if (HK.get(k) === undefined) {
+        if (hooksOf(k) === undefined) {
           // One attempt only: the callbacks find its serial on the task
           // (bound functions: smaller than two closures and their context).
           then.call(r, fulfilled.bind(t), rejected.bind(t));
@@ -240,7 +253,7 @@ on(2 /* Settle */, (k, how, started) => {
   if (t === undefined || t._k !== k) return;
   t._ran = started === 1 ? 0 : -1;
   t._fn = undefined;
-  HK.take(k);
+  if (hooked !== 0 && HK.take(k) !== undefined) hooked--;
   const v = t._v;
   const r: Result = how === 0 ? [undefined, v] : [v, undefined];
   t._r = r;
@@ -270,7 +283,7 @@ on(13 /* RetryAsk */, (k, serial, attempt) => {
   if (t._ps !== -serial - 1) {
     let verdict = 1;
     let delay = NaN;
-    const h = HK.get(k)!;
+    const h = hooksOf(k)!;
     try {
       if (h.retryCondition !== undefined && !h.retryCondition(t._v)) verdict = 0;
       else if (attempt > 0 && h.delay !== undefined) {
@@ -297,7 +310,7 @@ on(14 /* OnRetry */, (k, attempt) => {
   const t = T[idx(k)];
   if (t === undefined || t._k !== k) return;
   try {
-    HK.get(k)!.onRetry!(t._v, attempt);
+    hooksOf(k)!.onRetry!(t._v, attempt);
   } catch {
     // SPEC: a throwing onRetry is ignored.
   }
