@@ -9,7 +9,7 @@
 // can only strike at its entry, before any change. When the machine needs
 // room it says so (-3) having changed nothing, and the room is made behind
 // the guard.
-import { W, after, failure, guard, idx, on, run } from "./wasm";
+import { W, after, failure, guard, idx, on, reach, run } from "./wasm";
 import { checkSignal, link, reasonKept, reasonMade } from "./signal";
 import { Scope } from "./scope";
 import { mustBe } from "./errors";
@@ -38,10 +38,13 @@ const CH: (Box | undefined)[] = [];
 /** The slot a promise being made waits in: its executor stores its resolvers there (no closure per promise). */
 let waiting = 0;
 function waitSend(res: (ok: boolean) => void, rej: (e: unknown) => void): void {
+  if (waiting > J.length) reach(J, waiting);
+  if (waiting > F.length) reach(F, waiting);
   F[waiting] = res as (v: unknown) => void;
   J[waiting] = rej;
 }
 function waitRecv(res: (v: unknown) => void): void {
+  if (waiting > F.length) reach(F, waiting);
   F[waiting] = res;
 }
 
@@ -91,7 +94,9 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     }
     b.k = k;
     this.#b = b;
-    CH[idx(k)] = b;
+    const ci = idx(k);
+    if (ci > CH.length) reach(CH, ci);
+    CH[ci] = b;
     if (scope === -1) registry?.register(this, k, b);
     run();
   }
@@ -126,6 +131,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       const i = (r - kind) / 8;
       if (kind === 0) {
         // Buffered.
+        if (i > V.length) reach(V, i);
         V[i] = value;
         return Promise.resolve(true);
       }
@@ -137,6 +143,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         return Promise.resolve(true);
       }
       // Waiting for room (or a receiver).
+      if (i > V.length) reach(V, i);
       V[i] = value;
       waiting = i;
       return new Promise<boolean>(waitSend);
@@ -200,7 +207,9 @@ function make(ch: Channel<unknown>, b: Box): number {
   const k = W.chan_new(-1, -1, b.cap);
   if (k === -1) throw failure(); // (not reached: the capacity was checked)
   b.k = k;
-  CH[idx(k)] = b;
+  const ci = idx(k);
+  if (ci > CH.length) reach(CH, ci);
+  CH[ci] = b;
   registry?.register(ch, k, b);
   return k;
 }

@@ -3,7 +3,7 @@
 // when, who wins, when a parallel stops and what a group resolves to are
 // the machine's (src/machine/group.rs); here are the argument reading, the
 // factories, the internal scope object and the promise.
-import { Table, W, after, failure, guard, idx, lastTaskId, on, run } from "./wasm";
+import { Table, W, after, failure, guard, idx, lastTaskId, on, reach, run } from "./wasm";
 import { checkSignal, reasonOf } from "./signal";
 import { optionalNumber, optionsObject } from "./errors";
 import { Scope } from "./scope";
@@ -198,7 +198,9 @@ on(40 /* GroupStart */, (g, from, count) => {
     const k = W.group_spawn(g, i, 0);
     if (k === -1) continue;
     // Plain stores until the member is in the table.
-    T[k % 4294967296] = m;
+    const ti = k % 4294967296;
+    if (ti > T.length) reach(T, ti);
+    T[ti] = m;
     m._k = k;
     gr.members[i] = m;
     // A member's id is seen only by telemetry and debug lines.

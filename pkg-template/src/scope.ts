@@ -2,7 +2,7 @@
 // disposal promise. Creation, inheritance, disposal order and outcome are
 // the machine's (src/machine/scope.rs); here are the option reading, the
 // service objects and the promise.
-import { Table, W, failure, guard, idx, lastTaskId, now, on, run, after } from "./wasm";
+import { Table, W, failure, guard, idx, lastTaskId, now, on, reach, run, after } from "./wasm";
 import { DISPOSED, abortedWith, checkSignal, link, reasonKept, signalOf } from "./signal";
 import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typeName } from "./errors";
 import { T, Task, keepHooks, type RetryHooks, type TaskContext } from "./task";
@@ -197,7 +197,9 @@ export class Scope {
     const k = W.spawn(this.#k, flags, timeout, maxRetries, delay, this._clock ? now() : 0);
     if (k === -1) throw failure();
     // Plain stores until the task is in the table: nothing here can throw.
-    T[k % 4294967296] = t;
+    const ti = k % 4294967296;
+    if (ti > T.length) reach(T, ti);
+    T[ti] = t;
     t._k = k;
     if (hooks !== undefined) keepHooks(k, hooks);
     t._id = lastTaskId();

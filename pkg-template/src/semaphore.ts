@@ -1,7 +1,7 @@
 // Semaphores: the `Semaphore` class. Who gets a permit, and when, is the
 // machine's (src/machine/semaphore.rs); here are the waiters' promises, in
 // arrays indexed by the slots the machine hands out, and the call of `fn`.
-import { W, after, failure, guard, idx, on, run } from "./wasm";
+import { W, after, failure, guard, idx, on, reach, run } from "./wasm";
 import { checkSignal, link, reasonKept, reasonMade } from "./signal";
 import { mustBe } from "./errors";
 
@@ -54,7 +54,9 @@ export class Semaphore implements AsyncDisposable {
     }
     b.k = k;
     this.#b = b;
-    SM[idx(k)] = b;
+    const si = idx(k);
+    if (si > SM.length) reach(SM, si);
+    SM[si] = b;
     registry?.register(this, k, b);
     run();
   }
@@ -122,7 +124,9 @@ function make(s: Semaphore, b: Box): number {
   const k = W.sem_new(-1, b.total);
   if (k === -1) throw failure(); // (not reached: the permits were checked)
   b.k = k;
-  SM[idx(k)] = b;
+  const si = idx(k);
+  if (si > SM.length) reach(SM, si);
+  SM[si] = b;
   registry?.register(s, k, b);
   return k;
 }
@@ -142,6 +146,8 @@ function acquire<R>(s: Semaphore, fn: () => R | PromiseLike<R>, what: string): P
     r === -2
       ? Promise.resolve()
       : new Promise<void>((res, rej) => {
+          if (r > F.length) reach(F, r);
+          if (r > J.length) reach(J, r);
           F[r] = res;
           J[r] = rej;
         });

@@ -3,7 +3,7 @@
 // sends `Abort` for that node (descendants first) and `ForgetNode` when the
 // node ends. Abort reasons are made on first use. A user AbortSignal is
 // linked once, with one listener, however many scopes use it.
-import { Table, W, idx, on, run } from "./wasm";
+import { Table, W, idx, on, reach, run } from "./wasm";
 import { typeName } from "./errors";
 
 /** AbortControllers by node index, with the node key they belong to. */
@@ -69,6 +69,10 @@ export function signalOf(node: number): AbortSignal | undefined {
   const w = W.watch(node);
   if (w === -1) {
     const made = new AbortController();
+    if (i > C.length) {
+      reach(C, i);
+      reach(CK, i);
+    }
     C[i] = made;
     CK[i] = node;
     return made.signal;

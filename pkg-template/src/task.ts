@@ -1,7 +1,7 @@
 // Tasks: the `Task` class users hold, and the effects that call a task's
 // `fn`, store what it gave, ask the retry hooks and settle it. Which attempt
 // runs, when, and how it ends are the machine's (src/machine/task.rs).
-import { Table, W, after, guard, idx, now, on, run } from "./wasm";
+import { W, after, guard, idx, now, on, run } from "./wasm";
 import { reasonOf, signalOf } from "./signal";
 import type { Scope } from "./scope";
 import * as tel from "./telemetry";
@@ -9,20 +9,21 @@ import * as tel from "./telemetry";
 /** Live tasks by slot index. */
 export const T: (Task | undefined)[] = [];
 
-/** The retry hooks of the live tasks that have a `retry` option, by task key. */
-const HK = new Table<RetryHooks>();
-/** How many entries `HK` has: most programs have none, and then no task looks. */
-let hooked = 0;
+/**
+ * The retry hooks of the live tasks that have a `retry` option, by full
+ * task key. A Map: these are few and their slots far apart (an array
+ * written at a high slot alone turns sparse and slow).
+ */
+const HK = new Map<number, RetryHooks>();
 
 /** Keeps the retry hooks of task `k` (until it settles). */
 export function keepHooks(k: number, hooks: RetryHooks): void {
   HK.set(k, hooks);
-  hooked++;
 }
 
-/** The retry hooks of task `k`, if it has a `retry` option. */
+/** The retry hooks of task `k`, if it has a `retry` option (most programs have none: no lookup then). */
 function hooksOf(k: number): RetryHooks | undefined {
-  return hooked === 0 ? undefined : HK.get(k);
+  return HK.size === 0 ? undefined : HK.get(k);
 }
 
 export interface RetryHooks {
@@ -253,7 +254,7 @@ on(2 /* Settle */, (k, how, started) => {
   if (t === undefined || t._k !== k) return;
   t._ran = started === 1 ? 0 : -1;
   t._fn = undefined;
-  if (hooked !== 0 && HK.take(k) !== undefined) hooked--;
+  if (HK.size !== 0) HK.delete(k);
   const v = t._v;
   const r: Result = how === 0 ? [undefined, v] : [v, undefined];
   t._r = r;

@@ -236,6 +236,18 @@ export function after(): void {
   else run();
 }
 
+/**
+ * Fills `a` with `undefined` up to index `i`, for a write at `i` past its
+ * end. The machine reuses freed slots last-in first-out, so after a burst
+ * a write can land far beyond an array's length; V8 would then turn the
+ * array sparse (dictionary elements), slow for every reader, and slow the
+ * shared code that reads other arrays too. Callers check `i > a.length`
+ * first, so the common append stays a plain store.
+ */
+export function reach(a: unknown[], i: number): void {
+  for (let n = a.length; n < i; n++) a.push(undefined);
+}
+
 /** Slot index of a key (keys are index + generation * 2^32). */
 export function idx(k: number): number {
   return k % 4294967296;
@@ -317,6 +329,10 @@ export class Table<V> {
 
   set(key: number, value: V): void {
     const i = key % 4294967296;
+    if (i > this.v.length) {
+      reach(this.v, i);
+      reach(this.k, i);
+    }
     this.v[i] = value;
     this.k[i] = key;
   }
