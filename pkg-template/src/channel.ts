@@ -10,7 +10,7 @@
 // room it says so (-3) having changed nothing, and the room is made behind
 // the guard.
 import { W, after, failure, guard, idx, on, reach, run } from "./wasm";
-import { checkSignal, link, reasonKept, reasonMade } from "./signal";
+import { checkSignal, keepReason, keptReason, link } from "./signal";
 import { Scope } from "./scope";
 import { mustBe } from "./errors";
 
@@ -279,25 +279,15 @@ async function* iterate(ch: Channel<unknown>, b: Box): AsyncGenerator<unknown, v
   }
 }
 
-/** The abort reason, asked once and kept (the machine forgets it when the channel ends), made when first observed. */
+/** The abort reason, asked once and kept, made when first observed (signal.ts `keptReason`). */
 function reasonFor(b: Box): unknown {
-  keepReason(b);
-  // Made on first use: an abort nobody observes costs no Error.
-  if (b.reason === DISPOSED_HERE) b.reason = new Error("channel disposed");
-  else b.reason = reasonMade(b.reason);
-  return b.reason;
+  keep(b);
+  return keptReason(b, "channel");
 }
 
-/** "channel disposed" (this channel's own), not made yet. */
-const DISPOSED_HERE = {};
-
-/** Keeps the abort reason as the machine has it, before the machine forgets it. */
-function keepReason(b: Box): void {
-  if (!b.aborted) {
-    const r = W.chan_reason(b.k);
-    b.reason = r === -1 ? DISPOSED_HERE : reasonKept(r);
-    b.aborted = true;
-  }
+/** Keeps the abort reason before the machine forgets it. */
+function keep(b: Box): void {
+  if (!b.aborted) keepReason(b, W.chan_reason(b.k));
 }
 
 /** Carries out the wake-ups of a close or an abort, one slot at a time. */
@@ -333,7 +323,7 @@ function end(b: Box): void {
 on(20 /* ChanAborted */, (k) => {
   const b = CH[idx(k)];
   if (b === undefined || b.k !== k) return;
-  keepReason(b);
+  keep(b);
   drain(b);
 });
 

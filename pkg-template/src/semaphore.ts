@@ -2,7 +2,7 @@
 // machine's (src/machine/semaphore.rs); here are the waiters' promises, in
 // arrays indexed by the slots the machine hands out, and the call of `fn`.
 import { W, after, failure, guard, idx, on, reach, run } from "./wasm";
-import { checkSignal, link, reasonKept, reasonMade } from "./signal";
+import { checkSignal, keepReason, keptReason, link } from "./signal";
 import { mustBe } from "./errors";
 
 // Drained slots are `slot * 8 + kind` (machine `semaphore::drained`).
@@ -174,31 +174,21 @@ function release(b: Box): void {
   run(); // the last release after an abort ends the semaphore
 }
 
-/** The abort reason, asked once and kept (the machine forgets it when the semaphore ends), made when first observed. */
+/** The abort reason, asked once and kept, made when first observed (signal.ts `keptReason`). */
 function reasonFor(b: Box): unknown {
-  keepReason(b);
-  // Made on first use: an abort nobody observes costs no Error.
-  if (b.reason === DISPOSED_HERE) b.reason = new Error("semaphore disposed");
-  else b.reason = reasonMade(b.reason);
-  return b.reason;
+  keep(b);
+  return keptReason(b, "semaphore");
 }
 
-/** "semaphore disposed" (this semaphore's own), not made yet. */
-const DISPOSED_HERE = {};
-
-/** Keeps the abort reason as the machine has it, before the machine forgets it. */
-function keepReason(b: Box): void {
-  if (!b.aborted) {
-    const r = W.sem_reason(b.k);
-    b.reason = r === -1 ? DISPOSED_HERE : reasonKept(r);
-    b.aborted = true;
-  }
+/** Keeps the abort reason before the machine forgets it. */
+function keep(b: Box): void {
+  if (!b.aborted) keepReason(b, W.sem_reason(b.k));
 }
 
 on(21 /* SemAborted */, (k) => {
   const b = SM[idx(k)];
   if (b === undefined || b.k !== k) return;
-  keepReason(b);
+  keep(b);
   for (;;) {
     const r = W.sem_drain(k);
     if (r < 0) break;

@@ -53,6 +53,27 @@ export function reasonKept(r: number): unknown {
   return R.get(r);
 }
 
+/** The abort reason a channel or a semaphore keeps (the machine forgets it when the primitive ends). */
+export interface KeptReason {
+  aborted: boolean;
+  reason: unknown;
+}
+
+/** "<what> disposed" (the primitive's own reason), not made yet. */
+const DISPOSED_OWN = {};
+
+/** Keeps reason key `r` (-1: the primitive was disposed) as the machine has it. */
+export function keepReason(b: KeptReason, r: number): void {
+  b.reason = r === -1 ? DISPOSED_OWN : reasonKept(r);
+  b.aborted = true;
+}
+
+/** The kept reason, made on first use (an abort nobody observes costs no Error), then the same object each time. */
+export function keptReason(b: KeptReason, what: string): unknown {
+  b.reason = b.reason === DISPOSED_OWN ? new Error(`${what} disposed`) : reasonMade(b.reason);
+  return b.reason;
+}
+
 /** An aborted signal for a kept reason. */
 export function abortedWith(kept: unknown): AbortSignal {
   return AbortSignal.abort(reasonMade(kept));
