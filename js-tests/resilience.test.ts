@@ -141,6 +141,27 @@ describe("per-attempt timeout", () => {
     expect(signals[0]).not.toBe(signals[1]);
   });
 
+  test("a timed-out attempt that settles later changes nothing: not the next attempt's result, not a settled task's", async () => {
+    await using s = scope();
+    // Two attempts: the first ignores its signal and fulfils while the second runs.
+    let calls = 0;
+    const retried = s.task(async () => {
+      calls++;
+      if (calls === 1) return sleep(45).then(() => "first, late"); // times out at 30
+      await sleep(25); // from ~30 to ~55: the first fulfils meanwhile
+      return "second";
+    }, { timeout: 30, retry: { maxRetries: 1 } });
+    expect(await retried).toEqual([undefined, "second"]);
+    // One attempt: it fulfils after the timeout settled the task.
+    let late!: (v: string) => void;
+    const once = s.task(() => new Promise<string>((r) => (late = r)), { timeout: 5 });
+    const [err] = await once;
+    expect((err as Error).message).toBe("timeout after 5ms");
+    late("too late");
+    await sleep(1);
+    expect(await once).toEqual([err, undefined]);
+  });
+
   test("when every attempt times out the task fails with the timeout error", async () => {
     await using s = scope();
     const [err] = await s.task(({ signal }) => abortable(signal, 1000), { timeout: 5, retry: { maxRetries: 1 } });
