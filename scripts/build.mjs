@@ -23,7 +23,7 @@ export async function build() {
   // LLVM inlines less than its default (225) for the shipped wasm: wasm-opt
   // inlines what pays afterwards, and the wasm is ~1 KB gzip smaller.
   const rustflags = `${process.env.RUSTFLAGS ?? ""} -C llvm-args=-inline-threshold=50`.trim();
-  must("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "tiny"], {
+  must("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "tiny"], {
     env: toolEnv({ RUSTFLAGS: rustflags }),
   });
   rmSync(web, { recursive: true, force: true });

@@ -71,7 +71,18 @@ const tarball = pack();
 
 step("cargo test (core)", "cargo", ["test", "--lib"], libtest);
 step("cargo clippy -D warnings", "cargo", ["clippy", "--all-targets", "--", "-D", "warnings"], check);
-step("cargo clippy (wasm32)", "cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "tiny", "--", "-D", "warnings"], check);
+step(
+  "cargo clippy (wasm32, npm build)",
+  "cargo",
+  ["clippy", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "tiny", "--", "-D", "warnings"],
+  check,
+);
+step(
+  "cargo clippy (wasm32, Rust face and exports, tests included)",
+  "cargo",
+  ["clippy", "--target", "wasm32-unknown-unknown", "--all-targets", "--features", "exports", "--", "-D", "warnings"],
+  check,
+);
 step("cargo fmt --check", "cargo", ["fmt", "--check"], check);
 step("wasm-pack test --node (binding)", "wasm-pack", ["test", "--node"], libtestSome);
 // The same binding tests in Debian's Chromium through its chromedriver:

@@ -4,7 +4,11 @@
 //!   services, option validation), no `JsValue`, tested with `cargo test`.
 //! * [`machine`]: the state machine JS drives with commands and events;
 //!   it decides everything and emits effects, and never calls JavaScript.
-//! * `wasm`: the numeric wasm-bindgen exports over the machine.
+//! * `wasm` (feature `exports`): the numeric wasm-bindgen exports over the
+//!   machine, which the npm package's TypeScript executor drives.
+//! * [`driver`] (feature `driver`, on by default): the Rust face, a second
+//!   driver over the same machine for Rust code built with wasm-bindgen. Its
+//!   items are re-exported here: start at [`scope`].
 #![cfg_attr(all(target_arch = "wasm32", feature = "tiny"), no_std)]
 #![cfg_attr(
     not(test),
@@ -97,8 +101,18 @@ impl F64Ext for f64 {
 pub mod core;
 pub mod machine;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", any(feature = "exports", feature = "tiny")))]
 mod wasm;
+
+#[cfg(feature = "driver")]
+pub mod driver;
+#[cfg(feature = "driver")]
+pub use driver::*;
+
+#[cfg(all(feature = "tiny", feature = "driver"))]
+compile_error!(
+    "feature `tiny` is the npm build's no_std wasm: build it with --no-default-features"
+);
 
 /// A panic is never reachable from JS input (the crate denies unwrap,
 /// expect, indexing and panics); should one happen anyway, the instance

@@ -494,6 +494,57 @@ impl Machine {
         drained::ENDED
     }
 
+    /// Command (Rust face): a waiting `send` (`sender`) or `receive` whose
+    /// future was dropped leaves its queue, and its slot is freed (STYLE #6:
+    /// it takes nothing with it). `false`: it was not waiting there any
+    /// more (woken or drained already). This scans the queue: only the Rust
+    /// face cancels (a JavaScript promise cannot be dropped), and the hot
+    /// paths above stay untouched (invariant #5).
+    pub fn chan_cancel(&mut self, k: Key, slot: u32, sender: bool) -> bool {
+        let Some(rec) = self.channels.table.get_mut(k) else {
+            return false;
+        };
+        let (q, shift) = if sender {
+            (&mut rec.senders, 0)
+        } else {
+            (&mut rec.receivers, 1)
+        };
+        match q.iter().position(|&s| s >> shift == slot) {
+            Some(i) => {
+                q.remove(i);
+                self.channels.slots.free(slot);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Command (Rust face): a receiver was handed a value and its future
+    /// was dropped before it took it: the value is not lost (STYLE #6). It
+    /// goes to the oldest waiting receiver ([`ret::HANDED`] with its slot),
+    /// else back to the front of the buffer ([`ret::SLOT`] with a new slot,
+    /// even past the capacity: it was delivered already); [`ret::NONE`]
+    /// once the channel aborted (the value is dropped, as buffered ones
+    /// are).
+    pub fn chan_give_back(&mut self, k: Key) -> f64 {
+        let Some(rec) = self.channels.table.get_mut(k) else {
+            return ret::NONE;
+        };
+        if rec.aborted {
+            return ret::NONE;
+        }
+        // After a close, the receivers still queued were refused (#4).
+        if !rec.closed {
+            if let Some(r) = rec.receivers.pop_front() {
+                self.channels.slots.free(r >> 1);
+                return slot_ret(ret::HANDED, r >> 1);
+            }
+        }
+        let s = self.channels.slots.alloc();
+        rec.buffer.push_front(s);
+        slot_ret(ret::SLOT, s)
+    }
+
     /// `isClosed` (an ended channel is closed).
     pub fn chan_is_closed(&self, k: Key) -> bool {
         self.channels.table.get(k).is_none_or(|r| r.closed)

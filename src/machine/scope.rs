@@ -189,6 +189,13 @@ impl Machine {
         self.scopes.get(s).map(|r| r.node)
     }
 
+    /// The reason the scope's signal aborted with, if it has (the Rust
+    /// face's `Scope::reason`).
+    pub fn scope_reason(&self, s: Key) -> Option<Key> {
+        let rec = self.scopes.get(s)?;
+        self.tree.reason(rec.node).copied()
+    }
+
     /// `isDisposed`: from the moment disposal begins (and after it ends).
     pub fn scope_is_disposed(&self, s: Key) -> bool {
         self.scopes.get(s).is_none_or(|r| r.core.is_disposed())

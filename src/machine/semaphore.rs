@@ -225,6 +225,30 @@ impl Machine {
         ret::NONE
     }
 
+    /// Command (Rust face): a waiting `acquire` whose future was dropped
+    /// leaves the queue, and its slot is freed. `false`: it was not queued
+    /// any more (granted or drained already: a granted permit is given back
+    /// with [`Machine::sem_release`], STYLE #6). Scans the queue: only the
+    /// Rust face cancels (invariant #2 holds for JavaScript).
+    pub fn sem_cancel(&mut self, k: Key, slot: u32) -> bool {
+        let Some(sem) = self
+            .semaphores
+            .table
+            .get_mut(k)
+            .and_then(|r| r.sem.as_mut())
+        else {
+            return false;
+        };
+        match sem.waiters.iter().position(|&s| s == slot) {
+            Some(i) => {
+                sem.waiters.remove(i);
+                self.semaphores.slots.free(slot);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Command: `[Symbol.asyncDispose]()`: abort with "semaphore disposed".
     pub fn sem_dispose(&mut self, k: Key) {
         self.semaphore_abort(k, None);

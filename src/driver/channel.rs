@@ -1,0 +1,751 @@
+//! Channels: [`Scope::channel`], [`Channel::new`], the [`Send`] and
+//! [`Recv`] futures and the `Stream` of received values. The buffer order,
+//! the wait queues, who is woken and what each call gives are the machine's
+//! (`machine/channel.rs`); here are the values and the wakers, in a store
+//! indexed by the slots the machine hands out. A send or a receive is one
+//! machine call whose answer says what to do (no effect to apply).
+//!
+//! # Invariants
+//!
+//! 1. A slot of the store holds something exactly while the machine has the
+//!    slot live: a buffered value, a waiting sender (its value and its
+//!    waiter) or a waiting receiver. The driver empties it in the step the
+//!    machine frees it (a receive taking it, a hand-off, a drain item, a
+//!    cancel).
+//! 2. A send or receive future that is dropped while it waits leaves the
+//!    queue (`chan_cancel`); a receiver dropped after a value was handed to
+//!    it gives the value back (`chan_give_back`): nothing is lost, nothing
+//!    is received twice (STYLE #6).
+//! 3. Values and waiters are dropped only after the store's borrow ended (a
+//!    value may be a channel itself, whose drop re-enters).
+
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use futures::Stream;
+
+use super::error::Error;
+use super::runtime::{Driver, Runtime};
+use super::scope::Scope;
+use super::signal::Reason;
+use super::table::key;
+use crate::machine::channel::{drained, ret};
+use crate::machine::slab::Key;
+
+/// What a waiting operation was told.
+enum WaitOut<T> {
+    Sent,
+    /// The value back: the channel closed (`true`) or aborted.
+    Refused(T, bool),
+    Received(Option<T>),
+}
+
+/// A waiting send or receive: its outcome, and who to wake.
+struct Waiter<T> {
+    out: RefCell<Option<WaitOut<T>>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl<T> Waiter<T> {
+    fn new(w: &Waker) -> Rc<Waiter<T>> {
+        Rc::new(Waiter {
+            out: RefCell::new(None),
+            waker: RefCell::new(Some(w.clone())),
+        })
+    }
+
+    fn tell(&self, out: WaitOut<T>) {
+        let old = self.out.borrow_mut().replace(out);
+        drop(old);
+        let w = self.waker.borrow_mut().take();
+        if let Some(w) = w {
+            w.wake();
+        }
+    }
+
+    fn listen(&self, w: &Waker) {
+        let mut slot = self.waker.borrow_mut();
+        match &*slot {
+            Some(old) if old.will_wake(w) => {}
+            _ => *slot = Some(w.clone()),
+        }
+    }
+}
+
+/// One slot's contents (invariant #1).
+enum Slot<T> {
+    Free,
+    Value(T),
+    Sender(T, Rc<Waiter<T>>),
+    Receiver(Rc<Waiter<T>>),
+}
+
+/// The slots of every channel of one value type in a runtime.
+struct Store<T> {
+    slots: Vec<Slot<T>>,
+}
+
+impl<T> Store<T> {
+    fn put(&mut self, i: u32, v: Slot<T>) -> Slot<T> {
+        let i = i as usize;
+        while self.slots.len() <= i {
+            self.slots.push(Slot::Free);
+        }
+        match self.slots.get_mut(i) {
+            Some(s) => std::mem::replace(s, v),
+            None => v,
+        }
+    }
+
+    fn take(&mut self, i: u32) -> Slot<T> {
+        match self.slots.get_mut(i as usize) {
+            Some(s) => std::mem::replace(s, Slot::Free),
+            None => Slot::Free,
+        }
+    }
+}
+
+/// One channel's state, shared by its handles and its futures.
+struct ChanShared<T> {
+    drv: Rc<Driver>,
+    key: Key,
+    cap: usize,
+    store: Rc<RefCell<Store<T>>>,
+    /// The abort reason, kept once known (the machine forgets it when the
+    /// channel ends).
+    reason: RefCell<Option<Reason>>,
+    /// A standalone channel ends when its last handle goes; a scope's ends
+    /// with the scope.
+    standalone: bool,
+}
+
+/// What the driver's table holds of a channel, whatever its value type.
+pub(crate) trait ChanEntry {
+    /// `ChanAborted(channel)`: keep the reason, then drain.
+    fn aborted(&self);
+}
+
+impl<T: 'static> ChanShared<T> {
+    fn k(&self) -> Key {
+        self.key
+    }
+
+    /// The kept abort reason, asked for once (the machine's, or "channel
+    /// disposed").
+    fn reason(&self) -> Reason {
+        if let Some(r) = self.reason.borrow().clone() {
+            return r;
+        }
+        let r = self.drv.m.borrow().chan_reason(self.key);
+        let r = match r {
+            Some(Some(r)) => self
+                .drv
+                .reason_of(r.to_f64())
+                .unwrap_or_else(Reason::channel_disposed),
+            _ => Reason::channel_disposed(),
+        };
+        *self.reason.borrow_mut() = Some(r.clone());
+        r
+    }
+
+    fn keep_reason(&self) {
+        if self.reason.borrow().is_none() {
+            let _ = self.reason();
+        }
+    }
+
+    /// Carries out the wake-ups of a close or an abort, one slot at a time.
+    fn drain(&self) {
+        loop {
+            let r = self.drv.m.borrow_mut().chan_drain(self.key);
+            if r < 0.0 {
+                if r == drained::ENDED {
+                    let gone = self.drv.channels.borrow_mut().take(self.key);
+                    drop(gone);
+                    self.drv.after(); // the reason it held may be freed
+                }
+                return;
+            }
+            let kind = r % ret::KINDS;
+            let slot = ((r - kind) / ret::KINDS) as u32;
+            let was = self.store.borrow_mut().take(slot);
+            match (kind, was) {
+                (k, Slot::Sender(v, w)) if k == drained::CLOSED => {
+                    w.tell(WaitOut::Refused(v, true))
+                }
+                (k, Slot::Sender(v, w)) if k == drained::REASON => {
+                    self.keep_reason();
+                    w.tell(WaitOut::Refused(v, false))
+                }
+                (k, Slot::Receiver(w)) if k == drained::UNDEFINED || k == drained::DONE => {
+                    w.tell(WaitOut::Received(None))
+                }
+                // FREE: a dropped value or a collected channel's waiter.
+                (_, other) => drop(other),
+            }
+        }
+    }
+}
+
+impl<T: 'static> ChanEntry for ChanShared<T> {
+    fn aborted(&self) {
+        self.keep_reason();
+        self.drain();
+    }
+}
+
+/// What user handles hold: the last one gone ends a standalone channel.
+struct ChanHandle<T: 'static> {
+    shared: Rc<ChanShared<T>>,
+}
+
+impl<T: 'static> Drop for ChanHandle<T> {
+    fn drop(&mut self) {
+        let sh = &self.shared;
+        if sh.standalone {
+            sh.drv.m.borrow_mut().chan_collected(sh.key);
+            sh.drv.run();
+        }
+    }
+}
+
+/// A Go-style channel with backpressure (1.0's `Channel`): `send` waits
+/// while `cap` values are buffered, `recv` waits while none is, FIFO on
+/// both sides; capacity 0 is a rendezvous. It is also a [`Stream`] of the
+/// received values, ending once closed and drained (1.0's `for await`).
+///
+/// Cheap to clone: clones are the same channel (each clone used as a
+/// `Stream` has its own pending receive). Many producers and consumers:
+/// each value is received exactly once.
+///
+/// A scope's channel ([`Scope::channel`]) is aborted with its scope: sends
+/// fail with the reason, receives give `None`, buffered values are dropped.
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let ch = s.channel::<String>(10).unwrap();
+/// assert_eq!((ch.cap(), ch.len(), ch.is_closed()), (10, 0, false));
+/// assert!(ch.send("hi".into()).now_or_never().unwrap().is_ok());
+/// ch.close();
+/// assert_eq!(ch.recv().now_or_never().unwrap().as_deref(), Some("hi"));
+/// assert_eq!(ch.recv().now_or_never().unwrap(), None);
+/// ```
+pub struct Channel<T: 'static> {
+    h: Rc<ChanHandle<T>>,
+    /// The pending receive of this handle used as a `Stream`.
+    next: Option<Recv<T>>,
+}
+
+impl<T: 'static> Clone for Channel<T> {
+    fn clone(&self) -> Self {
+        Channel {
+            h: self.h.clone(),
+            next: None,
+        }
+    }
+}
+
+impl Scope {
+    /// A channel owned by the scope (1.0's `s.channel(capacity)`): aborted
+    /// with it, disposed with it. Fails on a disposed scope.
+    pub fn channel<T: 'static>(&self, capacity: usize) -> Result<Channel<T>, Error> {
+        Channel::make(self.drv(), Some(self.key()), None, capacity)
+    }
+}
+
+impl Runtime {
+    /// A standalone channel on this runtime (see [`Channel::new`]).
+    pub fn channel<T: 'static>(&self, capacity: usize) -> Result<Channel<T>, Error> {
+        Channel::make(self.driver(), None, None, capacity)
+    }
+}
+
+impl<T: 'static> Channel<T> {
+    /// A standalone channel (1.0's `new Channel(capacity)`) on this
+    /// thread's runtime; it ends when its last handle is dropped.
+    pub fn new(capacity: usize) -> Result<Channel<T>, Error> {
+        Runtime::current().channel(capacity)
+    }
+
+    /// A standalone channel aborted by a JavaScript `AbortSignal` (1.0's
+    /// `new Channel(capacity, signal)`).
+    #[cfg(target_arch = "wasm32")]
+    pub fn with_signal(
+        capacity: usize,
+        signal: &web_sys::AbortSignal,
+    ) -> Result<Channel<T>, Error> {
+        let rt = Runtime::current();
+        let l = rt.driver().link(signal);
+        Channel::make(rt.driver(), None, Some(l), capacity)
+    }
+
+    fn make(
+        drv: &Rc<Driver>,
+        scope: Option<Key>,
+        link: Option<Key>,
+        cap: usize,
+    ) -> Result<Channel<T>, Error> {
+        let made = drv
+            .m
+            .borrow_mut()
+            .chan_new(scope, link, cap.min(u32::MAX as usize) as f64);
+        let k = match made {
+            Ok(k) => k,
+            Err(f) => {
+                if let Some(l) = link {
+                    drv.m.borrow_mut().drop_unused_link(l);
+                }
+                drv.run();
+                return Err(f.into());
+            }
+        };
+        let store = {
+            let mut stores = drv.stores.borrow_mut();
+            let any = stores
+                .entry(TypeId::of::<T>())
+                .or_insert_with(|| {
+                    Rc::new(RefCell::new(Store::<T> { slots: Vec::new() })) as Rc<dyn Any>
+                })
+                .clone();
+            any.downcast::<RefCell<Store<T>>>().ok()
+        };
+        let Some(store) = store else {
+            // Not reached: the store of `T` is keyed by `T`'s TypeId.
+            return Err(Error::State("channel: value store mismatch".into()));
+        };
+        let shared = Rc::new(ChanShared {
+            drv: drv.clone(),
+            key: k,
+            cap,
+            store,
+            reason: RefCell::new(None),
+            standalone: scope.is_none(),
+        });
+        let old = drv.channels.borrow_mut().set(k, shared.clone());
+        drop(old);
+        drv.run(); // born under an aborted scope or signal: aborted now
+        Ok(Channel {
+            h: Rc::new(ChanHandle { shared }),
+            next: None,
+        })
+    }
+
+    fn sh(&self) -> &Rc<ChanShared<T>> {
+        &self.h.shared
+    }
+
+    /// Sends `value`: hands it to a waiting receiver, else buffers it, else
+    /// waits for room (FIFO). `Ok` once delivered or buffered;
+    /// [`SendError::Closed`] if the channel was closed before or while
+    /// waiting, [`SendError::Aborted`] once its scope aborted or it was
+    /// disposed. The value comes back in the error.
+    pub fn send(&self, value: T) -> Send<T> {
+        Send {
+            h: self.h.clone(),
+            value: Some(value),
+            wait: None,
+        }
+    }
+
+    /// The next value: buffered ones first, then those of waiting senders;
+    /// `None` once closed and drained, or aborted.
+    pub fn recv(&self) -> Recv<T> {
+        Recv {
+            h: self.h.clone(),
+            wait: None,
+            done: false,
+        }
+    }
+
+    /// Closes: buffered values stay receivable, waiting senders get
+    /// [`SendError::Closed`], later sends too. Idempotent.
+    pub fn close(&self) {
+        let sh = self.sh();
+        sh.drv.m.borrow_mut().chan_close(sh.k());
+        sh.drain();
+    }
+
+    /// Whether it is closed (or aborted).
+    pub fn is_closed(&self) -> bool {
+        let sh = self.sh();
+        sh.drv.m.borrow().chan_is_closed(sh.k())
+    }
+
+    /// Values buffered now (1.0's `size`).
+    pub fn len(&self) -> usize {
+        let sh = self.sh();
+        sh.drv.m.borrow().chan_size(sh.k())
+    }
+
+    /// No value is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The capacity (1.0's `cap`).
+    pub fn cap(&self) -> usize {
+        self.sh().cap
+    }
+
+    /// Closes and fails the waiting sends with "channel disposed"; drops the
+    /// buffered values (1.0's `[Symbol.asyncDispose]()`).
+    pub fn dispose(&self) {
+        let sh = self.sh();
+        sh.drv.m.borrow_mut().chan_dispose(sh.k());
+        sh.drv.run();
+    }
+}
+
+impl<T: 'static> fmt::Debug for Channel<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Channel")
+            .field("cap", &self.cap())
+            .field("len", &self.len())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Why a send failed; the value comes back (async-channel's style).
+#[derive(Clone, PartialEq)]
+pub enum SendError<T> {
+    /// The channel was closed (before the send, or while it waited).
+    Closed(T),
+    /// The channel aborted (its scope or signal) or was disposed.
+    Aborted(T, Reason),
+}
+
+impl<T> SendError<T> {
+    /// The value that was not sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            SendError::Closed(v) | SendError::Aborted(v, _) => v,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self, SendError::Closed(_))
+    }
+
+    pub fn is_aborted(&self) -> bool {
+        matches!(self, SendError::Aborted(..))
+    }
+
+    /// The abort reason, if it aborted.
+    pub fn reason(&self) -> Option<&Reason> {
+        match self {
+            SendError::Aborted(_, r) => Some(r),
+            SendError::Closed(_) => None,
+        }
+    }
+}
+
+impl<T> fmt::Display for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Closed(_) => f.write_str("channel closed"),
+            SendError::Aborted(_, r) => r.fmt(f),
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Closed(_) => f.write_str("Closed(..)"),
+            SendError::Aborted(_, r) => write!(f, "Aborted(.., {r:?})"),
+        }
+    }
+}
+
+impl<T> std::error::Error for SendError<T> {}
+
+/// The future of [`Channel::send`].
+#[must_use = "futures do nothing unless polled: the value is sent when this is awaited"]
+pub struct Send<T: 'static> {
+    h: Rc<ChanHandle<T>>,
+    value: Option<T>,
+    /// Waiting in this slot.
+    wait: Option<(u32, Rc<Waiter<T>>)>,
+}
+
+impl<T: 'static> Unpin for Send<T> {}
+
+impl<T: 'static> Future for Send<T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let sh = self.h.shared.clone();
+        if let Some((_, w)) = &self.wait {
+            let out = w.out.borrow_mut().take();
+            return match out {
+                Some(o) => {
+                    self.wait = None;
+                    Poll::Ready(match o {
+                        WaitOut::Refused(v, true) => Err(SendError::Closed(v)),
+                        WaitOut::Refused(v, false) => Err(SendError::Aborted(v, sh.reason())),
+                        WaitOut::Sent | WaitOut::Received(_) => Ok(()),
+                    })
+                }
+                None => {
+                    w.listen(cx.waker());
+                    Poll::Pending
+                }
+            };
+        }
+        let Some(value) = self.value.take() else {
+            return Poll::Ready(Ok(())); // polled after it finished
+        };
+        let k = sh.k();
+        let mut r = sh.drv.m.borrow_mut().chan_send(k);
+        if r == ret::GROW {
+            let mut m = sh.drv.m.borrow_mut();
+            m.chan_reserve(k);
+            r = m.chan_send(k);
+        }
+        if r == ret::CLOSED {
+            return Poll::Ready(Err(SendError::Closed(value)));
+        }
+        if r < 0.0 {
+            return Poll::Ready(Err(SendError::Aborted(value, sh.reason())));
+        }
+        let kind = r % ret::KINDS;
+        let slot = ((r - kind) / ret::KINDS) as u32;
+        if kind == ret::HANDED {
+            let was = sh.store.borrow_mut().take(slot);
+            match was {
+                Slot::Receiver(w) => w.tell(WaitOut::Received(Some(value))),
+                other => drop(other),
+            }
+            return Poll::Ready(Ok(()));
+        }
+        if kind == ret::WAIT {
+            let w = Waiter::new(cx.waker());
+            let old = sh
+                .store
+                .borrow_mut()
+                .put(slot, Slot::Sender(value, w.clone()));
+            drop(old);
+            self.wait = Some((slot, w));
+            return Poll::Pending;
+        }
+        // SLOT: buffered.
+        let old = sh.store.borrow_mut().put(slot, Slot::Value(value));
+        drop(old);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: 'static> Drop for Send<T> {
+    fn drop(&mut self) {
+        // Dropped while waiting: leave the queue (invariant #2).
+        let Some((slot, w)) = self.wait.take() else {
+            return;
+        };
+        if w.out.borrow().is_some() {
+            return; // told already (sent or refused): nothing is queued
+        }
+        let sh = &self.h.shared;
+        let left = sh.drv.m.borrow_mut().chan_cancel(sh.k(), slot, true);
+        if left {
+            let was = sh.store.borrow_mut().take(slot);
+            drop(was);
+        }
+    }
+}
+
+/// The future of [`Channel::recv`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Recv<T: 'static> {
+    h: Rc<ChanHandle<T>>,
+    wait: Option<(u32, Rc<Waiter<T>>)>,
+    done: bool,
+}
+
+impl<T: 'static> Unpin for Recv<T> {}
+
+impl<T: 'static> Recv<T> {
+    /// Takes the value of a waiting sender's slot and tells it `Sent`.
+    fn from_sender(store: &RefCell<Store<T>>, slot: u32, into_buffer: bool) -> Option<T> {
+        let was = store.borrow_mut().take(slot);
+        match was {
+            Slot::Sender(v, w) => {
+                w.tell(WaitOut::Sent);
+                if into_buffer {
+                    let old = store.borrow_mut().put(slot, Slot::Value(v));
+                    drop(old);
+                    None
+                } else {
+                    Some(v)
+                }
+            }
+            other => {
+                drop(other);
+                None
+            }
+        }
+    }
+
+    fn take_value(store: &RefCell<Store<T>>, slot: u32) -> Option<T> {
+        let was = store.borrow_mut().take(slot);
+        match was {
+            Slot::Value(v) => Some(v),
+            other => {
+                drop(other);
+                None
+            }
+        }
+    }
+}
+
+impl<T: 'static> Future for Recv<T> {
+    type Output = Option<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if let Some((_, w)) = &self.wait {
+            let out = w.out.borrow_mut().take();
+            return match out {
+                Some(WaitOut::Received(v)) => {
+                    self.wait = None;
+                    self.done = true;
+                    Poll::Ready(v)
+                }
+                Some(_) => {
+                    self.wait = None;
+                    self.done = true;
+                    Poll::Ready(None)
+                }
+                None => {
+                    w.listen(cx.waker());
+                    Poll::Pending
+                }
+            };
+        }
+        let sh = self.h.shared.clone();
+        let k = sh.k();
+        let mut r = sh.drv.m.borrow_mut().chan_recv(k, false);
+        if r == ret::GROW {
+            let mut m = sh.drv.m.borrow_mut();
+            m.chan_reserve(k);
+            r = m.chan_recv(k, false);
+        }
+        if r <= -ret::PACKED {
+            // A buffered value, and the oldest waiting sender's value took
+            // its place: -(8 + slot + sender * 8192).
+            let x = -r - ret::PACKED;
+            let i = x % ret::PACK;
+            let u = (x - i) / ret::PACK;
+            let v = Recv::take_value(&sh.store, i as u32);
+            Recv::from_sender(&sh.store, u as u32, true);
+            self.done = true;
+            return Poll::Ready(v);
+        }
+        if r < 0.0 {
+            self.done = true;
+            return Poll::Ready(None);
+        }
+        let kind = r % ret::KINDS;
+        let slot = ((r - kind) / ret::KINDS) as u32;
+        if kind == ret::RECV_WAIT {
+            let w = Waiter::new(cx.waker());
+            let old = sh.store.borrow_mut().put(slot, Slot::Receiver(w.clone()));
+            drop(old);
+            self.wait = Some((slot, w));
+            return Poll::Pending;
+        }
+        self.done = true;
+        if kind == ret::WAIT {
+            // Capacity 0: straight from the waiting sender.
+            return Poll::Ready(Recv::from_sender(&sh.store, slot, false));
+        }
+        let v = Recv::take_value(&sh.store, slot);
+        if kind == ret::HANDED {
+            let u = sh.drv.m.borrow().chan_woken() as u32;
+            Recv::from_sender(&sh.store, u, true);
+        }
+        Poll::Ready(v)
+    }
+}
+
+impl<T: 'static> Drop for Recv<T> {
+    fn drop(&mut self) {
+        let Some((slot, w)) = self.wait.take() else {
+            return;
+        };
+        let out = w.out.borrow_mut().take();
+        let sh = &self.h.shared;
+        match out {
+            // Dropped while waiting: leave the queue (invariant #2).
+            None => {
+                let left = sh.drv.m.borrow_mut().chan_cancel(sh.k(), slot, false);
+                if left {
+                    let was = sh.store.borrow_mut().take(slot);
+                    drop(was);
+                }
+            }
+            // Handed a value it never took: give it back (invariant #2).
+            Some(WaitOut::Received(Some(v))) => {
+                let r = sh.drv.m.borrow_mut().chan_give_back(sh.k());
+                if r < 0.0 {
+                    drop(v);
+                    return;
+                }
+                let kind = r % ret::KINDS;
+                let to = ((r - kind) / ret::KINDS) as u32;
+                if kind == ret::HANDED {
+                    let was = sh.store.borrow_mut().take(to);
+                    match was {
+                        Slot::Receiver(w2) => w2.tell(WaitOut::Received(Some(v))),
+                        other => drop(other),
+                    }
+                } else {
+                    let old = sh.store.borrow_mut().put(to, Slot::Value(v));
+                    drop(old);
+                }
+            }
+            Some(other) => drop(other),
+        }
+    }
+}
+
+impl<T: 'static> Stream for Channel<T> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
+        let next = this.next.get_or_insert_with(|| Recv {
+            h: this.h.clone(),
+            wait: None,
+            done: false,
+        });
+        let out = Pin::new(next).poll(cx);
+        if out.is_ready() {
+            this.next = None;
+        }
+        out
+    }
+}
+
+impl<T: 'static> Unpin for Channel<T> {}
+
+impl Driver {
+    /// `ChanAborted(channel)`.
+    pub(crate) fn on_chan_aborted(&self, c: f64) {
+        let e = key(c).and_then(|k| self.channels.borrow().get(k).cloned());
+        if let Some(e) = e {
+            e.aborted();
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Typed errors of the Rust face (STYLE #3): [`Error`] for a call the
+//! machine refused, [`CleanupError`] and [`DisposeError`] for a disposal
+//! whose cleanups failed. (A task's own error type is
+//! [`TaskError`](super::TaskError), beside the task.)
+
+use std::any::Any;
+use std::fmt;
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+
+use super::signal::Reason;
+use crate::machine::{Fail, FailKind};
+
+/// A call that was refused, and changed nothing: a bad argument (the
+/// message names it and prints the number as JavaScript would), a scope
+/// that is disposed or aborted, an `AbortSignal` aborted already.
+///
+/// The messages are the machine's, the same the npm package throws.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A number out of range (JavaScript's `RangeError`): "scope: timeout
+    /// must be a number of milliseconds >= 0, got -1".
+    Range(String),
+    /// A value of the wrong type (JavaScript's `TypeError`), for options
+    /// that come from JavaScript: "scope: timeout must be a number, got
+    /// string".
+    Type(String),
+    /// The call does not fit the state: "Cannot spawn task on disposed
+    /// scope", "Cannot spawn task on aborted scope", "Cannot race empty
+    /// array of factories", …
+    State(String),
+    /// The signal (or scope) it would run under is aborted already: the
+    /// reason (JavaScript throws it, as 1.0 does).
+    Aborted(Reason),
+}
+
+impl Error {
+    /// A bad number.
+    pub fn is_range(&self) -> bool {
+        matches!(self, Error::Range(_))
+    }
+
+    /// A value of the wrong type.
+    pub fn is_type(&self) -> bool {
+        matches!(self, Error::Type(_))
+    }
+
+    /// A call on a disposed or aborted scope, or that does not fit the state.
+    pub fn is_state(&self) -> bool {
+        matches!(self, Error::State(_))
+    }
+
+    /// Refused because the signal or scope is aborted already.
+    pub fn is_aborted(&self) -> bool {
+        matches!(self, Error::Aborted(_))
+    }
+
+    /// The error as JavaScript would throw it: a `RangeError`, a
+    /// `TypeError`, an `Error`, or the abort reason itself.
+    #[cfg(target_arch = "wasm32")]
+    pub fn to_js(&self) -> JsValue {
+        match self {
+            Error::Range(m) => js_sys::RangeError::new(m).into(),
+            Error::Type(m) => js_sys::TypeError::new(m).into(),
+            Error::State(m) => js_sys::Error::new(m).into(),
+            Error::Aborted(r) => r.to_js(),
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl From<Error> for JsValue {
+    fn from(e: Error) -> JsValue {
+        e.to_js()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Range(m) | Error::Type(m) | Error::State(m) => f.write_str(m),
+            Error::Aborted(r) => write!(f, "aborted: {r}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Fail> for Error {
+    fn from(f: Fail) -> Error {
+        let message = f.message.replace('\u{1}', &js_number(f.number));
+        match f.kind {
+            FailKind::RangeError => Error::Range(message),
+            FailKind::TypeError => Error::Type(message),
+            FailKind::Error => Error::State(message),
+        }
+    }
+}
+
+/// A number as JavaScript's `String(n)` prints it (`5`, `1.5`, `NaN`,
+/// `Infinity`, `1e+21`), for messages.
+pub(crate) fn js_number(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".into();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if n == 0.0 {
+        return "0".into();
+    }
+    let a = n.abs();
+    if (1e-6..1e21).contains(&a) {
+        // Rust's shortest round-trip digits, written without an exponent,
+        // as JavaScript writes numbers in this range.
+        return format!("{n}");
+    }
+    // `1e21` → `1e+21`, `1.5e-7` → `1.5e-7`.
+    let s = format!("{n:e}");
+    match s.split_once('e') {
+        Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+        _ => s,
+    }
+}
+
+/// What a cleanup failed with: its own error, kept as is (a JavaScript
+/// value stays the same object), with the message it reads as.
+///
+/// Cheap to clone (clones share the value).
+#[derive(Clone)]
+pub struct CleanupError {
+    value: Rc<dyn Any>,
+    message: Rc<str>,
+}
+
+impl CleanupError {
+    /// Wraps any error (its `Display` is the message).
+    pub fn new<E: fmt::Display + 'static>(error: E) -> CleanupError {
+        CleanupError {
+            message: error.to_string().into(),
+            value: Rc::new(error),
+        }
+    }
+
+    /// Wraps a JavaScript value (an `Error`'s message, or `String(value)`).
+    pub fn from_js(value: JsValue) -> CleanupError {
+        CleanupError {
+            message: super::signal::js_text(&value).into(),
+            value: Rc::new(value),
+        }
+    }
+
+    /// The message (joined into [`DisposeError`]'s when several failed).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The error itself, if it is an `E`.
+    pub fn downcast_ref<E: 'static>(&self) -> Option<&E> {
+        self.value.downcast_ref::<E>()
+    }
+
+    /// The JavaScript value the cleanup failed with, if it was one.
+    pub fn js_value(&self) -> Option<&JsValue> {
+        self.downcast_ref::<JsValue>()
+    }
+}
+
+impl From<JsValue> for CleanupError {
+    fn from(v: JsValue) -> CleanupError {
+        CleanupError::from_js(v)
+    }
+}
+
+impl From<&'static str> for CleanupError {
+    fn from(m: &'static str) -> CleanupError {
+        CleanupError::new(m)
+    }
+}
+
+impl From<String> for CleanupError {
+    fn from(m: String) -> CleanupError {
+        CleanupError::new(m)
+    }
+}
+
+impl From<Error> for CleanupError {
+    fn from(e: Error) -> CleanupError {
+        CleanupError::new(e)
+    }
+}
+
+impl fmt::Display for CleanupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for CleanupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CleanupError({:?})", &*self.message)
+    }
+}
+
+impl std::error::Error for CleanupError {}
+
+/// A disposal whose cleanups failed: every cleanup still ran (SPEC
+/// "Disposal", step 3). One failure reads as its own message; several as
+/// "Multiple errors during scope disposal: a, b".
+#[derive(Clone, Debug)]
+pub struct DisposeError {
+    errors: Vec<CleanupError>,
+}
+
+impl DisposeError {
+    pub(crate) fn new(errors: Vec<CleanupError>) -> DisposeError {
+        DisposeError { errors }
+    }
+
+    /// The cleanups' errors, in the order the cleanups ran (newest
+    /// registration first).
+    pub fn errors(&self) -> &[CleanupError] {
+        &self.errors
+    }
+
+    /// The error as JavaScript's disposal rejects: the one cleanup error
+    /// itself, or one `Error` joining the messages.
+    #[cfg(target_arch = "wasm32")]
+    pub fn to_js(&self) -> JsValue {
+        match self.errors.as_slice() {
+            [one] => match one.js_value() {
+                Some(v) => v.clone(),
+                None => js_sys::Error::new(one.message()).into(),
+            },
+            _ => js_sys::Error::new(&self.to_string()).into(),
+        }
+    }
+}
+
+impl fmt::Display for DisposeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.errors.as_slice() {
+            [one] => f.write_str(one.message()),
+            all => {
+                f.write_str("Multiple errors during scope disposal: ")?;
+                for (i, e) in all.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(e.message())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for DisposeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_javascript_prints_them() {
+        for (n, s) in [
+            (5.0, "5"),
+            (-1.0, "-1"),
+            (1.5, "1.5"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (1e21, "1e+21"),
+            (9_007_199_254_740_992.0, "9007199254740992"),
+            (0.000_000_15, "1.5e-7"),
+            (0.000_001, "0.000001"),
+        ] {
+            assert_eq!(js_number(n), s);
+        }
+    }
+
+    #[test]
+    fn one_cleanup_error_reads_as_itself_and_several_are_joined() {
+        let one = DisposeError::new(vec![CleanupError::new("db gone")]);
+        assert_eq!(one.to_string(), "db gone");
+        let two = DisposeError::new(vec![CleanupError::new("a"), CleanupError::from("b")]);
+        assert_eq!(
+            two.to_string(),
+            "Multiple errors during scope disposal: a, b"
+        );
+        assert_eq!(two.errors()[0].downcast_ref::<&str>(), Some(&"a"));
+    }
+}

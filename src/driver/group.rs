@@ -1,0 +1,493 @@
+//! `race` and `parallel`: the functions, the [`Scope`] methods and the
+//! futures of their outcome. Which factory starts when, who wins, when a
+//! parallel stops and what a group ends with are the machine's
+//! (`machine/group.rs`); here are the factories, the internal scope, the
+//! member tasks' results and the waker.
+//!
+//! # Invariants
+//!
+//! 1. Each factory is called at most once, when the machine's `GroupStart`
+//!    names it, as a task of the group's internal scope.
+//! 2. The outcome is made once, at `GroupDone` (after the internal scope was
+//!    disposed, so after every member settled), from the members' results.
+//! 3. A [`Race`] or [`Parallel`] dropped before its outcome disposes its
+//!    internal scope: the members' signals abort and their futures are
+//!    dropped (Rust's drop-to-cancel; JavaScript has no way to say it).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
+
+use super::error::Error;
+use super::runtime::{Driver, Runtime};
+use super::scope::{Scope, ScopeOptions, ScopeShared};
+use super::table::key;
+use super::task::{TaskContext, TaskCore, TaskError};
+use crate::machine::group::{how, plan, Kind, Plan, RACE_EMPTY};
+use crate::machine::slab::Key;
+
+/// Options of [`race`] (1.0's `race(factories, { signal })`).
+#[derive(Clone, Default, Debug)]
+pub struct RaceOptions {
+    /// Aborts the race (its factories' signals) with its reason.
+    pub signal: Option<web_sys::AbortSignal>,
+}
+
+/// Options of [`parallel`] and [`Scope::parallel`] (1.0's `{ concurrency,
+/// failFast, signal }`).
+#[derive(Clone, Default, Debug)]
+pub struct ParallelOptions {
+    /// At most this many factories run at once, started in input order
+    /// (`None` or 0: no limit). [`Scope::parallel`] uses the scope's.
+    pub concurrency: Option<u32>,
+    /// Stop at the first failure: start no more factories, and give the
+    /// first error (in input order) instead of the results.
+    pub fail_fast: bool,
+    /// Aborts the run with its reason (standalone `parallel` only).
+    pub signal: Option<web_sys::AbortSignal>,
+}
+
+impl ParallelOptions {
+    /// Sets [`ParallelOptions::concurrency`].
+    pub fn concurrency(mut self, n: u32) -> Self {
+        self.concurrency = Some(n);
+        self
+    }
+
+    /// Sets [`ParallelOptions::fail_fast`].
+    pub fn fail_fast(mut self, yes: bool) -> Self {
+        self.fail_fast = yes;
+        self
+    }
+}
+
+type Factory<T, E> = Box<dyn FnOnce(TaskContext) -> LocalBoxFuture<'static, Result<T, E>>>;
+type Members<T, E> = Vec<Option<Rc<TaskCore<T, E>>>>;
+
+/// What a group ends with.
+enum Out<T, E> {
+    Race(Result<T, TaskError<E>>),
+    Parallel(Result<Vec<Result<T, TaskError<E>>>, TaskError<E>>),
+}
+
+/// One race or parallel in flight.
+struct GroupShared<T, E> {
+    drv: Rc<Driver>,
+    key: RefCell<Option<Key>>,
+    scope: RefCell<Option<Rc<ScopeShared>>>,
+    factories: RefCell<Vec<Option<Factory<T, E>>>>,
+    members: RefCell<Members<T, E>>,
+    out: RefCell<Option<Out<T, E>>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+/// What the driver's table holds of a group.
+pub(crate) trait GroupEntry {
+    /// `GroupStart(group, from, count)`.
+    fn start(&self, from: u32, count: u32);
+    /// `GroupDone(group, how, arg)`.
+    fn done(&self, how: f64, arg: f64);
+}
+
+impl<T: 'static, E: 'static> GroupEntry for GroupShared<T, E> {
+    fn start(&self, from: u32, count: u32) {
+        let (Some(g), Some(scope)) = (*self.key.borrow(), self.scope.borrow().clone()) else {
+            return;
+        };
+        for i in from..from.saturating_add(count) {
+            let f = self
+                .factories
+                .borrow_mut()
+                .get_mut(i as usize)
+                .and_then(Option::take);
+            let Some(f) = f else { continue };
+            let mut once = Some(f);
+            let core = TaskCore::new(
+                &scope,
+                Box::new(move |ctx| match once.take() {
+                    Some(f) => f(ctx),
+                    // Not reached: a member has one attempt.
+                    None => futures::future::pending().boxed_local(),
+                }),
+                None,
+            );
+            let k = self.drv.m.borrow_mut().group_spawn(g, i, 0.0);
+            if let Some(k) = k {
+                core.made(k);
+                if let Some(m) = self.members.borrow_mut().get_mut(i as usize) {
+                    *m = Some(core);
+                }
+            }
+        }
+        self.drv.after();
+    }
+
+    fn done(&self, how_: f64, arg: f64) {
+        let member = |i: f64| {
+            self.members
+                .borrow_mut()
+                .get_mut(i as usize)
+                .and_then(Option::take)
+                .and_then(|m| m.take_result())
+        };
+        let reason = || match self.drv.reason_of(arg) {
+            Some(r) => TaskError::from_reason(r),
+            None => TaskError::Refused(Error::State("group ended without a reason".into())),
+        };
+        let out = if how_ == how::WINNER {
+            Out::Race(member(arg).unwrap_or_else(|| Err(reason())))
+        } else if how_ == how::ABORTED {
+            Out::Race(Err(reason()))
+        } else if how_ == how::REJECT {
+            Out::Parallel(Err(match member(arg) {
+                Some(Err(e)) => e,
+                _ => reason(),
+            }))
+        } else {
+            let n = self.members.borrow().len();
+            let all = (0..n)
+                .map(|i| member(i as f64).unwrap_or_else(|| Err(reason())))
+                .collect();
+            Out::Parallel(Ok(all))
+        };
+        self.finish(out);
+    }
+}
+
+impl<T, E> GroupShared<T, E> {
+    fn finish(&self, out: Out<T, E>) {
+        let old = self.out.borrow_mut().replace(out);
+        drop(old);
+        let w = self.waker.borrow_mut().take();
+        if let Some(w) = w {
+            w.wake();
+        }
+    }
+
+    fn poll_out(&self, cx: &mut Context<'_>) -> Poll<Out<T, E>> {
+        if let Some(out) = self.out.borrow_mut().take() {
+            return Poll::Ready(out);
+        }
+        *self.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+
+    /// Disposes the internal scope of a group nobody waits for
+    /// (invariant #3).
+    fn cancel(&self) {
+        let done = self.out.borrow().is_some() || self.key.borrow().is_none();
+        let scope = self.scope.borrow().clone();
+        if let (false, Some(sc)) = (done, scope) {
+            if self.drv.m.borrow_mut().scope_dispose(sc.key) {
+                self.drv.run();
+            }
+        }
+    }
+}
+
+impl<T: 'static, E: 'static> GroupShared<T, E> {
+    /// Starts a race or parallel of `factories` (everything read), under
+    /// `parent` or linked to `signal`.
+    fn launch<F, Fut>(
+        drv: &Rc<Driver>,
+        kind: Kind,
+        factories: impl IntoIterator<Item = F>,
+        parent: Option<&Scope>,
+        signal: Option<web_sys::AbortSignal>,
+        limit: Option<u32>,
+        fail_fast: bool,
+    ) -> Rc<GroupShared<T, E>>
+    where
+        F: FnOnce(TaskContext) -> Fut + 'static,
+        Fut: Future<Output = Result<T, E>> + 'static,
+    {
+        let fs: Vec<Option<Factory<T, E>>> = factories
+            .into_iter()
+            .map(|f| Some(Box::new(move |ctx| f(ctx).boxed_local()) as Factory<T, E>))
+            .collect();
+        let n = fs.len();
+        let g = Rc::new(GroupShared {
+            drv: drv.clone(),
+            key: RefCell::new(None),
+            scope: RefCell::new(None),
+            members: RefCell::new((0..n).map(|_| None).collect()),
+            factories: RefCell::new(fs),
+            out: RefCell::new(None),
+            waker: RefCell::new(None),
+        });
+        let limit = limit.map(f64::from);
+        let refused = |e: Error| match kind {
+            Kind::Race => Out::Race(Err(TaskError::Refused(e))),
+            Kind::Parallel => Out::Parallel(Err(TaskError::Refused(e))),
+        };
+        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+        match plan(n32, limit) {
+            Err(f) => {
+                g.finish(refused(f.into()));
+                return g;
+            }
+            Ok(Plan::Empty) => {
+                g.finish(match kind {
+                    Kind::Race => refused(Error::State(RACE_EMPTY.into())),
+                    Kind::Parallel => Out::Parallel(Ok(Vec::new())),
+                });
+                return g;
+            }
+            Ok(Plan::Run) => {}
+        }
+        let options = match parent {
+            Some(p) => ScopeOptions::default().parent(p),
+            None => ScopeOptions {
+                signal,
+                ..ScopeOptions::default()
+            },
+        };
+        let inner = match ScopeShared::make(drv, &options) {
+            Ok(s) => s,
+            Err(e) => {
+                g.finish(refused(e));
+                return g;
+            }
+        };
+        let made = drv
+            .m
+            .borrow_mut()
+            .group_new(inner.key, kind, n32, limit, fail_fast);
+        match made {
+            Ok(k) => {
+                *g.key.borrow_mut() = Some(k);
+                *g.scope.borrow_mut() = Some(inner);
+                let old = drv.groups.borrow_mut().set(k, g.clone());
+                drop(old);
+                drv.run();
+            }
+            Err(f) => {
+                if drv.m.borrow_mut().scope_dispose(inner.key) {
+                    drv.run();
+                }
+                g.finish(refused(f.into()));
+            }
+        }
+        g
+    }
+}
+
+/// The outcome of a race: the first member to settle, success or failure
+/// (or the abort reason if the race was aborted before). Dropping it before
+/// then aborts the members.
+#[must_use = "a race is aborted when its future is dropped"]
+pub struct Race<T, E> {
+    g: Rc<GroupShared<T, E>>,
+}
+
+impl<T, E> Future for Race<T, E> {
+    type Output = Result<T, TaskError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.g.poll_out(cx).map(|out| match out {
+            Out::Race(r) => r,
+            Out::Parallel(_) => Err(TaskError::Refused(Error::State("not a race".into()))),
+        })
+    }
+}
+
+impl<T, E> Drop for Race<T, E> {
+    fn drop(&mut self) {
+        self.g.cancel();
+    }
+}
+
+impl<T, E> fmt::Debug for Race<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Race")
+    }
+}
+
+/// The outcome of a parallel run: every factory's `Result` in input order
+/// (a factory never started, because the run was aborted, has the abort
+/// reason), or with `fail_fast` the first error. Dropping it before then
+/// aborts the members.
+#[must_use = "a parallel run is aborted when its future is dropped"]
+pub struct Parallel<T, E> {
+    g: Rc<GroupShared<T, E>>,
+}
+
+impl<T, E> Future for Parallel<T, E> {
+    type Output = Result<Vec<Result<T, TaskError<E>>>, TaskError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.g.poll_out(cx).map(|out| match out {
+            Out::Parallel(r) => r,
+            Out::Race(_) => Err(TaskError::Refused(Error::State(
+                "not a parallel run".into(),
+            ))),
+        })
+    }
+}
+
+impl<T, E> Drop for Parallel<T, E> {
+    fn drop(&mut self) {
+        self.g.cancel();
+    }
+}
+
+impl<T, E> fmt::Debug for Parallel<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Parallel")
+    }
+}
+
+/// Runs every factory as a task; the first to settle, success or failure,
+/// decides; the others see their signal aborted and are dropped (1.0's
+/// `race(factories, options)`). An empty list gives
+/// `Err(TaskError::Refused(..))` ("Cannot race empty array of factories").
+///
+/// ```
+/// # use go_go_scope_wasm::{race, ManualHost, RaceOptions, Runtime};
+/// # use futures::FutureExt;
+/// # Runtime::set_current(Runtime::new(ManualHost::new()));
+/// let fast = race(
+///     [1u32, 2, 3].map(|n| move |_ctx| async move { Ok::<_, ()>(n) }),
+///     RaceOptions::default(),
+/// );
+/// assert_eq!(fast.now_or_never(), Some(Ok(1)));
+/// ```
+pub fn race<T, E, F, Fut>(
+    factories: impl IntoIterator<Item = F>,
+    options: RaceOptions,
+) -> Race<T, E>
+where
+    T: 'static,
+    E: 'static,
+    F: FnOnce(TaskContext) -> Fut + 'static,
+    Fut: Future<Output = Result<T, E>> + 'static,
+{
+    let rt = Runtime::current();
+    Race {
+        g: GroupShared::launch(
+            rt.driver(),
+            Kind::Race,
+            factories,
+            None,
+            options.signal,
+            None,
+            false,
+        ),
+    }
+}
+
+/// Runs every factory as a task, at most `concurrency` at once, and gives
+/// their `Result`s in input order (1.0's `parallel(factories, options)`).
+///
+/// ```
+/// # use go_go_scope_wasm::{parallel, ManualHost, ParallelOptions, Runtime};
+/// # use futures::FutureExt;
+/// # Runtime::set_current(Runtime::new(ManualHost::new()));
+/// let all = parallel(
+///     (1..=3).map(|n| move |_ctx| async move { if n == 2 { Err("two") } else { Ok(n) } }),
+///     ParallelOptions::default().concurrency(2),
+/// );
+/// let results = all.now_or_never().unwrap().unwrap();
+/// assert_eq!(results[0], Ok(1));
+/// assert!(results[1].as_ref().unwrap_err().is_failed());
+/// ```
+pub fn parallel<T, E, F, Fut>(
+    factories: impl IntoIterator<Item = F>,
+    options: ParallelOptions,
+) -> Parallel<T, E>
+where
+    T: 'static,
+    E: 'static,
+    F: FnOnce(TaskContext) -> Fut + 'static,
+    Fut: Future<Output = Result<T, E>> + 'static,
+{
+    let rt = Runtime::current();
+    Parallel {
+        g: GroupShared::launch(
+            rt.driver(),
+            Kind::Parallel,
+            factories,
+            None,
+            options.signal,
+            options.concurrency,
+            options.fail_fast,
+        ),
+    }
+}
+
+impl Scope {
+    /// [`race`] under this scope: its signal and services (1.0's `s.race`).
+    pub fn race<T, E, F, Fut>(&self, factories: impl IntoIterator<Item = F>) -> Race<T, E>
+    where
+        T: 'static,
+        E: 'static,
+        F: FnOnce(TaskContext) -> Fut + 'static,
+        Fut: Future<Output = Result<T, E>> + 'static,
+    {
+        Race {
+            g: GroupShared::launch(
+                self.drv(),
+                Kind::Race,
+                factories,
+                Some(self),
+                None,
+                None,
+                false,
+            ),
+        }
+    }
+
+    /// [`parallel`] under this scope: its signal, services and
+    /// `concurrency` (1.0's `s.parallel(factories, { failFast })`; the
+    /// options' `concurrency` and `signal` are not used here).
+    pub fn parallel<T, E, F, Fut>(
+        &self,
+        factories: impl IntoIterator<Item = F>,
+        options: ParallelOptions,
+    ) -> Parallel<T, E>
+    where
+        T: 'static,
+        E: 'static,
+        F: FnOnce(TaskContext) -> Fut + 'static,
+        Fut: Future<Output = Result<T, E>> + 'static,
+    {
+        Parallel {
+            g: GroupShared::launch(
+                self.drv(),
+                Kind::Parallel,
+                factories,
+                Some(self),
+                None,
+                None,
+                options.fail_fast,
+            ),
+        }
+    }
+}
+
+impl Driver {
+    fn group_entry(&self, g: f64) -> Option<Rc<dyn GroupEntry>> {
+        key(g).and_then(|k| self.groups.borrow().get(k).cloned())
+    }
+
+    /// `GroupStart(group, from, count)`.
+    pub(crate) fn on_group_start(&self, g: f64, from: u32, count: u32) {
+        if let Some(e) = self.group_entry(g) {
+            e.start(from, count);
+        }
+    }
+
+    /// `GroupDone(group, how, arg)`: the driver lets go of the group.
+    pub(crate) fn on_group_done(&self, g: f64, how_: f64, arg: f64) {
+        let e = key(g).and_then(|k| self.groups.borrow_mut().take(k));
+        if let Some(e) = e {
+            e.done(how_, arg);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The Rust face: scopes, tasks, channels, semaphores, `race`, `parallel`,
+//! `poll` and `stream` for Rust code built with wasm-bindgen, driven over
+//! the same [`Machine`](crate::machine::Machine) the npm package's
+//! TypeScript executor drives (as quinn drives quinn-proto).
+//!
+//! Every rule (disposal order, retry, the breaker, channel order, poll
+//! schedule, validation) is the machine's; this driver carries out its
+//! effects with futures, wakers, timers and `AbortController`s kept in
+//! tables by the machine's ids, one file per primitive like the TypeScript
+//! executor's: [`runtime`](self) (the effect loop), `host.rs` (clock,
+//! timers, executor), `signal.rs`, `scope.rs`, `task.rs`, `channel.rs`,
+//! `semaphore.rs`, `group.rs` (race, parallel), `poll.rs`, `stream.rs`,
+//! `options.rs` (option objects from JavaScript), `js.rs` (JavaScript
+//! interop).
+//!
+//! Single-threaded: every type here is `!Send`, as JavaScript is; each
+//! thread (wasm instance, Worker) has its own [`Runtime`].
+
+mod channel;
+mod error;
+mod group;
+mod host;
+mod poll;
+mod runtime;
+mod scope;
+mod semaphore;
+mod signal;
+mod stream;
+mod table;
+mod task;
+
+pub use channel::{Channel, Recv, Send, SendError};
+pub use error::{CleanupError, DisposeError, Error};
+pub use group::{parallel, race, Parallel, ParallelOptions, Race, RaceOptions};
+pub use host::{Host, ManualHost, TimerGuard, WebHost};
+pub use poll::{poll, PollController, PollOptions, PollStatus};
+pub use runtime::{Live, Runtime};
+pub use scope::{
+    scope, CircuitBreakerOptions, CleanupOutput, Dispose, Scope, ScopeOptions, Services,
+};
+pub use semaphore::{Acquire, Permit, Semaphore};
+pub use signal::{Aborted, Reason};
+pub use stream::{stream, Scoped};
+pub use task::{Delay, RetryOptions, Task, TaskContext, TaskError, TaskOptions};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,368 @@
+//! The driver's heart: one [`Machine`], the tables of Rust things kept by
+//! its keys, and the effect loop. The Rust counterpart of the TypeScript
+//! executor's `wasm.ts`, as quinn drives quinn-proto.
+//!
+//! - The machine decides; the driver carries out its effects and keeps the
+//!   Rust things (futures' cells, closures, timers, controllers, links) in
+//!   [`Table`]s keyed by the machine's ids.
+//! - No borrow of the machine or of a table is held while user code runs
+//!   (a closure, a future's poll, a `Drop`): a call into the machine
+//!   returns, its effects are copied out, and only then are they applied.
+//!   User code that re-enters the library makes a new call.
+//! - A user command applies its own effects before it returns (its queue
+//!   is its own, [`Driver::run`]). An event reported from inside an effect
+//!   handler appends its effects to the queue being applied
+//!   ([`Driver::after`]), so long chains never recurse.
+//!
+//! # Invariants
+//!
+//! 1. Every effect the machine emits is applied exactly once, in order
+//!    within its queue.
+//! 2. Each table empties together with the machine's table it mirrors:
+//!    an entry is made with the id and taken by the id's release effect
+//!    (STYLE #8), so [`Runtime::live`] is all zeros once every scope ended.
+
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::channel::ChanEntry;
+use super::group::GroupEntry;
+use super::host::{Host, TimerGuard};
+use super::poll::PollEntry;
+use super::scope::{CleanupFn, ScopeShared};
+use super::semaphore::SemEntry;
+use super::signal::{Link, NodeCtl, Reason};
+use super::stream::StreamEntry;
+use super::table::{key, Table};
+use super::task::TaskEntry;
+use crate::machine::effect::Op;
+use crate::machine::Machine;
+
+/// One effect: `[op, a, b, c]` (machine `effect.rs`).
+type Fx = [f64; 4];
+
+/// The machine and everything the driver keeps for it.
+pub(crate) struct Driver {
+    pub(crate) m: RefCell<Machine>,
+    pub(crate) host: Rc<dyn Host>,
+    /// The queues being applied, one per nesting depth of `run`; the last
+    /// is the current one. Spare ones are kept for reuse.
+    queues: RefCell<Vec<Vec<Fx>>>,
+    spare: RefCell<Vec<Vec<Fx>>>,
+    pub(crate) tasks: RefCell<Table<Rc<dyn TaskEntry>>>,
+    pub(crate) scopes: RefCell<Table<Rc<ScopeShared>>>,
+    pub(crate) reasons: RefCell<Table<Reason>>,
+    pub(crate) nodes: RefCell<Table<Rc<NodeCtl>>>,
+    pub(crate) timers: RefCell<Table<TimerGuard>>,
+    pub(crate) cleanups: RefCell<Table<CleanupFn>>,
+    /// The `on_cleanup` of the task being spawned, keyed when `CleanupKey`
+    /// arrives.
+    pub(crate) pending_cleanup: RefCell<Option<CleanupFn>>,
+    pub(crate) links: RefCell<Table<Link>>,
+    /// The user signal being linked (read by the `Link` effect).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) linking: RefCell<Option<web_sys::AbortSignal>>,
+    /// The link key of each linked signal (weakly: a signal nobody holds
+    /// is collected with its entry).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) link_keys: js_sys::WeakMap,
+    pub(crate) channels: RefCell<Table<Rc<dyn ChanEntry>>>,
+    /// Channel slot contents, one store per value type (channel.rs).
+    pub(crate) stores: RefCell<HashMap<TypeId, Rc<dyn Any>>>,
+    pub(crate) semaphores: RefCell<Table<Rc<dyn SemEntry>>>,
+    /// Waiting acquires by slot (the machine's semaphore slots).
+    pub(crate) sem_waiters: RefCell<Vec<Option<Rc<super::semaphore::Waiter>>>>,
+    pub(crate) polls: RefCell<Table<Rc<dyn PollEntry>>>,
+    pub(crate) streams: RefCell<Table<Rc<dyn StreamEntry>>>,
+    pub(crate) groups: RefCell<Table<Rc<dyn GroupEntry>>>,
+}
+
+impl Driver {
+    fn new(host: Rc<dyn Host>) -> Driver {
+        Driver {
+            m: RefCell::new(Machine::new()),
+            host,
+            queues: RefCell::default(),
+            spare: RefCell::default(),
+            tasks: RefCell::default(),
+            scopes: RefCell::default(),
+            reasons: RefCell::default(),
+            nodes: RefCell::default(),
+            timers: RefCell::default(),
+            cleanups: RefCell::default(),
+            pending_cleanup: RefCell::default(),
+            links: RefCell::default(),
+            #[cfg(target_arch = "wasm32")]
+            linking: RefCell::default(),
+            #[cfg(target_arch = "wasm32")]
+            link_keys: js_sys::WeakMap::new(),
+            channels: RefCell::default(),
+            stores: RefCell::default(),
+            semaphores: RefCell::default(),
+            sem_waiters: RefCell::default(),
+            polls: RefCell::default(),
+            streams: RefCell::default(),
+            groups: RefCell::default(),
+        }
+    }
+
+    /// Moves the machine's new effects to the end of `q`.
+    fn take_into(&self, q: &mut Vec<Fx>) {
+        let mut m = self.m.borrow_mut();
+        for w in m.fx.words().chunks_exact(4) {
+            if let [op, a, b, c] = *w {
+                q.push([op, a, b, c]);
+            }
+        }
+        m.fx.clear();
+    }
+
+    /// After a user command (or an event from outside any effect handler):
+    /// applies what the machine emitted, in a queue of its own.
+    pub(crate) fn run(self: &Rc<Self>) {
+        let mut q = self.spare.borrow_mut().pop().unwrap_or_default();
+        self.take_into(&mut q);
+        if q.is_empty() {
+            self.spare.borrow_mut().push(q);
+            return;
+        }
+        self.queues.borrow_mut().push(q);
+        let mut i = 0;
+        loop {
+            // The queue grows while it is applied (`after`).
+            let next = self.queues.borrow().last().and_then(|q| q.get(i).copied());
+            let Some([op, a, b, c]) = next else { break };
+            i += 1;
+            self.apply(op, a, b, c);
+        }
+        let q = self.queues.borrow_mut().pop();
+        if let Some(mut q) = q {
+            q.clear();
+            self.spare.borrow_mut().push(q);
+        }
+    }
+
+    /// After an event reported from an effect handler: its effects join
+    /// the queue being applied; with none being applied, they run now.
+    pub(crate) fn after(self: &Rc<Self>) {
+        let appended = {
+            let mut qs = self.queues.borrow_mut();
+            match qs.last_mut() {
+                Some(q) => {
+                    self.take_into(q);
+                    true
+                }
+                None => false,
+            }
+        };
+        if !appended {
+            self.run();
+        }
+    }
+
+    /// The clock every event carries (ms).
+    pub(crate) fn now(&self) -> f64 {
+        self.host.now()
+    }
+
+    /// Carries out one effect (the TypeScript executor's `handlers[op]`).
+    fn apply(self: &Rc<Self>, op: f64, a: f64, b: f64, c: f64) {
+        const START: u8 = Op::Start as u8;
+        const SETTLE: u8 = Op::Settle as u8;
+        const ABORT: u8 = Op::Abort as u8;
+        const FORGET_NODE: u8 = Op::ForgetNode as u8;
+        const REASON: u8 = Op::Reason as u8;
+        const REASON_FREE: u8 = Op::ReasonFree as u8;
+        const TIMER_SET: u8 = Op::TimerSet as u8;
+        const TIMER_CLEAR: u8 = Op::TimerClear as u8;
+        const CLEANUP: u8 = Op::Cleanup as u8;
+        const DISPOSED: u8 = Op::Disposed as u8;
+        const LINK: u8 = Op::Link as u8;
+        const UNLINK: u8 = Op::Unlink as u8;
+        const RETRY_ASK: u8 = Op::RetryAsk as u8;
+        const ON_RETRY: u8 = Op::OnRetry as u8;
+        const TASK_ERROR: u8 = Op::TaskError as u8;
+        const CLEANUP_KEY: u8 = Op::CleanupKey as u8;
+        const CHAN_ABORTED: u8 = Op::ChanAborted as u8;
+        const SEM_ABORTED: u8 = Op::SemAborted as u8;
+        const POLL_CALL: u8 = Op::PollCall as u8;
+        const POLL_END: u8 = Op::PollEnd as u8;
+        const STREAM_ABANDON: u8 = Op::StreamAbandon as u8;
+        const STREAM_CLEANUP: u8 = Op::StreamCleanup as u8;
+        const STREAM_END: u8 = Op::StreamEnd as u8;
+        const GROUP_START: u8 = Op::GroupStart as u8;
+        const GROUP_DONE: u8 = Op::GroupDone as u8;
+        match op as u8 {
+            START => self.on_start(a, b as u32, c),
+            SETTLE => self.on_settle(a, b, c),
+            ABORT => self.on_abort(a, b),
+            FORGET_NODE => self.on_forget_node(a),
+            REASON => self.on_reason(a, b, c),
+            REASON_FREE => self.on_reason_free(a),
+            TIMER_SET => self.on_timer_set(a, b),
+            TIMER_CLEAR => self.on_timer_clear(a),
+            CLEANUP => self.on_cleanup(a, b, c == 1.0),
+            DISPOSED => self.on_disposed(a, b, c),
+            LINK => self.on_link(a),
+            UNLINK => self.on_unlink(a),
+            RETRY_ASK => self.on_retry_ask(a, b as u32, c as u32),
+            ON_RETRY => self.on_on_retry(a, b as u32),
+            TASK_ERROR => self.on_task_error(a, b, c),
+            CLEANUP_KEY => self.on_cleanup_key(b),
+            CHAN_ABORTED => self.on_chan_aborted(a),
+            SEM_ABORTED => self.on_sem_aborted(a),
+            POLL_CALL => self.on_poll_call(a, b as u32, c),
+            POLL_END => self.on_poll_end(a, b, c),
+            STREAM_ABANDON => self.on_stream_abandon(a, b),
+            STREAM_CLEANUP => self.on_stream_cleanup(a, b),
+            STREAM_END => self.on_stream_end(a),
+            GROUP_START => self.on_group_start(a, b as u32, c as u32),
+            GROUP_DONE => self.on_group_done(a, b, c),
+            // Telemetry (ops 50-69) is never asked for by this driver.
+            _ => {}
+        }
+    }
+
+    /// `TimerSet(timer, ms)`: the host's timer reports the firing.
+    fn on_timer_set(self: &Rc<Self>, t: f64, ms: f64) {
+        let Some(k) = key(t) else { return };
+        let weak = Rc::downgrade(self);
+        // The machine never sets more than 2^31 - 1 ms (timer.rs #2).
+        let guard = self.host.set_timeout(
+            ms.clamp(0.0, f64::from(u32::MAX)) as u32,
+            Box::new(move || {
+                if let Some(d) = weak.upgrade() {
+                    let done = d.timers.borrow_mut().take(k);
+                    drop(done);
+                    let now = d.now();
+                    d.m.borrow_mut().timer_fired(t, now);
+                    d.after();
+                }
+            }),
+        );
+        let old = self.timers.borrow_mut().set(k, guard);
+        drop(old);
+    }
+
+    /// `TimerClear(timer)`: dropping the guard clears the host's timer.
+    fn on_timer_clear(&self, t: f64) {
+        let guard = key(t).and_then(|k| self.timers.borrow_mut().take(k));
+        drop(guard);
+    }
+}
+
+/// One machine and its driver: where scopes live. Single-threaded (`!Send`,
+/// as JavaScript is): each thread (each wasm instance, each Worker) has
+/// its own [`Runtime::current`].
+///
+/// Most code uses [`scope`](super::scope()) and never names a runtime; make
+/// one with a [`ManualHost`] to test code deterministically.
+#[derive(Clone)]
+pub struct Runtime(pub(crate) Rc<Driver>);
+
+thread_local! {
+    static CURRENT: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+}
+
+impl Runtime {
+    /// A runtime over `host`.
+    pub fn new(host: impl Host + 'static) -> Runtime {
+        Runtime(Rc::new(Driver::new(Rc::new(host))))
+    }
+
+    /// This thread's runtime, made on first use: over JavaScript's event
+    /// loop ([`WebHost`](super::WebHost)) on wasm32, over a
+    /// [`ManualHost`](super::ManualHost) elsewhere (replace it with [`Runtime::set_current`]).
+    pub fn current() -> Runtime {
+        CURRENT.with(|c| {
+            c.borrow_mut()
+                .get_or_insert_with(|| {
+                    #[cfg(target_arch = "wasm32")]
+                    let rt = Runtime::new(super::host::WebHost);
+                    #[cfg(not(target_arch = "wasm32"))]
+                    let rt = Runtime::new(super::host::ManualHost::new());
+                    rt
+                })
+                .clone()
+        })
+    }
+
+    /// Makes `rt` this thread's runtime (what [`scope`](super::scope())
+    /// and the other free functions use from now on).
+    pub fn set_current(rt: Runtime) {
+        let old = CURRENT.with(|c| c.borrow_mut().replace(rt));
+        drop(old);
+    }
+
+    /// What is alive in this runtime: the machine's records and the
+    /// driver's tables. All zero once every scope was disposed and every
+    /// standalone channel, semaphore, poll and stream ended.
+    pub fn live(&self) -> Live {
+        let d = &self.0;
+        let m = d.m.borrow().live();
+        Live {
+            scopes: m.scopes.max(d.scopes.borrow().len()),
+            tasks: m.tasks.max(d.tasks.borrow().len()),
+            nodes: m.nodes,
+            signals: d.nodes.borrow().len(),
+            links: m.links.max(d.links.borrow().len()),
+            reasons: m.reasons.max(d.reasons.borrow().len()),
+            timers: m.timers.max(d.timers.borrow().len()),
+            cleanups: m.cleanups.max(d.cleanups.borrow().len()),
+            groups: m.groups.max(d.groups.borrow().len()),
+            polls: m.polls.max(d.polls.borrow().len()),
+            streams: m.streams.max(d.streams.borrow().len()),
+            channels: m.channels.max(d.channels.borrow().len()),
+            channel_slots: m.channel_slots,
+            semaphores: m.semaphores.max(d.semaphores.borrow().len()),
+            semaphore_slots: m.semaphore_slots,
+        }
+    }
+
+    pub(crate) fn driver(&self) -> &Rc<Driver> {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("live", &self.live())
+            .finish()
+    }
+}
+
+/// What is alive in a [`Runtime`] (leak checks: every count is 0 once
+/// every scope ended). Each count is the larger of the machine's and the
+/// driver's, so a table that kept an entry shows.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Live {
+    pub scopes: usize,
+    pub tasks: usize,
+    /// Token-tree nodes.
+    pub nodes: usize,
+    /// Nodes with a controller (something listens to them).
+    pub signals: usize,
+    /// Linked user `AbortSignal`s (each has one listener).
+    pub links: usize,
+    pub reasons: usize,
+    pub timers: usize,
+    pub cleanups: usize,
+    pub groups: usize,
+    pub polls: usize,
+    pub streams: usize,
+    pub channels: usize,
+    pub channel_slots: usize,
+    pub semaphores: usize,
+    pub semaphore_slots: usize,
+}
+
+impl Live {
+    /// Everything is zero.
+    pub fn is_empty(&self) -> bool {
+        *self == Live::default()
+    }
+}

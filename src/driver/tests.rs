@@ -1,0 +1,1224 @@
+//! Behaviour tests of the Rust face, natively, on a [`ManualHost`]: time
+//! moves only when a test says so, so every ordering below is exact. The
+//! same behaviours run on wasm (Node and Chromium) in `tests/web.rs`.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures::future::{pending, FutureExt};
+use futures::StreamExt;
+
+use super::*;
+
+fn rt() -> (ManualHost, Runtime) {
+    let host = ManualHost::new();
+    let rt = Runtime::new(host.clone());
+    (host, rt)
+}
+
+fn ready<F: Future + Unpin>(f: &mut F) -> Option<F::Output> {
+    f.now_or_never()
+}
+
+const MS: fn(u64) -> Duration = Duration::from_millis;
+
+/// Sets its flag when dropped: shows a future was dropped (its work stopped).
+struct DropFlag(Rc<Cell<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+fn opts<E>() -> TaskOptions<E> {
+    TaskOptions::default()
+}
+
+/// Disposes `s` and runs until it is over.
+fn dispose(host: &ManualHost, s: &Scope) -> Result<(), DisposeError> {
+    let mut d = s.dispose();
+    host.run();
+    ready(&mut d).expect("disposal finished")
+}
+
+#[test]
+fn a_task_starts_at_once_and_settles_with_its_value_or_its_own_error() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let calls = Rc::new(Cell::new(0));
+    let c = calls.clone();
+    let mut t = s
+        .task(
+            move |_| {
+                c.set(c.get() + 1);
+                async { Ok::<_, ()>(7) }
+            },
+            opts(),
+        )
+        .unwrap();
+    assert_eq!(calls.get(), 1, "fn is called inside task()");
+    assert!(t.is_started() && t.is_settled());
+    assert_eq!(ready(&mut t), Some(Ok(7)));
+
+    // The error is the very value the future gave (same allocation).
+    let e = Rc::new(String::from("no user"));
+    let e2 = e.clone();
+    let mut t = s
+        .task(
+            move |_| {
+                let e = e2.clone();
+                async move { Err::<(), _>(e) }
+            },
+            opts(),
+        )
+        .unwrap();
+    let got = ready(&mut t).unwrap().unwrap_err().into_failed().unwrap();
+    assert!(Rc::ptr_eq(&got, &e));
+    assert!(t.id() > 0);
+    assert!(dispose(&host, &s).is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn task_ids_increase_and_spawn_runs_a_plain_future() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let a = s.spawn(async { Ok::<_, ()>(1) }).unwrap();
+    let b = s.spawn(async { Ok::<_, ()>(2) }).unwrap();
+    assert!(b.id() > a.id());
+    assert_eq!(a.now_or_never(), Some(Ok(1)));
+    dispose(&host, &s).unwrap();
+}
+
+#[test]
+fn a_task_timeout_drops_the_future_and_fails_with_timeout() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let dropped = Rc::new(Cell::new(false));
+    let d = dropped.clone();
+    let mut t = s
+        .task(
+            move |_| {
+                let guard = DropFlag(d.clone());
+                async move {
+                    let _g = guard;
+                    pending::<()>().await;
+                    Ok::<(), ()>(())
+                }
+            },
+            opts().timeout(MS(50)),
+        )
+        .unwrap();
+    host.advance(49);
+    assert!(!t.is_settled());
+    assert!(!dropped.get());
+    host.advance(1);
+    let e = ready(&mut t).unwrap().unwrap_err();
+    assert!(e.is_timeout(), "{e:?}");
+    assert_eq!(e.reason().unwrap().to_string(), "timeout after 50ms");
+    assert_eq!(e.reason().unwrap().timeout(), Some(MS(50)));
+    assert!(dropped.get(), "the work stopped");
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_scope_timeout_aborts_its_tasks_with_the_same_reason() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default().timeout(MS(100))).unwrap();
+    let mut a = s.task(|_| pending::<Result<(), ()>>(), opts()).unwrap();
+    let mut b = s.task(|_| pending::<Result<(), ()>>(), opts()).unwrap();
+    host.advance(100);
+    let ea = ready(&mut a).unwrap().unwrap_err();
+    let eb = ready(&mut b).unwrap().unwrap_err();
+    assert!(ea.is_timeout());
+    assert_eq!(ea.reason(), eb.reason(), "one cancellation, one reason");
+    assert!(s.is_aborted() && !s.is_disposed());
+    assert_eq!(s.reason().as_ref(), ea.reason());
+    assert_eq!(s.reason().unwrap().to_string(), "timeout after 100ms");
+    let e = s.task(|_| async { Ok::<_, ()>(()) }, opts()).unwrap_err();
+    assert_eq!(e.to_string(), "Cannot spawn task on aborted scope");
+    dispose(&host, &s).unwrap();
+    let e = s.task(|_| async { Ok::<_, ()>(()) }, opts()).unwrap_err();
+    assert_eq!(
+        e,
+        Error::State("Cannot spawn task on disposed scope".into())
+    );
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn disposal_aborts_then_runs_cleanups_newest_first_then_waits_for_tasks() {
+    let (host, rt) = rt();
+    let log = Rc::new(RefCell::new(Vec::<String>::new()));
+    let l = log.clone();
+    let s = rt
+        .scope(ScopeOptions::default())
+        .unwrap()
+        .provide_with_cleanup("db", || "db", {
+            let l = l.clone();
+            move |_| async move { l.borrow_mut().push("db closed".into()) }
+        })
+        .unwrap()
+        .provide_with_cleanup("cache", || "cache", {
+            let l = l.clone();
+            move |_| async move { l.borrow_mut().push("cache cleared".into()) }
+        })
+        .unwrap();
+    let l2 = l.clone();
+    let _t = s
+        .task(
+            move |ctx| {
+                let l = l2.clone();
+                async move {
+                    let r = ctx.aborted().await;
+                    l.borrow_mut().push(format!("task saw abort: {r}"));
+                    Ok::<(), ()>(())
+                }
+            },
+            opts(),
+        )
+        .unwrap();
+    host.run();
+    let mut d = s.dispose();
+    assert!(s.is_disposed());
+    host.run();
+    assert!(ready(&mut d).unwrap().is_ok());
+    // The task's future was dropped at the abort: it never logged.
+    assert_eq!(*log.borrow(), ["cache cleared", "db closed"]);
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn an_async_cleanup_is_awaited_before_the_next_and_errors_are_collected() {
+    let (host, rt) = rt();
+    let order = Rc::new(RefCell::new(Vec::new()));
+    let (o1, o2, o3) = (order.clone(), order.clone(), order.clone());
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let s = s
+        .provide_with_cleanup(
+            "a",
+            || 1,
+            move |_| async move {
+                o1.borrow_mut().push("a");
+                Err::<(), _>("a failed")
+            },
+        )
+        .unwrap();
+    let slow = host.clone();
+    let s = s
+        .provide_with_cleanup(
+            "b",
+            || 2,
+            move |_| {
+                let o2 = o2.clone();
+                let host = slow.clone();
+                async move {
+                    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+                    let _g = host.set_timeout(
+                        30,
+                        Box::new(move || {
+                            let _ = tx.send(());
+                        }),
+                    );
+                    let _ = rx.await;
+                    o2.borrow_mut().push("b");
+                    Ok::<(), CleanupError>(())
+                }
+            },
+        )
+        .unwrap();
+    let s = s
+        .provide_with_cleanup(
+            "c",
+            || 3,
+            move |_| async move {
+                o3.borrow_mut().push("c");
+                Err::<(), _>(CleanupError::new("c failed"))
+            },
+        )
+        .unwrap();
+    let mut d = s.dispose();
+    host.run();
+    assert_eq!(*order.borrow(), ["c"], "b is awaited before a runs");
+    host.advance(30);
+    assert_eq!(*order.borrow(), ["c", "b", "a"]);
+    let e = ready(&mut d).unwrap().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Multiple errors during scope disposal: c failed, a failed"
+    );
+    assert_eq!(e.errors().len(), 2);
+    // A second dispose is the same disposal.
+    assert_eq!(
+        ready(&mut s.dispose()).unwrap().unwrap_err().errors().len(),
+        2
+    );
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn dropping_the_last_handle_disposes_and_cleanups_finish_on_the_executor() {
+    let (host, rt) = rt();
+    let closed = Rc::new(Cell::new(false));
+    let c = closed.clone();
+    let dropped = Rc::new(Cell::new(false));
+    {
+        let s = rt
+            .scope(ScopeOptions::default())
+            .unwrap()
+            .provide_with_cleanup("db", || (), move |_| async move { c.set(true) })
+            .unwrap();
+        let d = dropped.clone();
+        let _t = s
+            .task(
+                move |_| {
+                    let g = DropFlag(d.clone());
+                    async move {
+                        let _g = g;
+                        pending::<Result<(), ()>>().await
+                    }
+                },
+                opts(),
+            )
+            .unwrap();
+        let clone = s.clone();
+        drop(s);
+        assert!(!clone.is_disposed(), "a clone keeps it");
+    }
+    host.run();
+    assert!(dropped.get(), "the abort dropped the task's future");
+    assert!(closed.get(), "the cleanup ran");
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_child_is_aborted_by_its_parent_and_inherits_services_and_options() {
+    let (host, rt) = rt();
+    let parent = rt
+        .scope(
+            ScopeOptions::default()
+                .concurrency(2)
+                .circuit_breaker(CircuitBreakerOptions::default().failure_threshold(3)),
+        )
+        .unwrap()
+        .provide("db", || "pg")
+        .unwrap();
+    let child = parent
+        .child(ScopeOptions::default())
+        .unwrap()
+        .provide("cache", || "redis")
+        .unwrap();
+    assert_eq!(*child.service::<&str>("db").unwrap().unwrap(), "pg");
+    assert!(child.service::<&str>("cache").unwrap().is_some());
+    assert!(parent.service::<&str>("cache").unwrap().is_none());
+    assert_eq!(child.concurrency(), Some(2));
+    assert_eq!(child.circuit_breaker().unwrap().failure_threshold, 3);
+    let own = parent
+        .child(ScopeOptions::default().concurrency(0))
+        .unwrap();
+    assert_eq!(own.concurrency(), None, "0 overrides: no limit");
+    let mut aborted = child.aborted();
+    assert!(ready(&mut aborted).is_none());
+    dispose(&host, &parent).unwrap();
+    let r = ready(&mut aborted).unwrap();
+    assert!(r.is_disposed());
+    assert_eq!(r.to_string(), "scope disposed");
+    assert!(child.is_aborted());
+    assert!(child.service::<&str>("db").is_ok(), "aborted, not disposed");
+    dispose(&host, &child).unwrap();
+    assert!(child.service::<&str>("db").is_err());
+    drop((own, child));
+    host.run();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_concurrency_limit_runs_at_most_n_in_fifo_order() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default().concurrency(2)).unwrap();
+    let running = Rc::new(Cell::new(0));
+    let most = Rc::new(Cell::new(0));
+    let order = Rc::new(RefCell::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for i in 0..6u64 {
+        let (r, m, o, h) = (running.clone(), most.clone(), order.clone(), host.clone());
+        tasks.push(
+            s.task(
+                move |_| {
+                    let (r, m, o, h) = (r.clone(), m.clone(), o.clone(), h.clone());
+                    async move {
+                        o.borrow_mut().push(i);
+                        r.set(r.get() + 1);
+                        m.set(m.get().max(r.get()));
+                        sleep(&h, 10 + i).await;
+                        r.set(r.get() - 1);
+                        Ok::<_, ()>(i)
+                    }
+                },
+                opts(),
+            )
+            .unwrap(),
+        );
+    }
+    assert_eq!(*order.borrow(), [0, 1]);
+    host.advance(1000);
+    assert_eq!(*order.borrow(), [0, 1, 2, 3, 4, 5]);
+    assert_eq!(most.get(), 2);
+    for (i, t) in tasks.iter_mut().enumerate() {
+        assert_eq!(ready(t), Some(Ok(i as u64)));
+    }
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+/// A future that ends `ms` later on `host`'s clock.
+fn sleep(host: &ManualHost, ms: u64) -> impl Future<Output = ()> {
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    let guard = host.set_timeout(
+        ms as u32,
+        Box::new(move || {
+            let _ = tx.send(());
+        }),
+    );
+    async move {
+        let _g = guard;
+        let _ = rx.await;
+    }
+}
+
+#[test]
+fn leaving_cancels_the_tasks_still_queued_for_a_permit() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default().concurrency(1)).unwrap();
+    let started = Rc::new(Cell::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let st = started.clone();
+        tasks.push(
+            s.task(
+                move |_| {
+                    st.set(st.get() + 1);
+                    pending::<Result<(), ()>>()
+                },
+                opts(),
+            )
+            .unwrap(),
+        );
+    }
+    assert_eq!(started.get(), 1);
+    assert!(!tasks[1].is_started());
+    dispose(&host, &s).unwrap();
+    assert_eq!(started.get(), 1, "queued tasks never ran");
+    for t in &mut tasks {
+        assert!(ready(t).unwrap().unwrap_err().is_aborted());
+    }
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn retry_calls_again_with_delays_and_hooks_and_stops_when_told() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let calls = Rc::new(RefCell::new(Vec::<u64>::new()));
+    let seen = Rc::new(RefCell::new(Vec::<u32>::new()));
+    let (c, h, sn) = (calls.clone(), host.clone(), seen.clone());
+    let mut t = s
+        .task(
+            move |_| {
+                let now = h.now() as u64;
+                c.borrow_mut().push(now);
+                let n = c.borrow().len();
+                async move {
+                    if n < 4 {
+                        Err(format!("fail {n}"))
+                    } else {
+                        Ok(n)
+                    }
+                }
+            },
+            opts().retry(
+                RetryOptions::new()
+                    .max_retries(5)
+                    .delay_fn(|attempt, _| Duration::from_millis(100 * u64::from(attempt)))
+                    .on_retry(move |e, attempt| {
+                        assert!(e.is_failed());
+                        sn.borrow_mut().push(attempt)
+                    }),
+            ),
+        )
+        .unwrap();
+    host.advance(1000);
+    assert_eq!(ready(&mut t), Some(Ok(4)));
+    assert_eq!(
+        *calls.borrow(),
+        [0, 100, 300, 600],
+        "delays 100, 200, 300 ms"
+    );
+    assert_eq!(*seen.borrow(), [1, 2, 3]);
+
+    // maxRetries honoured; the last error is the result.
+    let n = Rc::new(Cell::new(0));
+    let n2 = n.clone();
+    let mut t = s
+        .task(
+            move |_| {
+                n2.set(n2.get() + 1);
+                let k = n2.get();
+                async move { Err::<(), _>(k) }
+            },
+            opts().retry(RetryOptions::new().max_retries(2)),
+        )
+        .unwrap();
+    host.run();
+    assert_eq!(ready(&mut t).unwrap().unwrap_err().into_failed(), Some(3));
+
+    // retryCondition false ends retrying with that error.
+    let n3 = Rc::new(Cell::new(0));
+    let n4 = n3.clone();
+    let mut t = s
+        .task(
+            move |_| {
+                n4.set(n4.get() + 1);
+                async { Err::<(), _>("fatal") }
+            },
+            opts().retry(RetryOptions::new().retry_condition(|e| e.failed() != Some(&"fatal"))),
+        )
+        .unwrap();
+    host.run();
+    assert_eq!(n3.get(), 1);
+    assert!(ready(&mut t).unwrap().is_err());
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_timed_out_attempt_is_retried_with_a_fresh_signal_and_a_scope_abort_ends_the_delay() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let attempts = Rc::new(Cell::new(0));
+    let a = attempts.clone();
+    let mut t = s
+        .task(
+            move |ctx| {
+                a.set(a.get() + 1);
+                assert!(!ctx.is_aborted(), "each attempt starts with a live signal");
+                pending::<Result<(), ()>>()
+            },
+            opts()
+                .timeout(MS(10))
+                .retry(RetryOptions::new().max_retries(2).delay(MS(5))),
+        )
+        .unwrap();
+    host.advance(10 + 5 + 10 + 5 + 10);
+    assert_eq!(attempts.get(), 3);
+    assert!(ready(&mut t).unwrap().unwrap_err().is_timeout());
+
+    let mut t = s
+        .task(
+            |_| async { Err::<(), _>("x") },
+            opts().retry(RetryOptions::new().delay(MS(1000))),
+        )
+        .unwrap();
+    host.advance(10);
+    let mut d = s.dispose();
+    host.run();
+    let e = ready(&mut t).unwrap().unwrap_err();
+    assert!(
+        e.is_aborted(),
+        "the delay ended at once with the abort reason: {e:?}"
+    );
+    assert!(ready(&mut d).unwrap().is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn the_circuit_breaker_opens_fails_fast_and_lets_one_trial_through() {
+    let (host, rt) = rt();
+    let s = rt
+        .scope(
+            ScopeOptions::default().circuit_breaker(CircuitBreakerOptions {
+                failure_threshold: 2,
+                reset_timeout: MS(1000),
+            }),
+        )
+        .unwrap();
+    let calls = Rc::new(Cell::new(0));
+    let call = |ok: bool| {
+        let c = calls.clone();
+        s.task(
+            move |_| {
+                c.set(c.get() + 1);
+                async move {
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err("down")
+                    }
+                }
+            },
+            opts(),
+        )
+        .unwrap()
+    };
+    for _ in 0..2 {
+        assert!(call(false).now_or_never().unwrap().is_err());
+    }
+    let e = call(true).now_or_never().unwrap().unwrap_err();
+    assert!(e.is_circuit_open());
+    assert_eq!(e.to_string(), "Circuit breaker is open");
+    assert_eq!(calls.get(), 2);
+    host.advance(1000);
+    assert!(
+        call(true).now_or_never().unwrap().is_ok(),
+        "half-open trial"
+    );
+    assert!(call(true).now_or_never().unwrap().is_ok(), "closed again");
+    assert_eq!(calls.get(), 4);
+    dispose(&host, &s).unwrap();
+}
+
+#[test]
+fn channels_buffer_wait_close_and_end_iteration() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let ch = s.channel::<u32>(2).unwrap();
+    assert_eq!((ch.cap(), ch.len(), ch.is_closed()), (2, 0, false));
+    let tx = ch.clone();
+    let mut producer = s
+        .task(
+            move |_| {
+                let tx = tx.clone();
+                async move {
+                    for i in 0..5 {
+                        tx.send(i).await?;
+                    }
+                    tx.close();
+                    Ok::<_, SendError<u32>>(())
+                }
+            },
+            opts(),
+        )
+        .unwrap();
+    assert_eq!(ch.len(), 2, "backpressure: the third send waits");
+    let got: Vec<u32> = {
+        let mut rx = ch.clone();
+        let mut all = Vec::new();
+        loop {
+            host.run();
+            match ready(&mut rx.next()) {
+                Some(Some(v)) => all.push(v),
+                Some(None) => break,
+                None => {}
+            }
+        }
+        all
+    };
+    assert_eq!(got, [0, 1, 2, 3, 4]);
+    assert!(ready(&mut producer).unwrap().is_ok());
+    assert!(ch.is_closed());
+    let e = ready(&mut ch.send(9)).unwrap().unwrap_err();
+    assert!(e.is_closed());
+    assert_eq!(e.into_inner(), 9);
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_rendezvous_channel_works_whichever_side_comes_first() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let ch = s.channel::<&str>(0).unwrap();
+    let mut send = ch.send("a");
+    assert!(ready(&mut send).is_none(), "no receiver yet");
+    assert_eq!(ready(&mut ch.recv()), Some(Some("a")));
+    assert_eq!(ready(&mut send), Some(Ok(())));
+    let mut recv = ch.recv();
+    assert!(ready(&mut recv).is_none());
+    assert_eq!(ready(&mut ch.send("b")), Some(Ok(())));
+    assert_eq!(ready(&mut recv), Some(Some("b")));
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_waiting_sender_is_refused_at_close_and_aborted_ones_get_the_reason() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let ch = s.channel::<u8>(0).unwrap();
+    let mut send = ch.send(1);
+    assert!(ready(&mut send).is_none());
+    ch.close();
+    assert_eq!(ready(&mut send), Some(Err(SendError::Closed(1))));
+
+    let ch = s.channel::<u8>(1).unwrap();
+    assert!(ready(&mut ch.send(1)).unwrap().is_ok());
+    let mut waiting = ch.send(2);
+    assert!(ready(&mut waiting).is_none());
+    let mut d = s.dispose();
+    host.run();
+    let e = ready(&mut waiting).unwrap().unwrap_err();
+    assert!(e.is_aborted());
+    assert!(e.reason().unwrap().is_disposed());
+    assert_eq!(ready(&mut ch.recv()), Some(None), "buffered values dropped");
+    assert!(ready(&mut d).unwrap().is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_dropped_waiter_passes_its_turn_on_and_a_handed_value_is_never_lost() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let ch = s.channel::<u32>(0).unwrap();
+    // Two receivers wait; the first is dropped before any value comes.
+    let mut r1 = ch.recv();
+    let mut r2 = ch.recv();
+    assert!(ready(&mut r1).is_none() && ready(&mut r2).is_none());
+    drop(r1);
+    assert_eq!(ready(&mut ch.send(10)), Some(Ok(())));
+    assert_eq!(ready(&mut r2), Some(Some(10)));
+
+    // A value handed to a receiver that is dropped before it looks goes to
+    // the next receiver.
+    let mut r3 = ch.recv();
+    let mut r4 = ch.recv();
+    assert!(ready(&mut r3).is_none() && ready(&mut r4).is_none());
+    assert_eq!(ready(&mut ch.send(20)), Some(Ok(())));
+    drop(r3);
+    assert_eq!(ready(&mut r4), Some(Some(20)));
+
+    // With no receiver left, it goes back to the buffer.
+    let mut r5 = ch.recv();
+    assert!(ready(&mut r5).is_none());
+    assert_eq!(ready(&mut ch.send(30)), Some(Ok(())));
+    drop(r5);
+    assert_eq!(ch.len(), 1);
+    assert_eq!(ready(&mut ch.recv()), Some(Some(30)));
+
+    // A dropped waiting sender leaves: its value is not received.
+    let mut s1 = ch.send(40);
+    let mut s2 = ch.send(41);
+    assert!(ready(&mut s1).is_none() && ready(&mut s2).is_none());
+    drop(s1);
+    assert_eq!(ready(&mut ch.recv()), Some(Some(41)));
+    assert_eq!(ready(&mut s2), Some(Ok(())));
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn many_producers_many_consumers_each_value_once() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let ch = s.channel::<u32>(1).unwrap();
+    let got = Rc::new(RefCell::new(Vec::new()));
+    for p in 0..4u32 {
+        let tx = ch.clone();
+        let h = host.clone();
+        let _t = s
+            .spawn(async move {
+                for i in 0..50 {
+                    if i % 7 == 0 {
+                        sleep(&h, 1).await;
+                    }
+                    tx.send(p * 100 + i).await?;
+                }
+                Ok::<_, SendError<u32>>(())
+            })
+            .unwrap();
+    }
+    for _ in 0..3 {
+        let rx = ch.clone();
+        let g = got.clone();
+        let _t = s
+            .spawn(async move {
+                while let Some(v) = rx.recv().await {
+                    g.borrow_mut().push(v);
+                }
+                Ok::<_, ()>(())
+            })
+            .unwrap();
+    }
+    host.advance(100);
+    let mut all = got.borrow().clone();
+    all.sort_unstable();
+    let want: Vec<u32> = (0..4)
+        .flat_map(|p| (0..50).map(move |i| p * 100 + i))
+        .collect();
+    assert_eq!(all, want);
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_standalone_channel_ends_with_its_last_handle() {
+    let (host, rt) = rt();
+    let ch = rt.channel::<Vec<u8>>(4).unwrap();
+    assert!(ready(&mut ch.send(vec![1])).unwrap().is_ok());
+    assert_eq!(rt.live().channels, 1);
+    let clone = ch.clone();
+    drop(ch);
+    assert_eq!(rt.live().channels, 1);
+    drop(clone);
+    host.run();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+    assert!(
+        rt.channel::<u8>(usize::MAX).is_ok(),
+        "clamped to the machine's range"
+    );
+    let e = Runtime::new(ManualHost::new()).semaphore(0).unwrap_err();
+    assert!(e.is_range());
+    assert_eq!(
+        e.to_string(),
+        "Semaphore: permits must be an integer from 1 to 2^32, or Infinity, got 0"
+    );
+}
+
+#[test]
+fn semaphores_grant_fifo_pass_dropped_turns_on_and_reject_after_dispose() {
+    let (host, rt) = rt();
+    let sem = rt.semaphore(1).unwrap();
+    let p = ready(&mut sem.permit()).unwrap().unwrap();
+    let mut a = sem.permit();
+    let mut b = sem.permit();
+    let mut c = sem.permit();
+    assert!(ready(&mut a).is_none() && ready(&mut b).is_none() && ready(&mut c).is_none());
+    assert_eq!(sem.waiting(), 3);
+    drop(a); // left the queue
+    assert_eq!(sem.waiting(), 2);
+    drop(p); // to b
+    assert_eq!(sem.waiting(), 1);
+    drop(b); // granted but never taken: passed on to c
+    let pc = ready(&mut c).unwrap().unwrap();
+    assert_eq!(sem.available(), 0);
+    let mut d = sem.permit();
+    assert!(ready(&mut d).is_none());
+    sem.dispose();
+    assert!(ready(&mut d).unwrap().unwrap_err().is_disposed());
+    assert!(ready(&mut sem.permit()).unwrap().is_err());
+    drop(pc);
+    let out = ready(&mut Box::pin(sem.acquire(|| async { 5 })));
+    assert!(out.unwrap().is_err());
+    drop(sem);
+    host.run();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn acquire_runs_under_a_permit_and_gives_it_back() {
+    let (host, rt) = rt();
+    let sem = rt.semaphore(2).unwrap();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let inside = Rc::new(Cell::new(0));
+    let most = Rc::new(Cell::new(0));
+    for _ in 0..5 {
+        let (sem, inside, most, h) = (sem.clone(), inside.clone(), most.clone(), host.clone());
+        let _t = s
+            .spawn(async move {
+                sem.acquire(|| async {
+                    inside.set(inside.get() + 1);
+                    most.set(most.get().max(inside.get()));
+                    sleep(&h, 10).await;
+                    inside.set(inside.get() - 1);
+                })
+                .await
+                .map_err(|_| ())
+            })
+            .unwrap();
+    }
+    host.advance(100);
+    assert_eq!(most.get(), 2);
+    assert_eq!(sem.available(), 2);
+    dispose(&host, &s).unwrap();
+    drop(sem);
+    host.run();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn race_takes_the_first_to_settle_and_aborts_the_losers() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let dropped = Rc::new(Cell::new(0));
+    let mk = |ms: u64, ok: bool| {
+        let (h, d) = (host.clone(), dropped.clone());
+        move |_ctx: TaskContext| {
+            let g = DropFlag(Rc::new(Cell::new(false)));
+            let d = d.clone();
+            async move {
+                struct Count(Rc<Cell<u32>>, DropFlag);
+                impl Drop for Count {
+                    fn drop(&mut self) {
+                        if !self.1 .0.get() {
+                            self.0.set(self.0.get() + 1);
+                        }
+                    }
+                }
+                let c = Count(d, g);
+                sleep(&h, ms).await;
+                c.1 .0.set(true); // finished: not counted as dropped
+                if ok {
+                    Ok(ms)
+                } else {
+                    Err(ms)
+                }
+            }
+        }
+    };
+    let mut r = s.race([mk(30, true), mk(10, false), mk(20, true)]);
+    host.advance(10);
+    host.run();
+    let e = ready(&mut r).unwrap().unwrap_err();
+    assert_eq!(e.into_failed(), Some(10), "a failure can win");
+    assert_eq!(dropped.get(), 2, "the losers were dropped at once");
+
+    let mut empty = s.race(Vec::<fn(TaskContext) -> std::future::Ready<Result<(), ()>>>::new());
+    let e = ready(&mut empty).unwrap().unwrap_err();
+    assert!(
+        matches!(&e, TaskError::Refused(r) if r.to_string() == "Cannot race empty array of factories")
+    );
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn parallel_keeps_input_order_holds_its_limit_and_fails_fast() {
+    let (host, rt) = rt();
+    let running = Rc::new(Cell::new(0));
+    let most = Rc::new(Cell::new(0));
+    let factories = (0..6u64).map(|i| {
+        let (r, m, h) = (running.clone(), most.clone(), host.clone());
+        move |_ctx: TaskContext| async move {
+            r.set(r.get() + 1);
+            m.set(m.get().max(r.get()));
+            sleep(&h, 60 - i * 10).await;
+            r.set(r.get() - 1);
+            if i == 3 {
+                Err(i)
+            } else {
+                Ok(i)
+            }
+        }
+    });
+    let s = rt.scope(ScopeOptions::default().concurrency(2)).unwrap();
+    let mut p = s.parallel(factories, ParallelOptions::default());
+    host.advance(1000);
+    let all = ready(&mut p).unwrap().unwrap();
+    assert_eq!(most.get(), 2, "the scope's limit");
+    assert_eq!(all.len(), 6);
+    assert_eq!(all[0], Ok(0));
+    assert_eq!(all[3].clone().unwrap_err().into_failed(), Some(3));
+    assert_eq!(all[5], Ok(5));
+
+    let started = Rc::new(Cell::new(0));
+    let f2 = (0..5u64).map(|i| {
+        let st = started.clone();
+        move |_ctx: TaskContext| {
+            st.set(st.get() + 1);
+            async move {
+                if i == 1 {
+                    Err(i)
+                } else {
+                    Ok(i)
+                }
+            }
+        }
+    });
+    let one = rt.scope(ScopeOptions::default().concurrency(1)).unwrap();
+    let mut p = one.parallel(f2, ParallelOptions::default().fail_fast(true));
+    host.run();
+    let e = ready(&mut p).unwrap().unwrap_err();
+    assert_eq!(e.clone().into_failed(), Some(1), "{e:?}");
+    assert_eq!(started.get(), 2, "no factory started after the failure");
+    dispose(&host, &one).unwrap();
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_dropped_race_aborts_its_members() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let dropped = Rc::new(Cell::new(false));
+    let d = dropped.clone();
+    let r = s.race([move |_ctx: TaskContext| {
+        let g = DropFlag(d.clone());
+        async move {
+            let _g = g;
+            pending::<Result<(), ()>>().await
+        }
+    }]);
+    host.run();
+    assert!(!dropped.get());
+    drop(r);
+    host.run();
+    assert!(dropped.get());
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn poll_calls_without_overlap_stops_and_restarts_and_dies_with_its_scope() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let values = Rc::new(RefCell::new(Vec::new()));
+    let n = Rc::new(Cell::new(0u32));
+    let (v, n2, h) = (values.clone(), n.clone(), host.clone());
+    let c = s
+        .poll(
+            move |_ctx| {
+                n2.set(n2.get() + 1);
+                let (k, h) = (n2.get(), h.clone());
+                async move {
+                    sleep(&h, 5).await; // a call takes 5 ms: no overlap
+                    if k == 2 {
+                        Err("flaky")
+                    } else {
+                        Ok(k)
+                    }
+                }
+            },
+            move |k| v.borrow_mut().push(k),
+            PollOptions::default().interval(MS(100)),
+        )
+        .unwrap();
+    assert!(c.status().running);
+    host.advance(5);
+    assert_eq!(*values.borrow(), [1]);
+    host.advance(210);
+    assert_eq!(*values.borrow(), [1, 3], "call 2 failed and was skipped");
+    assert_eq!(c.status().poll_count, 3);
+    c.stop();
+    assert!(!c.status().running);
+    host.advance(1000);
+    assert_eq!(n.get(), 3);
+    c.start();
+    host.advance(5);
+    assert_eq!(n.get(), 4, "start() calls at once (immediate)");
+    dispose(&host, &s).unwrap();
+    let end = c.status();
+    assert!(!end.running);
+    host.advance(1000);
+    assert_eq!(n.get(), 4, "no call after the scope ended");
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let c = s
+        .poll(
+            |_| async { Ok::<_, ()>(1) },
+            |_| {},
+            PollOptions::default().immediate(false),
+        )
+        .unwrap();
+    host.run();
+    assert_eq!(c.status().poll_count, 0, "created stopped");
+    assert!(!c.status().running);
+    let e = s
+        .poll(
+            |_| async { Ok::<_, ()>(1) },
+            |_| {},
+            PollOptions::default().interval(Duration::ZERO),
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "poll: interval must be a finite number of milliseconds > 0, got 0"
+    );
+    dispose(&host, &s).unwrap();
+    let e = s
+        .poll(|_| async { Ok::<_, ()>(1) }, |_| {}, PollOptions::default())
+        .unwrap_err();
+    assert!(e.is_aborted());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_stream_yields_items_and_a_pending_next_ends_at_once_with_the_abort() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let items: Vec<_> =
+        ready(&mut s.stream(futures::stream::iter(0..3)).collect::<Vec<_>>()).unwrap();
+    assert_eq!(items, [Ok(0), Ok(1), Ok(2)]);
+
+    let dropped = Rc::new(Cell::new(false));
+    let d = dropped.clone();
+    let source = futures::stream::once(async { 1 }).chain(futures::stream::once(async move {
+        let _g = DropFlag(d);
+        pending::<i32>().await
+    }));
+    let mut st = s.stream(source);
+    assert_eq!(ready(&mut st.next()), Some(Some(Ok(1))));
+    let mut next = st.next();
+    assert!(ready(&mut next).is_none(), "the source waits");
+    let mut d = s.dispose();
+    host.run();
+    let r = ready(&mut next).unwrap().unwrap().unwrap_err();
+    assert!(r.is_disposed());
+    assert!(dropped.get(), "the source was dropped at the abort");
+    assert_eq!(ready(&mut st.next()), Some(None));
+    drop(st);
+    host.run();
+    assert!(ready(&mut d).unwrap().is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn breaking_out_of_a_stream_drops_its_source() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let dropped = Rc::new(Cell::new(false));
+    let d = dropped.clone();
+    let guard = DropFlag(d);
+    let source = futures::stream::iter(0..100).map(move |i| {
+        let _ = &guard;
+        i
+    });
+    {
+        let mut st = s.stream(source);
+        while let Some(Ok(i)) = ready(&mut st.next()).flatten() {
+            if i == 2 {
+                break;
+            }
+        }
+    }
+    assert!(dropped.get());
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_task_that_re_enters_the_library_works() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let s2 = s.clone();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let l = log.clone();
+    let mut outer = s
+        .task(
+            move |_| {
+                // Spawning from inside a task's fn (the effect loop is
+                // applying this task's Start).
+                let inner = s2
+                    .task(|_| async { Ok::<_, ()>("inner") }, TaskOptions::default())
+                    .unwrap();
+                let ch = s2.channel::<u8>(1).unwrap();
+                let l = l.clone();
+                async move {
+                    let v = inner.await.unwrap();
+                    l.borrow_mut().push(v);
+                    ch.send(1).await.unwrap();
+                    l.borrow_mut().push("sent");
+                    Ok::<_, ()>(())
+                }
+            },
+            opts(),
+        )
+        .unwrap();
+    host.run();
+    assert!(ready(&mut outer).unwrap().is_ok());
+    assert_eq!(*log.borrow(), ["inner", "sent"]);
+    // A task that disposes its own scope.
+    let s3 = s.clone();
+    let _t = s
+        .task(
+            move |_| {
+                let d = s3.dispose();
+                async move { d.await.map_err(|_| ()) }
+            },
+            opts(),
+        )
+        .unwrap();
+    host.run();
+    assert!(s.is_disposed());
+    drop(s);
+    host.run();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn detach_keeps_a_task_running_past_its_scope_abort() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let h = host.clone();
+    let mut t = s
+        .task(
+            move |_| {
+                let h = h.clone();
+                async move {
+                    sleep(&h, 50).await;
+                    Ok::<_, ()>("done")
+                }
+            },
+            opts(),
+        )
+        .unwrap();
+    t.detach();
+    let mut d = s.dispose();
+    host.run();
+    assert!(
+        ready(&mut d).is_none(),
+        "disposal waits for the detached task"
+    );
+    host.advance(50);
+    assert_eq!(ready(&mut t), Some(Ok("done")));
+    assert!(ready(&mut d).unwrap().is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn bad_options_fail_with_the_machines_message_and_change_nothing() {
+    let (_host, rt) = rt();
+    let e = rt
+        .scope(
+            ScopeOptions::default()
+                .circuit_breaker(CircuitBreakerOptions::default().failure_threshold(0)),
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "scope: failureThreshold must be a positive integer, got 0"
+    );
+    assert!(e.is_range());
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let e = s
+        .task(
+            |_| async { Err::<(), _>(()) },
+            opts().retry(RetryOptions::new().delay_fn(|_, _| Duration::MAX)),
+        )
+        .map(|_| ());
+    assert!(e.is_ok(), "a huge delay is legal: it never fires");
+    let other = Runtime::new(ManualHost::new());
+    let e = other.scope(ScopeOptions::default().parent(&s)).unwrap_err();
+    assert!(e.is_state());
+}
+
+#[test]
+fn many_cycles_leave_nothing_behind() {
+    let (host, rt) = rt();
+    for i in 0..2000u32 {
+        let s = rt
+            .scope(ScopeOptions::default().timeout(MS(1000)))
+            .unwrap()
+            .provide("n", move || i)
+            .unwrap();
+        let t = s
+            .task(
+                |ctx| async move { Ok::<_, ()>(*ctx.service::<u32>("n").unwrap()) },
+                opts(),
+            )
+            .unwrap();
+        let ch = s.channel::<u32>(1).unwrap();
+        let _ = ch.send(i).now_or_never();
+        let _ = s.task(|_| pending::<Result<(), ()>>(), opts().timeout(MS(5)));
+        assert_eq!(t.now_or_never(), Some(Ok(i)));
+        if i % 2 == 0 {
+            dispose(&host, &s).unwrap();
+        }
+    }
+    host.run();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+    assert_eq!(host.pending_timers(), 0);
+}
