@@ -1,7 +1,8 @@
 // Runs every test suite and ends with one line "N passed, N failed":
-//   cargo test (core) · clippy and fmt · wasm-pack test --node and
-//   --headless --chrome (binding tests of the numeric exports,
-//   src/wasm/tests.rs) · size budget (gzip wasm + browser.js ≤ 25 KB) ·
+//   cargo test (the machine and the Rust face, natively) · clippy and fmt ·
+//   wasm-pack test --node and --headless --chrome (the numeric exports,
+//   src/wasm/tests.rs, and the Rust face, src/driver/tests.rs and
+//   web_tests.rs, with a slow test server for a real fetch) · size budget (gzip wasm + browser.js ≤ 25 KB) ·
 //   vitest js-tests against the packed tarball (every example with its
 //   output checked) · tsc type tests · attw and publint on the tarball ·
 //   tsc consumers (CJS, ESM) of the tarball alone · bench smoke · the
@@ -10,6 +11,7 @@
 //   and Vite app).
 // Installs what is missing first (scripts/setup.mjs, Debian's chromium too).
 import { join } from "node:path";
+import { spawn } from "node:child_process";
 import { readFileSync, existsSync, rmSync } from "node:fs";
 import { capture, root, toolEnv } from "./lib.mjs";
 import { setup } from "./setup.mjs";
@@ -84,18 +86,31 @@ step(
   check,
 );
 step("cargo fmt --check", "cargo", ["fmt", "--check"], check);
-step("wasm-pack test --node (binding)", "wasm-pack", ["test", "--node"], libtestSome);
+// The wasm tests: the binding's numeric exports (src/wasm/tests.rs, feature
+// `exports`) and the Rust face (src/driver/: its behaviour tests again, and
+// its web tests against real timers, AbortSignals, promises and a real
+// `fetch` to the slow test server started here).
+const server = spawn("node", [join(root, "js-tests", "support", "slow-server.mjs"), "47113"], { stdio: ["ignore", "pipe", "inherit"] });
+const port = await new Promise((resolve, reject) => {
+  server.stdout.once("data", (d) => resolve(JSON.parse(String(d)).port));
+  server.once("error", reject);
+});
+process.on("exit", () => server.kill());
+const wasmEnv = { GGS_TEST_SERVER: `http://127.0.0.1:${port}` };
+const wasmArgs = ["--", "--features", "exports", "--lib"];
+step("wasm-pack test --node (binding and Rust face)", "wasm-pack", ["test", "--node", ...wasmArgs], libtestSome, { env: toolEnv(wasmEnv) });
 // The same binding tests in Debian's Chromium through its chromedriver:
 // WASM_BINDGEN_USE_BROWSER runs the suite in the browser without a
 // run_in_browser in the source (so --node keeps working); webdriver.json in
 // the crate root adds the flags for a sandbox-less, offline root session.
 step(
-  "wasm-pack test --headless --chrome (binding)",
+  "wasm-pack test --headless --chrome (binding and Rust face)",
   "wasm-pack",
-  ["test", "--headless", "--chrome", "--chromedriver", "/usr/bin/chromedriver"],
+  ["test", "--headless", "--chrome", "--chromedriver", "/usr/bin/chromedriver", ...wasmArgs],
   libtestSome,
-  { env: toolEnv({ WASM_BINDGEN_USE_BROWSER: "1", CHROMEDRIVER: "/usr/bin/chromedriver" }) },
+  { env: toolEnv({ WASM_BINDGEN_USE_BROWSER: "1", CHROMEDRIVER: "/usr/bin/chromedriver", ...wasmEnv }) },
 );
+server.kill();
 
 // The size budget: gzip -9 of the wasm + the minified browser entry ≤ 25 KB
 // (bench/size.mjs prints the figure; above budget is a failed test).

@@ -20,6 +20,10 @@ mod channel;
 mod error;
 mod group;
 mod host;
+#[cfg(target_arch = "wasm32")]
+mod js;
+#[cfg(target_arch = "wasm32")]
+mod options;
 mod poll;
 mod runtime;
 mod scope;
@@ -33,6 +37,8 @@ pub use channel::{Channel, Recv, Send, SendError};
 pub use error::{CleanupError, DisposeError, Error};
 pub use group::{parallel, race, Parallel, ParallelOptions, Race, RaceOptions};
 pub use host::{Host, ManualHost, TimerGuard, WebHost};
+#[cfg(target_arch = "wasm32")]
+pub use js::{result_tuple, run};
 pub use poll::{poll, PollController, PollOptions, PollStatus};
 pub use runtime::{Live, Runtime};
 pub use scope::{
@@ -43,5 +49,9 @@ pub use signal::{Aborted, Reason};
 pub use stream::{stream, Scoped};
 pub use task::{Delay, RetryOptions, Task, TaskContext, TaskError, TaskOptions};
 
+// The behaviour tests run natively (`cargo test`) and in wasm
+// (`wasm-pack test`); the web tests only in wasm.
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod web_tests;

@@ -12,6 +12,10 @@ use futures::StreamExt;
 
 use super::*;
 
+// In wasm, `wasm-pack test` runs these same tests (STYLE #11).
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 fn rt() -> (ManualHost, Runtime) {
     let host = ManualHost::new();
     let rt = Runtime::new(host.clone());
