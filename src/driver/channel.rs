@@ -278,7 +278,6 @@ impl<T: 'static> Channel<T> {
 
     /// A standalone channel aborted by a JavaScript `AbortSignal` (1.0's
     /// `new Channel(capacity, signal)`).
-    #[cfg(target_arch = "wasm32")]
     pub fn with_signal(
         capacity: usize,
         signal: &web_sys::AbortSignal,

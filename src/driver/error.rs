@@ -59,7 +59,6 @@ impl Error {
 
     /// The error as JavaScript would throw it: a `RangeError`, a
     /// `TypeError`, an `Error`, or the abort reason itself.
-    #[cfg(target_arch = "wasm32")]
     pub fn to_js(&self) -> JsValue {
         match self {
             Error::Range(m) => js_sys::RangeError::new(m).into(),
@@ -70,7 +69,6 @@ impl Error {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
 impl From<Error> for JsValue {
     fn from(e: Error) -> JsValue {
         e.to_js()
@@ -227,7 +225,6 @@ impl DisposeError {
 
     /// The error as JavaScript's disposal rejects: the one cleanup error
     /// itself, or one `Error` joining the messages.
-    #[cfg(target_arch = "wasm32")]
     pub fn to_js(&self) -> JsValue {
         match self.errors.as_slice() {
             [one] => match one.js_value() {

@@ -120,6 +120,9 @@ impl<T: 'static, E: 'static> GroupEntry for GroupShared<T, E> {
             let k = self.drv.m.borrow_mut().group_spawn(g, i, 0.0);
             if let Some(k) = k {
                 core.made(k);
+                if scope.tracer.is_some() {
+                    self.drv.tel_task_opened(scope.key, k, None);
+                }
                 if let Some(m) = self.members.borrow_mut().get_mut(i as usize) {
                     *m = Some(core);
                 }

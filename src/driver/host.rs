@@ -81,22 +81,22 @@ impl Host for WebHost {
 ///
 /// ```
 /// use std::time::Duration;
+/// use futures::FutureExt;
 /// use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
 ///
 /// let host = ManualHost::new();
 /// let rt = Runtime::new(host.clone());
 /// let s = rt.scope(ScopeOptions::default()).unwrap();
-/// let slow = s.task(
-///     |ctx| async move {
-///         ctx.aborted().await; // never finishes by itself
-///         Ok::<(), ()>(())
-///     },
-///     TaskOptions::default().timeout(Duration::from_millis(50)),
-/// );
+/// let slow = s
+///     .task(
+///         |_ctx| futures::future::pending::<Result<(), ()>>(), // never ends by itself
+///         TaskOptions::default().timeout(Duration::from_millis(50)),
+///     )
+///     .unwrap();
 /// host.advance(49);
 /// assert!(!slow.is_settled());
 /// host.advance(1);
-/// assert!(slow.try_result().unwrap().unwrap_err().is_timeout());
+/// assert!(slow.now_or_never().unwrap().unwrap_err().is_timeout());
 /// ```
 #[derive(Clone)]
 pub struct ManualHost(Rc<Manual>);

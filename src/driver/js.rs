@@ -31,13 +31,17 @@ impl TaskContext {
     /// as 1.0's factories do. What `f` throws or rejects with comes back as
     /// is.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # use go_go_scope_wasm::{Scope, TaskOptions};
+    /// # use wasm_bindgen::JsValue;
+    /// # async fn demo(s: Scope, fetch_user: js_sys::Function) -> Result<(), JsValue> {
     /// // `fetch_user` is a JavaScript function: (signal) => fetch(url, { signal })
     /// let user = s.task(move |ctx| ctx.call_js(&fetch_user), TaskOptions::default())?;
     /// match user.await {
-    ///     Ok(response) => use_it(response),
-    ///     Err(e) => report(e.into_js()), // what it threw or rejected with, itself
+    ///     Ok(response) => println!("got {response:?}"),
+    ///     Err(e) => return Err(e.into_js()), // what it threw or rejected with, itself
     /// }
+    /// # Ok(()) }
     /// ```
     pub fn call_js(
         &self,
@@ -103,7 +107,7 @@ where
 /// Give the scope the caller's `AbortSignal` (`options.signal`) and a
 /// JavaScript scope's disposal ends the Rust one.
 ///
-/// ```ignore
+/// ```no_run
 /// use go_go_scope_wasm::{run, ScopeOptions, TaskOptions};
 /// use wasm_bindgen::prelude::*;
 ///

@@ -20,9 +20,7 @@ mod channel;
 mod error;
 mod group;
 mod host;
-#[cfg(target_arch = "wasm32")]
 mod js;
-#[cfg(target_arch = "wasm32")]
 mod options;
 mod poll;
 mod runtime;
@@ -32,12 +30,12 @@ mod signal;
 mod stream;
 mod table;
 mod task;
+mod telemetry;
 
 pub use channel::{Channel, Recv, Send, SendError};
 pub use error::{CleanupError, DisposeError, Error};
 pub use group::{parallel, race, Parallel, ParallelOptions, Race, RaceOptions};
 pub use host::{Host, ManualHost, TimerGuard, WebHost};
-#[cfg(target_arch = "wasm32")]
 pub use js::{result_tuple, run};
 pub use poll::{poll, PollController, PollOptions, PollStatus};
 pub use runtime::{Live, Runtime};
@@ -48,6 +46,7 @@ pub use semaphore::{Acquire, Permit, Semaphore};
 pub use signal::{Aborted, Reason};
 pub use stream::{stream, Scoped};
 pub use task::{Delay, RetryOptions, Task, TaskContext, TaskError, TaskOptions};
+pub use telemetry::{AttributeValue, OtelOptions, Span, SpanStatus, Tracer};
 
 // The behaviour tests run natively (`cargo test`) and in wasm
 // (`wasm-pack test`); the web tests only in wasm.

@@ -231,7 +231,7 @@ impl ScopeOptions {
     /// [`Error::Type`] and a bad number [`Error::Range`], each naming the
     /// field, as the npm package throws them.
     ///
-    /// ```ignore
+    /// ```no_run
     /// use go_go_scope_wasm::{scope, ScopeOptions};
     /// use wasm_bindgen::prelude::*;
     ///

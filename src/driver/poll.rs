@@ -102,7 +102,6 @@ impl CtxSource for PollBase {
         self.ctl.borrow().clone()
     }
 
-    #[cfg(target_arch = "wasm32")]
     fn web_signal(&self) -> web_sys::AbortSignal {
         match self.ctl() {
             Some(c) => c.web_signal(),
@@ -330,13 +329,10 @@ where
     Fut: Future<Output = Result<T, E>> + 'static,
     V: FnMut(T) + 'static,
 {
-    #[cfg(target_arch = "wasm32")]
     let link = match (scope, &options.signal) {
         (None, Some(s)) => Some(drv.link(s)),
         _ => None,
     };
-    #[cfg(not(target_arch = "wasm32"))]
-    let link: Option<Key> = None;
     let now = drv.now();
     let made = drv.m.borrow_mut().poll_new(
         scope.map(Scope::key),
@@ -383,11 +379,9 @@ where
 
 /// The reason of an options' `signal` that was aborted already.
 fn aborted_signal_reason(options: &PollOptions) -> Reason {
-    #[cfg(target_arch = "wasm32")]
     if let Some(s) = &options.signal {
         return Reason::from_signal(s.reason());
     }
-    let _ = options;
     Reason::scope_disposed()
 }
 

@@ -37,6 +37,7 @@ use super::signal::{Link, NodeCtl, Reason};
 use super::stream::StreamEntry;
 use super::table::{key, Table};
 use super::task::TaskEntry;
+use super::telemetry::TelRec;
 use crate::machine::effect::Op;
 use crate::machine::Machine;
 
@@ -62,12 +63,10 @@ pub(crate) struct Driver {
     pub(crate) pending_cleanup: RefCell<Option<CleanupFn>>,
     pub(crate) links: RefCell<Table<Link>>,
     /// The user signal being linked (read by the `Link` effect).
-    #[cfg(target_arch = "wasm32")]
     pub(crate) linking: RefCell<Option<web_sys::AbortSignal>>,
     /// The link key of each linked signal (weakly: a signal nobody holds
-    /// is collected with its entry).
-    #[cfg(target_arch = "wasm32")]
-    pub(crate) link_keys: js_sys::WeakMap,
+    /// is collected with its entry), made on first use.
+    link_keys: std::cell::OnceCell<js_sys::WeakMap>,
     pub(crate) channels: RefCell<Table<Rc<dyn ChanEntry>>>,
     /// Channel slot contents, one store per value type (channel.rs).
     pub(crate) stores: RefCell<HashMap<TypeId, Rc<dyn Any>>>,
@@ -77,6 +76,9 @@ pub(crate) struct Driver {
     pub(crate) polls: RefCell<Table<Rc<dyn PollEntry>>>,
     pub(crate) streams: RefCell<Table<Rc<dyn StreamEntry>>>,
     pub(crate) groups: RefCell<Table<Rc<dyn GroupEntry>>>,
+    /// Telemetry records of traced scopes and their tasks.
+    pub(crate) tel_scopes: RefCell<Table<Rc<TelRec>>>,
+    pub(crate) tel_tasks: RefCell<Table<Rc<TelRec>>>,
 }
 
 impl Driver {
@@ -94,10 +96,8 @@ impl Driver {
             cleanups: RefCell::default(),
             pending_cleanup: RefCell::default(),
             links: RefCell::default(),
-            #[cfg(target_arch = "wasm32")]
             linking: RefCell::default(),
-            #[cfg(target_arch = "wasm32")]
-            link_keys: js_sys::WeakMap::new(),
+            link_keys: std::cell::OnceCell::new(),
             channels: RefCell::default(),
             stores: RefCell::default(),
             semaphores: RefCell::default(),
@@ -105,6 +105,8 @@ impl Driver {
             polls: RefCell::default(),
             streams: RefCell::default(),
             groups: RefCell::default(),
+            tel_scopes: RefCell::default(),
+            tel_tasks: RefCell::default(),
         }
     }
 
@@ -160,6 +162,11 @@ impl Driver {
         if !appended {
             self.run();
         }
+    }
+
+    /// The link keys of the linked signals.
+    pub(crate) fn link_keys(&self) -> &js_sys::WeakMap {
+        self.link_keys.get_or_init(js_sys::WeakMap::new)
     }
 
     /// The clock every event carries (ms).
@@ -220,7 +227,9 @@ impl Driver {
             STREAM_END => self.on_stream_end(a),
             GROUP_START => self.on_group_start(a, b as u32, c as u32),
             GROUP_DONE => self.on_group_done(a, b, c),
-            // Telemetry (ops 50-69) is never asked for by this driver.
+            // Spans (scopes with a tracer); debug lines (60-69) are never
+            // asked for by this driver.
+            op @ 50..=56 => self.on_telemetry(op, a, b, c),
             _ => {}
         }
     }
@@ -258,7 +267,8 @@ impl Driver {
 /// its own [`Runtime::current`].
 ///
 /// Most code uses [`scope`](super::scope()) and never names a runtime; make
-/// one with a [`ManualHost`] to test code deterministically.
+/// one with a [`ManualHost`](super::ManualHost) to test code
+/// deterministically.
 #[derive(Clone)]
 pub struct Runtime(pub(crate) Rc<Driver>);
 

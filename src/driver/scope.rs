@@ -32,6 +32,7 @@ use super::error::{CleanupError, DisposeError, Error};
 use super::runtime::{Driver, Runtime};
 use super::signal::{Aborted, NodeCtl, Reason};
 use super::table::key;
+use super::telemetry::{TelRec, Tracer};
 use crate::machine::options::{PROVIDE_ON_DISPOSED, USE_ON_DISPOSED};
 use crate::machine::scope::ScopeSpec;
 use crate::machine::slab::Key;
@@ -60,8 +61,8 @@ pub(crate) fn ms(d: Duration) -> f64 {
 /// resetTimeout }, signal, name }`): see [`ScopeOptions::from_js`].
 #[derive(Clone, Default)]
 pub struct ScopeOptions {
-    /// The scope aborts itself after this long, with a "timeout after
-    /// <N>ms" reason. Not inherited. `None` or zero: no timeout.
+    /// The scope aborts itself after this long, with a `"timeout after
+    /// <N>ms"` reason. Not inherited. `None` or zero: no timeout.
     pub timeout: Option<Duration>,
     /// A JavaScript `AbortSignal`: when it aborts, the scope aborts with
     /// its reason (an aborted one aborts the new scope at once). Its one
@@ -76,8 +77,10 @@ pub struct ScopeOptions {
     pub concurrency: Option<u32>,
     /// Every task of the scope runs through one circuit breaker.
     pub circuit_breaker: Option<CircuitBreakerOptions>,
-    /// The scope's name (1.0's span name).
+    /// The scope's name (1.0's span name; default "scope").
     pub name: Option<String>,
+    /// Where the scope's and its tasks' spans go (inherited by children).
+    pub tracer: Option<Rc<dyn Tracer>>,
 }
 
 impl ScopeOptions {
@@ -116,6 +119,12 @@ impl ScopeOptions {
         self.name = Some(name.into());
         self
     }
+
+    /// Sets [`ScopeOptions::tracer`].
+    pub fn tracer(mut self, tracer: Rc<dyn Tracer>) -> Self {
+        self.tracer = Some(tracer);
+        self
+    }
 }
 
 impl fmt::Debug for ScopeOptions {
@@ -127,6 +136,7 @@ impl fmt::Debug for ScopeOptions {
             .field("concurrency", &self.concurrency)
             .field("circuit_breaker", &self.circuit_breaker)
             .field("name", &self.name)
+            .field("tracer", &self.tracer.is_some())
             .finish()
     }
 }
@@ -279,6 +289,8 @@ pub(crate) struct ScopeShared {
     pub(crate) services: Services,
     /// The scope has a breaker: its tasks' events carry the clock.
     pub(crate) clock: bool,
+    /// Its tracer (own or inherited): its tasks have spans.
+    pub(crate) tracer: Option<Rc<dyn Tracer>>,
     state: RefCell<ScopeState>,
 }
 
@@ -293,7 +305,6 @@ struct ScopeState {
     /// disposed", made when first asked for, then kept).
     late: Option<Reason>,
     ended: bool,
-    #[cfg(target_arch = "wasm32")]
     signal: Option<web_sys::AbortSignal>,
 }
 
@@ -367,8 +378,8 @@ impl Drop for ScopeHandle {
 /// let host = ManualHost::new();
 /// let rt = Runtime::new(host.clone());
 /// let s = rt.scope(ScopeOptions::default()).unwrap();
-/// let mut t = s.task(|_| async { Ok::<_, ()>(1 + 1) }, TaskOptions::default());
-/// assert_eq!((&mut t).now_or_never().unwrap(), Ok(2));
+/// let t = s.task(|_| async { Ok::<_, ()>(1 + 1) }, TaskOptions::default()).unwrap();
+/// assert_eq!(t.now_or_never().unwrap(), Ok(2));
 /// let mut done = s.dispose();
 /// host.run();
 /// assert!((&mut done).now_or_never().unwrap().is_ok());
@@ -385,7 +396,7 @@ pub struct Scope(Rc<ScopeHandle>);
 /// use go_go_scope_wasm::{scope, ScopeOptions, TaskOptions};
 ///
 /// let s = scope(ScopeOptions::default().timeout(Duration::from_secs(5)))?;
-/// let user = s.task(|_ctx| async { Ok::<_, String>("ada") }, TaskOptions::default());
+/// let user = s.task(|_ctx| async { Ok::<_, String>("ada") }, TaskOptions::default())?;
 /// match user.await {
 ///     Ok(name) => println!("user: {name}"),
 ///     Err(e) => println!("no user: {e}"),
@@ -420,13 +431,10 @@ impl ScopeShared {
             Some(p) => Some(p.0.shared.clone()),
             None => None,
         };
-        #[cfg(target_arch = "wasm32")]
         let link = match (&parent, &o.signal) {
             (None, Some(signal)) => Some(drv.link(signal)),
             _ => None,
         };
-        #[cfg(not(target_arch = "wasm32"))]
-        let link: Option<Key> = None;
         let spec = ScopeSpec {
             timeout: o.timeout.map(ms),
             concurrency: o.concurrency.map(f64::from),
@@ -455,15 +463,31 @@ impl ScopeShared {
             .as_ref()
             .map_or_else(Services::default, |p| p.services.copy());
         let clock = drv.m.borrow().scope_breaker(k).is_some();
+        let tracer = o
+            .tracer
+            .clone()
+            .or_else(|| parent.as_ref().and_then(|p| p.tracer.clone()));
         let shared = Rc::new(ScopeShared {
             drv: drv.clone(),
             key: k,
             services,
             clock,
+            tracer: tracer.clone(),
             state: RefCell::default(),
         });
         let old = drv.scopes.borrow_mut().set(k, shared.clone());
         drop(old);
+        if let Some(t) = tracer {
+            let parent_span = parent.as_ref().and_then(|p| drv.tel_span_of(p.key));
+            let name = o.name.clone().unwrap_or_else(|| "scope".into());
+            let rec = TelRec::new(drv, t, name, Vec::new(), parent_span);
+            // What only the options know (machine telemetry.rs `flag`).
+            let bits = 1
+                | if o.signal.is_some() { 8 } else { 0 }
+                | if parent.is_some() { 24 } else { 0 }
+                | if o.concurrency.is_some() { 32 } else { 0 };
+            drv.tel_scope_opened(k, rec, bits);
+        }
         drv.run();
         Ok(shared)
     }
@@ -524,7 +548,6 @@ impl Scope {
     /// The scope's `AbortSignal`, made when first asked for and aborted
     /// with the scope's reason: hand it to `fetch` (through web-sys) or
     /// any JavaScript API that takes a signal.
-    #[cfg(target_arch = "wasm32")]
     pub fn signal(&self) -> web_sys::AbortSignal {
         let sh = &self.0.shared;
         if let Some(s) = sh.state.borrow().signal.clone() {
@@ -651,6 +674,11 @@ impl Scope {
         }
     }
 
+    /// The effective tracer (own or inherited).
+    pub fn tracer(&self) -> Option<Rc<dyn Tracer>> {
+        self.0.shared.tracer.clone()
+    }
+
     /// The runtime this scope lives in.
     pub fn runtime(&self) -> Runtime {
         Runtime(self.drv().clone())
@@ -721,6 +749,21 @@ impl Driver {
         }
     }
 
+    /// The messages of scope `s`'s failed cleanups so far (its span's
+    /// status).
+    pub(crate) fn cleanup_errors(&self, s: f64) -> Vec<String> {
+        let sh = key(s).and_then(|k| self.scopes.borrow().get(k).cloned());
+        sh.map(|sh| {
+            sh.state
+                .borrow()
+                .errors
+                .iter()
+                .map(|e| e.message().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
     fn cleanup_finished(self: &Rc<Self>, s: f64, r: Result<(), CleanupError>, counts: bool) {
         let Some(sk) = key(s) else { return };
         let ok = r.is_ok();
@@ -736,6 +779,7 @@ impl Driver {
 
     /// `Disposed(scope, outcome, reason)`: the disposal is over.
     pub(crate) fn on_disposed(&self, s: f64, outcome: f64, r: f64) {
+        self.tel_forget_scope(s);
         let Some(sh) = key(s).and_then(|k| self.scopes.borrow_mut().take(k)) else {
             return;
         };

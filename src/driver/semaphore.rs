@@ -184,7 +184,6 @@ impl Semaphore {
     }
 
     /// A semaphore aborted by a JavaScript `AbortSignal`.
-    #[cfg(target_arch = "wasm32")]
     pub fn with_signal(permits: u32, signal: &web_sys::AbortSignal) -> Result<Semaphore, Error> {
         let rt = Runtime::current();
         let l = rt.driver().link(signal);

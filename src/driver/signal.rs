@@ -20,9 +20,7 @@
 //! 4. A reason is made once per machine reason and shared by every holder
 //!    (`Rc` identity), and its JS value is made once, when first asked for.
 
-#[cfg(target_arch = "wasm32")]
-use std::cell::OnceCell;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -31,7 +29,6 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use wasm_bindgen::prelude::*;
-#[cfg(target_arch = "wasm32")]
 use wasm_bindgen::JsCast;
 
 use super::runtime::Driver;
@@ -52,7 +49,6 @@ pub struct Reason(Rc<ReasonInner>);
 struct ReasonInner {
     kind: Kind,
     /// The JavaScript value, made when first asked for (invariant #4).
-    #[cfg(target_arch = "wasm32")]
     js: OnceCell<JsValue>,
 }
 
@@ -71,7 +67,6 @@ impl Reason {
     fn new(kind: Kind) -> Reason {
         Reason(Rc::new(ReasonInner {
             kind,
-            #[cfg(target_arch = "wasm32")]
             js: OnceCell::new(),
         }))
     }
@@ -131,7 +126,6 @@ impl Reason {
     /// The reason as JavaScript sees it: the linked signal's own value, or
     /// an `Error` with this reason's message (made once, then the same
     /// object each time).
-    #[cfg(target_arch = "wasm32")]
     pub fn to_js(&self) -> JsValue {
         self.0
             .js
@@ -157,21 +151,13 @@ impl Reason {
 /// What a JavaScript value reads as in a message: an `Error`'s message, a
 /// string itself, anything else as JavaScript's `String()` prints it.
 pub(crate) fn js_text(v: &JsValue) -> String {
-    #[cfg(target_arch = "wasm32")]
-    {
-        if let Some(e) = v.dyn_ref::<js_sys::Error>() {
-            return String::from(e.message());
-        }
-        if let Some(s) = v.as_string() {
-            return s;
-        }
-        String::from(js_sys::JsString::from(v.clone()))
+    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = v;
-        "a JavaScript value".into()
+    if let Some(s) = v.as_string() {
+        return s;
     }
+    String::from(js_sys::JsString::from(v.clone()))
 }
 
 /// Reasons are equal when they are the same reason ([`Reason::ptr_eq`]).
@@ -210,7 +196,6 @@ struct Listeners {
 pub(crate) struct NodeCtl {
     reason: RefCell<Option<Reason>>,
     listeners: RefCell<Listeners>,
-    #[cfg(target_arch = "wasm32")]
     web: RefCell<Option<web_sys::AbortController>>,
 }
 
@@ -275,7 +260,6 @@ impl NodeCtl {
         for w in wakers {
             w.wake();
         }
-        #[cfg(target_arch = "wasm32")]
         {
             let web = self.web.borrow().clone();
             if let Some(c) = web {
@@ -287,7 +271,6 @@ impl NodeCtl {
     }
 
     /// The web `AbortSignal` of this node, made when first asked for.
-    #[cfg(target_arch = "wasm32")]
     pub(crate) fn web_signal(&self) -> web_sys::AbortSignal {
         if let Some(r) = self.reason() {
             return abort_signal_with(&r.to_js());
@@ -318,7 +301,6 @@ impl NodeCtl {
 }
 
 /// An `AbortSignal` aborted with `reason` (`AbortSignal.abort(reason)`).
-#[cfg(target_arch = "wasm32")]
 pub(crate) fn abort_signal_with(reason: &JsValue) -> web_sys::AbortSignal {
     #[wasm_bindgen]
     extern "C" {
@@ -371,22 +353,17 @@ impl Drop for Aborted {
 }
 
 /// A linked user `AbortSignal` and its one listener (invariant #3).
-#[cfg(target_arch = "wasm32")]
 pub(crate) struct Link {
     signal: web_sys::AbortSignal,
     listener: Closure<dyn FnMut()>,
 }
 
-#[cfg(target_arch = "wasm32")]
 impl Drop for Link {
     fn drop(&mut self) {
         let f: &js_sys::Function = self.listener.as_ref().unchecked_ref();
         let _ = self.signal.remove_event_listener_with_callback("abort", f);
     }
 }
-
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) struct Link;
 
 impl Driver {
     /// The reason the machine names `r`.
@@ -418,10 +395,9 @@ impl Driver {
 
     /// Links a user `AbortSignal` (one link per signal, invariant #3):
     /// answers the link's key for the command that uses it.
-    #[cfg(target_arch = "wasm32")]
     pub(crate) fn link(self: &Rc<Self>, signal: &web_sys::AbortSignal) -> Key {
         let existing = self
-            .link_keys
+            .link_keys()
             .get(signal)
             .as_f64()
             .and_then(crate::machine::slab::Key::from_f64);
@@ -461,15 +437,11 @@ impl Driver {
 
     /// The `reason` of the user signal linked as `l`.
     fn link_reason(&self, l: f64) -> JsValue {
-        #[cfg(target_arch = "wasm32")]
-        {
-            let links = self.links.borrow();
-            if let Some(link) = key(l).and_then(|k| links.get(k)) {
-                return link.signal.reason();
-            }
+        let links = self.links.borrow();
+        match key(l).and_then(|k| links.get(k)) {
+            Some(link) => link.signal.reason(),
+            None => JsValue::UNDEFINED,
         }
-        let _ = l;
-        JsValue::UNDEFINED
     }
 
     /// `ReasonFree(r)`.
@@ -480,40 +452,30 @@ impl Driver {
 
     /// `Link(l)`: add the one listener to the signal being linked.
     pub(crate) fn on_link(self: &Rc<Self>, l: f64) {
-        #[cfg(target_arch = "wasm32")]
-        {
-            let Some(k) = key(l) else { return };
-            let Some(signal) = self.linking.borrow().clone() else {
-                return;
-            };
-            let weak = Rc::downgrade(self);
-            let listener = Closure::<dyn FnMut()>::new(move || {
-                if let Some(d) = weak.upgrade() {
-                    d.m.borrow_mut().link_aborted(l);
-                    d.after();
-                }
-            });
-            let f: &js_sys::Function = listener.as_ref().unchecked_ref();
-            let _ = signal.add_event_listener_with_callback("abort", f);
-            self.link_keys.set(&signal, &JsValue::from_f64(l));
-            let old = self.links.borrow_mut().set(k, Link { signal, listener });
-            drop(old);
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let _ = (l, &self.links);
-        }
+        let Some(k) = key(l) else { return };
+        let Some(signal) = self.linking.borrow().clone() else {
+            return;
+        };
+        let weak = Rc::downgrade(self);
+        let listener = Closure::<dyn FnMut()>::new(move || {
+            if let Some(d) = weak.upgrade() {
+                d.m.borrow_mut().link_aborted(l);
+                d.after();
+            }
+        });
+        let f: &js_sys::Function = listener.as_ref().unchecked_ref();
+        let _ = signal.add_event_listener_with_callback("abort", f);
+        self.link_keys().set(&signal, &JsValue::from_f64(l));
+        let old = self.links.borrow_mut().set(k, Link { signal, listener });
+        drop(old);
     }
 
     /// `Unlink(l)`: the last user let go: remove the listener.
     pub(crate) fn on_unlink(&self, l: f64) {
         let link = key(l).and_then(|k| self.links.borrow_mut().take(k));
-        #[cfg(target_arch = "wasm32")]
         if let Some(link) = link {
-            let _ = self.link_keys.delete(&link.signal);
+            let _ = self.link_keys().delete(&link.signal);
             drop(link); // removes the listener (`Link`'s `Drop`)
         }
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = link;
     }
 }

@@ -138,13 +138,7 @@ fn adapter<S>(
 pub fn stream<S: Stream + 'static>(source: S, signal: Option<web_sys::AbortSignal>) -> Scoped<S> {
     let rt = Runtime::current();
     let drv = rt.driver();
-    #[cfg(target_arch = "wasm32")]
     let link = signal.as_ref().map(|s| drv.link(s));
-    #[cfg(not(target_arch = "wasm32"))]
-    let link = {
-        let _ = signal;
-        None
-    };
     adapter(drv, source, None, link)
 }
 

@@ -40,6 +40,7 @@ use super::runtime::Driver;
 use super::scope::{ms, CleanupFn, CleanupOutput, Scope, Services};
 use super::signal::{Aborted, NodeCtl, Reason};
 use super::table::key;
+use super::telemetry::{AttributeValue, OtelOptions};
 use crate::machine::slab::Key;
 use crate::machine::task::{err, how, RetrySpec, TaskSpec};
 
@@ -132,7 +133,6 @@ impl<E> TaskError<E> {
     /// The error as JavaScript's Result tuple holds it: the function's
     /// error as is, the abort reason itself (the same object the signal
     /// carries), `Error("Circuit breaker is open")`.
-    #[cfg(target_arch = "wasm32")]
     pub fn into_js(self) -> wasm_bindgen::JsValue
     where
         E: Into<wasm_bindgen::JsValue>,
@@ -156,6 +156,40 @@ impl<E> TaskError<E> {
 }
 
 const CIRCUIT_OPEN: &str = "Circuit breaker is open";
+
+impl<E> TaskError<E> {
+    /// The message of a machine-made error (not `Failed`).
+    fn map_ref_message(&self) -> String {
+        match self {
+            TaskError::Aborted(r) | TaskError::Timeout(r) => r.to_string(),
+            TaskError::CircuitOpen => CIRCUIT_OPEN.into(),
+            TaskError::Refused(e) => e.to_string(),
+            TaskError::Failed(_) => "exception".into(),
+        }
+    }
+}
+
+/// What a task's own error reads as in its span, for the common error
+/// types (others are named by their type).
+fn describe<E: 'static>(e: &E) -> String {
+    let any = e as &dyn std::any::Any;
+    if let Some(s) = any.downcast_ref::<String>() {
+        return s.clone();
+    }
+    if let Some(s) = any.downcast_ref::<&'static str>() {
+        return (*s).into();
+    }
+    if let Some(v) = any.downcast_ref::<wasm_bindgen::JsValue>() {
+        return super::signal::js_text(v);
+    }
+    if let Some(e) = any.downcast_ref::<Error>() {
+        return e.to_string();
+    }
+    if let Some(e) = any.downcast_ref::<Box<dyn std::error::Error>>() {
+        return e.to_string();
+    }
+    std::any::type_name::<E>().into()
+}
 
 impl<E: fmt::Display> fmt::Display for TaskError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -356,6 +390,8 @@ pub struct TaskOptions<E> {
     /// Runs when the scope is disposed, with the other cleanups (newest
     /// first); its errors are ignored, as 1.0 ignores them.
     pub on_cleanup: Option<Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>>,
+    /// The task's span name and extra attributes (a scope with a tracer).
+    pub otel: Option<OtelOptions>,
 }
 
 impl<E> Default for TaskOptions<E> {
@@ -364,6 +400,7 @@ impl<E> Default for TaskOptions<E> {
             timeout: None,
             retry: None,
             on_cleanup: None,
+            otel: None,
         }
     }
 }
@@ -378,6 +415,22 @@ impl<E> TaskOptions<E> {
     /// Sets [`TaskOptions::retry`].
     pub fn retry(mut self, r: RetryOptions<E>) -> Self {
         self.retry = Some(r);
+        self
+    }
+
+    /// Sets [`TaskOptions::otel`]: the span's name and extra attributes.
+    pub fn otel<K: Into<String>, V: Into<AttributeValue>>(
+        mut self,
+        name: impl Into<String>,
+        attributes: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.otel = Some(OtelOptions {
+            name: Some(name.into()),
+            attributes: attributes
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        });
         self
     }
 
@@ -405,6 +458,7 @@ impl<E> fmt::Debug for TaskOptions<E> {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("on_cleanup", &self.on_cleanup.is_some())
+            .field("otel", &self.otel)
             .finish()
     }
 }
@@ -452,7 +506,6 @@ impl TaskContext {
     /// The task's `AbortSignal` (made when first asked for), aborted with
     /// the task's reason (its timeout, its scope's abort): pass it to
     /// `fetch` or to any JavaScript function that takes one.
-    #[cfg(target_arch = "wasm32")]
     pub fn signal(&self) -> web_sys::AbortSignal {
         self.0.web_signal()
     }
@@ -478,7 +531,6 @@ pub(crate) trait CtxSource {
     fn services(&self) -> Services;
     /// The controller the current attempt (or call) listens to.
     fn ctl(&self) -> Option<Rc<NodeCtl>>;
-    #[cfg(target_arch = "wasm32")]
     fn web_signal(&self) -> web_sys::AbortSignal;
     fn id(&self) -> u64;
 }
@@ -495,6 +547,8 @@ pub(crate) trait TaskEntry {
     fn ask_retry(&self, serial: u32, attempt: u32);
     /// `OnRetry(task, attempt)`.
     fn on_retry(&self, attempt: u32);
+    /// What the current error says (its span's exception).
+    fn failure(&self) -> String;
 }
 
 type Factory<T, E> = Box<dyn FnMut(TaskContext) -> LocalBoxFuture<'static, Result<T, E>>>;
@@ -710,6 +764,14 @@ impl<T: 'static, E: 'static> TaskEntry for TaskCore<T, E> {
         self.drv.after();
     }
 
+    fn failure(&self) -> String {
+        match &self.state.borrow().current {
+            Some(Err(TaskError::Failed(e))) => describe(e),
+            Some(Err(e)) => e.map_ref_message(),
+            _ => "task failed".into(),
+        }
+    }
+
     fn on_retry(&self, attempt: u32) {
         let Some(f) = self.retry.as_ref().and_then(|r| r.on_retry.clone()) else {
             return;
@@ -734,7 +796,6 @@ impl<T: 'static, E: 'static> CtxSource for TaskCore<T, E> {
         self.attempt.borrow().ctl.clone()
     }
 
-    #[cfg(target_arch = "wasm32")]
     fn web_signal(&self) -> web_sys::AbortSignal {
         let node = self.attempt.borrow().node;
         let own = match key(node) {
@@ -982,7 +1043,7 @@ impl Scope {
             Box::new(move |ctx| f(ctx).boxed_local()),
             options.retry,
         );
-        self.spawn_core(core, spec, options.on_cleanup)
+        self.spawn_core(core, spec, options.on_cleanup, options.otel)
     }
 
     /// Runs a future as a task of this scope: [`Scope::task`] for work that
@@ -1014,7 +1075,7 @@ impl Scope {
             }),
             None,
         );
-        self.spawn_core(core, TaskSpec::default(), None)
+        self.spawn_core(core, TaskSpec::default(), None, None)
     }
 
     fn spawn_core<T: 'static, E: 'static>(
@@ -1022,6 +1083,7 @@ impl Scope {
         core: Rc<TaskCore<T, E>>,
         spec: TaskSpec,
         on_cleanup: Option<Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>>,
+        otel: Option<OtelOptions>,
     ) -> Result<Task<T, E>, Error> {
         let drv = self.drv();
         let cleanup = on_cleanup.map(CleanupFn::new);
@@ -1032,6 +1094,9 @@ impl Scope {
         match made {
             Ok(k) => {
                 core.made(k);
+                if self.shared().tracer.is_some() {
+                    drv.tel_task_opened(self.key(), k, otel);
+                }
                 drv.run();
                 Ok(core.handle())
             }
@@ -1045,7 +1110,6 @@ impl Scope {
     }
 
     /// The scope's web signal, for a task that settled.
-    #[cfg(target_arch = "wasm32")]
     pub(crate) fn web_signal_of(sh: &Rc<super::scope::ScopeShared>) -> web_sys::AbortSignal {
         match sh.ctl() {
             Some(c) => c.web_signal(),
@@ -1057,6 +1121,12 @@ impl Scope {
 }
 
 impl Driver {
+    /// What task `t`'s current error says (its span's exception).
+    pub(crate) fn task_failure(&self, t: f64) -> String {
+        self.task_entry(t)
+            .map_or_else(|| "task failed".into(), |e| e.failure())
+    }
+
     fn task_entry(&self, t: f64) -> Option<Rc<dyn TaskEntry>> {
         key(t).and_then(|k| self.tasks.borrow().get(k).cloned())
     }
@@ -1075,6 +1145,7 @@ impl Driver {
         if let Some(e) = e {
             e.settle(how_, started == 1.0);
         }
+        self.tel_forget_task(t);
     }
 
     /// `TaskError(task, kind, arg)`.

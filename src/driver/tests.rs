@@ -1199,6 +1199,116 @@ fn bad_options_fail_with_the_machines_message_and_change_nothing() {
     assert!(e.is_state());
 }
 
+/// A tracer that records what it is told, for the span tests.
+#[derive(Default)]
+struct Spans(RefCell<Vec<String>>);
+
+struct RecSpan {
+    name: String,
+    log: Rc<Spans>,
+}
+
+impl Span for RecSpan {
+    fn set_attribute(&self, key: &str, value: AttributeValue) {
+        self.log
+            .0
+            .borrow_mut()
+            .push(format!("{} {key}={value:?}", self.name));
+    }
+    fn set_status(&self, status: SpanStatus) {
+        self.log
+            .0
+            .borrow_mut()
+            .push(format!("{} status {status:?}", self.name));
+    }
+    fn record_exception(&self, message: &str) {
+        self.log
+            .0
+            .borrow_mut()
+            .push(format!("{} exception {message}", self.name));
+    }
+    fn end(&self) {
+        self.log.0.borrow_mut().push(format!("{} end", self.name));
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+struct RecTracer(Rc<Spans>);
+
+impl Tracer for RecTracer {
+    fn start_span(
+        &self,
+        name: &str,
+        attributes: Vec<(String, AttributeValue)>,
+        parent: Option<&dyn Span>,
+    ) -> Rc<dyn Span> {
+        let parent = parent
+            .and_then(|p| p.as_any().downcast_ref::<RecSpan>())
+            .map_or("-".to_string(), |p| p.name.clone());
+        let attrs: Vec<String> = attributes
+            .iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect();
+        self.0 .0.borrow_mut().push(format!(
+            "start {name} under {parent} [{}]",
+            attrs.join(", ")
+        ));
+        Rc::new(RecSpan {
+            name: name.into(),
+            log: self.0.clone(),
+        })
+    }
+}
+
+#[test]
+fn a_tracer_gets_1_0s_spans_and_attributes_from_the_machine() {
+    let (host, rt) = rt();
+    let log = Rc::new(Spans::default());
+    let s = rt
+        .scope(
+            ScopeOptions::default()
+                .name("fetch-user-data")
+                .timeout(MS(1000))
+                .tracer(Rc::new(RecTracer(log.clone()))),
+        )
+        .unwrap();
+    let child = s.child(ScopeOptions::default().name("inner")).unwrap();
+    assert!(child.tracer().is_some(), "inherited");
+    let ok = s
+        .task(
+            |_| async { Ok::<_, String>(1) },
+            opts().otel("fetch-user", [("user.id", 1i64)]),
+        )
+        .unwrap();
+    let bad = child
+        .task(|_| async { Err::<(), _>(String::from("no user")) }, opts())
+        .unwrap();
+    assert!(ok.now_or_never().is_some() && bad.now_or_never().is_some());
+    dispose(&host, &s).unwrap();
+    let log = log.0.borrow().join("\n");
+    for want in [
+        "start fetch-user-data under - [scope.timeout=Number(1000.0), scope.has_parent_signal=Bool(false), scope.has_parent_scope=Bool(false)]",
+        "start inner under fetch-user-data [scope.has_parent_signal=Bool(true), scope.has_parent_scope=Bool(true)]",
+        "start fetch-user under fetch-user-data [task.index=Number(1.0)",
+        "user.id=Number(1.0)]",
+        "start scope.task under inner [task.index=Number(1.0)",
+        "scope.task exception no user",
+        "scope.task task.error_reason=String(\"exception\")",
+        "scope.task status Error(\"task failed\")",
+        "fetch-user status Ok",
+        "inner exception scope disposed",
+        "inner status Error(\"aborted by parent\")",
+        "fetch-user-data status Ok",
+        "fetch-user-data end",
+    ] {
+        assert!(log.contains(want), "missing {want:?} in\n{log}");
+    }
+    dispose(&host, &child).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
 #[test]
 fn many_cycles_leave_nothing_behind() {
     let (host, rt) = rt();

@@ -79,7 +79,7 @@ pub mod ret {
     pub const SLOT: f64 = 0.0;
     /// send: hand the value to the waiting receiver of the slot. recv: take
     /// the buffered value of the slot; a waiting sender moved into the buffer
-    /// (its slot is [`Machine::chan_woken`]): resolve it `true`.
+    /// (its slot is [`Machine::chan_woken`](crate::machine::Machine::chan_woken)): resolve it `true`.
     pub const HANDED: f64 = 1.0;
     /// send: wait in the slot (it holds the value). recv: take the value of
     /// the waiting sender of the slot and resolve that sender `true`.

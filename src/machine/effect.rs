@@ -139,20 +139,20 @@ pub enum Op {
     LineScopeDisposing = 61,
     /// `(scope, errors)`: "scope disposed" (JS adds the duration).
     LineScopeDisposed = 62,
-    /// `(scope, ms)`: "timeout after <ms>ms".
+    /// `(scope, ms)`: `"timeout after <ms>ms"`.
     LineScopeTimedOut = 63,
     /// `(scope)`: "aborted by parent signal".
     LineScopeAborted = 64,
-    /// `(scope, state)`: "circuit breaker is now <state>".
+    /// `(scope, state)`: `"circuit breaker is now <state>"`.
     LineBreaker = 65,
-    /// `(task, scope)`: "started in [<scope>]".
+    /// `(task, scope)`: `"started in [<scope>]"`.
     LineTaskStarted = 66,
     /// `(task, ok)`: "completed successfully" / "failed" (JS adds the
     /// duration).
     LineTaskDone = 67,
-    /// `(task, attempt, ms)`: "attempt <n> failed, retrying after <ms>ms".
+    /// `(task, attempt, ms)`: `"attempt <n> failed, retrying after <ms>ms"`.
     LineTaskRetry = 68,
-    /// `(task, ms)`: "attempt timed out after <ms>ms".
+    /// `(task, ms)`: `"attempt timed out after <ms>ms"`.
     LineTaskTimedOut = 69,
 }
 

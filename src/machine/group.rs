@@ -19,7 +19,7 @@
 //!   every started member settled), and `GroupDone` follows the scope's
 //!   `Disposed`, which comes once every member settled.
 //!
-//! A member settling is reported by [`Machine::group_member_settled`],
+//! A member settling is reported by `Machine::group_member_settled`,
 //! called from `Machine::settle` (task.rs). An abort from outside is
 //! noticed then (or when a decided start finds the scope aborted): the group
 //! owns no node of its own, as nothing it decides depends on noticing

@@ -207,7 +207,7 @@ impl Machine {
 
     /// Links a user AbortSignal (invariant #4). `existing` is the link JS
     /// already has for that signal, if any; `aborted` whether it is aborted
-    /// now. The command that uses the link then calls [`Machine::use_link`];
+    /// now. The command that uses the link then calls `Machine::use_link`;
     /// one that fails calls [`Machine::drop_unused_link`].
     pub fn link(&mut self, existing: Option<Key>, aborted: bool) -> Key {
         if let Some(k) = existing {

@@ -14,7 +14,7 @@
 //! attribute names ([`attr`]), the fixed strings (error reasons, breaker
 //! states, status messages) and the line templates, and reads the clock for
 //! durations (as it does for every `now`). Effects are ops 50-69 of
-//! [`Op`](super::effect::Op).
+//! [`Op`].
 //!
 //! When each of 1.0's task attributes is set (1.0's `task()`, whose
 //! wrappers run timeout → retry → concurrency → breaker → `fn`):
@@ -102,7 +102,7 @@ pub mod attr {
     /// Rounded to whole ms (as 1.0).
     pub const TASK_DURATION_MS: f64 = 11.0;
     pub const TASK_RETRY_ATTEMPTS: f64 = 12.0;
-    /// [`reason_code`] of the failure.
+    /// `reason_code` of the failure.
     pub const TASK_ERROR_REASON: f64 = 13.0;
     pub const RETRY_MAX_RETRIES: f64 = 14.0;
     pub const RETRY_HAS_DELAY: f64 = 15.0;
@@ -111,7 +111,7 @@ pub mod attr {
     pub const RETRY_ATTEMPTS_MADE: f64 = 18.0;
     pub const RETRY_MAX_RETRIES_EXCEEDED: f64 = 19.0;
     pub const RETRY_CONDITION_REJECTED: f64 = 20.0;
-    /// [`state_code`] of the breaker.
+    /// `state_code` of the breaker.
     pub const BREAKER_STATE: f64 = 21.0;
     pub const BREAKER_FAILURE_COUNT: f64 = 22.0;
     pub const BREAKER_REJECTED: f64 = 23.0;
