@@ -1,14 +1,65 @@
-//! go-go-scope-wasm: structured concurrency for JavaScript, with a Rust core.
+//! Structured concurrency for Rust code built with wasm-bindgen (browser,
+//! Node, Deno, Workers; Leptos, Yew, Dioxus apps): scopes that own their
+//! tasks, timeouts that really stop the work, retry, a circuit breaker,
+//! Go-style channels, a semaphore, `race`, `parallel`, `poll` and
+//! cancellable streams, all mapped onto JavaScript's `AbortSignal`s, timers
+//! and promises. The same state machine runs the npm package
+//! `go-go-scope-wasm`, a drop-in for the TypeScript library go-go-scope 1.0,
+//! so both behave alike.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use go_go_scope_wasm::{scope, RetryOptions, ScopeOptions, TaskOptions};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let s = scope(ScopeOptions::default().timeout(Duration::from_secs(5)))?
+//!     .provide("base", || String::from("/api"))?;
+//! let user = s.task(
+//!     |ctx| async move {
+//!         let base = ctx.service::<String>("base").ok_or("no base")?;
+//!         // ctx.signal() is a web_sys::AbortSignal for fetch: it aborts
+//!         // with this task's timeout or its scope's end.
+//!         Ok::<_, &str>(format!("{base}/users/1"))
+//!     },
+//!     TaskOptions::default()
+//!         .timeout(Duration::from_secs(2))
+//!         .retry(RetryOptions::new().max_retries(3)),
+//! )?;
+//! match user.await {
+//!     Ok(url) => println!("fetched {url}"),
+//!     Err(e) if e.is_timeout() => println!("too slow: {e}"),
+//!     Err(e) => println!("failed: {e}"),
+//! }
+//! s.dispose().await?; // abort, cleanups newest first, wait
+//! # Ok(()) }
+//! ```
+//!
+//! Start at [`scope`] and [`Scope`]; [`Task`], [`TaskError`], [`Channel`],
+//! [`Semaphore`], [`race`], [`parallel`], [`poll`] and [`stream`] follow.
+//! Dropping: a [`Task`] handle dropped does not cancel its task (its scope
+//! owns it); a task's future is dropped when its signal aborts; the last
+//! [`Scope`] handle dropped disposes the scope. Everything is `!Send`, as
+//! JavaScript is. On `wasm32-unknown-unknown` a panic aborts the instance;
+//! nothing here panics on input. Test deterministically with
+//! [`ManualHost`].
+//!
+//! # Features
+//!
+//! * `driver` (default): the API above, on futures, wasm-bindgen-futures,
+//!   web-sys, js-sys, gloo-timers and serde-wasm-bindgen.
+//! * `exports`, `tiny`: the npm package's numeric wasm exports (`tiny`: its
+//!   `no_std` build, with `--no-default-features`). Not for crate users.
+//!
+//! # Inside
 //!
 //! * [`core`]: plain Rust semantics (token tree, scope life cycle, tasks,
 //!   services, option validation), no `JsValue`, tested with `cargo test`.
-//! * [`machine`]: the state machine JS drives with commands and events;
-//!   it decides everything and emits effects, and never calls JavaScript.
+//! * [`machine`]: the state machine both faces drive with commands and
+//!   events; it decides everything and emits effects, and never calls out.
 //! * `wasm` (feature `exports`): the numeric wasm-bindgen exports over the
 //!   machine, which the npm package's TypeScript executor drives.
-//! * [`driver`] (feature `driver`, on by default): the Rust face, a second
-//!   driver over the same machine for Rust code built with wasm-bindgen. Its
-//!   items are re-exported here: start at [`scope`].
+//! * [`driver`]: the Rust face, a second driver over the same machine; its
+//!   items are re-exported at the crate root.
 #![cfg_attr(all(target_arch = "wasm32", feature = "tiny"), no_std)]
 #![cfg_attr(
     not(test),
@@ -122,3 +173,8 @@ compile_error!(
 fn panic(_: &::core::panic::PanicInfo) -> ! {
     ::core::arch::wasm32::unreachable()
 }
+
+/// The README's Rust examples, compiled as doc tests (`cargo test --doc`).
+#[cfg(all(doctest, feature = "driver"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
