@@ -503,3 +503,410 @@ async fn a_real_fetch_is_aborted_when_its_scope_times_out() {
     );
     settled_down().await;
 }
+
+// ---- the two faces agree -----------------------------------------------------
+//
+// The programs of js-tests/conformance.test.ts, written with the Rust face:
+// each must print the trace js-tests/conformance/expected.json gives, which
+// the npm package's run of the same program prints too.
+
+const EXPECTED: &str = include_str!("../../js-tests/conformance/expected.json");
+
+fn expected(name: &str) -> Vec<String> {
+    let all = js_sys::JSON::parse(EXPECTED).unwrap();
+    let list: js_sys::Array = get(&all, name).unchecked_into();
+    list.iter().map(|v| v.as_string().unwrap()).collect()
+}
+
+/// Runs program `name` and checks its trace against the shared file.
+async fn agree<F: std::future::Future<Output = Vec<String>>>(name: &str, program: F) {
+    let got = program.await;
+    assert_eq!(got, expected(name), "program {name:?}");
+    settled_down().await;
+}
+
+fn msg<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_disposal() {
+    agree("disposal", async {
+        let out = Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+        let (a, b) = (out.clone(), out.clone());
+        let s = scope(ScopeOptions::default())
+            .unwrap()
+            .provide_with_cleanup(
+                "db",
+                || "db",
+                move |_| async move { a.borrow_mut().push("cleanup db".into()) },
+            )
+            .unwrap()
+            .provide_with_cleanup(
+                "cache",
+                || "cache",
+                move |_| async move { b.borrow_mut().push("cleanup cache".into()) },
+            )
+            .unwrap();
+        let t = s
+            .task(
+                |_| futures::future::pending::<Result<(), String>>(),
+                TaskOptions::default(),
+            )
+            .unwrap();
+        s.dispose().await.unwrap();
+        let e = t.await.unwrap_err();
+        let mut trace = vec![format!("task ended: {}", msg(e))];
+        trace.extend(out.borrow().iter().cloned());
+        trace.push("disposed: ok".into());
+        trace
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_cleanup_errors() {
+    agree("cleanup-errors", async {
+        let s = scope(ScopeOptions::default())
+            .unwrap()
+            .provide_with_cleanup("a", || 1, |_| async { Err::<(), _>("a failed") })
+            .unwrap()
+            .provide_with_cleanup("b", || 2, |_| async { Err::<(), _>("b failed") })
+            .unwrap();
+        match s.dispose().await {
+            Ok(()) => vec!["disposed: ok".into()],
+            Err(e) => vec![format!("disposal failed: {e}")],
+        }
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_timeouts() {
+    agree("timeouts", async {
+        let s = scope(ScopeOptions::default()).unwrap();
+        let e1 = s
+            .task(
+                |_| futures::future::pending::<Result<(), String>>(),
+                TaskOptions::default().timeout(MS(30)),
+            )
+            .unwrap()
+            .await
+            .unwrap_err();
+        s.dispose().await.unwrap();
+        let t = scope(ScopeOptions::default().timeout(MS(40))).unwrap();
+        let e2 = t
+            .task(
+                |_| futures::future::pending::<Result<(), String>>(),
+                TaskOptions::default(),
+            )
+            .unwrap()
+            .await
+            .unwrap_err();
+        let trace = vec![
+            format!("task: {}", msg(e1)),
+            format!("scope: {}", msg(e2)),
+            format!("scope aborted: {}", t.is_aborted()),
+        ];
+        t.dispose().await.unwrap();
+        trace
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_retry() {
+    agree("retry", async {
+        let out = Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+        let s = scope(ScopeOptions::default()).unwrap();
+        let (o1, o2) = (out.clone(), out.clone());
+        let n = Rc::new(Cell::new(0));
+        let r = s
+            .task(
+                move |_| {
+                    n.set(n.get() + 1);
+                    let k = n.get();
+                    o1.borrow_mut().push(format!("attempt {k}"));
+                    async move {
+                        if k < 3 {
+                            Err(format!("fail {k}"))
+                        } else {
+                            Ok(k)
+                        }
+                    }
+                },
+                TaskOptions::default().retry(
+                    RetryOptions::new()
+                        .max_retries(3)
+                        .delay_fn(|attempt, _| MS(u64::from(attempt) * 10))
+                        .on_retry(move |e, attempt| {
+                            o2.borrow_mut().push(format!("retry {attempt} after {e}"))
+                        }),
+                ),
+            )
+            .unwrap()
+            .await;
+        s.dispose().await.unwrap();
+        let mut trace = out.borrow().clone();
+        trace.push(format!(
+            "result: {}",
+            r.map(|v| v.to_string()).unwrap_or_else(msg)
+        ));
+        trace
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_retry_condition() {
+    agree("retry-condition", async {
+        let out = Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+        let s = scope(ScopeOptions::default()).unwrap();
+        let o = out.clone();
+        let n = Rc::new(Cell::new(0));
+        let r = s
+            .task(
+                move |_| {
+                    n.set(n.get() + 1);
+                    o.borrow_mut().push(format!("attempt {}", n.get()));
+                    async { Err::<(), _>("fatal") }
+                },
+                TaskOptions::default()
+                    .retry(RetryOptions::new().retry_condition(|e| e.failed() != Some(&"fatal"))),
+            )
+            .unwrap()
+            .await;
+        s.dispose().await.unwrap();
+        let mut trace = out.borrow().clone();
+        trace.push(format!("result: {}", msg(r.unwrap_err())));
+        trace
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_breaker() {
+    agree("breaker", async {
+        let s = scope(
+            ScopeOptions::default().circuit_breaker(CircuitBreakerOptions {
+                failure_threshold: 2,
+                reset_timeout: MS(10_000),
+            }),
+        )
+        .unwrap();
+        let calls = Rc::new(Cell::new(0));
+        let mut trace = Vec::new();
+        for i in 1..=3 {
+            let c = calls.clone();
+            let e = s
+                .task(
+                    move |_| {
+                        c.set(c.get() + 1);
+                        async { Err::<(), _>("down") }
+                    },
+                    TaskOptions::default(),
+                )
+                .unwrap()
+                .await
+                .unwrap_err();
+            trace.push(format!("call {i}: {e}"));
+        }
+        trace.push(format!("calls made: {}", calls.get()));
+        s.dispose().await.unwrap();
+        trace
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_channel() {
+    agree("channel", async {
+        let s = scope(ScopeOptions::default()).unwrap();
+        let ch = s.channel::<u32>(1).unwrap();
+        let tx = ch.clone();
+        let _producer = s
+            .spawn(async move {
+                for i in 1..=5 {
+                    tx.send(i).await?;
+                }
+                tx.close();
+                Ok::<_, SendError<u32>>(())
+            })
+            .unwrap();
+        let mut trace = Vec::new();
+        while let Some(v) = ch.recv().await {
+            trace.push(format!("received {v}"));
+        }
+        trace.push("end".into());
+        let sent = ch.send(9).await;
+        trace.push(format!(
+            "send after close: {}",
+            if sent.is_ok() { "sent" } else { "closed" }
+        ));
+        s.dispose().await.unwrap();
+        trace
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_concurrency() {
+    agree("concurrency", async {
+        let out = Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+        let s = scope(ScopeOptions::default().concurrency(2)).unwrap();
+        let running = Rc::new(Cell::new(0));
+        let most = Rc::new(Cell::new(0));
+        let tasks: Vec<_> = (0..4u32)
+            .map(|i| {
+                let (o, r, m) = (out.clone(), running.clone(), most.clone());
+                s.spawn(async move {
+                    o.borrow_mut().push(format!("start {i}"));
+                    r.set(r.get() + 1);
+                    m.set(m.get().max(r.get()));
+                    sleep(20 + i * 15).await;
+                    o.borrow_mut().push(format!("end {i}"));
+                    r.set(r.get() - 1);
+                    Ok::<_, ()>(())
+                })
+                .unwrap()
+            })
+            .collect();
+        futures::future::join_all(tasks).await;
+        let mut trace = out.borrow().clone();
+        trace.push(format!("most at once: {}", most.get()));
+        s.dispose().await.unwrap();
+        trace
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_race() {
+    agree("race", async {
+        let s = scope(ScopeOptions::default()).unwrap();
+        let make = |ms: u32, ok: bool| {
+            move |_ctx: TaskContext| async move {
+                sleep(ms).await;
+                if ok {
+                    Ok(format!("v{ms}"))
+                } else {
+                    Err(format!("e{ms}"))
+                }
+            }
+        };
+        let r = s
+            .race([make(60, true), make(10, false), make(40, true)])
+            .await;
+        s.dispose().await.unwrap();
+        vec![format!(
+            "winner: {}",
+            match r {
+                Ok(v) => format!("value {v}"),
+                Err(e) => format!("error {e}"),
+            }
+        )]
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_parallel() {
+    agree("parallel", async {
+        let running = Rc::new(Cell::new(0));
+        let most = Rc::new(Cell::new(0));
+        let results = parallel(
+            (0..4u32).map(|i| {
+                let (r, m) = (running.clone(), most.clone());
+                move |_ctx: TaskContext| async move {
+                    r.set(r.get() + 1);
+                    m.set(m.get().max(r.get()));
+                    sleep(10 + (3 - i) * 5).await;
+                    r.set(r.get() - 1);
+                    if i == 2 {
+                        Err(format!("e{i}"))
+                    } else {
+                        Ok(i)
+                    }
+                }
+            }),
+            ParallelOptions::default().concurrency(2),
+        )
+        .await
+        .unwrap();
+        let shown: Vec<String> = results
+            .into_iter()
+            .map(|r| match r {
+                Ok(v) => format!("ok {v}"),
+                Err(e) => format!("error {e}"),
+            })
+            .collect();
+        vec![
+            format!("results: {}", shown.join(", ")),
+            format!("most at once: {}", most.get()),
+        ]
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn faces_agree_refusals() {
+    agree("refusals", async {
+        let mut out = Vec::new();
+        let mut refused =
+            |r: Result<(), Error>| out.push(r.map_or_else(msg, |_| "accepted".into()));
+        refused(
+            scope(ScopeOptions::default().timeout(Duration::from_secs(1)))
+                .map(drop)
+                .and(
+                    // A negative timeout cannot be a Duration: it comes from JavaScript.
+                    ScopeOptions::from_js(
+                        &js("", "return { timeout: -1 }")
+                            .call0(&JsValue::UNDEFINED)
+                            .unwrap(),
+                    )
+                    .map(drop),
+                ),
+        );
+        refused(
+            ScopeOptions::from_js(
+                &js("", "return { concurrency: 1.5 }")
+                    .call0(&JsValue::UNDEFINED)
+                    .unwrap(),
+            )
+            .map(drop),
+        );
+        refused(
+            scope(
+                ScopeOptions::default()
+                    .circuit_breaker(CircuitBreakerOptions::default().failure_threshold(0)),
+            )
+            .map(drop),
+        );
+        refused(
+            poll(
+                |_| async { Ok::<_, ()>(1) },
+                |_| {},
+                PollOptions::default().interval(Duration::ZERO),
+            )
+            .map(drop),
+        );
+        let s = scope(ScopeOptions::default()).unwrap();
+        s.dispose().await.unwrap();
+        refused(
+            s.task(|_| async { Ok::<_, ()>(1) }, TaskOptions::default())
+                .map(drop),
+        );
+        let e = race(
+            Vec::<fn(TaskContext) -> std::future::Ready<Result<(), ()>>>::new(),
+            RaceOptions::default(),
+        )
+        .await
+        .unwrap_err();
+        out.push(match e {
+            TaskError::Refused(e) => e.to_string(),
+            other => format!("{other:?}"),
+        });
+        out
+    })
+    .await;
+}
