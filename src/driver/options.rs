@@ -1,6 +1,7 @@
 //! Option structs from JavaScript: the objects go-go-scope 1.0 takes
 //! (`{ timeout, concurrency, circuitBreaker: { failureThreshold,
-//! resetTimeout }, signal }`, `{ timeout, retry: { maxRetries, delay } }`,
+//! resetTimeout }, signal }`, `{ timeout, retry: { maxRetries, delay },
+//! otel: { name, attributes } }`,
 //! `{ interval, immediate, signal }`, `{ concurrency, failFast, signal }`)
 //! read through serde-wasm-bindgen, so a Rust function exported to
 //! JavaScript accepts what JavaScript users already write.
@@ -31,6 +32,7 @@ use super::group::{ParallelOptions, RaceOptions};
 use super::poll::PollOptions;
 use super::scope::{CircuitBreakerOptions, ScopeOptions};
 use super::task::{RetryOptions, TaskOptions};
+use super::telemetry::{AttributeValue, OtelOptions};
 use crate::machine::group::PARALLEL_CONCURRENCY;
 use crate::machine::options as rules;
 use crate::machine::poll::POLL_INTERVAL;
@@ -81,6 +83,13 @@ struct RawRetry {
     delay: Js,
     retry_condition: Js,
     on_retry: Js,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawOtel {
+    name: Js,
+    attributes: Js,
 }
 
 #[derive(Deserialize, Default)]
@@ -307,8 +316,9 @@ impl<E> RetryOptions<E> {
 
 impl<E> TaskOptions<E> {
     /// Reads 1.0's task options object: `{ timeout, retry: { maxRetries,
-    /// delay } }` (see [`RetryOptions::from_js`]; `onCleanup` and other
-    /// functions are set in Rust).
+    /// delay }, otel: { name, attributes } }` (see
+    /// [`RetryOptions::from_js`]; `onCleanup` and other functions are set in
+    /// Rust).
     pub fn from_js(v: &JsValue) -> Result<TaskOptions<E>, Error> {
         let raw: RawTask = fields(v, "task")?;
         let mut o = TaskOptions::default();
@@ -323,14 +333,51 @@ impl<E> TaskOptions<E> {
             "task: onCleanup",
             "TaskOptions::on_cleanup",
         )?;
-        if !nullish(&raw.otel.0) && !raw.otel.0.is_object() {
-            return Err(Error::Type(format!(
-                "task: otel: options must be an object, got {}",
-                type_name(&raw.otel.0)
-            )));
-        }
+        o.otel = otel(&raw.otel.0)?;
         Ok(o)
     }
+}
+
+/// 1.0's `otel: { name, attributes }`: a string name, and attributes whose
+/// values are booleans, numbers or strings (others are left out, as
+/// OpenTelemetry drops them).
+fn otel(v: &JsValue) -> Result<Option<OtelOptions>, Error> {
+    if !object(v, "task: otel")? {
+        return Ok(None);
+    }
+    let raw: RawOtel = fields(v, "task: otel")?;
+    let mut o = OtelOptions::default();
+    if !nullish(&raw.name.0) {
+        match raw.name.0.as_string() {
+            Some(n) => o.name = Some(n),
+            None => {
+                return Err(Error::Type(format!(
+                    "task: otel.name must be a string, got {}",
+                    type_name(&raw.name.0)
+                )))
+            }
+        }
+    }
+    if object(&raw.attributes.0, "task: otel.attributes")? {
+        let entries = js_sys::Object::entries(raw.attributes.0.unchecked_ref());
+        for pair in entries.iter() {
+            let pair: js_sys::Array = pair.unchecked_into();
+            let (Some(k), v) = (pair.get(0).as_string(), pair.get(1)) else {
+                continue;
+            };
+            let value = if let Some(b) = v.as_bool() {
+                AttributeValue::Bool(b)
+            } else if let Some(n) = v.as_f64() {
+                AttributeValue::Number(n)
+            } else if let Some(s) = v.as_string() {
+                AttributeValue::String(s)
+            } else {
+                continue;
+            };
+            o.attributes.push((k, value));
+        }
+    }
+    Ok(Some(o))
 }
 
 impl PollOptions {

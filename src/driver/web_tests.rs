@@ -276,7 +276,17 @@ async fn options_deserialize_from_1_0s_js_objects_and_bad_fields_are_named() {
             .unwrap();
         TaskOptions::<()>::from_js(&v)
     };
-    let o = t("{ timeout: 250, retry: { maxRetries: 5, delay: 1000 } }").unwrap();
+    let o = t("{ timeout: 250, retry: { maxRetries: 5, delay: 1000 }, otel: { name: 'fetch-user', attributes: { 'user.id': 1, cached: false, skipped: {} } } }").unwrap();
+    let otel = o.otel.clone().unwrap();
+    assert_eq!(otel.name.as_deref(), Some("fetch-user"));
+    assert_eq!(
+        otel.attributes,
+        vec![
+            ("user.id".into(), AttributeValue::Number(1.0)),
+            ("cached".into(), AttributeValue::Bool(false))
+        ]
+    );
+    assert!(t("{ otel: { name: 5 } }").unwrap_err().is_type());
     assert_eq!(o.timeout, Some(MS(250)));
     let r = o.retry.unwrap();
     assert_eq!(r.max_retries, Some(5));
