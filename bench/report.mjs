@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { renderRustText } from "./rust-report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const KB = 1024;
@@ -256,6 +257,9 @@ export function renderMarkdown(r, before) {
   L.push("");
   const notes = join(here, "misses.md");
   if (existsSync(notes)) L.push(readFileSync(notes, "utf8").trim(), "");
+
+  // ---- the Rust face (bench/rust.mjs, its own targets) --------------------------
+  if (r.rust) L.push(...renderRustText(r.rust));
   return { text: `${L.join("\n")}\n`, bars, targets };
 }
 

@@ -1,7 +1,8 @@
 // The benchmark suite (issue 8). `npm run bench` builds pkg/ and runs this
 // with --expose-gc; it writes bench/RESULTS.md and bench/ratios.svg.
 //
-//   node --expose-gc bench/run.mjs           full run (several minutes)
+//   node --expose-gc bench/run.mjs           full run (several minutes; the
+//                                            Rust face's part is bench/rust.mjs)
 //   node --expose-gc bench/run.mjs --smoke   a few iterations, tiny sizes, no
 //                                            targets, nothing written (< 20 s)
 //   node bench/run.mjs --render              rewrite RESULTS.md and the chart
@@ -11,16 +12,18 @@
 // (pkg/index.cjs, or $GGS_PKG/index.cjs; the memory rows read its test hooks
 // from the internal subpath, internal.cjs). bench/before.json is the full
 // run of the design before issue 13, shown as the "before" column.
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { compare, pairedRatio } from "./harness.mjs";
 import { taskWorkloads, channelWorkloads } from "./workloads.mjs";
 import { cycleGrowth, liveScopes, pendingBytes, sizes } from "./memsize.mjs";
 import { sizeLine } from "./size.mjs";
 import { renderMarkdown, renderSvg } from "./report.mjs";
+import { rustTargets } from "./rust-report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = process.env.GGS_PKG || join(here, "..", "pkg");
@@ -128,6 +131,9 @@ for (const w of [...tw.simple, ...tw.concurrency, ...tw.fanOut, ...channelWorklo
   if (want(w.id)) results.workloads.push(await measure(w));
 }
 
+// The Rust face (bench/rust.mjs, its own process: its wasm, its builds).
+if (want("rust")) results.rust = rustFace();
+
 results.size = sizes(pkgDir);
 log(
   `Size: browser (wasm + browser.js) ${results.size.browser.raw} B raw, ${results.size.browser.gz} B gzip (budget ${results.size.budget}); ` +
@@ -147,7 +153,18 @@ function writeReport(r) {
   writeFileSync(join(here, "RESULTS.md"), md.text);
   writeFileSync(join(here, "ratios.svg"), renderSvg(md.bars));
   log("wrote bench/RESULTS.md, bench/ratios.svg (data: bench/results.json)");
-  for (const t of md.targets) log(`${t.met ? "met    " : "NOT MET"} ${t.label}: ${t.shown} (target ${t.targetText})`);
+  for (const t of [...md.targets, ...(r.rust ? rustTargets(r.rust) : [])]) log(`${t.met ? "met    " : "NOT MET"} ${t.label}: ${t.shown} (target ${t.targetText})`);
+}
+
+/** Runs bench/rust.mjs (same --smoke) in a child process; its results. */
+function rustFace() {
+  const out = join(here, "..", "build", "rust-bench.json");
+  rmSync(out, { force: true });
+  const r = spawnSync(process.execPath, ["--expose-gc", "--no-liftoff", join(here, "rust.mjs"), `--json=${out}`, ...(smoke ? ["--smoke"] : [])], {
+    stdio: "inherit",
+  });
+  if (r.status !== 0) throw new Error(`bench/rust.mjs failed with status ${r.status}`);
+  return JSON.parse(readFileSync(out, "utf8"));
 }
 
 /** Smoke check: the lib and its plain-JS baselines compute the same result. */

@@ -129,7 +129,11 @@ async fn main() -> Result<(), JsValue> {
     {
         let tracer: Rc<dyn Tracer> = Rc::new(MemoryTracer(exporter.clone()));
 
-        let s = scope(ScopeOptions::default().tracer(tracer).name("fetch-user-data"))?;
+        let s = scope(
+            ScopeOptions::default()
+                .tracer(tracer)
+                .name("fetch-user-data"),
+        )?;
 
         // Creates spans automatically
         let _user_task = s.task(|_| fetch_user(1), TaskOptions::default())?;
@@ -168,7 +172,11 @@ async fn main() -> Result<(), JsValue> {
         log(&format!("\n[{}] scope - {}ms", root.name, root.ms.round()));
         let children: Vec<&Finished> = spans.iter().filter(|s| s.parent == Some(root.id)).collect();
         for (i, c) in children.iter().enumerate() {
-            let branch = if i + 1 == children.len() { "└──" } else { "├──" };
+            let branch = if i + 1 == children.len() {
+                "└──"
+            } else {
+                "├──"
+            };
             let ok = match (&c.status, attr(c, "task.error_reason")) {
                 (Some(SpanStatus::Ok), _) => " ✓".to_string(),
                 (_, Some(AttributeValue::String(r))) => format!(" ✗ {r}"),
@@ -178,7 +186,11 @@ async fn main() -> Result<(), JsValue> {
                 Some(AttributeValue::Number(n)) => format!(" user.id={n}"),
                 _ => String::new(),
             };
-            log(&format!("{branch} [{}] task - {}ms{ok}{attrs}", c.name, c.ms.round()));
+            log(&format!(
+                "{branch} [{}] task - {}ms{ok}{attrs}",
+                c.name,
+                c.ms.round()
+            ));
         }
     }
     Ok(())

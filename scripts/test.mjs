@@ -143,7 +143,8 @@ step(
 );
 step("publint --strict (packed tarball)", join(root, "node_modules", ".bin", "publint"), ["run", tarball, "--strict"], check);
 step("tsc consumers of the tarball alone (CJS and ESM, no OpenTelemetry)", "node", ["scripts/types-consumers.mjs", tarball], ownCount);
-// The benchmark suite in smoke mode (tiny sizes, no targets), so it never rots.
+// The benchmark suite in smoke mode (tiny sizes, no targets), so it never rots;
+// its Rust face part (bench/rust.mjs) builds the crate bench/rust/ for wasm32.
 step("bench smoke", "node", ["--expose-gc", "bench/run.mjs", "--smoke"], check);
 
 // The runtime matrix: the same smoke program against the packed tarball on
