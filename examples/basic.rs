@@ -153,11 +153,9 @@ async fn main() -> Result<(), JsValue> {
                 TaskOptions::default(),
             )?;
             order.borrow_mut().push("leaving the block".into());
-            // The abort comes first; the synchronous cleanups run (newest
-            // first) in the same call, and the task's future is dropped
-            // when the executor next polls it: so here its `Drop` notes
-            // the abort after the cleanups (basic.ts's listener fires
-            // before them).
+            // The abort comes first: the task's future is dropped then (its
+            // `Drop` notes the abort, as basic.ts's listener does), before
+            // the cleanups run, newest first.
             s.dispose().await.map_err(|e| e.to_js())?;
         }
         log(&format!("disposal order: {}", order.borrow().join(" -> ")));

@@ -70,12 +70,12 @@ impl<T> Chunks<T> {
         }
     }
 
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn get(&self, i: usize) -> Option<&T> {
         self.chunks.get(i / Self::PER)?.get(i % Self::PER)
     }
 
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         self.get_mut_inline(i)
     }
@@ -85,6 +85,17 @@ impl<T> Chunks<T> {
     #[inline(always)]
     pub fn get_mut_inline(&mut self, i: usize) -> Option<&mut T> {
         self.chunks.get_mut(i / Self::PER)?.get_mut(i % Self::PER)
+    }
+}
+
+/// The items, in order, by value (the Rust face's listener slots when
+/// their controller aborts).
+impl<T> IntoIterator for Chunks<T> {
+    type Item = T;
+    type IntoIter = core::iter::Flatten<alloc::vec::IntoIter<Vec<T>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
     }
 }
 

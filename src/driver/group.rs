@@ -21,14 +21,11 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use futures::future::LocalBoxFuture;
-use futures::FutureExt;
-
 use super::error::Error;
 use super::runtime::{Driver, Runtime};
 use super::scope::{Scope, ScopeOptions, ScopeShared};
 use super::table::key;
-use super::task::{TaskContext, TaskCore, TaskError};
+use super::task::{OnceFactory, TaskContext, TaskCore, TaskError, TaskOut};
 use crate::machine::group::{how, plan, Kind, Plan, RACE_EMPTY};
 use crate::machine::slab::Key;
 
@@ -67,8 +64,7 @@ impl ParallelOptions {
     }
 }
 
-type Factory<T, E> = Box<dyn FnOnce(TaskContext) -> LocalBoxFuture<'static, Result<T, E>>>;
-type Members<T, E> = Vec<Option<Rc<TaskCore<T, E>>>>;
+type Members<T, E> = Vec<Option<Rc<dyn TaskOut<T, E>>>>;
 
 /// What a group ends with.
 enum Out<T, E> {
@@ -76,12 +72,13 @@ enum Out<T, E> {
     Parallel(Result<Vec<Result<T, TaskError<E>>>, TaskError<E>>),
 }
 
-/// One race or parallel in flight.
-struct GroupShared<T, E> {
+/// One race or parallel in flight (its factories kept as they came: each
+/// member's future is made inline in its task, no box of its own).
+struct GroupShared<T, E, F> {
     drv: Rc<Driver>,
     key: RefCell<Option<Key>>,
     scope: RefCell<Option<Rc<ScopeShared>>>,
-    factories: RefCell<Vec<Option<Factory<T, E>>>>,
+    factories: RefCell<Vec<Option<F>>>,
     members: RefCell<Members<T, E>>,
     out: RefCell<Option<Out<T, E>>>,
     waker: RefCell<Option<Waker>>,
@@ -95,7 +92,13 @@ pub(crate) trait GroupEntry {
     fn done(&self, how: f64, arg: f64);
 }
 
-impl<T: 'static, E: 'static> GroupEntry for GroupShared<T, E> {
+impl<T, E, F, Fut> GroupEntry for GroupShared<T, E, F>
+where
+    T: 'static,
+    E: 'static,
+    F: FnOnce(TaskContext) -> Fut + 'static,
+    Fut: Future<Output = Result<T, E>> + 'static,
+{
     fn start(&self, from: u32, count: u32) {
         let (Some(g), Some(scope)) = (*self.key.borrow(), self.scope.borrow().clone()) else {
             return;
@@ -107,16 +110,7 @@ impl<T: 'static, E: 'static> GroupEntry for GroupShared<T, E> {
                 .get_mut(i as usize)
                 .and_then(Option::take);
             let Some(f) = f else { continue };
-            let mut once = Some(f);
-            let core = TaskCore::new(
-                &scope,
-                Box::new(move |ctx| match once.take() {
-                    Some(f) => f(ctx),
-                    // Not reached: a member has one attempt.
-                    None => futures::future::pending().boxed_local(),
-                }),
-                None,
-            );
+            let core = TaskCore::new(&scope, OnceFactory(Some(f)), None);
             let k = self.drv.m.borrow_mut().group_spawn(g, i, 0.0);
             if let Some(k) = k {
                 core.made(k);
@@ -124,7 +118,7 @@ impl<T: 'static, E: 'static> GroupEntry for GroupShared<T, E> {
                     self.drv.tel_task_opened(scope.key, k, None);
                 }
                 if let Some(m) = self.members.borrow_mut().get_mut(i as usize) {
-                    *m = Some(core);
+                    *m = Some(core as Rc<dyn TaskOut<T, E>>);
                 }
             }
         }
@@ -137,7 +131,7 @@ impl<T: 'static, E: 'static> GroupEntry for GroupShared<T, E> {
                 .borrow_mut()
                 .get_mut(i as usize)
                 .and_then(Option::take)
-                .and_then(|m| m.take_result())
+                .and_then(|m| m.out_take())
         };
         let reason = || match self.drv.reason_of(arg) {
             Some(r) => TaskError::from_reason(r),
@@ -163,7 +157,23 @@ impl<T: 'static, E: 'static> GroupEntry for GroupShared<T, E> {
     }
 }
 
-impl<T, E> GroupShared<T, E> {
+/// What a [`Race`] or [`Parallel`] reads of its group.
+trait GroupOut<T, E> {
+    fn poll_out(&self, cx: &mut Context<'_>) -> Poll<Out<T, E>>;
+    fn cancel(&self);
+}
+
+impl<T, E, F> GroupOut<T, E> for GroupShared<T, E, F> {
+    fn poll_out(&self, cx: &mut Context<'_>) -> Poll<Out<T, E>> {
+        GroupShared::poll_out(self, cx)
+    }
+
+    fn cancel(&self) {
+        GroupShared::cancel(self)
+    }
+}
+
+impl<T, E, F> GroupShared<T, E, F> {
     fn finish(&self, out: Out<T, E>) {
         let old = self.out.borrow_mut().replace(out);
         drop(old);
@@ -194,10 +204,16 @@ impl<T, E> GroupShared<T, E> {
     }
 }
 
-impl<T: 'static, E: 'static> GroupShared<T, E> {
+impl<T, E, F, Fut> GroupShared<T, E, F>
+where
+    T: 'static,
+    E: 'static,
+    F: FnOnce(TaskContext) -> Fut + 'static,
+    Fut: Future<Output = Result<T, E>> + 'static,
+{
     /// Starts a race or parallel of `factories` (everything read), under
     /// `parent` or linked to `signal`.
-    fn launch<F, Fut>(
+    fn launch(
         drv: &Rc<Driver>,
         kind: Kind,
         factories: impl IntoIterator<Item = F>,
@@ -205,15 +221,8 @@ impl<T: 'static, E: 'static> GroupShared<T, E> {
         signal: Option<web_sys::AbortSignal>,
         limit: Option<u32>,
         fail_fast: bool,
-    ) -> Rc<GroupShared<T, E>>
-    where
-        F: FnOnce(TaskContext) -> Fut + 'static,
-        Fut: Future<Output = Result<T, E>> + 'static,
-    {
-        let fs: Vec<Option<Factory<T, E>>> = factories
-            .into_iter()
-            .map(|f| Some(Box::new(move |ctx| f(ctx).boxed_local()) as Factory<T, E>))
-            .collect();
+    ) -> Rc<GroupShared<T, E, F>> {
+        let fs: Vec<Option<F>> = factories.into_iter().map(Some).collect();
         let n = fs.len();
         let g = Rc::new(GroupShared {
             drv: drv.clone(),
@@ -286,7 +295,7 @@ impl<T: 'static, E: 'static> GroupShared<T, E> {
 /// then aborts the members.
 #[must_use = "a race is aborted when its future is dropped"]
 pub struct Race<T, E> {
-    g: Rc<GroupShared<T, E>>,
+    g: Rc<dyn GroupOut<T, E>>,
 }
 
 impl<T, E> Future for Race<T, E> {
@@ -318,7 +327,7 @@ impl<T, E> fmt::Debug for Race<T, E> {
 /// aborts the members.
 #[must_use = "a parallel run is aborted when its future is dropped"]
 pub struct Parallel<T, E> {
-    g: Rc<GroupShared<T, E>>,
+    g: Rc<dyn GroupOut<T, E>>,
 }
 
 impl<T, E> Future for Parallel<T, E> {

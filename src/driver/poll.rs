@@ -5,8 +5,9 @@
 //!
 //! # Invariants
 //!
-//! 1. A call's future is dropped when the poll's signal aborts (the poll
-//!    died), like a task attempt's; its report is then stale.
+//! 1. A call's future is dropped when the poll dies (its signal or scope
+//!    aborted: `PollEnd`), at once, like a task attempt's; if it is being
+//!    polled then, when that poll returns. Nothing is reported for it.
 //! 2. The driver keeps a poll from `poll_new` to its `PollEnd`, which
 //!    leaves the final status with the controller and frees the record
 //!    (`poll_free`).
@@ -14,7 +15,6 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -115,13 +115,21 @@ impl CtxSource for PollBase {
 }
 
 type OnValue<T> = Box<dyn FnMut(T)>;
+/// A call in flight: its serial and its future.
+type InFlight<T, E> = (u32, LocalBoxFuture<'static, Result<T, E>>);
 type PollFn<T, E> = Box<dyn FnMut(TaskContext) -> LocalBoxFuture<'static, Result<T, E>>>;
 
-/// One poll: its base and its closures.
+/// One poll: its base, its closures, and the call in flight.
 struct PollShared<T, E> {
     base: Rc<PollBase>,
     f: RefCell<Option<PollFn<T, E>>>,
     on_value: RefCell<Option<OnValue<T>>>,
+    /// The call in flight: its serial and future (taken out while it is
+    /// polled), and the waker of the host task that runs it.
+    call: RefCell<Option<InFlight<T, E>>>,
+    waker: RefCell<Option<Waker>>,
+    /// The poll died (invariant #1).
+    dead: Cell<bool>,
 }
 
 /// What the driver's table holds of a poll.
@@ -143,7 +151,7 @@ impl<T: 'static, E: 'static> PollShared<T, E> {
             if let Some(mut f) = f {
                 f(v);
                 let mut slot = self.on_value.borrow_mut();
-                if slot.is_none() {
+                if slot.is_none() && !self.dead.get() {
                     *slot = Some(f);
                 }
             }
@@ -151,6 +159,39 @@ impl<T: 'static, E: 'static> PollShared<T, E> {
             b.drv.m.borrow_mut().poll_done(b.key, serial, true, now);
         }
         b.drv.after();
+    }
+
+    /// Polls the call in flight (taken out of its cell while it runs).
+    /// `Ready` once it ended, or the poll died.
+    fn run_call(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let call = self.call.borrow_mut().take();
+        let Some((serial, mut fut)) = call else {
+            return Poll::Ready(());
+        };
+        if self.dead.get() {
+            drop(fut);
+            return Poll::Ready(());
+        }
+        match fut.as_mut().poll(cx) {
+            Poll::Ready(out) => {
+                drop(fut);
+                if !self.dead.get() {
+                    self.settled(serial, out.ok());
+                }
+                Poll::Ready(())
+            }
+            // Died while it ran: dropped here.
+            Poll::Pending if self.dead.get() => Poll::Ready(()),
+            Poll::Pending => {
+                *self.call.borrow_mut() = Some((serial, fut));
+                let mut w = self.waker.borrow_mut();
+                match &*w {
+                    Some(old) if old.will_wake(cx.waker()) => {}
+                    _ => *w = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -171,25 +212,25 @@ impl<T: 'static, E: 'static> PollEntry for PollShared<T, E> {
         let fut = f(TaskContext(b.clone()));
         {
             let mut slot = self.f.borrow_mut();
-            if slot.is_none() {
+            if slot.is_none() && !self.dead.get() {
                 *slot = Some(f);
             }
         }
-        let mut call = Call {
-            poll: self,
-            serial,
-            fut: Some(fut),
-            listening: None,
-        };
+        let old = self.call.borrow_mut().replace((serial, fut));
+        drop(old);
         let mut cx = Context::from_waker(Waker::noop());
-        if Pin::new(&mut call).poll(&mut cx).is_pending() {
+        if self.run_call(&mut cx).is_pending() {
+            let poll = self.clone();
             let host = b.drv.host.clone();
-            host.spawn(Box::pin(call));
+            host.spawn(Box::pin(futures::future::poll_fn(move |cx| {
+                poll.run_call(cx)
+            })));
         }
     }
 
     fn end(&self, count: f64, last: f64) {
         let b = &self.base;
+        self.dead.set(true);
         *b.end.borrow_mut() = Some(PollStatus {
             running: false,
             poll_count: count as u64,
@@ -197,62 +238,19 @@ impl<T: 'static, E: 'static> PollEntry for PollShared<T, E> {
             last_poll_time: (last >= 0.0).then_some(last),
             next_poll_time: None,
         });
+        // The call in flight stops now (invariant #1), then the closures go.
+        let call = self.call.borrow_mut().take();
+        drop(call);
         let (f, v) = (
             self.f.borrow_mut().take(),
             self.on_value.borrow_mut().take(),
         );
         drop((f, v));
+        let w = self.waker.borrow_mut().take();
+        if let Some(w) = w {
+            w.wake(); // its host task ends
+        }
         b.drv.m.borrow_mut().poll_free(b.key);
-    }
-}
-
-/// One call's future (invariant #1).
-struct Call<T, E> {
-    poll: Rc<PollShared<T, E>>,
-    serial: u32,
-    fut: Option<LocalBoxFuture<'static, Result<T, E>>>,
-    listening: Option<usize>,
-}
-
-impl<T: 'static, E: 'static> Future for Call<T, E> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let ctl = this.poll.base.ctl.borrow().clone();
-        if ctl.as_ref().is_some_and(|c| c.reason().is_some()) {
-            let fut = this.fut.take();
-            drop(fut);
-            return Poll::Ready(());
-        }
-        let polled = match this.fut.as_mut() {
-            Some(f) => f.as_mut().poll(cx),
-            None => return Poll::Ready(()),
-        };
-        match polled {
-            Poll::Ready(out) => {
-                this.fut = None;
-                if let (Some(c), Some(id)) = (&ctl, this.listening.take()) {
-                    c.unlisten(id);
-                }
-                this.poll.settled(this.serial, out.ok());
-                Poll::Ready(())
-            }
-            Poll::Pending => {
-                if let Some(c) = ctl {
-                    this.listening = Some(c.listen(this.listening, cx.waker()));
-                }
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl<T, E> Drop for Call<T, E> {
-    fn drop(&mut self) {
-        if let (Some(c), Some(id)) = (self.poll.base.ctl.borrow().as_ref(), self.listening) {
-            c.unlisten(id);
-        }
     }
 }
 
@@ -370,6 +368,9 @@ where
         base: base.clone(),
         f: RefCell::new(Some(Box::new(move |ctx| f(ctx).boxed_local()))),
         on_value: RefCell::new(Some(Box::new(on_value))),
+        call: RefCell::new(None),
+        waker: RefCell::new(None),
+        dead: Cell::new(false),
     });
     let old = drv.polls.borrow_mut().set(k, shared);
     drop(old);

@@ -21,11 +21,21 @@
 //! 2. Each table empties together with the machine's table it mirrors:
 //!    an entry is made with the id and taken by the id's release effect
 //!    (STYLE #8), so [`Runtime::live`] is all zeros once every scope ended.
+//! 3. Task attempts that must wait are the driver's to run: the running
+//!    attempt of a task (one at a time) is found through the task's entry
+//!    in [`Driver::tasks`], woken into the ready queue by its waker, and
+//!    polled by one pump the host runs per batch of wake-ups (no executor
+//!    task, no box per attempt). A wake for an attempt that ended or was
+//!    replaced finds another serial, or nothing, and changes nothing.
 
 use std::any::{Any, TypeId};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::task::Waker;
+
+use futures::task::ArcWake;
 
 use super::channel::ChanEntry;
 use super::group::GroupEntry;
@@ -39,6 +49,7 @@ use super::table::{key, Table};
 use super::task::TaskEntry;
 use super::telemetry::TelRec;
 use crate::machine::effect::Op;
+use crate::machine::slab::Key;
 use crate::machine::Machine;
 
 /// One effect: `[op, a, b, c]` (machine `effect.rs`).
@@ -48,10 +59,19 @@ type Fx = [f64; 4];
 pub(crate) struct Driver {
     pub(crate) m: RefCell<Machine>,
     pub(crate) host: Rc<dyn Host>,
-    /// The queues being applied, one per nesting depth of `run`; the last
-    /// is the current one. Spare ones are kept for reuse.
-    queues: RefCell<Vec<Vec<Fx>>>,
-    spare: RefCell<Vec<Vec<Fx>>>,
+    /// This runtime's number on its thread (wakers name it).
+    id: usize,
+    /// The woken attempts (invariant #3).
+    ready: RefCell<Vec<(Key, u32)>>,
+    ready_spare: RefCell<Vec<(Key, u32)>>,
+    pump: Cell<bool>,
+    /// The effects being applied. Each `run` applies its own range, from
+    /// where it started to the end (a nested `run` appends after its
+    /// caller's and truncates back when done); `after` appends to the end,
+    /// so the innermost `run` applies it.
+    queue: RefCell<Vec<Fx>>,
+    /// Nesting depth of `run` (0: no effect is being applied).
+    depth: Cell<u32>,
     pub(crate) tasks: RefCell<Table<Rc<dyn TaskEntry>>>,
     pub(crate) scopes: RefCell<Table<Rc<ScopeShared>>>,
     pub(crate) reasons: RefCell<Table<Reason>>,
@@ -82,12 +102,28 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    fn new(host: Rc<dyn Host>) -> Driver {
+    fn new(host: Rc<dyn Host>) -> Rc<Driver> {
+        let d = Rc::new_cyclic(|weak| {
+            let id = RUNTIMES.with(|r| {
+                let mut r = r.borrow_mut();
+                r.push(weak.clone());
+                r.len() - 1
+            });
+            Driver::with(host, id)
+        });
+        d
+    }
+
+    fn with(host: Rc<dyn Host>, id: usize) -> Driver {
         Driver {
             m: RefCell::new(Machine::new()),
             host,
-            queues: RefCell::default(),
-            spare: RefCell::default(),
+            id,
+            ready: RefCell::default(),
+            ready_spare: RefCell::default(),
+            pump: Cell::new(false),
+            queue: RefCell::default(),
+            depth: Cell::new(0),
             tasks: RefCell::default(),
             scopes: RefCell::default(),
             reasons: RefCell::default(),
@@ -110,57 +146,105 @@ impl Driver {
         }
     }
 
-    /// Moves the machine's new effects to the end of `q`.
-    fn take_into(&self, q: &mut Vec<Fx>) {
+    /// Moves the machine's new effects to the end of the queue; `false`
+    /// if there were none.
+    fn take(&self) -> bool {
         let mut m = self.m.borrow_mut();
-        for w in m.fx.words().chunks_exact(4) {
+        let words = m.fx.words();
+        if words.is_empty() {
+            return false;
+        }
+        let mut q = self.queue.borrow_mut();
+        for w in words.chunks_exact(4) {
             if let [op, a, b, c] = *w {
                 q.push([op, a, b, c]);
             }
         }
         m.fx.clear();
+        true
     }
 
     /// After a user command (or an event from outside any effect handler):
-    /// applies what the machine emitted, in a queue of its own.
+    /// applies what the machine emitted, in a range of its own.
     pub(crate) fn run(self: &Rc<Self>) {
-        let mut q = self.spare.borrow_mut().pop().unwrap_or_default();
-        self.take_into(&mut q);
-        if q.is_empty() {
-            self.spare.borrow_mut().push(q);
+        let start = self.queue.borrow().len();
+        if !self.take() {
             return;
         }
-        self.queues.borrow_mut().push(q);
-        let mut i = 0;
+        self.depth.set(self.depth.get() + 1);
+        let mut i = start;
         loop {
-            // The queue grows while it is applied (`after`).
-            let next = self.queues.borrow().last().and_then(|q| q.get(i).copied());
+            // The range grows while it is applied (`after`).
+            let next = self.queue.borrow().get(i).copied();
             let Some([op, a, b, c]) = next else { break };
             i += 1;
             self.apply(op, a, b, c);
         }
-        let q = self.queues.borrow_mut().pop();
-        if let Some(mut q) = q {
-            q.clear();
-            self.spare.borrow_mut().push(q);
-        }
+        self.queue.borrow_mut().truncate(start);
+        self.depth.set(self.depth.get() - 1);
     }
 
     /// After an event reported from an effect handler: its effects join
-    /// the queue being applied; with none being applied, they run now.
+    /// the range being applied; with none being applied, they run now.
     pub(crate) fn after(self: &Rc<Self>) {
-        let appended = {
-            let mut qs = self.queues.borrow_mut();
-            match qs.last_mut() {
-                Some(q) => {
-                    self.take_into(q);
-                    true
-                }
-                None => false,
-            }
-        };
-        if !appended {
+        if self.depth.get() > 0 {
+            self.take();
+        } else {
             self.run();
+        }
+    }
+
+    /// A waker that puts attempt `serial` of task `task` in the ready
+    /// queue (invariant #3).
+    pub(crate) fn attempt_waker(&self, task: Key, serial: u32) -> Waker {
+        futures::task::waker(Arc::new(AttemptWake {
+            runtime: self.id,
+            task,
+            serial,
+        }))
+    }
+
+    /// Attempt `serial` of `task` was woken: queue it, and have the host
+    /// run the pump once for the batch.
+    fn woken(self: &Rc<Self>, task: Key, serial: u32) {
+        self.ready.borrow_mut().push((task, serial));
+        if !self.pump.replace(true) {
+            let weak = Rc::downgrade(self);
+            self.host.spawn(Box::pin(async move {
+                if let Some(d) = weak.upgrade() {
+                    d.pump();
+                }
+            }));
+        }
+    }
+
+    /// Polls the woken attempts, in the order they were woken. Wake-ups
+    /// during the pump go to the next one (a future that wakes itself at
+    /// every poll yields to the event loop).
+    fn pump(self: &Rc<Self>) {
+        self.pump.set(false);
+        let mut batch = std::mem::take(&mut *self.ready_spare.borrow_mut());
+        std::mem::swap(&mut batch, &mut *self.ready.borrow_mut());
+        for (task, serial) in batch.drain(..) {
+            self.poll_attempt(task, serial);
+        }
+        *self.ready_spare.borrow_mut() = batch;
+    }
+
+    /// Polls the waiting attempt of `task`, if it is attempt `serial`.
+    fn poll_attempt(self: &Rc<Self>, task: Key, serial: u32) {
+        let a = self.tasks.borrow().get(task).cloned();
+        if let Some(a) = a {
+            a.resume_woken(serial);
+        }
+    }
+
+    /// The controller of a task's running attempt aborted: the attempt's
+    /// future is dropped now, and the attempt ends with the reason.
+    pub(crate) fn abort_attempt(self: &Rc<Self>, task: Key, r: &Reason) {
+        let entry = self.tasks.borrow().get(task).cloned();
+        if let Some(e) = entry {
+            e.abort_attempt(r);
         }
     }
 
@@ -262,6 +346,30 @@ impl Driver {
     }
 }
 
+thread_local! {
+    /// The runtimes of this thread, by number: an attempt's waker names
+    /// its runtime by number (wakers are `Send`; the driver is not).
+    static RUNTIMES: RefCell<Vec<Weak<Driver>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What an attempt's waker carries (invariant #3).
+struct AttemptWake {
+    runtime: usize,
+    task: Key,
+    serial: u32,
+}
+
+impl ArcWake for AttemptWake {
+    fn wake_by_ref(w: &Arc<Self>) {
+        // Woken on another thread (which a waker allows): that thread has
+        // no such runtime, and nothing happens.
+        let d = RUNTIMES.with(|r| r.borrow().get(w.runtime).and_then(Weak::upgrade));
+        if let Some(d) = d {
+            d.woken(w.task, w.serial);
+        }
+    }
+}
+
 /// One machine and its driver: where scopes live. Single-threaded (`!Send`,
 /// as JavaScript is): each thread (each wasm instance, each Worker) has
 /// its own [`Runtime::current`].
@@ -279,7 +387,7 @@ thread_local! {
 impl Runtime {
     /// A runtime over `host`.
     pub fn new(host: impl Host + 'static) -> Runtime {
-        Runtime(Rc::new(Driver::new(Rc::new(host))))
+        Runtime(Driver::new(Rc::new(host)))
     }
 
     /// This thread's runtime, made on first use: over JavaScript's event

@@ -33,6 +33,7 @@ use wasm_bindgen::JsCast;
 
 use super::runtime::Driver;
 use super::table::key;
+use crate::core::chunks::Chunks;
 use crate::machine::effect::ReasonKind;
 use crate::machine::signal::Watch;
 use crate::machine::slab::Key;
@@ -181,12 +182,74 @@ impl fmt::Debug for Reason {
     }
 }
 
-/// Wakers waiting for one controller to abort, with O(1) removal
-/// (invariant #2).
+/// Who listens to a controller: a waker (an `Aborted` future) or a task
+/// whose running attempt is to be dropped at the abort.
+enum Listener {
+    Wake(Waker),
+    Attempt(Key),
+}
+
+/// A listener slot: in use, or free (holding the next free slot).
+enum Slot {
+    Used(Listener),
+    Free(usize),
+}
+
+/// The listeners of one controller, with O(1) removal (invariant #2), in
+/// chunks with an intrusive free list (a controller many tasks wait on
+/// costs its high-water mark, reused).
 #[derive(Default)]
 struct Listeners {
-    slots: Vec<Option<Waker>>,
-    free: Vec<usize>,
+    slots: Chunks<Slot>,
+    free: Option<usize>,
+}
+
+impl Listeners {
+    fn add(&mut self, l: Listener) -> usize {
+        if let Some(i) = self.free {
+            if let Some(s) = self.slots.get_mut(i) {
+                if let Slot::Free(next) = *s {
+                    self.free = (next != usize::MAX).then_some(next);
+                    *s = Slot::Used(l);
+                    return i;
+                }
+            }
+        }
+        self.slots.push(Slot::Used(l));
+        self.slots.len() - 1
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut Listener> {
+        match self.slots.get_mut(i) {
+            Some(Slot::Used(l)) => Some(l),
+            _ => None,
+        }
+    }
+
+    fn remove(&mut self, i: usize) -> Option<Listener> {
+        let next = self.free.unwrap_or(usize::MAX);
+        let s = self.slots.get_mut(i)?;
+        if matches!(s, Slot::Free(_)) {
+            return None;
+        }
+        let Slot::Used(l) = std::mem::replace(s, Slot::Free(next)) else {
+            return None;
+        };
+        self.free = Some(i);
+        Some(l)
+    }
+
+    /// Every listener, taken out (the controller aborted).
+    fn take_all(&mut self) -> Vec<Listener> {
+        self.free = None;
+        std::mem::take(&mut self.slots)
+            .into_iter()
+            .filter_map(|s| match s {
+                Slot::Used(l) => Some(l),
+                Slot::Free(_) => None,
+            })
+            .collect()
+    }
 }
 
 /// The driver's side of one watched node: its abort reason once aborted,
@@ -215,50 +278,42 @@ impl NodeCtl {
     /// Registers (or updates, `id` given) `waker`; answers its id.
     pub(crate) fn listen(&self, id: Option<usize>, waker: &Waker) -> usize {
         let mut l = self.listeners.borrow_mut();
-        if let Some(slot) = id.and_then(|i| l.slots.get_mut(i)) {
+        if let Some(slot) = id.and_then(|i| l.get_mut(i)) {
             match slot {
-                Some(w) if w.will_wake(waker) => {}
-                _ => *slot = Some(waker.clone()),
+                Listener::Wake(w) if w.will_wake(waker) => {}
+                _ => *slot = Listener::Wake(waker.clone()),
             }
             return id.unwrap_or(0);
         }
-        match l.free.pop() {
-            Some(i) => {
-                if let Some(s) = l.slots.get_mut(i) {
-                    *s = Some(waker.clone());
-                }
-                i
-            }
-            None => {
-                l.slots.push(Some(waker.clone()));
-                l.slots.len() - 1
-            }
-        }
+        l.add(Listener::Wake(waker.clone()))
+    }
+
+    /// Registers task `task`: its running attempt is dropped when this
+    /// controller aborts (`Driver::abort_attempt`). Answers the id.
+    pub(crate) fn listen_attempt(&self, task: Key) -> usize {
+        self.listeners.borrow_mut().add(Listener::Attempt(task))
     }
 
     pub(crate) fn unlisten(&self, id: usize) {
-        let mut l = self.listeners.borrow_mut();
-        if let Some(s) = l.slots.get_mut(id) {
-            if s.take().is_some() {
-                l.free.push(id);
-            }
-        }
+        let gone = self.listeners.borrow_mut().remove(id);
+        drop(gone);
     }
 
-    /// Aborts once (invariant #1): keeps the reason, wakes the listeners,
-    /// aborts the web controller.
-    fn abort(&self, r: Reason) {
+    /// Aborts once (invariant #1): keeps the reason, drops the running
+    /// attempts of the tasks that listen (at once, before any cleanup
+    /// effect is applied, as JavaScript's abort listeners run before the
+    /// cleanups), wakes the other listeners, aborts the web controller.
+    fn abort(&self, r: Reason, drv: &Rc<Driver>) {
         if self.reason.borrow().is_some() {
             return;
         }
         *self.reason.borrow_mut() = Some(r.clone());
-        let wakers: Vec<Waker> = {
-            let mut l = self.listeners.borrow_mut();
-            l.free.clear();
-            l.slots.drain(..).flatten().collect()
-        };
-        for w in wakers {
-            w.wake();
+        let all = self.listeners.borrow_mut().take_all();
+        for l in all {
+            match l {
+                Listener::Wake(w) => w.wake(),
+                Listener::Attempt(task) => drv.abort_attempt(task, &r),
+            }
         }
         {
             let web = self.web.borrow().clone();
@@ -409,11 +464,11 @@ impl Driver {
     }
 
     /// `Abort(node, reason)`.
-    pub(crate) fn on_abort(&self, node: f64, r: f64) {
+    pub(crate) fn on_abort(self: &Rc<Self>, node: f64, r: f64) {
         let ctl = key(node).and_then(|n| self.nodes.borrow().get(n).cloned());
         let reason = self.reason_of(r);
         if let (Some(ctl), Some(reason)) = (ctl, reason) {
-            ctl.abort(reason);
+            ctl.abort(reason, self);
         }
     }
 

@@ -13,12 +13,15 @@
 //!    key.
 //! 2. Taking an entry moves it out: whatever it owns is dropped by the
 //!    caller, after the table's borrow ended (user `Drop`s may re-enter).
+//! 3. Slots live in fixed-size chunks (the machine's `Chunks`): a table
+//!    costs its high-water mark, not twice it as a doubling `Vec` would.
 
+use crate::core::chunks::Chunks;
 use crate::machine::slab::Key;
 
 /// Entries by slot index, each with its full key (invariant #1).
 pub(crate) struct Table<V> {
-    slots: Vec<Option<(Key, V)>>,
+    slots: Chunks<Option<(Key, V)>>,
     /// Entries whose slot was reused before their release (invariant #1):
     /// few, and short-lived.
     aside: Vec<(Key, V)>,
@@ -28,7 +31,7 @@ pub(crate) struct Table<V> {
 impl<V> Default for Table<V> {
     fn default() -> Self {
         Table {
-            slots: Vec::new(),
+            slots: Chunks::new(),
             aside: Vec::new(),
             len: 0,
         }
@@ -39,8 +42,8 @@ impl<V> Table<V> {
     /// Stores `value` under `key`; gives back what `key` itself held.
     pub(crate) fn set(&mut self, key: Key, value: V) -> Option<V> {
         let i = key.index as usize;
-        if self.slots.len() <= i {
-            self.slots.resize_with(i + 1, || None);
+        while self.slots.len() <= i {
+            self.slots.push(None);
         }
         let Some(slot) = self.slots.get_mut(i) else {
             return Some(value);
@@ -62,6 +65,7 @@ impl<V> Table<V> {
     pub(crate) fn get(&self, key: Key) -> Option<&V> {
         match self.slots.get(key.index as usize) {
             Some(Some((k, v))) if *k == key => Some(v),
+            _ if self.aside.is_empty() => None,
             _ => self.aside.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
         }
     }

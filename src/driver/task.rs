@@ -4,10 +4,12 @@
 //!
 //! An attempt is the future the task's function returned. It is polled once
 //! where the machine's `Start` is applied (as JavaScript calls `fn` at
-//! once, up to its first `await`), then by the host's executor if it must
-//! wait. It listens to its signal's controller: when the signal aborts, the
-//! future is dropped (the work really stops) and the attempt ends with the
-//! abort reason, as a `fetch` given that signal rejects with it.
+//! once, up to its first `await`); if it must wait, the driver keeps it and
+//! polls it when it is woken (runtime.rs #3), and it listens to its
+//! signal's controller: when the signal aborts, the future is dropped at
+//! once (the work really stops, before any cleanup runs) and the attempt
+//! ends with the abort reason, as a `fetch` given that signal rejects with
+//! it.
 //!
 //! # Invariants
 //!
@@ -15,14 +17,19 @@
 //!    produced it; the machine answers whether it took it, and only a taken
 //!    outcome is kept (a late outcome of an attempt that timed out is
 //!    dropped).
-//! 2. An attempt whose serial is no longer the task's current one, or whose
-//!    signal aborted, is dropped at its next poll without polling the
-//!    user's future again.
+//! 2. An attempt whose signal aborts is dropped when the controller aborts
+//!    (or, if it is being polled then, when that poll returns), and ends
+//!    with the reason; one whose serial is no longer the task's current one
+//!    ends at its next poll without polling the user's future again.
 //! 3. The driver holds a task's state from `spawn` to its `Settle`, which
 //!    stores the result for the handle and drops the function (memory is
 //!    released at settle, never left to a collector).
 //! 4. No borrow of the task's state is held while user code runs (its
 //!    function, its future, its retry hooks, the drop of its values).
+//! 5. The function is kept inline in the task, and an attempt's future in
+//!    one box with its task, allocated before its first poll so it never
+//!    moves: a task that finishes at once costs two allocations, one that
+//!    waits three (its waker).
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -32,7 +39,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use futures::future::LocalBoxFuture;
+use futures::future::{Either, LocalBoxFuture, Pending};
 use futures::FutureExt;
 
 use super::error::Error;
@@ -549,29 +556,103 @@ pub(crate) trait TaskEntry {
     fn on_retry(&self, attempt: u32);
     /// What the current error says (its span's exception).
     fn failure(&self) -> String;
+    /// The controller of the running attempt aborted (invariant #2).
+    fn abort_attempt(&self, r: &Reason);
+    /// The running attempt's waker was woken: poll it, if it is still
+    /// attempt `serial` and waiting (runtime.rs #3).
+    fn resume_woken(&self, serial: u32);
 }
 
-type Factory<T, E> = Box<dyn FnMut(TaskContext) -> LocalBoxFuture<'static, Result<T, E>>>;
+/// A task's function, as the driver calls it: once per attempt. (A plain
+/// `FnMut` closure, or a one-shot wrapper for `spawn` and group members.)
+pub(crate) trait TaskFn<T, E>: 'static {
+    type Fut: Future<Output = Result<T, E>> + 'static;
+    fn call(&mut self, ctx: TaskContext) -> Self::Fut;
+}
 
-/// The current attempt: its serial, its node (-1: the scope's), and the
-/// controller it listens to.
+impl<T, E, F, Fut> TaskFn<T, E> for F
+where
+    F: FnMut(TaskContext) -> Fut + 'static,
+    Fut: Future<Output = Result<T, E>> + 'static,
+{
+    type Fut = Fut;
+    fn call(&mut self, ctx: TaskContext) -> Fut {
+        self(ctx)
+    }
+}
+
+/// A function called once: a future given as is (`spawn`), a race's or
+/// parallel's factory. (A second call, which no machine decision makes for
+/// a task without retry, would give a future that never ends.)
+pub(crate) struct Once<F>(pub(crate) Option<F>);
+
+impl<T, E, Fut> TaskFn<T, E> for Once<Fut>
+where
+    Fut: Future<Output = Result<T, E>> + 'static,
+    T: 'static,
+    E: 'static,
+{
+    type Fut = Either<Fut, Pending<Result<T, E>>>;
+    fn call(&mut self, _: TaskContext) -> Self::Fut {
+        match self.0.take() {
+            Some(f) => Either::Left(f),
+            None => Either::Right(futures::future::pending()),
+        }
+    }
+}
+
+/// A factory called once (race and parallel members).
+pub(crate) struct OnceFactory<F>(pub(crate) Option<F>);
+
+impl<T, E, F, Fut> TaskFn<T, E> for OnceFactory<F>
+where
+    F: FnOnce(TaskContext) -> Fut + 'static,
+    Fut: Future<Output = Result<T, E>> + 'static,
+    T: 'static,
+    E: 'static,
+{
+    type Fut = Either<Fut, Pending<Result<T, E>>>;
+    fn call(&mut self, ctx: TaskContext) -> Self::Fut {
+        match self.0.take() {
+            Some(f) => Either::Left(f(ctx)),
+            None => Either::Right(futures::future::pending()),
+        }
+    }
+}
+
+/// The current attempt: its serial, its node (-1: its scope's), the
+/// controller it listens to (found when first needed) and its
+/// registration there, and the abort that struck it while it was being
+/// polled.
 struct AttemptSlot {
     serial: u32,
     node: f64,
     ctl: Option<Rc<NodeCtl>>,
+    hook: Option<usize>,
+    aborted: Option<Reason>,
+    /// It waits, and its waker (made once per attempt).
+    waker: Option<Waker>,
 }
 
-/// One task, shared by its handle, its attempts and the driver's table.
-pub(crate) struct TaskCore<T, E> {
+/// One task, shared by its handle, its attempts, its contexts and the
+/// driver's table. Its function is kept inline (invariant #5).
+pub(crate) struct TaskCore<T, E, F: TaskFn<T, E>> {
     drv: Rc<Driver>,
     key: Cell<Key>,
     scope: Rc<super::scope::ScopeShared>,
     /// Events carry the clock (a breaker or a retry needs it).
     clock: bool,
+    /// The running attempt's future is being polled, or dropped (user code
+    /// runs): nothing else touches it until that returns.
+    polling: Cell<bool>,
+    dropping: Cell<bool>,
     id: Cell<u64>,
-    factory: RefCell<Option<Factory<T, E>>>,
+    f: RefCell<Option<F>>,
     retry: Option<Box<RetryOptions<E>>>,
     attempt: RefCell<AttemptSlot>,
+    /// The running attempt's future, pinned where it is (invariant #5):
+    /// written by a `Start`, polled in place, dropped in place.
+    fut: RefCell<Option<F::Fut>>,
     state: RefCell<TaskState<T, E>>,
 }
 
@@ -584,24 +665,30 @@ struct TaskState<T, E> {
     waker: Option<Waker>,
 }
 
-impl<T: 'static, E: 'static> TaskCore<T, E> {
+impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskCore<T, E, F> {
     pub(crate) fn new(
         scope: &Rc<super::scope::ScopeShared>,
-        factory: Factory<T, E>,
+        f: F,
         retry: Option<RetryOptions<E>>,
     ) -> Rc<Self> {
         Rc::new(TaskCore {
             drv: scope.drv.clone(),
             key: Cell::new(Key::default()),
             clock: scope.clock || retry.is_some(),
+            polling: Cell::new(false),
+            dropping: Cell::new(false),
             scope: scope.clone(),
             id: Cell::new(0),
-            factory: RefCell::new(Some(factory)),
+            f: RefCell::new(Some(f)),
+            fut: RefCell::new(None),
             retry: retry.map(Box::new),
             attempt: RefCell::new(AttemptSlot {
                 serial: 0,
                 node: -1.0,
                 ctl: None,
+                hook: None,
+                aborted: None,
+                waker: None,
             }),
             state: RefCell::new(TaskState {
                 current: None,
@@ -642,9 +729,61 @@ impl<T: 'static, E: 'static> TaskCore<T, E> {
         self.drv.after();
     }
 
-    /// Whether `serial` is still the current attempt.
-    fn is_current(&self, serial: u32) -> bool {
-        self.attempt.borrow().serial == serial && !self.state.borrow().settled
+    /// The controller attempt `serial` listens to, found now if it was not
+    /// yet: its own node's, or its scope's while it shares the scope's node
+    /// (machine task.rs #5). `None` if the attempt is not current.
+    fn ctl_of(&self, serial: u32) -> Option<Rc<NodeCtl>> {
+        let (node, known) = {
+            let a = self.attempt.borrow();
+            if a.serial != serial {
+                return None;
+            }
+            (a.node, a.ctl.clone())
+        };
+        if known.is_some() {
+            return known;
+        }
+        let ctl = match key(node) {
+            Some(n) => self.drv.watch(n),
+            None => self.scope.ctl(),
+        };
+        let mut a = self.attempt.borrow_mut();
+        if a.serial == serial {
+            a.ctl.clone_from(&ctl);
+        }
+        ctl
+    }
+
+    /// Attempt `serial` must wait: it listens to its controller, so that
+    /// the controller's abort drops it (`abort_attempt`). `Err`: aborted
+    /// already.
+    fn listen(&self, serial: u32) -> Result<(), Reason> {
+        let Some(ctl) = self.ctl_of(serial) else {
+            return Ok(());
+        };
+        if let Some(r) = ctl.reason() {
+            return Err(r);
+        }
+        let id = ctl.listen_attempt(self.key.get());
+        let old = self.attempt.borrow_mut().hook.replace(id);
+        if let Some(old) = old {
+            ctl.unlisten(old);
+        }
+        Ok(())
+    }
+
+    /// Attempt `serial` ended: it no longer listens to its controller.
+    fn unlisten(&self, serial: u32) {
+        let (ctl, hook) = {
+            let mut a = self.attempt.borrow_mut();
+            if a.serial != serial {
+                return;
+            }
+            (a.ctl.clone(), a.hook.take())
+        };
+        if let (Some(c), Some(id)) = (ctl, hook) {
+            c.unlisten(id);
+        }
     }
 
     /// The taken result, once settled.
@@ -662,39 +801,66 @@ impl<T: 'static, E: 'static> TaskCore<T, E> {
     }
 }
 
-impl<T: 'static, E: 'static> TaskEntry for TaskCore<T, E> {
+impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
     fn start(self: Rc<Self>, serial: u32, node: f64) {
-        // The controller this attempt listens to: its own node's, or its
-        // scope's while it shares the scope's node (machine task.rs #5).
-        let ctl = match key(node) {
-            Some(n) => self.drv.watch(n),
-            None => self.scope.ctl(),
-        };
-        *self.attempt.borrow_mut() = AttemptSlot { serial, node, ctl };
+        let old = std::mem::replace(
+            &mut *self.attempt.borrow_mut(),
+            AttemptSlot {
+                serial,
+                node,
+                ctl: None,
+                hook: None,
+                aborted: None,
+                waker: None,
+            },
+        );
+        drop(old);
+        // A previous attempt still waiting is over (its node was aborted
+        // before this start, so this only tidies a stale one).
+        self.drop_fut();
         self.state.borrow_mut().started = true;
-        let f = self.factory.borrow_mut().take();
+        let f = self.f.borrow_mut().take();
         let Some(mut f) = f else {
             // The function is gone (the task settled meanwhile).
             return;
         };
-        let fut = f(TaskContext(self.clone()));
-        let old = self.factory.borrow_mut().replace(f);
-        drop(old);
-        let mut attempt = Attempt {
-            core: self,
-            serial,
-            fut: Some(fut),
-            listening: None,
-        };
+        let fut = f.call(TaskContext(self.clone()));
+        {
+            let mut slot = self.f.borrow_mut();
+            if slot.is_none() && !self.state.borrow().settled {
+                *slot = Some(f);
+            }
+        }
+        if self.polling.get() || self.dropping.get() {
+            return; // not reached: a task's start never comes from its own poll
+        }
+        *self.fut.borrow_mut() = Some(fut);
+        // Polled where it stays (invariant #5): ready at once, or kept by
+        // the driver to wait.
         let mut cx = Context::from_waker(Waker::noop());
-        if Pin::new(&mut attempt).poll(&mut cx).is_pending() {
-            let host = attempt.core.drv.host.clone();
-            host.spawn(Box::pin(attempt));
+        if self.resume(serial, &mut cx).is_ready() {
+            return;
+        }
+        match self.listen(serial) {
+            Err(r) => {
+                self.drop_fut();
+                self.report(serial, Err(TaskError::from_reason(r)));
+            }
+            Ok(()) => {
+                // It waits, with its waker: polled again with it now (the
+                // first poll had none to keep).
+                let w = self.drv.attempt_waker(self.key.get(), serial);
+                self.attempt.borrow_mut().waker = Some(w.clone());
+                if self.resume(serial, &mut Context::from_waker(&w)).is_ready() {
+                    let w = self.attempt.borrow_mut().waker.take();
+                    drop(w);
+                }
+            }
         }
     }
 
     fn settle(&self, how_: f64, started: bool) {
-        let (waker, factory) = {
+        let (waker, f) = {
             let mut st = self.state.borrow_mut();
             let current = st.current.take();
             st.current = Some(match (how_ == how::OK, current) {
@@ -708,9 +874,12 @@ impl<T: 'static, E: 'static> TaskEntry for TaskCore<T, E> {
             });
             st.settled = true;
             st.started = started;
-            (st.waker.take(), self.factory.borrow_mut().take())
+            (st.waker.take(), self.f.borrow_mut().take())
         };
-        drop(factory); // invariant #3, outside the borrows (#4)
+        drop(f); // invariant #3, outside the borrows (#4)
+        self.drop_fut();
+        let w = self.attempt.borrow_mut().waker.take();
+        drop(w);
         if let Some(w) = waker {
             w.wake();
         }
@@ -764,14 +933,6 @@ impl<T: 'static, E: 'static> TaskEntry for TaskCore<T, E> {
         self.drv.after();
     }
 
-    fn failure(&self) -> String {
-        match &self.state.borrow().current {
-            Some(Err(TaskError::Failed(e))) => describe(e),
-            Some(Err(e)) => e.map_ref_message(),
-            _ => "task failed".into(),
-        }
-    }
-
     fn on_retry(&self, attempt: u32) {
         let Some(f) = self.retry.as_ref().and_then(|r| r.on_retry.clone()) else {
             return;
@@ -785,15 +946,62 @@ impl<T: 'static, E: 'static> TaskEntry for TaskCore<T, E> {
             st.current = current;
         }
     }
+
+    fn failure(&self) -> String {
+        match &self.state.borrow().current {
+            Some(Err(TaskError::Failed(e))) => describe(e),
+            Some(Err(e)) => e.map_ref_message(),
+            _ => "task failed".into(),
+        }
+    }
+
+    fn resume_woken(&self, serial: u32) {
+        let waker = {
+            let a = self.attempt.borrow();
+            if a.serial != serial {
+                return;
+            }
+            a.waker.clone()
+        };
+        let Some(waker) = waker else { return };
+        let mut cx = Context::from_waker(&waker);
+        if self.resume(serial, &mut cx).is_ready() {
+            let w = self.attempt.borrow_mut().waker.take();
+            drop(w);
+        }
+    }
+
+    fn abort_attempt(&self, r: &Reason) {
+        let serial = {
+            let mut a = self.attempt.borrow_mut();
+            a.hook = None; // the controller let go of its listeners
+            a.aborted = Some(r.clone());
+            a.serial
+        };
+        // Being polled right now (its own code aborted it): the poll ends
+        // it when it returns. Being dropped: whoever drops it reports.
+        if self.polling.get() || self.dropping.get() {
+            return;
+        }
+        let waker = self.attempt.borrow_mut().waker.take();
+        drop(waker);
+        if !self.drop_fut() {
+            return;
+        }
+        // The work stopped above (its `Drop`s ran, no borrow held).
+        self.attempt.borrow_mut().aborted = None;
+        self.report(serial, Err(TaskError::from_reason(r.clone())));
+    }
 }
 
-impl<T: 'static, E: 'static> CtxSource for TaskCore<T, E> {
+impl<T: 'static, E: 'static, F: TaskFn<T, E>> CtxSource for TaskCore<T, E, F> {
     fn services(&self) -> Services {
         self.scope.services.clone()
     }
 
     fn ctl(&self) -> Option<Rc<NodeCtl>> {
-        self.attempt.borrow().ctl.clone()
+        let serial = self.attempt.borrow().serial;
+        self.ctl_of(serial)
     }
 
     fn web_signal(&self) -> web_sys::AbortSignal {
@@ -823,157 +1031,95 @@ impl<T: 'static, E: 'static> CtxSource for TaskCore<T, E> {
     }
 }
 
-/// One attempt's future, run by the host (see the module docs).
-struct Attempt<T, E> {
-    core: Rc<TaskCore<T, E>>,
-    serial: u32,
-    fut: Option<LocalBoxFuture<'static, Result<T, E>>>,
-    /// The controller this attempt's waker is registered with, and its id.
-    listening: Option<(Rc<NodeCtl>, usize)>,
-}
-
-impl<T, E> Attempt<T, E> {
-    fn unlisten(&mut self) {
-        if let Some((c, id)) = self.listening.take() {
-            c.unlisten(id);
-        }
-    }
-}
-
-impl<T: 'static, E: 'static> Future for Attempt<T, E> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        if this.fut.is_none() {
-            return Poll::Ready(());
-        }
+impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskCore<T, E, F> {
+    /// Polls attempt `serial` in place; `Ready` once it ended (its outcome
+    /// reported, or dropped).
+    fn resume(&self, serial: u32, cx: &mut Context<'_>) -> Poll<()> {
         // A stale attempt ends quietly (invariant #2).
-        if !this.core.is_current(this.serial) {
-            let fut = this.fut.take();
-            this.unlisten();
-            drop(fut);
+        if !self.is_current(serial) || self.polling.get() || self.dropping.get() {
             return Poll::Ready(());
         }
-        let ctl = this.core.attempt.borrow().ctl.clone();
-        if let Some(r) = ctl.as_ref().and_then(|c| c.reason()) {
-            // Aborted: the work stops here (invariant #2).
-            let fut = this.fut.take();
-            this.unlisten();
-            drop(fut);
-            this.core
-                .report(this.serial, Err(TaskError::from_reason(r)));
-            return Poll::Ready(());
-        }
-        let polled = match this.fut.as_mut() {
-            Some(f) => f.as_mut().poll(cx),
-            None => return Poll::Ready(()),
+        self.polling.set(true);
+        let polled = {
+            let mut fut = self.fut.borrow_mut();
+            match fut.as_mut() {
+                Some(f) => pinned(f).poll(cx),
+                None => {
+                    self.polling.set(false);
+                    return Poll::Ready(());
+                }
+            }
         };
+        self.polling.set(false);
+        // Aborted while it ran (its own code aborted its signal): it ends
+        // here, with the reason.
+        let aborted = self.attempt.borrow_mut().aborted.take();
+        if let Some(r) = aborted {
+            self.drop_fut();
+            self.report(serial, Err(TaskError::from_reason(r)));
+            return Poll::Ready(());
+        }
         match polled {
             Poll::Ready(out) => {
-                this.fut = None;
-                this.unlisten();
-                this.core
-                    .report(this.serial, out.map_err(TaskError::Failed));
+                self.drop_fut();
+                self.unlisten(serial);
+                self.report(serial, out.map_err(TaskError::Failed));
                 Poll::Ready(())
             }
-            Poll::Pending => {
-                if let Some(c) = ctl {
-                    let id = match this.listening.take() {
-                        Some((old, id)) if Rc::ptr_eq(&old, &c) => Some(id),
-                        Some((old, id)) => {
-                            old.unlisten(id);
-                            None
-                        }
-                        None => None,
-                    };
-                    let id = c.listen(id, cx.waker());
-                    this.listening = Some((c, id));
-                }
-                Poll::Pending
-            }
+            Poll::Pending => Poll::Pending,
         }
     }
 }
 
-impl<T, E> Drop for Attempt<T, E> {
-    fn drop(&mut self) {
-        self.unlisten();
-    }
+/// The running attempt's future, pinned where it lies in its task
+/// (invariant #5).
+#[allow(unsafe_code)]
+fn pinned<Fut>(f: &mut Fut) -> Pin<&mut Fut> {
+    // SAFETY: `f` is the future in a `TaskCore`'s `fut` cell, inside an
+    // `Rc` allocation that never moves (no `TaskCore` is ever taken out of
+    // its `Rc`). The future is never moved out of the cell: it is written
+    // into an empty cell before its first poll and only ever dropped in
+    // place (`drop_fut` assigns `None`, and the cell drops it in place when
+    // the task itself is dropped), so it stays pinned from its first poll
+    // to its drop.
+    unsafe { Pin::new_unchecked(f) }
 }
 
-/// A task (1.0's `Task`): a future of its `Result`, awaited once.
-/// Dropping it does not cancel the task: its scope owns it.
-///
-/// ```
-/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
-/// # use futures::FutureExt;
-/// # let rt = Runtime::new(ManualHost::new());
-/// # let s = rt.scope(ScopeOptions::default()).unwrap();
-/// let t = s.task(|_| async { Err::<(), _>("no user") }, TaskOptions::default()).unwrap();
-/// assert!(t.is_settled());
-/// assert_eq!(t.now_or_never().unwrap().unwrap_err().failed(), Some(&"no user"));
-/// ```
-#[must_use = "a task runs without being awaited; its Result is only seen by awaiting it"]
-pub struct Task<T, E> {
-    core: Rc<TaskCore<T, E>>,
-}
-
-impl<T: 'static, E: 'static> Task<T, E> {
-    /// Unique, increasing (1.0's `Task.id`).
-    pub fn id(&self) -> u64 {
-        self.core.id.get()
+impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskCore<T, E, F> {
+    /// Whether attempt `serial` is still the current one, not settled.
+    fn is_current(&self, serial: u32) -> bool {
+        self.attempt.borrow().serial == serial && !self.state.borrow().settled
     }
 
-    /// The function has been called.
-    pub fn is_started(&self) -> bool {
-        if self.core.is_settled() {
-            return self.core.state.borrow().started;
+    /// Drops the running attempt's future in place (as a pinned value
+    /// must be), unless it is being polled (the poll drops it when it
+    /// returns) or dropped already; whether this call dropped one. Its
+    /// `Drop` (user code) may re-enter: the `dropping` flag keeps every
+    /// other path away from the cell meanwhile.
+    fn drop_fut(&self) -> bool {
+        if self.polling.get() || self.dropping.get() || self.fut.borrow().is_none() {
+            return false;
         }
-        self.core
-            .drv
-            .m
-            .borrow()
-            .task_is_started(self.core.key.get())
-            .unwrap_or(false)
-    }
-
-    /// The Result is ready.
-    pub fn is_settled(&self) -> bool {
-        self.core.is_settled()
-    }
-
-    /// The task no longer hears its scope's abort (1.0's
-    /// `task[Symbol.dispose]()`); no effect on a settled task.
-    pub fn detach(&self) {
-        let drv = &self.core.drv;
-        let k = self.core.key.get();
-        let own = {
-            let mut m = drv.m.borrow_mut();
-            m.task_detach(k);
-            m.task_node(k)
-        };
-        drv.run();
-        // The running attempt now listens to the task's own node.
-        let mut slot = self.core.attempt.borrow_mut();
-        if slot.node < 0.0 {
-            if let Some(n) = own {
-                let (index, generation) = n.parts();
-                let n = Key { index, generation };
-                slot.node = n.to_f64();
-                drop(slot);
-                let ctl = drv.watch(n);
-                self.core.attempt.borrow_mut().ctl = ctl;
-            }
-        }
+        self.dropping.set(true);
+        *self.fut.borrow_mut() = None;
+        self.dropping.set(false);
+        true
     }
 }
 
-impl<T, E> Future for Task<T, E> {
-    type Output = Result<T, TaskError<E>>;
+/// What a [`Task`] handle reads of its task, whatever its function's type.
+pub(crate) trait TaskOut<T, E> {
+    fn poll_out(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError<E>>>;
+    fn out_settled(&self) -> bool;
+    fn out_started(&self) -> bool;
+    fn out_id(&self) -> u64;
+    fn out_detach(&self);
+    fn out_take(&self) -> Option<Result<T, TaskError<E>>>;
+}
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut st = self.core.state.borrow_mut();
+impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskOut<T, E> for TaskCore<T, E, F> {
+    fn poll_out(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError<E>>> {
+        let mut st = self.state.borrow_mut();
         if st.settled {
             if let Some(r) = st.current.take() {
                 return Poll::Ready(r);
@@ -985,13 +1131,118 @@ impl<T, E> Future for Task<T, E> {
         }
         Poll::Pending
     }
+
+    fn out_settled(&self) -> bool {
+        self.is_settled()
+    }
+
+    fn out_started(&self) -> bool {
+        if self.is_settled() {
+            return self.state.borrow().started;
+        }
+        self.drv
+            .m
+            .borrow()
+            .task_is_started(self.key.get())
+            .unwrap_or(false)
+    }
+
+    fn out_id(&self) -> u64 {
+        self.id.get()
+    }
+
+    fn out_detach(&self) {
+        let drv = &self.drv;
+        let k = self.key.get();
+        let own = {
+            let mut m = drv.m.borrow_mut();
+            m.task_detach(k);
+            m.task_node(k)
+        };
+        drv.run();
+        // The running attempt now listens to the task's own node.
+        let (serial, shared, old) = {
+            let a = self.attempt.borrow();
+            (a.serial, a.node < 0.0, a.ctl.clone().zip(a.hook))
+        };
+        let (true, Some(n)) = (shared, own) else {
+            return;
+        };
+        let (index, generation) = n.parts();
+        let n = Key { index, generation };
+        {
+            let mut a = self.attempt.borrow_mut();
+            a.node = n.to_f64();
+            a.ctl = None;
+            a.hook = None;
+        }
+        if let Some((c, id)) = old {
+            c.unlisten(id);
+            // It was waiting: it waits on its own node now.
+            if let Err(r) = self.listen(serial) {
+                self.abort_attempt(&r);
+            }
+        }
+    }
+
+    fn out_take(&self) -> Option<Result<T, TaskError<E>>> {
+        self.take_result()
+    }
+}
+
+/// A task (1.0's `Task`): a future of its `Result`, awaited once.
+/// Dropping it does not cancel the task: its scope owns it. (A task runs
+/// whether or not its handle is awaited; `drop` it to let it go.)
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+/// # use futures::FutureExt;
+/// # let rt = Runtime::new(ManualHost::new());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let t = s.task(|_| async { Err::<(), _>("no user") }, TaskOptions::default()).unwrap();
+/// assert!(t.is_settled());
+/// assert_eq!(t.now_or_never().unwrap().unwrap_err().failed(), Some(&"no user"));
+/// ```
+pub struct Task<T, E> {
+    core: Rc<dyn TaskOut<T, E>>,
+}
+
+impl<T: 'static, E: 'static> Task<T, E> {
+    /// Unique, increasing (1.0's `Task.id`).
+    pub fn id(&self) -> u64 {
+        self.core.out_id()
+    }
+
+    /// The function has been called.
+    pub fn is_started(&self) -> bool {
+        self.core.out_started()
+    }
+
+    /// The Result is ready.
+    pub fn is_settled(&self) -> bool {
+        self.core.out_settled()
+    }
+
+    /// The task no longer hears its scope's abort (1.0's
+    /// `task[Symbol.dispose]()`); no effect on a settled task.
+    pub fn detach(&self) {
+        self.core.out_detach();
+    }
+}
+
+impl<T, E> Future for Task<T, E> {
+    type Output = Result<T, TaskError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.core.poll_out(cx)
+    }
 }
 
 impl<T, E> fmt::Debug for Task<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Task")
-            .field("id", &self.core.id.get())
-            .field("settled", &self.core.state.borrow().settled)
+            .field("id", &self.core.out_id())
+            .field("settled", &self.core.out_settled())
             .finish()
     }
 }
@@ -1026,7 +1277,7 @@ impl Scope {
     ///
     /// Fails on a disposed scope ("Cannot spawn task on disposed scope"),
     /// an aborted one ("… on aborted scope"), and for bad options.
-    pub fn task<T, E, F, Fut>(&self, mut f: F, options: TaskOptions<E>) -> Result<Task<T, E>, Error>
+    pub fn task<T, E, F, Fut>(&self, f: F, options: TaskOptions<E>) -> Result<Task<T, E>, Error>
     where
         T: 'static,
         E: 'static,
@@ -1038,11 +1289,7 @@ impl Scope {
             retry: options.retry.as_ref().map(RetryOptions::spec),
             on_cleanup: options.on_cleanup.is_some(),
         };
-        let core = TaskCore::new(
-            self.shared(),
-            Box::new(move |ctx| f(ctx).boxed_local()),
-            options.retry,
-        );
+        let core = TaskCore::new(self.shared(), f, options.retry);
         self.spawn_core(core, spec, options.on_cleanup, options.otel)
     }
 
@@ -1065,30 +1312,22 @@ impl Scope {
         E: 'static,
         Fut: Future<Output = Result<T, E>> + 'static,
     {
-        let mut once = Some(future.boxed_local());
-        let core = TaskCore::new(
-            self.shared(),
-            Box::new(move |_| match once.take() {
-                Some(f) => f,
-                // Not reached: a task without retry has one attempt.
-                None => futures::future::pending().boxed_local(),
-            }),
-            None,
-        );
+        let core = TaskCore::new(self.shared(), Once(Some(future)), None);
         self.spawn_core(core, TaskSpec::default(), None, None)
     }
 
-    fn spawn_core<T: 'static, E: 'static>(
+    fn spawn_core<T: 'static, E: 'static, F: TaskFn<T, E>>(
         &self,
-        core: Rc<TaskCore<T, E>>,
+        core: Rc<TaskCore<T, E, F>>,
         spec: TaskSpec,
         on_cleanup: Option<Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>>,
         otel: Option<OtelOptions>,
     ) -> Result<Task<T, E>, Error> {
         let drv = self.drv();
-        let cleanup = on_cleanup.map(CleanupFn::new);
-        let old = drv.pending_cleanup.replace(cleanup);
-        drop(old);
+        if let Some(c) = on_cleanup {
+            let old = drv.pending_cleanup.replace(Some(CleanupFn::new(c)));
+            drop(old);
+        }
         let now = if core.clock { drv.now() } else { 0.0 };
         let made = drv.m.borrow_mut().spawn(self.key(), spec, now);
         match made {
@@ -1138,10 +1377,11 @@ impl Driver {
         }
     }
 
-    /// `Settle(task, how, started)`: the driver lets go of the task
-    /// (invariant #3).
+    /// `Settle(task, how, started)`: the driver lets go of the task and so
+    /// of an attempt still waiting (invariant #3).
     pub(crate) fn on_settle(&self, t: f64, how_: f64, started: f64) {
-        let e = key(t).and_then(|k| self.tasks.borrow_mut().take(k));
+        let Some(k) = key(t) else { return };
+        let e = self.tasks.borrow_mut().take(k);
         if let Some(e) = e {
             e.settle(how_, started == 1.0);
         }

@@ -198,7 +198,7 @@ impl Slots {
 
 /// Grows a full queue (doubling), for the next push. (Every queue of the
 /// channels and semaphores is a `VecDeque<u32>`: one copy of its code.)
-#[inline(never)]
+#[cfg_attr(feature = "tiny", inline(never))]
 pub(crate) fn reserve_one(q: &mut VecDeque<u32>) {
     if q.len() == q.capacity() {
         q.reserve(q.len().max(4));
@@ -567,7 +567,7 @@ impl Machine {
 
     /// Aborts (invariants #2, #4): reason `None` is "channel disposed".
     /// Idempotent. (Out of line: five callers.)
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn channel_abort(&mut self, k: Key, reason: Option<Key>) {
         let Some(rec) = self.channels.table.get_mut(k) else {
             return;

@@ -182,7 +182,7 @@ pub struct Effects {
 }
 
 impl Effects {
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn push(&mut self, op: Op, a: f64, b: f64, c: f64) {
         // JS took what the count no longer covers.
         self.words.truncate(self.head[1] as usize);

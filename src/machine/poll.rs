@@ -183,7 +183,7 @@ impl Machine {
     /// Command: `controller.start()`. A no-op while running or once dead;
     /// with `immediate` the call is now, else after `interval`; while a call
     /// is still in flight, its end schedules the next one.
-    #[inline(never)] // one copy for its several callers (wasm size)
+    #[cfg_attr(feature = "tiny", inline(never))] // one copy for its several callers (wasm size)
     pub fn poll_start(&mut self, k: Key, now: f64) {
         let Some(p) = self.polls.recs.get_mut(k) else {
             return;
@@ -209,7 +209,7 @@ impl Machine {
     }
 
     /// Carries out a step of the schedule.
-    #[inline(never)] // one copy for its several callers (wasm size)
+    #[cfg_attr(feature = "tiny", inline(never))] // one copy for its several callers (wasm size)
     fn poll_step(&mut self, k: Key, step: Step) {
         let Some(p) = self.polls.recs.get_mut(k) else {
             return;
@@ -300,7 +300,7 @@ impl Machine {
     }
 
     /// The call ended at `now`: arm the next one if still running.
-    #[inline(never)] // one copy for its several callers (wasm size)
+    #[cfg_attr(feature = "tiny", inline(never))] // one copy for its several callers (wasm size)
     fn poll_finish(&mut self, k: Key, now: f64, failed: bool) {
         let Some(p) = self.polls.recs.get_mut(k) else {
             return;

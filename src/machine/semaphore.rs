@@ -332,7 +332,7 @@ impl Machine {
 
     /// Aborts (invariant #3); reason `None` is "semaphore disposed". The
     /// waiters stay queued for `sem_drain`. (Out of line: four callers.)
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn semaphore_abort(&mut self, k: Key, reason: Option<Key>) {
         let Some(rec) = self.semaphores.table.get_mut(k) else {
             return;

@@ -109,7 +109,7 @@ impl<T> Slab<T> {
         }
     }
 
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn get(&self, key: Key) -> Option<&T> {
         match self.slots.get(key.index as usize) {
             Some(s) if s.generation == key.generation => s.value.as_ref(),
@@ -117,7 +117,7 @@ impl<T> Slab<T> {
         }
     }
 
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
         match self.slots.get_mut(key.index as usize) {
             Some(s) if s.generation == key.generation => s.value.as_mut(),

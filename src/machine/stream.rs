@@ -135,7 +135,7 @@ impl Machine {
 
     /// The stream's node was cancelled: clean the source up and abandon the
     /// pending `next()` (invariants #1, #2).
-    #[inline(never)] // one copy for its several callers (wasm size)
+    #[cfg_attr(feature = "tiny", inline(never))] // one copy for its several callers (wasm size)
     pub(crate) fn stream_cancelled(&mut self, k: Key) {
         let Some(s) = self.streams.recs.get_mut(k) else {
             return;

@@ -294,7 +294,7 @@ impl Machine {
 
     /// Command: the task's own node (for `Task.signal`), made now if it has
     /// none (invariant #5). `None` once the task settled.
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn task_node(&mut self, t: Key) -> Option<NodeId> {
         let rec = self.tasks.get(t)?;
         if rec.own {

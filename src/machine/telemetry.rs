@@ -154,7 +154,7 @@ pub struct Telemetry {
 
 impl Telemetry {
     /// Scope `s`'s flags (0: no tracer, no debug output). `s` is live.
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn flags(&self, s: Key) -> u8 {
         self.flags.get(s.index as usize).copied().unwrap_or(0)
     }
@@ -163,7 +163,7 @@ impl Telemetry {
         self.flags(s) & need != 0
     }
 
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn set(&mut self, s: Key, f: u8) {
         let i = s.index as usize;
         if self.flags.len() <= i {
@@ -180,7 +180,7 @@ impl Telemetry {
 
     /// Task `task` of `scope` asks for a permit of the scope's
     /// `concurrency`, which has `available` permits and `waiting` waiters.
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn permit(&self, fx: &mut Effects, scope: Key, task: Key, available: f64, waiting: usize) {
         if self.has(scope, flag::TRACE) {
             let a = available;
@@ -197,7 +197,7 @@ impl Telemetry {
     }
 
     /// The scope's breaker refused task `task`'s call.
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn rejected(&self, fx: &mut Effects, scope: Key, task: Key) {
         if self.has(scope, flag::TRACE) {
             emit(fx, Op::TaskAttr, task, attr::BREAKER_REJECTED, 1.0);
@@ -221,7 +221,7 @@ impl Telemetry {
         self.breaker(fx, scope, changed, CircuitState::Open);
     }
 
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn breaker(&self, fx: &mut Effects, scope: Key, changed: bool, state: CircuitState) {
         if changed && self.has(scope, flag::SCOPE_LINES) {
             emit(fx, Op::LineBreaker, scope, state_code(state), 0.0);
@@ -229,7 +229,7 @@ impl Telemetry {
     }
 
     /// Task `task` calls `fn`; `started`: it had before (a retry).
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn started(&self, fx: &mut Effects, scope: Key, task: Key, started: bool) {
         if !started && self.has(scope, flag::TASK_LINES) {
             emit(fx, Op::LineTaskStarted, task, scope.to_f64(), 0.0);
@@ -237,7 +237,7 @@ impl Telemetry {
     }
 
     /// Task `task`'s attempt ran out of its `ms`.
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn timed_out(&self, fx: &mut Effects, scope: Key, task: Key, ms: f64) {
         if self.has(scope, flag::TASK_LINES) {
             emit(fx, Op::LineTaskTimedOut, task, ms, 0.0);
@@ -246,7 +246,7 @@ impl Telemetry {
 
     /// Task `task`'s `retryCondition` answered (`verdict` as in
     /// `retry_answer`: 0 no, 1 retry, 2 it threw).
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn verdict(&self, fx: &mut Effects, scope: Key, task: Key, verdict: u8) {
         if verdict == 0 && self.has(scope, flag::TRACE) {
             emit(fx, Op::TaskAttr, task, attr::RETRY_CONDITION_REJECTED, 1.0);
@@ -255,7 +255,7 @@ impl Telemetry {
 
     /// Attempt `attempt` of task `task` failed; retry number `attempt`
     /// follows after `ms`.
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn retrying(&self, fx: &mut Effects, scope: Key, task: Key, attempt: u32, ms: f64) {
         if self.has(scope, flag::TASK_LINES) {
             emit(fx, Op::LineTaskRetry, task, f64::from(attempt), ms);
@@ -263,7 +263,7 @@ impl Telemetry {
     }
 
     /// Scope `scope` begins disposing with `running` tasks and `cleanups`.
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub fn disposing(&self, fx: &mut Effects, scope: Key, running: usize, cleanups: usize) {
         if self.has(scope, flag::SCOPE_LINES) {
             let (r, c) = (running as f64, cleanups as f64);
@@ -273,7 +273,7 @@ impl Telemetry {
 }
 
 /// The one writer of telemetry effects, kept out of line.
-#[inline(never)]
+#[cfg_attr(feature = "tiny", inline(never))]
 fn emit(fx: &mut Effects, op: Op, key: Key, a: f64, b: f64) {
     fx.push(op, key.to_f64(), a, b);
 }
@@ -376,7 +376,7 @@ impl Machine {
 
     /// Task `k` of scope `s` was just made (its first attempt not begun):
     /// its span starts, with what the options and the scope say.
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub(crate) fn tel_task_spawned(&mut self, s: Key, k: Key, now: f64) {
         if !self.telemetry.has(s, flag::TRACE) {
             return;
@@ -423,7 +423,7 @@ impl Machine {
     /// Task `k` (record `t`, just removed) settles as `how`: the last
     /// attributes, status, end; the line. Just before `Settle`
     /// (invariant #2).
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     pub(crate) fn tel_task_settled(&mut self, k: Key, t: &TaskRec, how: f64) {
         let f = self.telemetry.flags(t.scope);
         if f == 0 {

@@ -159,7 +159,7 @@ impl<R, L> TokenTree<R, L> {
         self.live == 0
     }
 
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn node(&self, id: NodeId) -> Option<&Node<R, L>> {
         match self.slots.get(id.index as usize) {
             Some(Slot::Occupied(n)) if n.generation == id.generation => Some(n),
@@ -167,7 +167,7 @@ impl<R, L> TokenTree<R, L> {
         }
     }
 
-    #[inline(never)]
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn node_mut(&mut self, id: NodeId) -> Option<&mut Node<R, L>> {
         match self.slots.get_mut(id.index as usize) {
             Some(Slot::Occupied(n)) if n.generation == id.generation => Some(n),
