@@ -37,6 +37,14 @@ use super::table::key;
 use crate::machine::channel::{drained, ret};
 use crate::machine::slab::Key;
 
+/// An answer `slot * KINDS + kind` (>= 0) as `(slot, kind)`: integer
+/// arithmetic (an `f64` remainder is a libm call in wasm).
+fn split(r: f64) -> (u32, f64) {
+    let n = r as u64;
+    let kinds = ret::KINDS as u64;
+    ((n / kinds) as u32, (n % kinds) as f64)
+}
+
 /// What a waiting operation was told.
 enum WaitOut<T> {
     Sent,
@@ -110,7 +118,7 @@ impl<T> Store<T> {
     }
 }
 
-/// One channel's state, shared by its handles and its futures.
+/// One channel's state, shared by its handles (its futures borrow it).
 struct ChanShared<T> {
     drv: Rc<Driver>,
     key: Key,
@@ -171,8 +179,7 @@ impl<T: 'static> ChanShared<T> {
                 }
                 return;
             }
-            let kind = r % ret::KINDS;
-            let slot = ((r - kind) / ret::KINDS) as u32;
+            let (slot, kind) = split(r);
             let was = self.store.borrow_mut().take(slot);
             match (kind, was) {
                 (k, Slot::Sender(v, w)) if k == drained::CLOSED => {
@@ -242,14 +249,14 @@ impl<T: 'static> Drop for ChanHandle<T> {
 pub struct Channel<T: 'static> {
     h: Rc<ChanHandle<T>>,
     /// The pending receive of this handle used as a `Stream`.
-    next: Option<Recv<T>>,
+    next: Receiving<T>,
 }
 
 impl<T: 'static> Clone for Channel<T> {
     fn clone(&self) -> Self {
         Channel {
             h: self.h.clone(),
-            next: None,
+            next: Receiving::new(),
         }
     }
 }
@@ -334,7 +341,7 @@ impl<T: 'static> Channel<T> {
         drv.run(); // born under an aborted scope or signal: aborted now
         Ok(Channel {
             h: Rc::new(ChanHandle { shared }),
-            next: None,
+            next: Receiving::new(),
         })
     }
 
@@ -347,9 +354,9 @@ impl<T: 'static> Channel<T> {
     /// [`SendError::Closed`] if the channel was closed before or while
     /// waiting, [`SendError::Aborted`] once its scope aborted or it was
     /// disposed. The value comes back in the error.
-    pub fn send(&self, value: T) -> Send<T> {
+    pub fn send(&self, value: T) -> Send<'_, T> {
         Send {
-            h: self.h.clone(),
+            sh: &self.h.shared,
             value: Some(value),
             wait: None,
         }
@@ -357,11 +364,10 @@ impl<T: 'static> Channel<T> {
 
     /// The next value: buffered ones first, then those of waiting senders;
     /// `None` once closed and drained, or aborted.
-    pub fn recv(&self) -> Recv<T> {
+    pub fn recv(&self) -> Recv<'_, T> {
         Recv {
-            h: self.h.clone(),
-            wait: None,
-            done: false,
+            sh: &self.h.shared,
+            state: Receiving::new(),
         }
     }
 
@@ -468,22 +474,22 @@ impl<T> fmt::Debug for SendError<T> {
 
 impl<T> std::error::Error for SendError<T> {}
 
-/// The future of [`Channel::send`].
+/// The future of [`Channel::send`] (it borrows the channel).
 #[must_use = "futures do nothing unless polled: the value is sent when this is awaited"]
-pub struct Send<T: 'static> {
-    h: Rc<ChanHandle<T>>,
+pub struct Send<'a, T: 'static> {
+    sh: &'a ChanShared<T>,
     value: Option<T>,
     /// Waiting in this slot.
     wait: Option<(u32, Rc<Waiter<T>>)>,
 }
 
-impl<T: 'static> Unpin for Send<T> {}
+impl<T: 'static> Unpin for Send<'_, T> {}
 
-impl<T: 'static> Future for Send<T> {
+impl<T: 'static> Future for Send<'_, T> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let sh = self.h.shared.clone();
+        let sh = self.sh;
         if let Some((_, w)) = &self.wait {
             let out = w.out.borrow_mut().take();
             return match out {
@@ -517,8 +523,7 @@ impl<T: 'static> Future for Send<T> {
         if r < 0.0 {
             return Poll::Ready(Err(SendError::Aborted(value, sh.reason())));
         }
-        let kind = r % ret::KINDS;
-        let slot = ((r - kind) / ret::KINDS) as u32;
+        let (slot, kind) = split(r);
         if kind == ret::HANDED {
             let was = sh.store.borrow_mut().take(slot);
             match was {
@@ -544,7 +549,7 @@ impl<T: 'static> Future for Send<T> {
     }
 }
 
-impl<T: 'static> Drop for Send<T> {
+impl<T: 'static> Drop for Send<'_, T> {
     fn drop(&mut self) {
         // Dropped while waiting: leave the queue (invariant #2).
         let Some((slot, w)) = self.wait.take() else {
@@ -553,7 +558,7 @@ impl<T: 'static> Drop for Send<T> {
         if w.out.borrow().is_some() {
             return; // told already (sent or refused): nothing is queued
         }
-        let sh = &self.h.shared;
+        let sh = self.sh;
         let left = sh.drv.m.borrow_mut().chan_cancel(sh.k(), slot, true);
         if left {
             let was = sh.store.borrow_mut().take(slot);
@@ -562,17 +567,17 @@ impl<T: 'static> Drop for Send<T> {
     }
 }
 
-/// The future of [`Channel::recv`].
-#[must_use = "futures do nothing unless polled"]
-pub struct Recv<T: 'static> {
-    h: Rc<ChanHandle<T>>,
+/// A receive in progress: where it waits, once it must (shared by
+/// [`Recv`] and the channel's `Stream`).
+struct Receiving<T> {
     wait: Option<(u32, Rc<Waiter<T>>)>,
-    done: bool,
 }
 
-impl<T: 'static> Unpin for Recv<T> {}
+impl<T: 'static> Receiving<T> {
+    fn new() -> Self {
+        Receiving { wait: None }
+    }
 
-impl<T: 'static> Recv<T> {
     /// Takes the value of a waiting sender's slot and tells it `Sent`.
     fn from_sender(store: &RefCell<Store<T>>, slot: u32, into_buffer: bool) -> Option<T> {
         let was = store.borrow_mut().take(slot);
@@ -604,26 +609,17 @@ impl<T: 'static> Recv<T> {
             }
         }
     }
-}
 
-impl<T: 'static> Future for Recv<T> {
-    type Output = Option<T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
+    fn poll(&mut self, sh: &ChanShared<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         if let Some((_, w)) = &self.wait {
             let out = w.out.borrow_mut().take();
             return match out {
                 Some(WaitOut::Received(v)) => {
                     self.wait = None;
-                    self.done = true;
                     Poll::Ready(v)
                 }
                 Some(_) => {
                     self.wait = None;
-                    self.done = true;
                     Poll::Ready(None)
                 }
                 None => {
@@ -632,7 +628,6 @@ impl<T: 'static> Future for Recv<T> {
                 }
             };
         }
-        let sh = self.h.shared.clone();
         let k = sh.k();
         let mut r = sh.drv.m.borrow_mut().chan_recv(k, false);
         if r == ret::GROW {
@@ -643,20 +638,17 @@ impl<T: 'static> Future for Recv<T> {
         if r <= -ret::PACKED {
             // A buffered value, and the oldest waiting sender's value took
             // its place: -(8 + slot + sender * 8192).
-            let x = -r - ret::PACKED;
-            let i = x % ret::PACK;
-            let u = (x - i) / ret::PACK;
-            let v = Recv::take_value(&sh.store, i as u32);
-            Recv::from_sender(&sh.store, u as u32, true);
-            self.done = true;
+            let x = (-r - ret::PACKED) as u64;
+            let pack = ret::PACK as u64;
+            let (i, u) = (x % pack, x / pack);
+            let v = Self::take_value(&sh.store, i as u32);
+            Self::from_sender(&sh.store, u as u32, true);
             return Poll::Ready(v);
         }
         if r < 0.0 {
-            self.done = true;
             return Poll::Ready(None);
         }
-        let kind = r % ret::KINDS;
-        let slot = ((r - kind) / ret::KINDS) as u32;
+        let (slot, kind) = split(r);
         if kind == ret::RECV_WAIT {
             let w = Waiter::new(cx.waker());
             let old = sh.store.borrow_mut().put(slot, Slot::Receiver(w.clone()));
@@ -664,29 +656,26 @@ impl<T: 'static> Future for Recv<T> {
             self.wait = Some((slot, w));
             return Poll::Pending;
         }
-        self.done = true;
         if kind == ret::WAIT {
             // Capacity 0: straight from the waiting sender.
-            return Poll::Ready(Recv::from_sender(&sh.store, slot, false));
+            return Poll::Ready(Self::from_sender(&sh.store, slot, false));
         }
-        let v = Recv::take_value(&sh.store, slot);
+        let v = Self::take_value(&sh.store, slot);
         if kind == ret::HANDED {
             let u = sh.drv.m.borrow().chan_woken() as u32;
-            Recv::from_sender(&sh.store, u, true);
+            Self::from_sender(&sh.store, u, true);
         }
         Poll::Ready(v)
     }
-}
 
-impl<T: 'static> Drop for Recv<T> {
-    fn drop(&mut self) {
+    /// The receive is dropped: if it waits, it leaves the queue; if it was
+    /// handed a value it never took, the value goes back (invariant #2).
+    fn cancel(&mut self, sh: &ChanShared<T>) {
         let Some((slot, w)) = self.wait.take() else {
             return;
         };
         let out = w.out.borrow_mut().take();
-        let sh = &self.h.shared;
         match out {
-            // Dropped while waiting: leave the queue (invariant #2).
             None => {
                 let left = sh.drv.m.borrow_mut().chan_cancel(sh.k(), slot, false);
                 if left {
@@ -694,15 +683,13 @@ impl<T: 'static> Drop for Recv<T> {
                     drop(was);
                 }
             }
-            // Handed a value it never took: give it back (invariant #2).
             Some(WaitOut::Received(Some(v))) => {
                 let r = sh.drv.m.borrow_mut().chan_give_back(sh.k());
                 if r < 0.0 {
                     drop(v);
                     return;
                 }
-                let kind = r % ret::KINDS;
-                let to = ((r - kind) / ret::KINDS) as u32;
+                let (to, kind) = split(r);
                 if kind == ret::HANDED {
                     let was = sh.store.borrow_mut().take(to);
                     match was {
@@ -719,21 +706,44 @@ impl<T: 'static> Drop for Recv<T> {
     }
 }
 
+/// The future of [`Channel::recv`] (it borrows the channel).
+#[must_use = "futures do nothing unless polled"]
+pub struct Recv<'a, T: 'static> {
+    sh: &'a ChanShared<T>,
+    state: Receiving<T>,
+}
+
+impl<T: 'static> Unpin for Recv<'_, T> {}
+
+impl<T: 'static> Future for Recv<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let sh = self.sh;
+        self.state.poll(sh, cx)
+    }
+}
+
+impl<T: 'static> Drop for Recv<'_, T> {
+    fn drop(&mut self) {
+        let sh = self.sh;
+        self.state.cancel(sh);
+    }
+}
+
 impl<T: 'static> Stream for Channel<T> {
     type Item = T;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        let next = this.next.get_or_insert_with(|| Recv {
-            h: this.h.clone(),
-            wait: None,
-            done: false,
-        });
-        let out = Pin::new(next).poll(cx);
-        if out.is_ready() {
-            this.next = None;
-        }
-        out
+        this.next.poll(&this.h.shared, cx)
+    }
+}
+
+impl<T: 'static> Drop for Channel<T> {
+    fn drop(&mut self) {
+        let sh = self.h.shared.clone();
+        self.next.cancel(&sh);
     }
 }
 

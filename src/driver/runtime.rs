@@ -64,7 +64,11 @@ pub(crate) struct Driver {
     /// The woken attempts (invariant #3).
     ready: RefCell<Vec<(Key, u32)>>,
     ready_spare: RefCell<Vec<(Key, u32)>>,
+    /// A pump is due (its host task was woken, or is being spawned).
     pump: Cell<bool>,
+    /// The waker of the pump's host task: one task for the runtime's life,
+    /// woken once per batch of wake-ups.
+    pump_waker: RefCell<Option<Waker>>,
     /// The effects being applied. Each `run` applies its own range, from
     /// where it started to the end (a nested `run` appends after its
     /// caller's and truncates back when done); `after` appends to the end,
@@ -122,6 +126,7 @@ impl Driver {
             ready: RefCell::default(),
             ready_spare: RefCell::default(),
             pump: Cell::new(false),
+            pump_waker: RefCell::new(None),
             queue: RefCell::default(),
             depth: Cell::new(0),
             tasks: RefCell::default(),
@@ -205,16 +210,32 @@ impl Driver {
     }
 
     /// Attempt `serial` of `task` was woken: queue it, and have the host
-    /// run the pump once for the batch.
+    /// run the pump once for the batch (its one task, spawned the first
+    /// time).
     fn woken(self: &Rc<Self>, task: Key, serial: u32) {
         self.ready.borrow_mut().push((task, serial));
-        if !self.pump.replace(true) {
-            let weak = Rc::downgrade(self);
-            self.host.spawn(Box::pin(async move {
-                if let Some(d) = weak.upgrade() {
-                    d.pump();
-                }
-            }));
+        if self.pump.replace(true) {
+            return;
+        }
+        let waker = self.pump_waker.borrow().clone();
+        match waker {
+            Some(w) => w.wake(),
+            None => {
+                let weak = Rc::downgrade(self);
+                self.host
+                    .spawn(Box::pin(futures::future::poll_fn(move |cx| {
+                        let Some(d) = weak.upgrade() else {
+                            return std::task::Poll::Ready(());
+                        };
+                        let mut w = d.pump_waker.borrow_mut();
+                        if !w.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                            *w = Some(cx.waker().clone());
+                        }
+                        drop(w);
+                        d.pump();
+                        std::task::Poll::Pending
+                    })));
+            }
         }
     }
 

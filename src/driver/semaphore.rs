@@ -122,8 +122,9 @@ impl SemEntry for SemShared {
                 self.drv.after();
                 return;
             }
-            let kind = r % drained::KINDS;
-            let slot = ((r - kind) / drained::KINDS) as u32;
+            // `slot * KINDS + kind`, in integers (an `f64` remainder is a
+            // libm call in wasm); every kind refuses the waiter.
+            let slot = (r as u64 / drained::KINDS as u64) as u32;
             if let Some(w) = self.take(slot) {
                 w.tell(Told::Refused);
             }
