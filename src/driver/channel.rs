@@ -39,10 +39,12 @@ use crate::machine::slab::Key;
 
 /// An answer `slot * KINDS + kind` (>= 0) as `(slot, kind)`: integer
 /// arithmetic (an `f64` remainder is a libm call in wasm).
+#[inline]
 fn split(r: f64) -> (u32, f64) {
-    let n = r as u64;
-    let kinds = ret::KINDS as u64;
-    ((n / kinds) as u32, (n % kinds) as f64)
+    // Slots stay below 2^26 (machine `Slots`): the answer fits a u32.
+    let n = r as u32;
+    let kinds = ret::KINDS as u32;
+    (n / kinds, f64::from(n % kinds))
 }
 
 /// What a waiting operation was told.
@@ -93,16 +95,41 @@ enum Slot<T> {
     Receiver(Rc<Waiter<T>>),
 }
 
+/// Waiters kept for reuse per store, at most (a wait then costs no
+/// allocation in a steady exchange).
+const SPARE_WAITERS: usize = 16;
+
+impl<T> Slot<T> {
+    /// Drops what a slot held, after the store's borrow (invariant #3); a
+    /// free slot (what `put` finds, invariant #1) costs nothing.
+    #[inline]
+    fn release(self) {
+        if matches!(self, Slot::Free) {
+            std::mem::forget(self); // nothing to drop
+        } else {
+            drop_slot(self);
+        }
+    }
+}
+
+#[inline(never)]
+fn drop_slot<T>(s: Slot<T>) {
+    drop(s);
+}
+
 /// The slots of every channel of one value type in a runtime.
 struct Store<T> {
     slots: Vec<Slot<T>>,
+    /// Finished waiters, emptied, for the next wait.
+    spare: Vec<Rc<Waiter<T>>>,
 }
 
 impl<T> Store<T> {
+    #[inline]
     fn put(&mut self, i: u32, v: Slot<T>) -> Slot<T> {
         let i = i as usize;
-        while self.slots.len() <= i {
-            self.slots.push(Slot::Free);
+        if self.slots.len() <= i {
+            self.grow(i);
         }
         match self.slots.get_mut(i) {
             Some(s) => std::mem::replace(s, v),
@@ -110,6 +137,44 @@ impl<T> Store<T> {
         }
     }
 
+    #[cold]
+    fn grow(&mut self, i: usize) {
+        while self.slots.len() <= i {
+            self.slots.push(Slot::Free);
+        }
+    }
+
+    /// A waiter for a new wait: a spare one, or a new one.
+    fn waiter(store: &RefCell<Store<T>>, w: &Waker) -> Rc<Waiter<T>> {
+        let spare = store.borrow_mut().spare.pop();
+        match spare {
+            Some(x) => {
+                *x.waker.borrow_mut() = Some(w.clone());
+                x
+            }
+            None => Waiter::new(w),
+        }
+    }
+
+    /// A finished wait's waiter (its outcome taken): kept for reuse if no
+    /// slot holds it any more. Emptied before the store is borrowed
+    /// (invariant #3).
+    fn recycle(store: &RefCell<Store<T>>, w: Rc<Waiter<T>>) {
+        if Rc::strong_count(&w) != 1 || w.out.borrow().is_some() {
+            return;
+        }
+        let waker = w.waker.borrow_mut().take();
+        drop(waker);
+        let mut st = store.borrow_mut();
+        if st.spare.len() < SPARE_WAITERS {
+            st.spare.push(w);
+            return;
+        }
+        drop(st);
+        drop(w);
+    }
+
+    #[inline]
     fn take(&mut self, i: u32) -> Slot<T> {
         match self.slots.get_mut(i as usize) {
             Some(s) => std::mem::replace(s, Slot::Free),
@@ -319,7 +384,10 @@ impl<T: 'static> Channel<T> {
             let any = stores
                 .entry(TypeId::of::<T>())
                 .or_insert_with(|| {
-                    Rc::new(RefCell::new(Store::<T> { slots: Vec::new() })) as Rc<dyn Any>
+                    Rc::new(RefCell::new(Store::<T> {
+                        slots: Vec::new(),
+                        spare: Vec::new(),
+                    })) as Rc<dyn Any>
                 })
                 .clone();
             any.downcast::<RefCell<Store<T>>>().ok()
@@ -494,7 +562,9 @@ impl<T: 'static> Future for Send<'_, T> {
             let out = w.out.borrow_mut().take();
             return match out {
                 Some(o) => {
-                    self.wait = None;
+                    if let Some((_, w)) = self.wait.take() {
+                        Store::recycle(&sh.store, w);
+                    }
                     Poll::Ready(match o {
                         WaitOut::Refused(v, true) => Err(SendError::Closed(v)),
                         WaitOut::Refused(v, false) => Err(SendError::Aborted(v, sh.reason())),
@@ -533,28 +603,35 @@ impl<T: 'static> Future for Send<'_, T> {
             return Poll::Ready(Ok(()));
         }
         if kind == ret::WAIT {
-            let w = Waiter::new(cx.waker());
+            let w = Store::waiter(&sh.store, cx.waker());
             let old = sh
                 .store
                 .borrow_mut()
                 .put(slot, Slot::Sender(value, w.clone()));
-            drop(old);
+            old.release();
             self.wait = Some((slot, w));
             return Poll::Pending;
         }
         // SLOT: buffered.
         let old = sh.store.borrow_mut().put(slot, Slot::Value(value));
-        drop(old);
+        old.release();
         Poll::Ready(Ok(()))
     }
 }
 
 impl<T: 'static> Drop for Send<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         // Dropped while waiting: leave the queue (invariant #2).
-        let Some((slot, w)) = self.wait.take() else {
-            return;
-        };
+        if let Some((slot, w)) = self.wait.take() {
+            self.cancel_wait(slot, w);
+        }
+    }
+}
+
+impl<T: 'static> Send<'_, T> {
+    #[inline(never)]
+    fn cancel_wait(&self, slot: u32, w: Rc<Waiter<T>>) {
         if w.out.borrow().is_some() {
             return; // told already (sent or refused): nothing is queued
         }
@@ -586,7 +663,7 @@ impl<T: 'static> Receiving<T> {
                 w.tell(WaitOut::Sent);
                 if into_buffer {
                     let old = store.borrow_mut().put(slot, Slot::Value(v));
-                    drop(old);
+                    old.release();
                     None
                 } else {
                     Some(v)
@@ -614,13 +691,14 @@ impl<T: 'static> Receiving<T> {
         if let Some((_, w)) = &self.wait {
             let out = w.out.borrow_mut().take();
             return match out {
-                Some(WaitOut::Received(v)) => {
-                    self.wait = None;
-                    Poll::Ready(v)
-                }
-                Some(_) => {
-                    self.wait = None;
-                    Poll::Ready(None)
+                Some(o) => {
+                    if let Some((_, w)) = self.wait.take() {
+                        Store::recycle(&sh.store, w);
+                    }
+                    Poll::Ready(match o {
+                        WaitOut::Received(v) => v,
+                        _ => None,
+                    })
                 }
                 None => {
                     w.listen(cx.waker());
@@ -650,9 +728,9 @@ impl<T: 'static> Receiving<T> {
         }
         let (slot, kind) = split(r);
         if kind == ret::RECV_WAIT {
-            let w = Waiter::new(cx.waker());
+            let w = Store::waiter(&sh.store, cx.waker());
             let old = sh.store.borrow_mut().put(slot, Slot::Receiver(w.clone()));
-            drop(old);
+            old.release();
             self.wait = Some((slot, w));
             return Poll::Pending;
         }
@@ -670,10 +748,15 @@ impl<T: 'static> Receiving<T> {
 
     /// The receive is dropped: if it waits, it leaves the queue; if it was
     /// handed a value it never took, the value goes back (invariant #2).
+    #[inline]
     fn cancel(&mut self, sh: &ChanShared<T>) {
-        let Some((slot, w)) = self.wait.take() else {
-            return;
-        };
+        if let Some((slot, w)) = self.wait.take() {
+            Self::cancel_wait(sh, slot, w);
+        }
+    }
+
+    #[inline(never)]
+    fn cancel_wait(sh: &ChanShared<T>, slot: u32, w: Rc<Waiter<T>>) {
         let out = w.out.borrow_mut().take();
         match out {
             None => {
@@ -698,7 +781,7 @@ impl<T: 'static> Receiving<T> {
                     }
                 } else {
                     let old = sh.store.borrow_mut().put(to, Slot::Value(v));
-                    drop(old);
+                    old.release();
                 }
             }
             Some(other) => drop(other),

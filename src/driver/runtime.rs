@@ -59,16 +59,10 @@ type Fx = [f64; 4];
 pub(crate) struct Driver {
     pub(crate) m: RefCell<Machine>,
     pub(crate) host: Rc<dyn Host>,
-    /// This runtime's number on its thread (wakers name it).
-    id: usize,
-    /// The woken attempts (invariant #3).
-    ready: RefCell<Vec<(Key, u32)>>,
-    ready_spare: RefCell<Vec<(Key, u32)>>,
-    /// A pump is due (its host task was woken, or is being spawned).
-    pump: Cell<bool>,
-    /// The waker of the pump's host task: one task for the runtime's life,
-    /// woken once per batch of wake-ups.
-    pump_waker: RefCell<Option<Waker>>,
+    /// This runtime's place in its thread's [`RUNTIMES`] (wakers name it).
+    id: Place,
+    /// The batch being polled (its vector, kept between pumps).
+    batch: RefCell<Vec<(Key, u32)>>,
     /// The effects being applied. Each `run` applies its own range, from
     /// where it started to the end (a nested `run` appends after its
     /// caller's and truncates back when done); `after` appends to the end,
@@ -107,26 +101,15 @@ pub(crate) struct Driver {
 
 impl Driver {
     fn new(host: Rc<dyn Host>) -> Rc<Driver> {
-        let d = Rc::new_cyclic(|weak| {
-            let id = RUNTIMES.with(|r| {
-                let mut r = r.borrow_mut();
-                r.push(weak.clone());
-                r.len() - 1
-            });
-            Driver::with(host, id)
-        });
-        d
+        Rc::new_cyclic(|weak| Driver::with(host, Ready::enter(weak.clone())))
     }
 
-    fn with(host: Rc<dyn Host>, id: usize) -> Driver {
+    fn with(host: Rc<dyn Host>, id: Place) -> Driver {
         Driver {
             m: RefCell::new(Machine::new()),
             host,
             id,
-            ready: RefCell::default(),
-            ready_spare: RefCell::default(),
-            pump: Cell::new(false),
-            pump_waker: RefCell::new(None),
+            batch: RefCell::default(),
             queue: RefCell::default(),
             depth: Cell::new(0),
             tasks: RefCell::default(),
@@ -203,53 +186,40 @@ impl Driver {
     /// queue (invariant #3).
     pub(crate) fn attempt_waker(&self, task: Key, serial: u32) -> Waker {
         futures::task::waker(Arc::new(AttemptWake {
-            runtime: self.id,
+            at: self.id,
             task,
             serial,
         }))
     }
 
-    /// Attempt `serial` of `task` was woken: queue it, and have the host
-    /// run the pump once for the batch (its one task, spawned the first
-    /// time).
-    fn woken(self: &Rc<Self>, task: Key, serial: u32) {
-        self.ready.borrow_mut().push((task, serial));
-        if self.pump.replace(true) {
-            return;
-        }
-        let waker = self.pump_waker.borrow().clone();
-        match waker {
-            Some(w) => w.wake(),
-            None => {
-                let weak = Rc::downgrade(self);
-                self.host
-                    .spawn(Box::pin(futures::future::poll_fn(move |cx| {
-                        let Some(d) = weak.upgrade() else {
-                            return std::task::Poll::Ready(());
-                        };
-                        let mut w = d.pump_waker.borrow_mut();
-                        if !w.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                            *w = Some(cx.waker().clone());
-                        }
-                        drop(w);
-                        d.pump();
-                        std::task::Poll::Pending
-                    })));
-            }
-        }
+    /// The first wake-up of a batch found no pump task yet: spawn it, one
+    /// task for the runtime's life, woken once per batch.
+    fn spawn_pump(self: &Rc<Self>) {
+        let weak = Rc::downgrade(self);
+        let id = self.id;
+        self.host
+            .spawn(Box::pin(futures::future::poll_fn(move |cx| {
+                let Some(d) = weak.upgrade() else {
+                    return std::task::Poll::Ready(());
+                };
+                let old = Ready::due_to(id, cx.waker());
+                drop(old);
+                d.pump();
+                std::task::Poll::Pending
+            })));
     }
 
     /// Polls the woken attempts, in the order they were woken. Wake-ups
     /// during the pump go to the next one (a future that wakes itself at
     /// every poll yields to the event loop).
     fn pump(self: &Rc<Self>) {
-        self.pump.set(false);
-        let mut batch = std::mem::take(&mut *self.ready_spare.borrow_mut());
-        std::mem::swap(&mut batch, &mut *self.ready.borrow_mut());
-        for (task, serial) in batch.drain(..) {
+        let mut batch = std::mem::take(&mut *self.batch.borrow_mut());
+        Ready::take(self.id, &mut batch);
+        for &(task, serial) in &batch {
             self.poll_attempt(task, serial);
         }
-        *self.ready_spare.borrow_mut() = batch;
+        batch.clear();
+        *self.batch.borrow_mut() = batch;
     }
 
     /// Polls the waiting attempt of `task`, if it is attempt `serial`.
@@ -367,15 +337,158 @@ impl Driver {
     }
 }
 
+/// A runtime's place in [`RUNTIMES`]: its index, and the generation that
+/// tells it from an earlier runtime's at the same index.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Place {
+    index: usize,
+    generation: u32,
+}
+
+/// What the wakers of one runtime's attempts reach (invariant #3): kept per
+/// thread, beside the runtime, so a wake-up is one push (wakers are `Send`
+/// and cannot hold the driver).
+struct Ready {
+    driver: Weak<Driver>,
+    generation: u32,
+    /// Woken attempts, in order.
+    queue: Vec<(Key, u32)>,
+    /// A pump is due (its host task was woken, or is being spawned).
+    due: bool,
+    /// The waker of the pump's host task.
+    pump: Option<Waker>,
+}
+
 thread_local! {
-    /// The runtimes of this thread, by number: an attempt's waker names
-    /// its runtime by number (wakers are `Send`; the driver is not).
-    static RUNTIMES: RefCell<Vec<Weak<Driver>>> = const { RefCell::new(Vec::new()) };
+    /// The runtimes of this thread; a dropped runtime's place is reused
+    /// with a new generation.
+    static RUNTIMES: RefCell<Vec<Ready>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Ready {
+    /// A place for a new runtime. (No borrow of `RUNTIMES` is held across
+    /// a call out of this file, so none is held here.)
+    fn enter(driver: Weak<Driver>) -> Place {
+        RUNTIMES.with(|r| {
+            let mut r = r.borrow_mut();
+            let free = r.iter_mut().enumerate().find(|(_, e)| {
+                e.driver.strong_count() == 0 && e.queue.is_empty() && e.pump.is_none()
+            });
+            if let Some((index, e)) = free {
+                e.generation = e.generation.wrapping_add(1);
+                e.driver = driver;
+                e.due = false;
+                return Place {
+                    index,
+                    generation: e.generation,
+                };
+            }
+            r.push(Ready {
+                driver,
+                generation: 0,
+                queue: Vec::new(),
+                due: false,
+                pump: None,
+            });
+            Place {
+                index: r.len() - 1,
+                generation: 0,
+            }
+        })
+    }
+
+    /// The runtime at `at` is gone: its place empties (what it held is
+    /// dropped after the borrow).
+    fn leave(at: Place) {
+        let held = RUNTIMES.with(|r| {
+            let mut r = r.borrow_mut();
+            match r.get_mut(at.index) {
+                Some(e) if e.generation == at.generation => {
+                    e.due = false;
+                    Some((
+                        std::mem::take(&mut e.queue),
+                        e.pump.take(),
+                        std::mem::take(&mut e.driver),
+                    ))
+                }
+                _ => None,
+            }
+        });
+        drop(held);
+    }
+
+    /// Attempt `serial` of `task` in the runtime at `at` was woken: queue
+    /// it; the first of a batch also wakes the pump (or has it spawned).
+    fn woken(at: Place, task: Key, serial: u32) {
+        enum First {
+            No,
+            Wake(Waker),
+            Spawn(Weak<Driver>),
+        }
+        let first = RUNTIMES.with(|r| {
+            let Ok(mut r) = r.try_borrow_mut() else {
+                return First::No; // not reached: no borrow spans a call out
+            };
+            let Some(e) = r.get_mut(at.index) else {
+                return First::No;
+            };
+            if e.generation != at.generation {
+                return First::No; // woken after its runtime ended
+            }
+            e.queue.push((task, serial));
+            if e.due {
+                return First::No;
+            }
+            e.due = true;
+            match &e.pump {
+                Some(w) => First::Wake(w.clone()),
+                None => First::Spawn(e.driver.clone()),
+            }
+        });
+        match first {
+            First::No => {}
+            First::Wake(w) => w.wake(),
+            First::Spawn(d) => {
+                if let Some(d) = d.upgrade() {
+                    d.spawn_pump();
+                }
+            }
+        }
+    }
+
+    /// The pump task runs with waker `w`: keep it (the old one back, to
+    /// drop outside the borrow).
+    fn due_to(at: Place, w: &Waker) -> Option<Waker> {
+        RUNTIMES.with(|r| {
+            let mut r = r.borrow_mut();
+            let e = r
+                .get_mut(at.index)
+                .filter(|e| e.generation == at.generation)?;
+            match &e.pump {
+                Some(old) if old.will_wake(w) => None,
+                _ => e.pump.replace(w.clone()),
+            }
+        })
+    }
+
+    /// Moves the queue into `batch` (empty) and ends the due pump.
+    fn take(at: Place, batch: &mut Vec<(Key, u32)>) {
+        RUNTIMES.with(|r| {
+            let mut r = r.borrow_mut();
+            if let Some(e) = r
+                .get_mut(at.index)
+                .filter(|e| e.generation == at.generation)
+            {
+                e.due = false;
+                std::mem::swap(&mut e.queue, batch);
+            }
+        });
+    }
 }
 
 /// What an attempt's waker carries (invariant #3).
 struct AttemptWake {
-    runtime: usize,
+    at: Place,
     task: Key,
     serial: u32,
 }
@@ -384,10 +497,13 @@ impl ArcWake for AttemptWake {
     fn wake_by_ref(w: &Arc<Self>) {
         // Woken on another thread (which a waker allows): that thread has
         // no such runtime, and nothing happens.
-        let d = RUNTIMES.with(|r| r.borrow().get(w.runtime).and_then(Weak::upgrade));
-        if let Some(d) = d {
-            d.woken(w.task, w.serial);
-        }
+        Ready::woken(w.at, w.task, w.serial);
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        Ready::leave(self.id);
     }
 }
 

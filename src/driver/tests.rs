@@ -1347,3 +1347,58 @@ fn many_cycles_leave_nothing_behind() {
     assert!(rt.live().is_empty(), "{:?}", rt.live());
     assert_eq!(host.pending_timers(), 0);
 }
+
+/// A pending future that keeps its waker where the test can reach it and
+/// counts its polls.
+struct Parked(Rc<RefCell<Option<std::task::Waker>>>, Rc<Cell<u32>>);
+
+impl Future for Parked {
+    type Output = Result<(), ()>;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        self.1.set(self.1.get() + 1);
+        *self.0.borrow_mut() = Some(cx.waker().clone());
+        std::task::Poll::Pending
+    }
+}
+
+#[test]
+fn a_waker_that_outlives_its_runtime_wakes_nothing_in_the_next_one() {
+    let stale = Rc::new(RefCell::new(None));
+    {
+        let (host, rt) = rt();
+        let s = rt.scope(ScopeOptions::default()).unwrap();
+        let _t = s
+            .spawn(Parked(stale.clone(), Rc::new(Cell::new(0))))
+            .unwrap();
+        dispose(&host, &s).unwrap();
+        drop(s);
+        host.run();
+    }
+    let stale = stale
+        .borrow_mut()
+        .take()
+        .expect("the first runtime's task waited");
+    // The next runtime takes the freed place (a new generation).
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let (waker, polls) = (Rc::new(RefCell::new(None)), Rc::new(Cell::new(0)));
+    let _t = s.spawn(Parked(waker.clone(), polls.clone())).unwrap();
+    host.run();
+    let before = polls.get();
+    stale.wake_by_ref();
+    host.run();
+    assert_eq!(
+        polls.get(),
+        before,
+        "a stale waker polled another runtime's task"
+    );
+    // Its own waker still works.
+    waker.borrow_mut().take().unwrap().wake();
+    host.run();
+    assert_eq!(polls.get(), before + 1);
+    dispose(&host, &s).unwrap();
+    assert_eq!(rt.live(), Live::default());
+}
