@@ -99,6 +99,19 @@ impl From<Fail> for Error {
 
 /// A number as JavaScript's `String(n)` prints it (`5`, `1.5`, `NaN`,
 /// `Infinity`, `1e+21`), for messages.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn js_number(n: f64) -> String {
+    // JavaScript itself writes it (and Rust's float formatting, some 10 KB,
+    // stays out of the binary).
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// A number as JavaScript's `String(n)` prints it (natively: the same
+/// rules by hand).
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn js_number(n: f64) -> String {
     if n.is_nan() {
         return "NaN".into();

@@ -115,7 +115,7 @@ where
             if let Some(k) = k {
                 core.made(k);
                 if scope.tracer.is_some() {
-                    self.drv.tel_task_opened(scope.key, k, None);
+                    self.drv.tel_task_made(scope.key, k, None);
                 }
                 if let Some(m) = self.members.borrow_mut().get_mut(i as usize) {
                     *m = Some(core as Rc<dyn TaskOut<T, E>>);

@@ -47,7 +47,7 @@ use super::signal::{Link, NodeCtl, Reason};
 use super::stream::StreamEntry;
 use super::table::{key, Table};
 use super::task::TaskEntry;
-use super::telemetry::TelRec;
+use super::telemetry::{Spans, TelRec};
 use crate::machine::effect::Op;
 use crate::machine::slab::Key;
 use crate::machine::Machine;
@@ -95,6 +95,8 @@ pub(crate) struct Driver {
     pub(crate) streams: RefCell<Table<Rc<dyn StreamEntry>>>,
     pub(crate) groups: RefCell<Table<Rc<dyn GroupEntry>>>,
     /// Telemetry records of traced scopes and their tasks.
+    /// The span code, once a traced scope installed it (telemetry.rs).
+    pub(crate) spans: Cell<Option<&'static Spans>>,
     pub(crate) tel_scopes: RefCell<Table<Rc<TelRec>>>,
     pub(crate) tel_tasks: RefCell<Table<Rc<TelRec>>>,
 }
@@ -129,6 +131,7 @@ impl Driver {
             polls: RefCell::default(),
             streams: RefCell::default(),
             groups: RefCell::default(),
+            spans: Cell::new(None),
             tel_scopes: RefCell::default(),
             tel_tasks: RefCell::default(),
         }
@@ -304,7 +307,11 @@ impl Driver {
             GROUP_DONE => self.on_group_done(a, b, c),
             // Spans (scopes with a tracer); debug lines (60-69) are never
             // asked for by this driver.
-            op @ 50..=56 => self.on_telemetry(op, a, b, c),
+            op @ 50..=56 => {
+                if let Some(spans) = self.spans.get() {
+                    (spans.on_op)(self, op, a, b, c);
+                }
+            }
             _ => {}
         }
     }

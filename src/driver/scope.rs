@@ -32,7 +32,7 @@ use super::error::{CleanupError, DisposeError, Error};
 use super::runtime::{Driver, Runtime};
 use super::signal::{Aborted, NodeCtl, Reason};
 use super::table::key;
-use super::telemetry::{TelRec, Tracer};
+use super::telemetry::Tracer;
 use crate::machine::options::{PROVIDE_ON_DISPOSED, USE_ON_DISPOSED};
 use crate::machine::scope::ScopeSpec;
 use crate::machine::slab::Key;
@@ -477,16 +477,16 @@ impl ScopeShared {
         });
         let old = drv.scopes.borrow_mut().set(k, shared.clone());
         drop(old);
-        if let Some(t) = tracer {
-            let parent_span = parent.as_ref().and_then(|p| drv.tel_span_of(p.key));
+        if let Some(t) = &tracer {
+            let spans = t.__spans();
+            drv.spans.set(Some(spans));
             let name = o.name.clone().unwrap_or_else(|| "scope".into());
-            let rec = TelRec::new(drv, t, name, Vec::new(), parent_span);
             // What only the options know (machine telemetry.rs `flag`).
             let bits = 1
                 | if o.signal.is_some() { 8 } else { 0 }
                 | if parent.is_some() { 24 } else { 0 }
                 | if o.concurrency.is_some() { 32 } else { 0 };
-            drv.tel_scope_opened(k, rec, bits);
+            (spans.scope_opened)(drv, &shared, parent.as_ref().map(|p| p.key), name, bits);
         }
         drv.run();
         Ok(shared)

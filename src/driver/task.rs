@@ -164,6 +164,19 @@ impl<E> TaskError<E> {
 
 const CIRCUIT_OPEN: &str = "Circuit breaker is open";
 
+impl TaskError<std::convert::Infallible> {
+    /// A machine-made error (never `Failed`) as any task's error.
+    fn widen<E>(self) -> TaskError<E> {
+        match self {
+            TaskError::Failed(never) => match never {},
+            TaskError::Aborted(r) => TaskError::Aborted(r),
+            TaskError::Timeout(r) => TaskError::Timeout(r),
+            TaskError::CircuitOpen => TaskError::CircuitOpen,
+            TaskError::Refused(e) => TaskError::Refused(e),
+        }
+    }
+}
+
 impl<E> TaskError<E> {
     /// The message of a machine-made error (not `Failed`).
     fn map_ref_message(&self) -> String {
@@ -544,6 +557,8 @@ pub(crate) trait CtxSource {
 
 /// What the driver's table holds of a task, whatever its types.
 pub(crate) trait TaskEntry {
+    /// What it is whatever its types.
+    fn base(&self) -> &TaskBase;
     /// `Start(task, serial, node)`: call the function, poll the attempt.
     fn start(self: Rc<Self>, serial: u32, node: f64);
     /// `Settle(task, how, started)`.
@@ -628,15 +643,16 @@ struct AttemptSlot {
     serial: u32,
     node: f64,
     ctl: Option<Rc<NodeCtl>>,
-    hook: Option<usize>,
+    hook: Option<Hook>,
     aborted: Option<Reason>,
     /// It waits, and its waker (made once per attempt).
     waker: Option<Waker>,
 }
 
-/// One task, shared by its handle, its attempts, its contexts and the
-/// driver's table. Its function is kept inline (invariant #5).
-pub(crate) struct TaskCore<T, E, F: TaskFn<T, E>> {
+/// What a task is whatever its types: its ids, its attempt, its flags.
+/// Its code is shared by every task type (a task type adds only what
+/// touches its function, its future and its result).
+pub(crate) struct TaskBase {
     drv: Rc<Driver>,
     key: Cell<Key>,
     scope: Rc<super::scope::ScopeShared>,
@@ -646,23 +662,50 @@ pub(crate) struct TaskCore<T, E, F: TaskFn<T, E>> {
     /// runs): nothing else touches it until that returns.
     polling: Cell<bool>,
     dropping: Cell<bool>,
+    settled: Cell<bool>,
+    started: Cell<bool>,
     id: Cell<u64>,
+    attempt: RefCell<AttemptSlot>,
+    /// The handle's waker.
+    out_waker: Cell<Option<Waker>>,
+}
+
+/// A listener id at a controller, in 4 bytes (a pending task's size
+/// counts): `id + 1`, ids being slot indices.
+#[derive(Clone, Copy)]
+struct Hook(std::num::NonZeroU32);
+
+impl Hook {
+    fn new(id: usize) -> Hook {
+        // Slot indices stay far below u32::MAX.
+        let n = u32::try_from(id).map_or(u32::MAX, |i| i.saturating_add(1));
+        Hook(std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MAX))
+    }
+
+    fn id(self) -> usize {
+        (self.0.get() - 1) as usize
+    }
+}
+
+/// One task, shared by its handle, its attempts, its contexts and the
+/// driver's table. Its function is kept inline (invariant #5).
+pub(crate) struct TaskCore<T, E, F: TaskFn<T, E>> {
+    base: TaskBase,
     f: RefCell<Option<F>>,
     retry: Option<Box<RetryOptions<E>>>,
-    attempt: RefCell<AttemptSlot>,
     /// The running attempt's future, pinned where it is (invariant #5):
     /// written by a `Start`, polled in place, dropped in place.
     fut: RefCell<Option<F::Fut>>,
-    state: RefCell<TaskState<T, E>>,
-}
-
-struct TaskState<T, E> {
     /// The last attempt's outcome, or the error the machine made; once
     /// settled, the task's result, until the handle takes it.
-    current: Option<Result<T, TaskError<E>>>,
-    settled: bool,
-    started: bool,
-    waker: Option<Waker>,
+    current: RefCell<Option<Result<T, TaskError<E>>>>,
+}
+
+impl<T, E, F: TaskFn<T, E>> std::ops::Deref for TaskCore<T, E, F> {
+    type Target = TaskBase;
+    fn deref(&self) -> &TaskBase {
+        &self.base
+    }
 }
 
 impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskCore<T, E, F> {
@@ -672,39 +715,17 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskCore<T, E, F> {
         retry: Option<RetryOptions<E>>,
     ) -> Rc<Self> {
         Rc::new(TaskCore {
-            drv: scope.drv.clone(),
-            key: Cell::new(Key::default()),
-            clock: scope.clock || retry.is_some(),
-            polling: Cell::new(false),
-            dropping: Cell::new(false),
-            scope: scope.clone(),
-            id: Cell::new(0),
+            base: TaskBase::new(scope, retry.is_some()),
             f: RefCell::new(Some(f)),
             fut: RefCell::new(None),
             retry: retry.map(Box::new),
-            attempt: RefCell::new(AttemptSlot {
-                serial: 0,
-                node: -1.0,
-                ctl: None,
-                hook: None,
-                aborted: None,
-                waker: None,
-            }),
-            state: RefCell::new(TaskState {
-                current: None,
-                settled: false,
-                started: false,
-                waker: None,
-            }),
+            current: RefCell::new(None),
         })
     }
 
     /// The machine made the task `k`: keep it until its `Settle`.
     pub(crate) fn made(self: &Rc<Self>, k: Key) {
-        self.key.set(k);
-        self.id.set(self.drv.m.borrow().last_task_id() as u64);
-        let old = self.drv.tasks.borrow_mut().set(k, self.clone());
-        drop(old);
+        self.base.made(k, self.clone());
     }
 
     pub(crate) fn handle(self: Rc<Self>) -> Task<T, E> {
@@ -713,20 +734,247 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskCore<T, E, F> {
 
     /// Reports the outcome of attempt `serial` (invariant #1).
     fn report(&self, serial: u32, out: Result<T, TaskError<E>>) {
-        let now = if self.clock { self.drv.now() } else { 0.0 };
-        let taken = self.drv.m.borrow_mut().attempt_settled(
-            self.key.get().to_f64(),
-            serial,
-            out.is_ok(),
-            now,
-        );
+        let taken = self.base.attempt_settled(serial, out.is_ok());
         let dropped = if taken {
-            self.state.borrow_mut().current.replace(out)
+            self.current.borrow_mut().replace(out)
         } else {
             Some(out)
         };
         drop(dropped);
         self.drv.after();
+    }
+
+    /// The taken result, once settled.
+    pub(crate) fn take_result(&self) -> Option<Result<T, TaskError<E>>> {
+        if self.settled.get() {
+            self.current.borrow_mut().take()
+        } else {
+            None
+        }
+    }
+}
+
+impl TaskBase {
+    fn new(scope: &Rc<super::scope::ScopeShared>, retry: bool) -> TaskBase {
+        TaskBase {
+            drv: scope.drv.clone(),
+            key: Cell::new(Key::default()),
+            clock: scope.clock || retry,
+            polling: Cell::new(false),
+            dropping: Cell::new(false),
+            settled: Cell::new(false),
+            started: Cell::new(false),
+            scope: scope.clone(),
+            id: Cell::new(0),
+            attempt: RefCell::new(AttemptSlot {
+                serial: 0,
+                node: -1.0,
+                ctl: None,
+                hook: None,
+                aborted: None,
+                waker: None,
+            }),
+            out_waker: Cell::new(None),
+        }
+    }
+
+    fn made(&self, k: Key, entry: Rc<dyn TaskEntry>) {
+        self.key.set(k);
+        self.id.set(self.drv.m.borrow().last_task_id() as u64);
+        let old = self.drv.tasks.borrow_mut().set(k, entry);
+        drop(old);
+    }
+
+    /// Attempt `serial` ended (`ok` or not): whether the machine keeps its
+    /// outcome (it is still the current attempt).
+    fn attempt_settled(&self, serial: u32, ok: bool) -> bool {
+        let now = if self.clock { self.drv.now() } else { 0.0 };
+        self.drv
+            .m
+            .borrow_mut()
+            .attempt_settled(self.key.get().to_f64(), serial, ok, now)
+    }
+
+    pub(crate) fn is_settled(&self) -> bool {
+        self.settled.get()
+    }
+
+    /// Whether attempt `serial` is still the current one, not settled.
+    fn is_current(&self, serial: u32) -> bool {
+        self.attempt.borrow().serial == serial && !self.settled.get()
+    }
+
+    /// `Start`: attempt `serial` on `node` takes the last one's slot.
+    fn begin_attempt(&self, serial: u32, node: f64) {
+        let old = std::mem::replace(
+            &mut *self.attempt.borrow_mut(),
+            AttemptSlot {
+                serial,
+                node,
+                ctl: None,
+                hook: None,
+                aborted: None,
+                waker: None,
+            },
+        );
+        drop(old);
+        self.started.set(true);
+    }
+
+    /// Attempt `serial` did not finish at its first poll: it listens to
+    /// its controller and gets its waker (`Err`: aborted already).
+    fn wait(&self, serial: u32) -> Result<Waker, Reason> {
+        self.listen(serial)?;
+        let w = self.drv.attempt_waker(self.key.get(), serial);
+        self.attempt.borrow_mut().waker = Some(w.clone());
+        Ok(w)
+    }
+
+    /// The waker of attempt `serial`, if it is the one waiting.
+    fn waker_of(&self, serial: u32) -> Option<Waker> {
+        let a = self.attempt.borrow();
+        if a.serial != serial {
+            return None;
+        }
+        a.waker.clone()
+    }
+
+    fn forget_waker(&self) {
+        let w = self.attempt.borrow_mut().waker.take();
+        drop(w);
+    }
+
+    /// The running attempt's controller aborted with `r`: the attempt's
+    /// serial if its future is to be dropped now (not while it is being
+    /// polled or dropped: that caller reports).
+    fn mark_aborted(&self, r: &Reason) -> Option<u32> {
+        let serial = {
+            let mut a = self.attempt.borrow_mut();
+            a.hook = None; // the controller let go of its listeners
+            a.aborted = Some(r.clone());
+            a.serial
+        };
+        if self.polling.get() || self.dropping.get() {
+            return None;
+        }
+        self.forget_waker();
+        Some(serial)
+    }
+
+    /// The error the machine made (`TaskError(task, kind, arg)`), whatever
+    /// the task's error type.
+    fn machine_error(&self, kind: f64, arg: f64) -> TaskError<std::convert::Infallible> {
+        if kind == err::REASON {
+            match self.drv.reason_of(arg) {
+                Some(r) => TaskError::from_reason(r),
+                None => TaskError::Aborted(Reason::scope_disposed()),
+            }
+        } else if kind == err::BREAKER_OPEN {
+            TaskError::CircuitOpen
+        } else {
+            TaskError::Refused(Error::Range(format!(
+                "task: retry.delay must be a finite number of milliseconds >= 0, got {}",
+                super::error::js_number(arg)
+            )))
+        }
+    }
+
+    /// The answer to `RetryAsk` for attempt `serial`.
+    fn retry_answer(&self, serial: u32, verdict: u32, delay: f64) {
+        let now = self.drv.now();
+        self.drv.m.borrow_mut().retry_answer(
+            self.key.get().to_f64(),
+            serial,
+            verdict as u8,
+            delay,
+            now,
+        );
+        self.drv.after();
+    }
+
+    /// The handle waits for the result.
+    fn out_listen(&self, cx: &Context<'_>) {
+        let w = match self.out_waker.take() {
+            Some(old) if old.will_wake(cx.waker()) => old,
+            _ => cx.waker().clone(),
+        };
+        self.out_waker.set(Some(w));
+    }
+
+    fn started_now(&self) -> bool {
+        if self.settled.get() {
+            return self.started.get();
+        }
+        self.drv
+            .m
+            .borrow()
+            .task_is_started(self.key.get())
+            .unwrap_or(false)
+    }
+
+    /// `task.detach()`: its running attempt now listens to the task's own
+    /// node; `Err`: that node is aborted already (the attempt ends).
+    fn detach(&self) -> Result<(), Reason> {
+        let drv = &self.drv;
+        let k = self.key.get();
+        let own = {
+            let mut m = drv.m.borrow_mut();
+            m.task_detach(k);
+            m.task_node(k)
+        };
+        drv.run();
+        let (serial, shared, old) = {
+            let a = self.attempt.borrow();
+            (
+                a.serial,
+                a.node < 0.0,
+                a.ctl.clone().zip(a.hook.map(Hook::id)),
+            )
+        };
+        let (true, Some(n)) = (shared, own) else {
+            return Ok(());
+        };
+        let (index, generation) = n.parts();
+        let n = Key { index, generation };
+        {
+            let mut a = self.attempt.borrow_mut();
+            a.node = n.to_f64();
+            a.ctl = None;
+            a.hook = None;
+        }
+        if let Some((c, id)) = old {
+            c.unlisten(id);
+            // It was waiting: it waits on its own node now.
+            self.listen(serial)?;
+        }
+        Ok(())
+    }
+
+    fn ctl_now(&self) -> Option<Rc<NodeCtl>> {
+        let serial = self.attempt.borrow().serial;
+        self.ctl_of(serial)
+    }
+
+    fn web_signal(&self) -> web_sys::AbortSignal {
+        let node = self.attempt.borrow().node;
+        let own = match key(node) {
+            Some(n) => Some(n),
+            // The task shares its scope's node: it gets one of its own now
+            // (made cancelled if the scope already is), as JS's does.
+            None => {
+                let n = self.drv.m.borrow_mut().task_node(self.key.get());
+                self.drv.run();
+                n.map(|n| {
+                    let (index, generation) = n.parts();
+                    Key { index, generation }
+                })
+            }
+        };
+        match own.and_then(|n| self.drv.watch(n)) {
+            Some(c) => c.web_signal(),
+            // Settled: it aborts with its scope, as 1.0's did.
+            None => Scope::web_signal_of(&self.scope),
+        }
     }
 
     /// The controller attempt `serial` listens to, found now if it was not
@@ -765,7 +1013,12 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskCore<T, E, F> {
             return Err(r);
         }
         let id = ctl.listen_attempt(self.key.get());
-        let old = self.attempt.borrow_mut().hook.replace(id);
+        let old = self
+            .attempt
+            .borrow_mut()
+            .hook
+            .replace(Hook::new(id))
+            .map(Hook::id);
         if let Some(old) = old {
             ctl.unlisten(old);
         }
@@ -779,46 +1032,24 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskCore<T, E, F> {
             if a.serial != serial {
                 return;
             }
-            (a.ctl.clone(), a.hook.take())
+            (a.ctl.clone(), a.hook.take().map(Hook::id))
         };
         if let (Some(c), Some(id)) = (ctl, hook) {
             c.unlisten(id);
         }
     }
-
-    /// The taken result, once settled.
-    pub(crate) fn take_result(&self) -> Option<Result<T, TaskError<E>>> {
-        let mut st = self.state.borrow_mut();
-        if st.settled {
-            st.current.take()
-        } else {
-            None
-        }
-    }
-
-    pub(crate) fn is_settled(&self) -> bool {
-        self.state.borrow().settled
-    }
 }
 
 impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
+    fn base(&self) -> &TaskBase {
+        &self.base
+    }
+
     fn start(self: Rc<Self>, serial: u32, node: f64) {
-        let old = std::mem::replace(
-            &mut *self.attempt.borrow_mut(),
-            AttemptSlot {
-                serial,
-                node,
-                ctl: None,
-                hook: None,
-                aborted: None,
-                waker: None,
-            },
-        );
-        drop(old);
+        self.base.begin_attempt(serial, node);
         // A previous attempt still waiting is over (its node was aborted
         // before this start, so this only tidies a stale one).
         self.drop_fut();
-        self.state.borrow_mut().started = true;
         let f = self.f.borrow_mut().take();
         let Some(mut f) = f else {
             // The function is gone (the task settled meanwhile).
@@ -827,7 +1058,7 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
         let fut = f.call(TaskContext(self.clone()));
         {
             let mut slot = self.f.borrow_mut();
-            if slot.is_none() && !self.state.borrow().settled {
+            if slot.is_none() && !self.settled.get() {
                 *slot = Some(f);
             }
         }
@@ -841,19 +1072,16 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
         if self.resume(serial, &mut cx).is_ready() {
             return;
         }
-        match self.listen(serial) {
+        match self.base.wait(serial) {
             Err(r) => {
                 self.drop_fut();
                 self.report(serial, Err(TaskError::from_reason(r)));
             }
-            Ok(()) => {
+            Ok(w) => {
                 // It waits, with its waker: polled again with it now (the
                 // first poll had none to keep).
-                let w = self.drv.attempt_waker(self.key.get(), serial);
-                self.attempt.borrow_mut().waker = Some(w.clone());
                 if self.resume(serial, &mut Context::from_waker(&w)).is_ready() {
-                    let w = self.attempt.borrow_mut().waker.take();
-                    drop(w);
+                    self.forget_waker();
                 }
             }
         }
@@ -861,9 +1089,9 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
 
     fn settle(&self, how_: f64, started: bool) {
         let (waker, f) = {
-            let mut st = self.state.borrow_mut();
-            let current = st.current.take();
-            st.current = Some(match (how_ == how::OK, current) {
+            let mut cur = self.current.borrow_mut();
+            let current = cur.take();
+            *cur = Some(match (how_ == how::OK, current) {
                 (true, Some(Ok(v))) => Ok(v),
                 (false, Some(Err(e))) => Err(e),
                 // Not reached: every settle follows a kept outcome or a
@@ -872,41 +1100,28 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
                     "task settled without an outcome".into(),
                 ))),
             });
-            st.settled = true;
-            st.started = started;
-            (st.waker.take(), self.f.borrow_mut().take())
+            self.settled.set(true);
+            self.started.set(started);
+            (self.out_waker.take(), self.f.borrow_mut().take())
         };
         drop(f); // invariant #3, outside the borrows (#4)
         self.drop_fut();
-        let w = self.attempt.borrow_mut().waker.take();
-        drop(w);
+        self.forget_waker();
         if let Some(w) = waker {
             w.wake();
         }
     }
 
     fn set_error(&self, kind: f64, arg: f64) {
-        let e = if kind == err::REASON {
-            match self.drv.reason_of(arg) {
-                Some(r) => TaskError::from_reason(r),
-                None => TaskError::Aborted(Reason::scope_disposed()),
-            }
-        } else if kind == err::BREAKER_OPEN {
-            TaskError::CircuitOpen
-        } else {
-            TaskError::Refused(Error::Range(format!(
-                "task: retry.delay must be a finite number of milliseconds >= 0, got {}",
-                super::error::js_number(arg)
-            )))
-        };
-        let old = self.state.borrow_mut().current.replace(Err(e));
+        let e = self.base.machine_error(kind, arg).widen();
+        let old = self.current.borrow_mut().replace(Err(e));
         drop(old);
     }
 
     fn ask_retry(&self, serial: u32, attempt: u32) {
         let Some(retry) = &self.retry else { return };
         // Taken out while the hooks run (invariant #4).
-        let current = self.state.borrow_mut().current.take();
+        let current = self.current.borrow_mut().take();
         let mut verdict = 1u32;
         let mut delay = f64::NAN;
         if let Some(Err(e)) = &current {
@@ -917,38 +1132,30 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
             }
         }
         {
-            let mut st = self.state.borrow_mut();
-            if st.current.is_none() {
-                st.current = current;
+            let mut cur = self.current.borrow_mut();
+            if cur.is_none() {
+                *cur = current;
             }
         }
-        let now = self.drv.now();
-        self.drv.m.borrow_mut().retry_answer(
-            self.key.get().to_f64(),
-            serial,
-            verdict as u8,
-            delay,
-            now,
-        );
-        self.drv.after();
+        self.base.retry_answer(serial, verdict, delay);
     }
 
     fn on_retry(&self, attempt: u32) {
         let Some(f) = self.retry.as_ref().and_then(|r| r.on_retry.clone()) else {
             return;
         };
-        let current = self.state.borrow_mut().current.take();
+        let current = self.current.borrow_mut().take();
         if let Some(Err(e)) = &current {
             f(e, attempt);
         }
-        let mut st = self.state.borrow_mut();
-        if st.current.is_none() {
-            st.current = current;
+        let mut cur = self.current.borrow_mut();
+        if cur.is_none() {
+            *cur = current;
         }
     }
 
     fn failure(&self) -> String {
-        match &self.state.borrow().current {
+        match &*self.current.borrow() {
             Some(Err(TaskError::Failed(e))) => describe(e),
             Some(Err(e)) => e.map_ref_message(),
             _ => "task failed".into(),
@@ -956,35 +1163,21 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
     }
 
     fn resume_woken(&self, serial: u32) {
-        let waker = {
-            let a = self.attempt.borrow();
-            if a.serial != serial {
-                return;
-            }
-            a.waker.clone()
+        let Some(waker) = self.base.waker_of(serial) else {
+            return;
         };
-        let Some(waker) = waker else { return };
         let mut cx = Context::from_waker(&waker);
         if self.resume(serial, &mut cx).is_ready() {
-            let w = self.attempt.borrow_mut().waker.take();
-            drop(w);
+            self.forget_waker();
         }
     }
 
     fn abort_attempt(&self, r: &Reason) {
-        let serial = {
-            let mut a = self.attempt.borrow_mut();
-            a.hook = None; // the controller let go of its listeners
-            a.aborted = Some(r.clone());
-            a.serial
-        };
         // Being polled right now (its own code aborted it): the poll ends
         // it when it returns. Being dropped: whoever drops it reports.
-        if self.polling.get() || self.dropping.get() {
+        let Some(serial) = self.base.mark_aborted(r) else {
             return;
-        }
-        let waker = self.attempt.borrow_mut().waker.take();
-        drop(waker);
+        };
         if !self.drop_fut() {
             return;
         }
@@ -1000,30 +1193,11 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> CtxSource for TaskCore<T, E, F> {
     }
 
     fn ctl(&self) -> Option<Rc<NodeCtl>> {
-        let serial = self.attempt.borrow().serial;
-        self.ctl_of(serial)
+        self.base.ctl_now()
     }
 
     fn web_signal(&self) -> web_sys::AbortSignal {
-        let node = self.attempt.borrow().node;
-        let own = match key(node) {
-            Some(n) => Some(n),
-            // The task shares its scope's node: it gets one of its own now
-            // (made cancelled if the scope already is), as JS's does.
-            None => {
-                let n = self.drv.m.borrow_mut().task_node(self.key.get());
-                self.drv.run();
-                n.map(|n| {
-                    let (index, generation) = n.parts();
-                    Key { index, generation }
-                })
-            }
-        };
-        match own.and_then(|n| self.drv.watch(n)) {
-            Some(c) => c.web_signal(),
-            // Settled: it aborts with its scope, as 1.0's did.
-            None => Scope::web_signal_of(&self.scope),
-        }
+        self.base.web_signal()
     }
 
     fn id(&self) -> u64 {
@@ -1086,11 +1260,6 @@ fn pinned<Fut>(f: &mut Fut) -> Pin<&mut Fut> {
 }
 
 impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskCore<T, E, F> {
-    /// Whether attempt `serial` is still the current one, not settled.
-    fn is_current(&self, serial: u32) -> bool {
-        self.attempt.borrow().serial == serial && !self.state.borrow().settled
-    }
-
     /// Drops the running attempt's future in place (as a pinned value
     /// must be), unless it is being polled (the poll drops it when it
     /// returns) or dropped already; whether this call dropped one. Its
@@ -1119,16 +1288,10 @@ pub(crate) trait TaskOut<T, E> {
 
 impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskOut<T, E> for TaskCore<T, E, F> {
     fn poll_out(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError<E>>> {
-        let mut st = self.state.borrow_mut();
-        if st.settled {
-            if let Some(r) = st.current.take() {
-                return Poll::Ready(r);
-            }
+        if let Some(r) = self.take_result() {
+            return Poll::Ready(r);
         }
-        match &st.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => st.waker = Some(cx.waker().clone()),
-        }
+        self.out_listen(cx);
         Poll::Pending
     }
 
@@ -1137,14 +1300,7 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskOut<T, E> for TaskCore<T, E, F
     }
 
     fn out_started(&self) -> bool {
-        if self.is_settled() {
-            return self.state.borrow().started;
-        }
-        self.drv
-            .m
-            .borrow()
-            .task_is_started(self.key.get())
-            .unwrap_or(false)
+        self.started_now()
     }
 
     fn out_id(&self) -> u64 {
@@ -1152,36 +1308,8 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskOut<T, E> for TaskCore<T, E, F
     }
 
     fn out_detach(&self) {
-        let drv = &self.drv;
-        let k = self.key.get();
-        let own = {
-            let mut m = drv.m.borrow_mut();
-            m.task_detach(k);
-            m.task_node(k)
-        };
-        drv.run();
-        // The running attempt now listens to the task's own node.
-        let (serial, shared, old) = {
-            let a = self.attempt.borrow();
-            (a.serial, a.node < 0.0, a.ctl.clone().zip(a.hook))
-        };
-        let (true, Some(n)) = (shared, own) else {
-            return;
-        };
-        let (index, generation) = n.parts();
-        let n = Key { index, generation };
-        {
-            let mut a = self.attempt.borrow_mut();
-            a.node = n.to_f64();
-            a.ctl = None;
-            a.hook = None;
-        }
-        if let Some((c, id)) = old {
-            c.unlisten(id);
-            // It was waiting: it waits on its own node now.
-            if let Err(r) = self.listen(serial) {
-                self.abort_attempt(&r);
-            }
+        if let Err(r) = self.base.detach() {
+            self.abort_attempt(&r);
         }
     }
 
@@ -1323,26 +1451,38 @@ impl Scope {
         on_cleanup: Option<Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>>,
         otel: Option<OtelOptions>,
     ) -> Result<Task<T, E>, Error> {
+        self.spawn_entry(core.clone(), spec, on_cleanup, otel)?;
+        Ok(core.handle())
+    }
+
+    /// What spawning a task does, whatever its types (shared code).
+    fn spawn_entry(
+        &self,
+        entry: Rc<dyn TaskEntry>,
+        spec: TaskSpec,
+        on_cleanup: Option<Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>>,
+        otel: Option<OtelOptions>,
+    ) -> Result<(), Error> {
         let drv = self.drv();
         if let Some(c) = on_cleanup {
             let old = drv.pending_cleanup.replace(Some(CleanupFn::new(c)));
             drop(old);
         }
-        let now = if core.clock { drv.now() } else { 0.0 };
+        let now = if entry.base().clock { drv.now() } else { 0.0 };
         let made = drv.m.borrow_mut().spawn(self.key(), spec, now);
         match made {
             Ok(k) => {
-                core.made(k);
+                entry.base().made(k, entry.clone());
                 if self.shared().tracer.is_some() {
-                    drv.tel_task_opened(self.key(), k, otel);
+                    drv.tel_task_made(self.key(), k, otel);
                 }
                 drv.run();
-                Ok(core.handle())
+                Ok(())
             }
             Err(f) => {
                 let c = drv.pending_cleanup.borrow_mut().take();
                 drop(c);
-                drop(core);
+                drop(entry);
                 Err(f.into())
             }
         }

@@ -20,6 +20,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::runtime::Driver;
+use super::scope::ScopeShared;
 use super::table::key;
 use crate::machine::slab::Key;
 
@@ -136,7 +137,36 @@ pub trait Tracer {
         attributes: Vec<(String, AttributeValue)>,
         parent: Option<&dyn Span>,
     ) -> Rc<dyn Span>;
+
+    /// The driver's span code, reached through every tracer's vtable: an
+    /// app with no tracer links none of it (some 6 KB gzipped). Not to be
+    /// overridden.
+    #[doc(hidden)]
+    fn __spans(&self) -> &'static Spans {
+        &SPANS
+    }
 }
+
+/// The driver's span code as a table of functions (see
+/// [`Tracer::__spans`]); installed in a runtime by its first traced scope.
+#[doc(hidden)]
+pub struct Spans {
+    pub(crate) scope_opened: fn(&Rc<Driver>, &ScopeShared, Option<Key>, String, u32),
+    pub(crate) task_opened: fn(&Driver, Key, Key, Option<OtelOptions>),
+    pub(crate) on_op: fn(&Driver, u8, f64, f64, f64),
+}
+
+impl fmt::Debug for Spans {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Spans")
+    }
+}
+
+static SPANS: Spans = Spans {
+    scope_opened: Driver::tel_scope_opened,
+    task_opened: Driver::tel_task_opened,
+    on_op: Driver::on_telemetry,
+};
 
 /// A task's span name and extra attributes (1.0's `otel: { name,
 /// attributes }`).
@@ -274,15 +304,35 @@ impl Driver {
         key(t).and_then(|k| self.tel_tasks.borrow().get(k).cloned())
     }
 
-    /// Keeps the record of traced scope `k` and starts its telemetry.
-    pub(crate) fn tel_scope_opened(self: &Rc<Self>, k: Key, rec: Rc<TelRec>, bits: u32) {
-        let old = self.tel_scopes.borrow_mut().set(k, rec);
+    /// Keeps the record of traced scope `s` (child of `parent`) and
+    /// starts its telemetry; `bits`: what only its options know (machine
+    /// telemetry.rs `flag`).
+    fn tel_scope_opened(
+        self: &Rc<Self>,
+        s: &ScopeShared,
+        parent: Option<Key>,
+        name: String,
+        bits: u32,
+    ) {
+        let Some(tracer) = s.tracer.clone() else {
+            return;
+        };
+        let parent_span = parent.and_then(|p| self.tel_span_of(p));
+        let rec = TelRec::new(self, tracer, name, Vec::new(), parent_span);
+        let old = self.tel_scopes.borrow_mut().set(s.key, rec);
         drop(old);
-        self.m.borrow_mut().tel_scope(k, bits);
+        self.m.borrow_mut().tel_scope(s.key, bits);
+    }
+
+    /// Task `k` of scope `s` was made: its record, if the scope is traced.
+    pub(crate) fn tel_task_made(&self, s: Key, k: Key, otel: Option<OtelOptions>) {
+        if let Some(spans) = self.spans.get() {
+            (spans.task_opened)(self, s, k, otel);
+        }
     }
 
     /// Keeps the record of task `k` of traced scope `s`.
-    pub(crate) fn tel_task_opened(&self, s: Key, k: Key, otel: Option<OtelOptions>) {
+    fn tel_task_opened(&self, s: Key, k: Key, otel: Option<OtelOptions>) {
         let Some(scope) = self.tel_scopes.borrow().get(s).cloned() else {
             return;
         };
@@ -301,7 +351,7 @@ impl Driver {
     }
 
     /// Ops 50-56 (`machine/effect.rs`).
-    pub(crate) fn on_telemetry(&self, op: u8, a: f64, b: f64, c: f64) {
+    fn on_telemetry(&self, op: u8, a: f64, b: f64, c: f64) {
         use crate::machine::effect::Op;
         let now = self.now();
         match op {
