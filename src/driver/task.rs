@@ -26,10 +26,14 @@
 //!    released at settle, never left to a collector).
 //! 4. No borrow of the task's state is held while user code runs (its
 //!    function, its future, its retry hooks, the drop of its values).
-//! 5. The function is kept inline in the task, and an attempt's future in
-//!    one box with its task, allocated before its first poll so it never
-//!    moves: a task that finishes at once costs two allocations, one that
-//!    waits three (its waker).
+//! 5. The function and the running attempt's future are kept inline in the
+//!    task's one allocation (the future is written into its cell before its
+//!    first poll, and dropped there, so it never moves): a task that
+//!    finishes at once costs one allocation, one that waits two (its
+//!    waker), plus a box for retry options.
+//! 6. What does not depend on the task's types (its ids, its attempt, its
+//!    flags) is its [`TaskBase`], whose code every task type shares: a
+//!    task type adds only what touches its function, future and result.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
