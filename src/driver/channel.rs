@@ -78,6 +78,30 @@ impl<T> Waiter<T> {
         }
     }
 
+    /// The outcome of the operation waiting in `wait`: `None` if it does
+    /// not wait; pending until it is told (its waiter then goes back to
+    /// the store's spares).
+    fn outcome(
+        wait: &mut Option<(u32, Rc<Waiter<T>>)>,
+        store: &RefCell<Store<T>>,
+        cx: &Context<'_>,
+    ) -> Option<Poll<WaitOut<T>>> {
+        let (_, w) = wait.as_ref()?;
+        let out = w.out.borrow_mut().take();
+        Some(match out {
+            Some(o) => {
+                if let Some((_, w)) = wait.take() {
+                    Store::recycle(store, w);
+                }
+                Poll::Ready(o)
+            }
+            None => {
+                w.listen(cx.waker());
+                Poll::Pending
+            }
+        })
+    }
+
     fn listen(&self, w: &Waker) {
         let mut slot = self.waker.borrow_mut();
         match &*slot {
@@ -214,16 +238,9 @@ impl<T: 'static> ChanShared<T> {
         if let Some(r) = self.reason.borrow().clone() {
             return r;
         }
-        let r = self.drv.m.borrow().chan_reason(self.key);
-        let r = match r {
-            Some(Some(r)) => self
-                .drv
-                .reason_of(r.to_f64())
-                .unwrap_or_else(Reason::channel_disposed),
-            _ => Reason::channel_disposed(),
-        };
-        *self.reason.borrow_mut() = Some(r.clone());
-        r
+        let asked = self.drv.m.borrow().chan_reason(self.key);
+        self.drv
+            .kept_reason(&self.reason, asked, Reason::channel_disposed)
     }
 
     fn keep_reason(&self) {
@@ -558,24 +575,12 @@ impl<T: 'static> Future for Send<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let sh = self.sh;
-        if let Some((_, w)) = &self.wait {
-            let out = w.out.borrow_mut().take();
-            return match out {
-                Some(o) => {
-                    if let Some((_, w)) = self.wait.take() {
-                        Store::recycle(&sh.store, w);
-                    }
-                    Poll::Ready(match o {
-                        WaitOut::Refused(v, true) => Err(SendError::Closed(v)),
-                        WaitOut::Refused(v, false) => Err(SendError::Aborted(v, sh.reason())),
-                        WaitOut::Sent | WaitOut::Received(_) => Ok(()),
-                    })
-                }
-                None => {
-                    w.listen(cx.waker());
-                    Poll::Pending
-                }
-            };
+        if let Some(told) = Waiter::outcome(&mut self.wait, &sh.store, cx) {
+            return told.map(|o| match o {
+                WaitOut::Refused(v, true) => Err(SendError::Closed(v)),
+                WaitOut::Refused(v, false) => Err(SendError::Aborted(v, sh.reason())),
+                WaitOut::Sent | WaitOut::Received(_) => Ok(()),
+            });
         }
         let Some(value) = self.value.take() else {
             return Poll::Ready(Ok(())); // polled after it finished
@@ -688,23 +693,11 @@ impl<T: 'static> Receiving<T> {
     }
 
     fn poll(&mut self, sh: &ChanShared<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        if let Some((_, w)) = &self.wait {
-            let out = w.out.borrow_mut().take();
-            return match out {
-                Some(o) => {
-                    if let Some((_, w)) = self.wait.take() {
-                        Store::recycle(&sh.store, w);
-                    }
-                    Poll::Ready(match o {
-                        WaitOut::Received(v) => v,
-                        _ => None,
-                    })
-                }
-                None => {
-                    w.listen(cx.waker());
-                    Poll::Pending
-                }
-            };
+        if let Some(told) = Waiter::outcome(&mut self.wait, &sh.store, cx) {
+            return told.map(|o| match o {
+                WaitOut::Received(v) => v,
+                _ => None,
+            });
         }
         let k = sh.k();
         let mut r = sh.drv.m.borrow_mut().chan_recv(k, false);

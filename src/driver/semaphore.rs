@@ -84,16 +84,9 @@ impl SemShared {
         if let Some(r) = self.reason.borrow().clone() {
             return r;
         }
-        let r = self.drv.m.borrow().sem_reason(self.key);
-        let r = match r {
-            Some(Some(r)) => self
-                .drv
-                .reason_of(r.to_f64())
-                .unwrap_or_else(Reason::semaphore_disposed),
-            _ => Reason::semaphore_disposed(),
-        };
-        *self.reason.borrow_mut() = Some(r.clone());
-        r
+        let asked = self.drv.m.borrow().sem_reason(self.key);
+        self.drv
+            .kept_reason(&self.reason, asked, Reason::semaphore_disposed)
     }
 
     /// Gives a permit back: to the oldest waiter, if any (invariant #1).

@@ -426,6 +426,26 @@ impl Driver {
         key(r).and_then(|k| self.reasons.borrow().get(k).cloned())
     }
 
+    /// A channel's or semaphore's abort reason, kept in `kept` once known:
+    /// the one the machine names (`asked`: `Some(Some(reason))`), else
+    /// `fallback` ("… disposed").
+    pub(crate) fn kept_reason(
+        &self,
+        kept: &RefCell<Option<Reason>>,
+        asked: Option<Option<Key>>,
+        fallback: fn() -> Reason,
+    ) -> Reason {
+        if let Some(r) = kept.borrow().clone() {
+            return r;
+        }
+        let r = match asked {
+            Some(Some(r)) => self.reason_of(r.to_f64()).unwrap_or_else(fallback),
+            _ => fallback(),
+        };
+        *kept.borrow_mut() = Some(r.clone());
+        r
+    }
+
     /// The controller of `node`, made (and the node watched) now if needed;
     /// `None` if the node ended.
     pub(crate) fn watch(&self, node: Key) -> Option<Rc<NodeCtl>> {
