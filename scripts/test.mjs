@@ -1,5 +1,5 @@
 // Runs every test suite and ends with one line "N passed, N failed":
-//   cargo test (the machine and the Rust face, natively) · clippy and fmt ·
+//   cargo test (the machine and the Rust face, natively; doc examples) · clippy and fmt ·
 //   wasm-pack test --node and --headless --chrome (the numeric exports,
 //   src/wasm/tests.rs, and the Rust face, src/driver/tests.rs and
 //   web_tests.rs, with a slow test server for a real fetch) · size budget (gzip wasm + browser.js ≤ 25 KB) ·
@@ -72,6 +72,9 @@ await build();
 const tarball = pack();
 
 step("cargo test (core)", "cargo", ["test", "--lib"], libtest);
+// Every public item's example and the README's Rust blocks (lib.rs
+// ReadmeDoctests), compiled, and run where they are not `no_run`.
+step("cargo test --doc (API examples, README)", "cargo", ["test", "--doc"], libtest);
 step("cargo clippy -D warnings", "cargo", ["clippy", "--all-targets", "--", "-D", "warnings"], check);
 step(
   "cargo clippy (wasm32, npm build)",
