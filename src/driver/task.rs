@@ -561,8 +561,6 @@ pub(crate) trait CtxSource {
 
 /// What the driver's table holds of a task, whatever its types.
 pub(crate) trait TaskEntry {
-    /// What it is whatever its types.
-    fn base(&self) -> &TaskBase;
     /// `Start(task, serial, node)`: call the function, poll the attempt.
     fn start(self: Rc<Self>, serial: u32, node: f64);
     /// `Settle(task, how, started)`.
@@ -791,6 +789,7 @@ impl TaskBase {
 
     /// Attempt `serial` ended (`ok` or not): whether the machine keeps its
     /// outcome (it is still the current attempt).
+    #[inline]
     fn attempt_settled(&self, serial: u32, ok: bool) -> bool {
         let now = if self.clock { self.drv.now() } else { 0.0 };
         self.drv
@@ -804,11 +803,13 @@ impl TaskBase {
     }
 
     /// Whether attempt `serial` is still the current one, not settled.
+    #[inline]
     fn is_current(&self, serial: u32) -> bool {
         self.attempt.borrow().serial == serial && !self.settled.get()
     }
 
     /// `Start`: attempt `serial` on `node` takes the last one's slot.
+    #[inline]
     fn begin_attempt(&self, serial: u32, node: f64) {
         let old = std::mem::replace(
             &mut *self.attempt.borrow_mut(),
@@ -835,6 +836,7 @@ impl TaskBase {
     }
 
     /// The waker of attempt `serial`, if it is the one waiting.
+    #[inline]
     fn waker_of(&self, serial: u32) -> Option<Waker> {
         let a = self.attempt.borrow();
         if a.serial != serial {
@@ -843,6 +845,7 @@ impl TaskBase {
         a.waker.clone()
     }
 
+    #[inline]
     fn forget_waker(&self) {
         let w = self.attempt.borrow_mut().waker.take();
         drop(w);
@@ -1030,6 +1033,7 @@ impl TaskBase {
     }
 
     /// Attempt `serial` ended: it no longer listens to its controller.
+    #[inline]
     fn unlisten(&self, serial: u32) {
         let (ctl, hook) = {
             let mut a = self.attempt.borrow_mut();
@@ -1045,10 +1049,6 @@ impl TaskBase {
 }
 
 impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
-    fn base(&self) -> &TaskBase {
-        &self.base
-    }
-
     fn start(self: Rc<Self>, serial: u32, node: f64) {
         self.base.begin_attempt(serial, node);
         // A previous attempt still waiting is over (its node was aborted
@@ -1455,7 +1455,7 @@ impl Scope {
         on_cleanup: Option<Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>>,
         otel: Option<OtelOptions>,
     ) -> Result<Task<T, E>, Error> {
-        self.spawn_entry(core.clone(), spec, on_cleanup, otel)?;
+        self.spawn_entry(core.clone(), &core.base, spec, on_cleanup, otel)?;
         Ok(core.handle())
     }
 
@@ -1463,6 +1463,7 @@ impl Scope {
     fn spawn_entry(
         &self,
         entry: Rc<dyn TaskEntry>,
+        base: &TaskBase,
         spec: TaskSpec,
         on_cleanup: Option<Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>>,
         otel: Option<OtelOptions>,
@@ -1472,11 +1473,11 @@ impl Scope {
             let old = drv.pending_cleanup.replace(Some(CleanupFn::new(c)));
             drop(old);
         }
-        let now = if entry.base().clock { drv.now() } else { 0.0 };
+        let now = if base.clock { drv.now() } else { 0.0 };
         let made = drv.m.borrow_mut().spawn(self.key(), spec, now);
         match made {
             Ok(k) => {
-                entry.base().made(k, entry.clone());
+                base.made(k, entry);
                 if self.shared().tracer.is_some() {
                     drv.tel_task_made(self.key(), k, otel);
                 }
@@ -1486,7 +1487,6 @@ impl Scope {
             Err(f) => {
                 let c = drv.pending_cleanup.borrow_mut().take();
                 drop(c);
-                drop(entry);
                 Err(f.into())
             }
         }
