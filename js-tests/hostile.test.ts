@@ -439,21 +439,40 @@ describe("throwing getters and Proxies on every argument the library reads", () 
     await within(s[Symbol.asyncDispose](), 2_000, "dispose");
   });
 
-  test("span attributes: a throwing getter and a Proxy in otel.attributes, with a real tracer", async () => {
+  test("otel: a throwing getter or Proxy in otel.name or otel.attributes throws from the call with its own error (as 1.0), with a real tracer", async () => {
     const exporter = new InMemorySpanExporter();
     const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer("hostile");
     const s = scope({ tracer });
-    for (let i = 0; i < 2_000; i++) {
-      for (const attributes of [getterThrows("user.id", { ok: 1 }), throwingProxy()]) {
-        const e = await failureOf(async () => {
-          const r = await s.task(() => 1, { otel: { name: "t", attributes } });
-          expect(r).toEqual([undefined, 1]);
-        });
+    const hostile = [
+      () => ({ name: "t", attributes: getterThrows("user.id", { ok: 1 }) }),
+      () => ({ name: "t", attributes: throwingProxy() }),
+      () => getterThrows("attributes", { name: "t" }),
+      () => getterThrows("name", { attributes: { ok: 1 } }),
+    ];
+    // 20,000 calls in all: each fails with the thrown error itself, and
+    // spawns nothing.
+    for (let i = 0; i < N / hostile.length; i++) {
+      for (const otel of hostile) {
+        const e = thrownBy(() => s.task(() => 1, { otel: otel() }));
         expectClean(e);
-        if (e !== NO_ERROR) isBoom(e);
+        isBoom(e);
       }
-      const e = await failureOf(() => s.task(() => 1, { otel: getterThrows("attributes", { name: "t" }) }));
-      expectClean(e);
+    }
+    expect(liveCounts().tasks).toBe(0);
+    // The scope and its tracer go on: a good call has its span, with its attributes.
+    expect(await s.task(() => 2, { otel: { name: "good", attributes: { "user.id": 7 } } })).toEqual([undefined, 2]);
+    const good = exporter.getFinishedSpans().filter((sp) => sp.name === "good");
+    expect(good).toHaveLength(1);
+    expect(good[0].attributes["user.id"]).toBe(7);
+    expect(exporter.getFinishedSpans().filter((sp) => sp.name === "t")).toHaveLength(0);
+    await within(s[Symbol.asyncDispose](), 2_000, "dispose");
+  });
+
+  test("otel without a tracer: `name` is read at every call (a throwing getter throws, as 1.0), `attributes` is not read", async () => {
+    const s = scope();
+    await repeatFails(N / 10, () => s.task(() => 1, { otel: getterThrows("name") }), isBoom);
+    for (let i = 0; i < 1_000; i++) {
+      expect(await s.task(() => 3, { otel: { name: "t", attributes: throwingProxy() } })).toEqual([undefined, 3]);
     }
     await within(s[Symbol.asyncDispose](), 2_000, "dispose");
   });

@@ -188,8 +188,14 @@ export class Scope {
       onCleanup = optionalFunction(o.onCleanup, "task: onCleanup") as (() => unknown) | undefined;
       if (onCleanup !== undefined) flags |= 128;
       otel = o.otel;
-      if (otel !== undefined && otel !== null && typeof otel !== "object") {
-        throw new TypeError(`task: otel: options must be an object, got ${typeName(otel)}`);
+      if (otel !== undefined && otel !== null) {
+        if (typeof otel !== "object") throw new TypeError(`task: otel: options must be an object, got ${typeName(otel)}`);
+        // Read now, as 1.0 did: `name` at every call, `attributes` spread
+        // when a tracer is set. A throwing getter or Proxy trap throws from
+        // this call with its own error, before anything is spawned.
+        const oo = otel as { name?: unknown; attributes?: unknown };
+        const name = oo.name as string | undefined;
+        otel = { name, attributes: this._tracer === undefined ? undefined : { ...(oo.attributes as object) } };
       }
     }
     const t = new Task(this, fn);
