@@ -397,16 +397,21 @@ impl<T: 'static> Channel<T> {
             }
         };
         let store = {
+            // A few value types per app: a list, not a hash map (whose code
+            // every app would carry).
             let mut stores = drv.stores.borrow_mut();
-            let any = stores
-                .entry(TypeId::of::<T>())
-                .or_insert_with(|| {
-                    Rc::new(RefCell::new(Store::<T> {
+            let id = TypeId::of::<T>();
+            let any = match stores.iter().find(|(t, _)| *t == id) {
+                Some((_, s)) => s.clone(),
+                None => {
+                    let s: Rc<dyn Any> = Rc::new(RefCell::new(Store::<T> {
                         slots: Vec::new(),
                         spare: Vec::new(),
-                    })) as Rc<dyn Any>
-                })
-                .clone();
+                    }));
+                    stores.push((id, s.clone()));
+                    s
+                }
+            };
             any.downcast::<RefCell<Store<T>>>().ok()
         };
         let Some(store) = store else {

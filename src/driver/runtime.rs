@@ -30,7 +30,6 @@
 
 use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::Waker;
@@ -87,7 +86,7 @@ pub(crate) struct Driver {
     link_keys: std::cell::OnceCell<js_sys::WeakMap>,
     pub(crate) channels: RefCell<Table<Rc<dyn ChanEntry>>>,
     /// Channel slot contents, one store per value type (channel.rs).
-    pub(crate) stores: RefCell<HashMap<TypeId, Rc<dyn Any>>>,
+    pub(crate) stores: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
     pub(crate) semaphores: RefCell<Table<Rc<dyn SemEntry>>>,
     /// Waiting acquires by slot (the machine's semaphore slots).
     pub(crate) sem_waiters: RefCell<Vec<Option<Rc<super::semaphore::Waiter>>>>,
