@@ -149,7 +149,13 @@ impl F64Ext for f64 {
     }
 }
 
+// The state machine both faces drive, and its data structures: public so
+// the npm binding and the benches reach them, but not the crate's API (no
+// stability promise, hidden from its docs). Rust users use `driver`'s
+// items, re-exported at the root.
+#[doc(hidden)]
 pub mod core;
+#[doc(hidden)]
 pub mod machine;
 
 #[cfg(all(target_arch = "wasm32", any(feature = "exports", feature = "tiny")))]

@@ -346,6 +346,20 @@ impl<T: 'static> Clone for Channel<T> {
 impl Scope {
     /// A channel owned by the scope (1.0's `s.channel(capacity)`): aborted
     /// with it, disposed with it. Fails on a disposed scope.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u32>(1).unwrap();
+    /// assert!(ch.send(7).now_or_never().unwrap().is_ok());
+    /// let disposed = s.dispose();
+    /// host.run();
+    /// assert_eq!(ch.recv().now_or_never(), Some(None)); // aborted with the scope
+    /// assert!(disposed.now_or_never().unwrap().is_ok());
+    /// ```
     pub fn channel<T: 'static>(&self, capacity: usize) -> Result<Channel<T>, Error> {
         Channel::make(self.drv(), Some(self.key()), None, capacity)
     }
@@ -353,6 +367,17 @@ impl Scope {
 
 impl Runtime {
     /// A standalone channel on this runtime (see [`Channel::new`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let ch = rt.channel::<u8>(4).unwrap();
+    /// assert!(ch.send(1).now_or_never().unwrap().is_ok());
+    /// assert_eq!(rt.live().channels, 1);
+    /// drop(ch); // the last handle: the channel ends
+    /// assert_eq!(rt.live().channels, 0);
+    /// ```
     pub fn channel<T: 'static>(&self, capacity: usize) -> Result<Channel<T>, Error> {
         Channel::make(self.driver(), None, None, capacity)
     }
@@ -361,12 +386,30 @@ impl Runtime {
 impl<T: 'static> Channel<T> {
     /// A standalone channel (1.0's `new Channel(capacity)`) on this
     /// thread's runtime; it ends when its last handle is dropped.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{Channel, ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # Runtime::set_current(Runtime::new(ManualHost::new()));
+    /// let ch = Channel::<&str>::new(1).unwrap();
+    /// assert!(ch.send("x").now_or_never().unwrap().is_ok());
+    /// assert_eq!(ch.recv().now_or_never(), Some(Some("x")));
+    /// ```
     pub fn new(capacity: usize) -> Result<Channel<T>, Error> {
         Runtime::current().channel(capacity)
     }
 
     /// A standalone channel aborted by a JavaScript `AbortSignal` (1.0's
     /// `new Channel(capacity, signal)`).
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::Channel;
+    /// # fn demo(signal: &web_sys::AbortSignal) {
+    /// // Aborting `signal` fails the sends and ends the receives.
+    /// let ch = Channel::<u32>::with_signal(8, signal).unwrap();
+    /// assert_eq!(ch.cap(), 8);
+    /// # }
+    /// ```
     pub fn with_signal(
         capacity: usize,
         signal: &web_sys::AbortSignal,
@@ -444,6 +487,20 @@ impl<T: 'static> Channel<T> {
     /// [`SendError::Closed`] if the channel was closed before or while
     /// waiting, [`SendError::Aborted`] once its scope aborted or it was
     /// disposed. The value comes back in the error.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u32>(1).unwrap();
+    /// assert_eq!(ch.send(1).now_or_never(), Some(Ok(()))); // buffered
+    /// let mut second = ch.send(2);
+    /// assert!((&mut second).now_or_never().is_none()); // full: waits for room
+    /// assert_eq!(ch.recv().now_or_never(), Some(Some(1)));
+    /// assert_eq!(second.now_or_never(), Some(Ok(())));
+    /// ```
     pub fn send(&self, value: T) -> Send<'_, T> {
         Send {
             sh: &self.h.shared,
@@ -454,6 +511,21 @@ impl<T: 'static> Channel<T> {
 
     /// The next value: buffered ones first, then those of waiting senders;
     /// `None` once closed and drained, or aborted.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u32>(0).unwrap();
+    /// let mut next = ch.recv();
+    /// assert!((&mut next).now_or_never().is_none()); // nothing sent yet: waits
+    /// assert_eq!(ch.send(5).now_or_never(), Some(Ok(()))); // handed over
+    /// assert_eq!(next.now_or_never(), Some(Some(5)));
+    /// ch.close();
+    /// assert_eq!(ch.recv().now_or_never(), Some(None));
+    /// ```
     pub fn recv(&self) -> Recv<'_, T> {
         Recv {
             sh: &self.h.shared,
@@ -463,6 +535,20 @@ impl<T: 'static> Channel<T> {
 
     /// Closes: buffered values stay receivable, waiting senders get
     /// [`SendError::Closed`], later sends too. Idempotent.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u32>(2).unwrap();
+    /// ch.send(1).now_or_never().unwrap().unwrap();
+    /// ch.close();
+    /// assert!(ch.send(2).now_or_never().unwrap().unwrap_err().is_closed());
+    /// assert_eq!(ch.recv().now_or_never(), Some(Some(1))); // still receivable
+    /// assert_eq!(ch.recv().now_or_never(), Some(None));
+    /// ```
     pub fn close(&self) {
         let sh = self.sh();
         sh.drv.m.borrow_mut().chan_close(sh.k());
@@ -470,29 +556,92 @@ impl<T: 'static> Channel<T> {
     }
 
     /// Whether it is closed (or aborted).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u32>(1).unwrap();
+    /// assert!(!ch.is_closed());
+    /// ch.close();
+    /// assert!(ch.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         let sh = self.sh();
         sh.drv.m.borrow().chan_is_closed(sh.k())
     }
 
     /// Values buffered now (1.0's `size`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u32>(3).unwrap();
+    /// ch.send(1).now_or_never().unwrap().unwrap();
+    /// ch.send(2).now_or_never().unwrap().unwrap();
+    /// assert_eq!(ch.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         let sh = self.sh();
         sh.drv.m.borrow().chan_size(sh.k())
     }
 
     /// No value is buffered.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u32>(1).unwrap();
+    /// assert!(ch.is_empty());
+    /// ch.send(1).now_or_never().unwrap().unwrap();
+    /// assert!(!ch.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The capacity (1.0's `cap`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u32>(16).unwrap();
+    /// assert_eq!(ch.cap(), 16);
+    /// assert_eq!(s.channel::<u32>(0).unwrap().cap(), 0); // a rendezvous
+    /// ```
     pub fn cap(&self) -> usize {
         self.sh().cap
     }
 
     /// Closes and fails the waiting sends with "channel disposed"; drops the
     /// buffered values (1.0's `[Symbol.asyncDispose]()`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u32>(1).unwrap();
+    /// ch.send(1).now_or_never().unwrap().unwrap();
+    /// let mut waiting = ch.send(2);
+    /// assert!((&mut waiting).now_or_never().is_none());
+    /// ch.dispose();
+    /// let e = waiting.now_or_never().unwrap().unwrap_err();
+    /// assert!(e.reason().unwrap().is_disposed());
+    /// assert_eq!(ch.recv().now_or_never(), Some(None)); // buffered value dropped
+    /// ```
     pub fn dispose(&self) {
         let sh = self.sh();
         sh.drv.m.borrow_mut().chan_dispose(sh.k());
@@ -511,6 +660,19 @@ impl<T: 'static> fmt::Debug for Channel<T> {
 }
 
 /// Why a send failed; the value comes back (async-channel's style).
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, SendError};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let ch = s.channel::<&str>(1).unwrap();
+/// ch.close();
+/// let e = ch.send("late").now_or_never().unwrap().unwrap_err();
+/// assert_eq!(e, SendError::Closed("late"));
+/// assert_eq!(e.to_string(), "channel closed");
+/// ```
 #[derive(Clone, PartialEq)]
 pub enum SendError<T> {
     /// The channel was closed (before the send, or while it waited).
@@ -521,21 +683,71 @@ pub enum SendError<T> {
 
 impl<T> SendError<T> {
     /// The value that was not sent.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<Vec<u8>>(1).unwrap();
+    /// ch.close();
+    /// let e = ch.send(vec![1, 2]).now_or_never().unwrap().unwrap_err();
+    /// assert_eq!(e.into_inner(), vec![1, 2]); // nothing lost
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             SendError::Closed(v) | SendError::Aborted(v, _) => v,
         }
     }
 
+    /// Whether the channel was closed ([`SendError::Closed`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u8>(1).unwrap();
+    /// ch.close();
+    /// let e = ch.send(1).now_or_never().unwrap().unwrap_err();
+    /// assert!(e.is_closed() && !e.is_aborted());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, SendError::Closed(_))
     }
 
+    /// Whether the channel aborted or was disposed ([`SendError::Aborted`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u8>(1).unwrap();
+    /// ch.dispose();
+    /// let e = ch.send(1).now_or_never().unwrap().unwrap_err();
+    /// assert!(e.is_aborted() && !e.is_closed());
+    /// ```
     pub fn is_aborted(&self) -> bool {
         matches!(self, SendError::Aborted(..))
     }
 
     /// The abort reason, if it aborted.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s.channel::<u8>(1).unwrap();
+    /// ch.dispose();
+    /// let e = ch.send(1).now_or_never().unwrap().unwrap_err();
+    /// assert!(e.reason().is_some_and(|r| r.is_disposed()));
+    /// ```
     pub fn reason(&self) -> Option<&Reason> {
         match self {
             SendError::Aborted(_, r) => Some(r),
@@ -565,6 +777,20 @@ impl<T> fmt::Debug for SendError<T> {
 impl<T> std::error::Error for SendError<T> {}
 
 /// The future of [`Channel::send`] (it borrows the channel).
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let ch = s.channel::<u32>(0).unwrap();
+/// let tx = ch.clone();
+/// let producer = s.spawn(async move { tx.send(1).await }).unwrap(); // waits: a rendezvous
+/// assert_eq!(ch.recv().now_or_never(), Some(Some(1)));
+/// host.run();
+/// assert_eq!(producer.now_or_never(), Some(Ok(())));
+/// ```
 #[must_use = "futures do nothing unless polled: the value is sent when this is awaited"]
 pub struct Send<'a, T: 'static> {
     sh: &'a ChanShared<T>,
@@ -788,6 +1014,20 @@ impl<T: 'static> Receiving<T> {
 }
 
 /// The future of [`Channel::recv`] (it borrows the channel).
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let ch = s.channel::<u32>(1).unwrap();
+/// let rx = ch.clone();
+/// let consumer = s.spawn(async move { Ok::<_, ()>(rx.recv().await) }).unwrap(); // waits
+/// assert_eq!(ch.send(5).now_or_never(), Some(Ok(())));
+/// host.run();
+/// assert_eq!(consumer.now_or_never(), Some(Ok(Some(5))));
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Recv<'a, T: 'static> {
     sh: &'a ChanShared<T>,

@@ -17,6 +17,16 @@ use crate::machine::{Fail, FailKind};
 /// that is disposed or aborted, an `AbortSignal` aborted already.
 ///
 /// The messages are the machine's, the same the npm package throws.
+///
+/// ```
+/// # use go_go_scope_wasm::{CircuitBreakerOptions, Error, ManualHost, Runtime, ScopeOptions};
+/// # let rt = Runtime::new(ManualHost::new());
+/// let breaker = CircuitBreakerOptions::default().failure_threshold(0);
+/// match rt.scope(ScopeOptions::default().circuit_breaker(breaker)) {
+///     Err(Error::Range(message)) => assert!(message.contains("failureThreshold")),
+///     other => panic!("expected a RangeError, got {other:?}"),
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
@@ -38,27 +48,73 @@ pub enum Error {
 
 impl Error {
     /// A bad number.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let e = rt.semaphore(0).unwrap_err(); // a semaphore needs at least 1 permit
+    /// assert!(e.is_range());
+    /// ```
     pub fn is_range(&self) -> bool {
         matches!(self, Error::Range(_))
     }
 
     /// A value of the wrong type.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::Error;
+    /// // What `ScopeOptions::from_js` refuses `{ timeout: "5s" }` with:
+    /// let e = Error::Type("scope: timeout must be a number, got string".into());
+    /// assert!(e.is_type() && !e.is_range());
+    /// ```
     pub fn is_type(&self) -> bool {
         matches!(self, Error::Type(_))
     }
 
     /// A call on a disposed or aborted scope, or that does not fit the state.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let _ = s.dispose();
+    /// host.run();
+    /// let e = s.task(|_ctx| async { Ok::<_, ()>(1) }, TaskOptions::default()).unwrap_err();
+    /// assert!(e.is_state());
+    /// assert_eq!(e.to_string(), "Cannot spawn task on disposed scope");
+    /// ```
     pub fn is_state(&self) -> bool {
         matches!(self, Error::State(_))
     }
 
     /// Refused because the signal or scope is aborted already.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{Error, ManualHost, PollOptions, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let _ = s.dispose();
+    /// host.run();
+    /// let e = s.poll(|_ctx| async { Ok::<_, ()>(1) }, |_| {}, PollOptions::default()).unwrap_err();
+    /// assert!(e.is_aborted());
+    /// assert!(matches!(e, Error::Aborted(r) if r.is_disposed()));
+    /// ```
     pub fn is_aborted(&self) -> bool {
         matches!(self, Error::Aborted(_))
     }
 
     /// The error as JavaScript would throw it: a `RangeError`, a
     /// `TypeError`, an `Error`, or the abort reason itself.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::Error;
+    /// # use wasm_bindgen::JsCast;
+    /// let e = Error::Range("scope: timeout must be a number of milliseconds >= 0, got -1".into());
+    /// let js = e.to_js();
+    /// assert!(js.is_instance_of::<js_sys::RangeError>());
+    /// ```
     pub fn to_js(&self) -> JsValue {
         match self {
             Error::Range(m) => js_sys::RangeError::new(m).into(),
@@ -140,6 +196,20 @@ pub(crate) fn js_number(n: f64) -> String {
 /// value stays the same object), with the message it reads as.
 ///
 /// Cheap to clone (clones share the value).
+///
+/// ```
+/// # use go_go_scope_wasm::{CleanupError, ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// let s = rt.scope(ScopeOptions::default()).unwrap()
+///     .provide_with_cleanup("db", || "pg", |_db| async { Err::<(), _>(CleanupError::new("db gone")) })
+///     .unwrap();
+/// let mut done = s.dispose();
+/// host.run();
+/// let e = (&mut done).now_or_never().unwrap().unwrap_err();
+/// assert_eq!(e.errors()[0].message(), "db gone");
+/// ```
 #[derive(Clone)]
 pub struct CleanupError {
     value: Rc<dyn Any>,
@@ -148,6 +218,13 @@ pub struct CleanupError {
 
 impl CleanupError {
     /// Wraps any error (its `Display` is the message).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::CleanupError;
+    /// let e = CleanupError::new(std::io::Error::other("disk full"));
+    /// assert_eq!(e.message(), "disk full");
+    /// assert!(e.downcast_ref::<std::io::Error>().is_some());
+    /// ```
     pub fn new<E: fmt::Display + 'static>(error: E) -> CleanupError {
         CleanupError {
             message: error.to_string().into(),
@@ -156,6 +233,13 @@ impl CleanupError {
     }
 
     /// Wraps a JavaScript value (an `Error`'s message, or `String(value)`).
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::CleanupError;
+    /// let e = CleanupError::from_js(js_sys::Error::new("connection reset").into());
+    /// assert_eq!(e.message(), "connection reset");
+    /// assert!(e.js_value().is_some());
+    /// ```
     pub fn from_js(value: JsValue) -> CleanupError {
         CleanupError {
             message: super::signal::js_text(&value).into(),
@@ -164,16 +248,40 @@ impl CleanupError {
     }
 
     /// The message (joined into [`DisposeError`]'s when several failed).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::CleanupError;
+    /// let e = CleanupError::from(format!("flush failed after {} bytes", 512));
+    /// assert_eq!(e.message(), "flush failed after 512 bytes");
+    /// assert_eq!(e.to_string(), e.message());
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
 
     /// The error itself, if it is an `E`.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::CleanupError;
+    /// # use std::io::{Error as IoError, ErrorKind};
+    /// let e = CleanupError::new(IoError::new(ErrorKind::TimedOut, "db timed out"));
+    /// assert_eq!(e.downcast_ref::<IoError>().map(IoError::kind), Some(ErrorKind::TimedOut));
+    /// assert!(e.downcast_ref::<String>().is_none());
+    /// ```
     pub fn downcast_ref<E: 'static>(&self) -> Option<&E> {
         self.value.downcast_ref::<E>()
     }
 
     /// The JavaScript value the cleanup failed with, if it was one.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::CleanupError;
+    /// # fn demo(thrown: wasm_bindgen::JsValue) {
+    /// let e = CleanupError::from_js(thrown.clone());
+    /// assert_eq!(e.js_value(), Some(&thrown)); // the same object
+    /// assert!(CleanupError::new("db gone").js_value().is_none());
+    /// # }
+    /// ```
     pub fn js_value(&self) -> Option<&JsValue> {
         self.downcast_ref::<JsValue>()
     }
@@ -220,6 +328,22 @@ impl std::error::Error for CleanupError {}
 /// A disposal whose cleanups failed: every cleanup still ran (SPEC
 /// "Disposal", step 3). One failure reads as its own message; several as
 /// "Multiple errors during scope disposal: a, b".
+///
+/// ```
+/// # use go_go_scope_wasm::{CleanupError, ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// let s = rt.scope(ScopeOptions::default()).unwrap()
+///     .provide_with_cleanup("a", || 1, |_| async { Err::<(), _>(CleanupError::new("a failed")) })
+///     .unwrap()
+///     .provide_with_cleanup("b", || 2, |_| async { Err::<(), _>(CleanupError::new("b failed")) })
+///     .unwrap();
+/// let mut done = s.dispose();
+/// host.run();
+/// let e = (&mut done).now_or_never().unwrap().unwrap_err();
+/// assert_eq!(e.to_string(), "Multiple errors during scope disposal: b failed, a failed");
+/// ```
 #[derive(Clone, Debug)]
 pub struct DisposeError {
     errors: Vec<CleanupError>,
@@ -232,12 +356,44 @@ impl DisposeError {
 
     /// The cleanups' errors, in the order the cleanups ran (newest
     /// registration first).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap()
+    ///     .provide_with_cleanup("cache", || (), |_| async { Err::<(), _>("cache gone") })
+    ///     .unwrap()
+    ///     .provide_with_cleanup("db", || (), |_| async { Err::<(), _>("db gone") })
+    ///     .unwrap();
+    /// let mut done = s.dispose();
+    /// host.run();
+    /// let e = (&mut done).now_or_never().unwrap().unwrap_err();
+    /// let messages: Vec<_> = e.errors().iter().map(|c| c.message()).collect();
+    /// assert_eq!(messages, ["db gone", "cache gone"]); // newest registration first
+    /// ```
     pub fn errors(&self) -> &[CleanupError] {
         &self.errors
     }
 
     /// The error as JavaScript's disposal rejects: the one cleanup error
     /// itself, or one `Error` joining the messages.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::Scope;
+    /// # use wasm_bindgen::{JsCast, JsValue};
+    /// # async fn demo(s: Scope) -> Result<(), JsValue> {
+    /// // In a `#[wasm_bindgen]` function: reject as 1.0's disposal does.
+    /// if let Err(e) = s.dispose().await {
+    ///     let js = e.to_js();
+    ///     if e.errors().len() > 1 {
+    ///         assert!(js.is_instance_of::<js_sys::Error>()); // one `Error` for all
+    ///     }
+    ///     return Err(js);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn to_js(&self) -> JsValue {
         match self.errors.as_slice() {
             [one] => match one.js_value() {

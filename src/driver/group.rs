@@ -30,6 +30,16 @@ use crate::machine::group::{how, plan, Kind, Plan, RACE_EMPTY};
 use crate::machine::slab::Key;
 
 /// Options of [`race`] (1.0's `race(factories, { signal })`).
+///
+/// ```
+/// # use go_go_scope_wasm::{race, ManualHost, RaceOptions, Runtime};
+/// # use futures::FutureExt;
+/// # Runtime::set_current(Runtime::new(ManualHost::new()));
+/// let options = RaceOptions::default(); // no signal: only the first to settle ends it
+/// assert!(options.signal.is_none());
+/// let first = race([|_ctx| async { Ok::<_, ()>("cache") }], options);
+/// assert_eq!(first.now_or_never(), Some(Ok("cache")));
+/// ```
 #[derive(Clone, Default, Debug)]
 pub struct RaceOptions {
     /// Aborts the race (its factories' signals) with its reason.
@@ -38,6 +48,18 @@ pub struct RaceOptions {
 
 /// Options of [`parallel`] and [`Scope::parallel`] (1.0's `{ concurrency,
 /// failFast, signal }`).
+///
+/// ```
+/// # use go_go_scope_wasm::{parallel, ManualHost, ParallelOptions, Runtime};
+/// # use futures::FutureExt;
+/// # Runtime::set_current(Runtime::new(ManualHost::new()));
+/// let options = ParallelOptions { concurrency: Some(1), fail_fast: true, ..Default::default() };
+/// let all = parallel(
+///     (1..=3).map(|n| move |_ctx| async move { if n == 2 { Err("two") } else { Ok(n) } }),
+///     options,
+/// );
+/// assert_eq!(all.now_or_never().unwrap().unwrap_err().failed(), Some(&"two"));
+/// ```
 #[derive(Clone, Default, Debug)]
 pub struct ParallelOptions {
     /// At most this many factories run at once, started in input order
@@ -52,12 +74,43 @@ pub struct ParallelOptions {
 
 impl ParallelOptions {
     /// Sets [`ParallelOptions::concurrency`].
+    ///
+    /// ```
+    /// # use std::{cell::Cell, rc::Rc};
+    /// # use go_go_scope_wasm::{parallel, ManualHost, ParallelOptions, Runtime};
+    /// # Runtime::set_current(Runtime::new(ManualHost::new()));
+    /// let started = Rc::new(Cell::new(0));
+    /// let run = parallel(
+    ///     (0..3).map(|_| {
+    ///         let started = started.clone();
+    ///         move |_ctx| {
+    ///             started.set(started.get() + 1);
+    ///             futures::future::pending::<Result<(), ()>>()
+    ///         }
+    ///     }),
+    ///     ParallelOptions::default().concurrency(2),
+    /// );
+    /// assert_eq!(started.get(), 2); // the third waits for a free slot
+    /// # drop(run);
+    /// ```
     pub fn concurrency(mut self, n: u32) -> Self {
         self.concurrency = Some(n);
         self
     }
 
     /// Sets [`ParallelOptions::fail_fast`].
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{parallel, ManualHost, ParallelOptions, Runtime};
+    /// # use futures::FutureExt;
+    /// # Runtime::set_current(Runtime::new(ManualHost::new()));
+    /// let all = parallel(
+    ///     (1..=3).map(|n| move |_ctx| async move { if n == 2 { Err("two") } else { Ok(n) } }),
+    ///     ParallelOptions::default().fail_fast(true),
+    /// );
+    /// let e = all.now_or_never().unwrap().unwrap_err(); // the first error, not the results
+    /// assert_eq!(e.failed(), Some(&"two"));
+    /// ```
     pub fn fail_fast(mut self, yes: bool) -> Self {
         self.fail_fast = yes;
         self
@@ -293,6 +346,21 @@ where
 /// The outcome of a race: the first member to settle, success or failure
 /// (or the abort reason if the race was aborted before). Dropping it before
 /// then aborts the members.
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let first = s.race([1u8, 2].map(|n| move |_ctx| async move {
+///     if n == 1 {
+///         futures::future::pending::<()>().await; // never settles
+///     }
+///     Ok::<_, ()>(n)
+/// }));
+/// assert_eq!(first.now_or_never(), Some(Ok(2)));
+/// ```
 #[must_use = "a race is aborted when its future is dropped"]
 pub struct Race<T, E> {
     g: Rc<dyn GroupOut<T, E>>,
@@ -325,6 +393,19 @@ impl<T, E> fmt::Debug for Race<T, E> {
 /// (a factory never started, because the run was aborted, has the abort
 /// reason), or with `fail_fast` the first error. Dropping it before then
 /// aborts the members.
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, ParallelOptions, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let all = s.parallel(
+///     (1..=3).map(|n| move |_ctx| async move { Ok::<_, ()>(n * 10) }),
+///     ParallelOptions::default(),
+/// );
+/// assert_eq!(all.now_or_never().unwrap().unwrap(), [Ok(10), Ok(20), Ok(30)]);
+/// ```
 #[must_use = "a parallel run is aborted when its future is dropped"]
 pub struct Parallel<T, E> {
     g: Rc<dyn GroupOut<T, E>>,
@@ -435,6 +516,19 @@ where
 
 impl Scope {
     /// [`race`] under this scope: its signal and services (1.0's `s.race`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let mut r = s.race([|_ctx| futures::future::pending::<Result<(), ()>>()]);
+    /// assert!((&mut r).now_or_never().is_none());
+    /// let _ = s.dispose(); // aborts the race's members
+    /// host.run();
+    /// assert!(r.now_or_never().unwrap().unwrap_err().is_aborted());
+    /// ```
     pub fn race<T, E, F, Fut>(&self, factories: impl IntoIterator<Item = F>) -> Race<T, E>
     where
         T: 'static,
@@ -458,6 +552,19 @@ impl Scope {
     /// [`parallel`] under this scope: its signal, services and
     /// `concurrency` (1.0's `s.parallel(factories, { failFast })`; the
     /// options' `concurrency` and `signal` are not used here).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, ParallelOptions, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default().concurrency(2)).unwrap();
+    /// let all = s.parallel(
+    ///     (1..=4).map(|n| move |_ctx| async move { if n == 3 { Err("three") } else { Ok(n) } }),
+    ///     ParallelOptions::default().fail_fast(true),
+    /// );
+    /// assert_eq!(all.now_or_never().unwrap().unwrap_err().failed(), Some(&"three"));
+    /// ```
     pub fn parallel<T, E, F, Fut>(
         &self,
         factories: impl IntoIterator<Item = F>,

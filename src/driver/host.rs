@@ -26,6 +26,18 @@ use futures::task::LocalSpawnExt;
 /// runs on. Implement it to run scopes on something else than JavaScript's
 /// event loop; most code never names it (the default runtime of a wasm32
 /// thread uses [`WebHost`]).
+///
+/// ```
+/// # use std::{cell::Cell, rc::Rc};
+/// # use go_go_scope_wasm::{Host, ManualHost};
+/// let host = ManualHost::new();
+/// let fired = Rc::new(Cell::new(false));
+/// let f = fired.clone();
+/// let _guard = host.set_timeout(10, Box::new(move || f.set(true)));
+/// host.advance(10);
+/// assert!(fired.get());
+/// assert_eq!(host.now(), 10.0);
+/// ```
 pub trait Host {
     /// Milliseconds since some fixed point (JavaScript's `Date.now()` for
     /// [`WebHost`]). Never goes backwards.
@@ -41,11 +53,32 @@ pub trait Host {
 }
 
 /// Owns one timer of a [`Host`]: dropping it cancels the timer.
+///
+/// ```
+/// # use go_go_scope_wasm::{Host, ManualHost};
+/// let host = ManualHost::new();
+/// let guard = host.set_timeout(10, Box::new(|| panic!("cancelled")));
+/// assert_eq!(host.pending_timers(), 1);
+/// drop(guard); // cancels the timer
+/// assert_eq!(host.pending_timers(), 0);
+/// host.advance(10); // nothing fires
+/// ```
 pub struct TimerGuard(#[allow(dead_code)] Box<dyn Any>);
 
 impl TimerGuard {
     /// Wraps whatever cancels the timer when dropped (gloo's `Timeout`, a
     /// handle of your own).
+    ///
+    /// ```
+    /// # use std::{cell::Cell, rc::Rc};
+    /// # use go_go_scope_wasm::TimerGuard;
+    /// struct Cancel(Rc<Cell<bool>>);
+    /// impl Drop for Cancel { fn drop(&mut self) { self.0.set(true) } }
+    /// let cancelled = Rc::new(Cell::new(false));
+    /// let guard = TimerGuard::new(Cancel(cancelled.clone()));
+    /// drop(guard);
+    /// assert!(cancelled.get());
+    /// ```
     pub fn new(owner: impl Any) -> TimerGuard {
         TimerGuard(Box::new(owner))
     }
@@ -56,6 +89,14 @@ impl TimerGuard {
 /// `spawn_local` (wasm-bindgen-futures). Works in browsers, Node, Deno, Bun
 /// and Workers. Only usable on wasm32 (elsewhere its calls panic, as every
 /// wasm-bindgen import does).
+///
+/// ```no_run
+/// # use go_go_scope_wasm::{Host, Runtime, ScopeOptions, WebHost};
+/// let rt = Runtime::new(WebHost); // what Runtime::current() uses on wasm32
+/// let s = rt.scope(ScopeOptions::default()).unwrap();
+/// assert!(!s.is_aborted());
+/// assert!(WebHost.now() > 0.0); // Date.now()
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WebHost;
 
@@ -120,6 +161,13 @@ impl Default for ManualHost {
 
 impl ManualHost {
     /// A host at time 0 with nothing pending.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{Host, ManualHost};
+    /// let host = ManualHost::new();
+    /// assert_eq!(host.now(), 0.0);
+    /// assert_eq!(host.pending_timers(), 0);
+    /// ```
     pub fn new() -> ManualHost {
         let pool = LocalPool::new();
         let spawner = pool.spawner();
@@ -135,6 +183,18 @@ impl ManualHost {
     /// Runs every spawned future until none can make progress without time
     /// passing (or a JavaScript event). Nested calls (from inside a future
     /// this host runs) do nothing.
+    ///
+    /// ```
+    /// # use std::{cell::Cell, rc::Rc};
+    /// # use go_go_scope_wasm::{Host, ManualHost};
+    /// let host = ManualHost::new();
+    /// let done = Rc::new(Cell::new(false));
+    /// let d = done.clone();
+    /// host.spawn(Box::pin(async move { d.set(true) }));
+    /// assert!(!done.get()); // spawn never polls it
+    /// host.run();
+    /// assert!(done.get());
+    /// ```
     pub fn run(&self) {
         // `try_borrow_mut`: a future run by this pool that calls `run`
         // again must not re-enter the pool.
@@ -146,6 +206,18 @@ impl ManualHost {
     /// Moves the clock `ms` milliseconds forward, firing the timers that
     /// fall due in order, each at its own time, and running the futures
     /// after each.
+    ///
+    /// ```
+    /// # use std::{cell::Cell, rc::Rc};
+    /// # use go_go_scope_wasm::{Host, ManualHost};
+    /// let host = ManualHost::new();
+    /// let (at, h) = (Rc::new(Cell::new(0.0)), host.clone());
+    /// let a = at.clone();
+    /// let _guard = host.set_timeout(30, Box::new(move || a.set(h.now())));
+    /// host.advance(100);
+    /// assert_eq!(at.get(), 30.0); // fired at its own time
+    /// assert_eq!(host.now(), 100.0);
+    /// ```
     pub fn advance(&self, ms: u64) {
         let end = self.micros() + ms * 1000;
         self.run();
@@ -169,6 +241,18 @@ impl ManualHost {
     }
 
     /// Timers that have not fired nor been cancelled.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use std::time::Duration;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default().timeout(Duration::from_secs(1))).unwrap();
+    /// assert_eq!(host.pending_timers(), 1); // the scope's timeout
+    /// let _ = s.dispose();
+    /// host.run();
+    /// assert_eq!(host.pending_timers(), 0);
+    /// ```
     pub fn pending_timers(&self) -> usize {
         self.0.timers.borrow().len()
     }

@@ -72,6 +72,17 @@ impl Scope {
     /// Runs the JavaScript function `f` as a task of this scope (see
     /// [`TaskContext::call_js`]): `f(signal)`, its promise awaited, its
     /// value or thrown object as the task's `Result`.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::{Scope, TaskOptions};
+    /// # use wasm_bindgen::JsValue;
+    /// # async fn demo(s: Scope, fetch_user: js_sys::Function) -> Result<(), JsValue> {
+    /// // `fetch_user` is a JavaScript function: (signal) => fetch(url, { signal })
+    /// let user = s.task_js(fetch_user, TaskOptions::default())?;
+    /// let response = user.await.map_err(|e| e.into_js())?;
+    /// assert!(!response.is_undefined());
+    /// # Ok(()) }
+    /// ```
     pub fn task_js(
         &self,
         f: Function,
@@ -90,6 +101,17 @@ where
     /// value, rejected with its error ([`TaskError::into_js`]: the thrown
     /// object itself, the abort reason itself). A go-go-scope task in
     /// JavaScript that awaits it gets the usual Result tuple.
+    ///
+    /// ```no_run
+    /// use go_go_scope_wasm::{Scope, TaskOptions};
+    /// use wasm_bindgen::JsValue;
+    ///
+    /// // A promise JavaScript awaits: it fulfils with 42.
+    /// fn answer(s: &Scope) -> Result<js_sys::Promise, JsValue> {
+    ///     let t = s.task(|_| async { Ok::<u32, JsValue>(42) }, TaskOptions::default())?;
+    ///     Ok(t.into_promise())
+    /// }
+    /// ```
     pub fn into_promise(self) -> Promise {
         future_to_promise(async move {
             match self.await {
@@ -138,6 +160,17 @@ where
 
 /// The result of a task as JavaScript's Result tuple: `[undefined, value]`
 /// or `[error, undefined]` (what go-go-scope tasks settle to).
+///
+/// ```no_run
+/// use go_go_scope_wasm::{result_tuple, TaskError};
+/// use wasm_bindgen::JsValue;
+///
+/// let ok = result_tuple::<u32, JsValue>(Ok(7));
+/// assert!(ok.get(0).is_undefined());
+/// assert_eq!(ok.get(1).as_f64(), Some(7.0));
+/// let err = result_tuple::<u32, JsValue>(Err(TaskError::Failed("no user".into())));
+/// assert_eq!(err.get(0).as_string().as_deref(), Some("no user"));
+/// ```
 pub fn result_tuple<T: Into<JsValue>, E: Into<JsValue>>(
     r: Result<T, TaskError<E>>,
 ) -> js_sys::Array {

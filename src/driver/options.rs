@@ -282,6 +282,17 @@ impl<E> RetryOptions<E> {
     /// Reads 1.0's `retry` object: `{ maxRetries, delay }` with a number
     /// delay. Functions (`delay`, `retryCondition`, `onRetry`) cannot come
     /// from JavaScript: set them with the builder.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::RetryOptions;
+    /// # use js_sys::{Object, Reflect};
+    /// // `{ maxRetries: 2, delay: 500 }`, as 1.0 took it
+    /// let v = Object::new();
+    /// Reflect::set(&v, &"maxRetries".into(), &2.into()).unwrap();
+    /// Reflect::set(&v, &"delay".into(), &500.into()).unwrap();
+    /// let retry = RetryOptions::<String>::from_js(&v).unwrap();
+    /// assert_eq!(retry.max_retries, Some(2));
+    /// ```
     pub fn from_js(v: &JsValue) -> Result<RetryOptions<E>, Error> {
         let raw: RawRetry = fields(v, "task: retry")?;
         let mut r = RetryOptions::new();
@@ -319,6 +330,17 @@ impl<E> TaskOptions<E> {
     /// delay }, otel: { name, attributes } }` (see
     /// [`RetryOptions::from_js`]; `onCleanup` and other functions are set in
     /// Rust).
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::{Scope, TaskOptions};
+    /// # use wasm_bindgen::JsValue;
+    /// # fn demo(s: &Scope, options: JsValue) -> Result<(), JsValue> {
+    /// // `options` from JavaScript: `{ timeout: 5000, retry: { maxRetries: 2 } }`
+    /// let options = TaskOptions::<String>::from_js(&options)?;
+    /// assert!(options.on_cleanup.is_none()); // functions are set in Rust
+    /// let user = s.task(|_ctx| async { Ok::<_, String>("ada") }, options)?;
+    /// # drop(user); Ok(()) }
+    /// ```
     pub fn from_js(v: &JsValue) -> Result<TaskOptions<E>, Error> {
         let raw: RawTask = fields(v, "task")?;
         let mut o = TaskOptions::default();
@@ -382,6 +404,18 @@ fn otel(v: &JsValue) -> Result<Option<OtelOptions>, Error> {
 
 impl PollOptions {
     /// Reads 1.0's poll options object: `{ interval, immediate, signal }`.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::PollOptions;
+    /// # use js_sys::{Object, Reflect};
+    /// // `{ interval: 1000, immediate: false }`
+    /// let v = Object::new();
+    /// Reflect::set(&v, &"interval".into(), &1000.into()).unwrap();
+    /// Reflect::set(&v, &"immediate".into(), &false.into()).unwrap();
+    /// let options = PollOptions::from_js(&v).unwrap();
+    /// assert_eq!((options.interval, options.immediate), (Some(Duration::from_secs(1)), false));
+    /// ```
     pub fn from_js(v: &JsValue) -> Result<PollOptions, Error> {
         let raw: RawPoll = fields(v, "poll")?;
         let mut o = PollOptions::default();
@@ -399,6 +433,17 @@ impl PollOptions {
 impl ParallelOptions {
     /// Reads 1.0's parallel options object: `{ concurrency, failFast,
     /// signal }`.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::ParallelOptions;
+    /// # use js_sys::{Object, Reflect};
+    /// // `{ concurrency: 2, failFast: true }`
+    /// let v = Object::new();
+    /// Reflect::set(&v, &"concurrency".into(), &2.into()).unwrap();
+    /// Reflect::set(&v, &"failFast".into(), &true.into()).unwrap();
+    /// let options = ParallelOptions::from_js(&v).unwrap();
+    /// assert_eq!((options.concurrency, options.fail_fast), (Some(2), true));
+    /// ```
     pub fn from_js(v: &JsValue) -> Result<ParallelOptions, Error> {
         let raw: RawParallel = fields(v, "parallel")?;
         let mut o = ParallelOptions::default();
@@ -413,6 +458,17 @@ impl ParallelOptions {
 
 impl RaceOptions {
     /// Reads 1.0's race options object: `{ signal }`.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::RaceOptions;
+    /// # use js_sys::{Object, Reflect};
+    /// // `{ signal: controller.signal }`
+    /// let controller = web_sys::AbortController::new().unwrap();
+    /// let v = Object::new();
+    /// Reflect::set(&v, &"signal".into(), &controller.signal()).unwrap();
+    /// let options = RaceOptions::from_js(&v).unwrap();
+    /// assert_eq!(options.signal, Some(controller.signal()));
+    /// ```
     pub fn from_js(v: &JsValue) -> Result<RaceOptions, Error> {
         let raw: RawRace = fields(v, "race")?;
         Ok(RaceOptions {
@@ -424,6 +480,18 @@ impl RaceOptions {
 impl CircuitBreakerOptions {
     /// Reads 1.0's `circuitBreaker` object: `{ failureThreshold,
     /// resetTimeout }`.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::CircuitBreakerOptions;
+    /// # use js_sys::{Object, Reflect};
+    /// // `{ failureThreshold: 3, resetTimeout: 10000 }`
+    /// let v = Object::new();
+    /// Reflect::set(&v, &"failureThreshold".into(), &3.into()).unwrap();
+    /// Reflect::set(&v, &"resetTimeout".into(), &10_000.into()).unwrap();
+    /// let b = CircuitBreakerOptions::from_js(&v).unwrap();
+    /// assert_eq!((b.failure_threshold, b.reset_timeout), (3, Duration::from_secs(10)));
+    /// ```
     pub fn from_js(v: &JsValue) -> Result<CircuitBreakerOptions, Error> {
         Ok(breaker(v)?.unwrap_or_default())
     }

@@ -32,6 +32,19 @@ use crate::machine::poll::PollRefused;
 use crate::machine::slab::Key;
 
 /// Options of [`poll`] (1.0's `{ interval, immediate, signal }`).
+///
+/// ```
+/// # use std::time::Duration;
+/// # use go_go_scope_wasm::{ManualHost, PollOptions, Runtime, ScopeOptions};
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let options = PollOptions { interval: Some(Duration::from_secs(1)), ..PollOptions::default() };
+/// assert!(options.immediate);
+/// let c = s.poll(|_ctx| async { Ok::<_, ()>(()) }, |_| {}, options).unwrap();
+/// host.advance(2_000);
+/// assert_eq!(c.status().poll_count, 3); // at 0, 1 s and 2 s
+/// ```
 #[derive(Clone, Debug)]
 pub struct PollOptions {
     /// Time between the end of a call and the next (default 5 s).
@@ -56,12 +69,39 @@ impl Default for PollOptions {
 
 impl PollOptions {
     /// Sets [`PollOptions::interval`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::{ManualHost, PollOptions, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let every_10s = PollOptions::default().interval(Duration::from_secs(10));
+    /// let c = s.poll(|_ctx| async { Ok::<_, ()>(()) }, |_| {}, every_10s).unwrap();
+    /// host.advance(25_000);
+    /// assert_eq!(c.status().poll_count, 3);
+    /// ```
     pub fn interval(mut self, d: Duration) -> Self {
         self.interval = Some(d);
         self
     }
 
     /// Sets [`PollOptions::immediate`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::{ManualHost, PollOptions, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let options = PollOptions::default().interval(Duration::from_secs(1)).immediate(false);
+    /// let c = s.poll(|_ctx| async { Ok::<_, ()>(()) }, |_| {}, options).unwrap();
+    /// host.advance(5_000);
+    /// assert_eq!(c.status().poll_count, 0); // created stopped
+    /// c.start();
+    /// host.advance(1_000);
+    /// assert_eq!(c.status().poll_count, 1);
+    /// ```
     pub fn immediate(mut self, yes: bool) -> Self {
         self.immediate = yes;
         self
@@ -70,6 +110,21 @@ impl PollOptions {
 
 /// What [`PollController::status`] says (1.0's `status()`). Times are the
 /// host's clock in ms (`Date.now()` on the web).
+///
+/// ```
+/// # use std::time::Duration;
+/// # use go_go_scope_wasm::{ManualHost, PollOptions, Runtime, ScopeOptions};
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let options = PollOptions::default().interval(Duration::from_secs(10));
+/// let c = s.poll(|_ctx| async { Ok::<_, ()>(()) }, |_| {}, options).unwrap();
+/// host.advance(4_000);
+/// let st = c.status();
+/// assert!(st.running);
+/// assert_eq!((st.poll_count, st.last_poll_time, st.next_poll_time), (1, Some(0.0), Some(10_000.0)));
+/// assert_eq!(st.time_until_next, Duration::from_secs(6));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct PollStatus {
     pub running: bool,
@@ -256,6 +311,21 @@ impl<T: 'static, E: 'static> PollEntry for PollShared<T, E> {
 
 /// Controls a poll (1.0's `PollController`): `start`, `stop`, `status`.
 /// Dropping it does not stop the poll (its signal or scope does).
+///
+/// ```
+/// # use std::time::Duration;
+/// # use go_go_scope_wasm::{ManualHost, PollOptions, Runtime, ScopeOptions};
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let options = PollOptions::default().interval(Duration::from_secs(1));
+/// let c = s.poll(|_ctx| async { Ok::<_, ()>(()) }, |_| {}, options).unwrap();
+/// c.stop();
+/// host.advance(5_000);
+/// assert_eq!(c.status().poll_count, 1); // only the immediate call
+/// c.start(); // with `immediate`, a call at once
+/// assert_eq!(c.status().poll_count, 2);
+/// ```
 #[derive(Clone)]
 pub struct PollController {
     base: Rc<PollBase>,
@@ -263,6 +333,19 @@ pub struct PollController {
 
 impl PollController {
     /// Starts or resumes polling (nothing while running or once dead).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::{ManualHost, PollOptions, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let options = PollOptions::default().interval(Duration::from_secs(1)).immediate(false);
+    /// let c = s.poll(|_ctx| async { Ok::<_, ()>(()) }, |_| {}, options).unwrap();
+    /// assert!(!c.status().running);
+    /// c.start();
+    /// assert!(c.status().running);
+    /// ```
     pub fn start(&self) {
         let b = &self.base;
         let now = b.drv.now();
@@ -271,6 +354,21 @@ impl PollController {
     }
 
     /// Stops polling; a call in flight runs to its end.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::{ManualHost, PollOptions, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let options = PollOptions::default().interval(Duration::from_secs(1));
+    /// let c = s.poll(|_ctx| async { Ok::<_, ()>(()) }, |_| {}, options).unwrap();
+    /// host.advance(1_000);
+    /// c.stop();
+    /// host.advance(10_000);
+    /// assert_eq!(c.status().poll_count, 2);
+    /// assert!(!c.status().running);
+    /// ```
     pub fn stop(&self) {
         let b = &self.base;
         b.drv.m.borrow_mut().poll_stop(b.key);
@@ -278,6 +376,18 @@ impl PollController {
     }
 
     /// Where the poll is.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, PollOptions, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let c = s.poll(|_ctx| async { Ok::<_, ()>(()) }, |_| {}, PollOptions::default()).unwrap();
+    /// assert_eq!((c.status().running, c.status().poll_count), (true, 1));
+    /// let _ = s.dispose();
+    /// host.run();
+    /// assert!(!c.status().running); // the final status, kept once the poll died
+    /// ```
     pub fn status(&self) -> PollStatus {
         let b = &self.base;
         if let Some(end) = b.end.borrow().clone() {
@@ -433,6 +543,19 @@ impl Scope {
     /// [`poll`] under this scope: its signal (polling stops for good when
     /// the scope ends) and services (1.0's `s.poll`; `options.signal` is
     /// not used).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, PollOptions, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let c = s.poll(|_ctx| async { Ok::<_, ()>(1) }, |_| {}, PollOptions::default()).unwrap();
+    /// let _ = s.dispose(); // polling stops for good
+    /// host.run();
+    /// assert!(!c.status().running);
+    /// let e = s.poll(|_ctx| async { Ok::<_, ()>(1) }, |_| {}, PollOptions::default()).unwrap_err();
+    /// assert!(e.is_aborted());
+    /// ```
     pub fn poll<T, E, F, Fut, V>(
         &self,
         f: F,

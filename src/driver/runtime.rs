@@ -520,6 +520,18 @@ impl Drop for Driver {
 /// Most code uses [`scope`](super::scope()) and never names a runtime; make
 /// one with a [`ManualHost`](super::ManualHost) to test code
 /// deterministically.
+///
+/// ```
+/// use futures::FutureExt;
+/// use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+///
+/// let host = ManualHost::new();
+/// let rt = Runtime::new(host.clone());
+/// let s = rt.scope(ScopeOptions::default()).unwrap();
+/// assert_eq!(rt.live().scopes, 1);
+/// assert!(s.dispose().now_or_never().is_some_and(|r| r.is_ok()));
+/// assert!(rt.live().is_empty());
+/// ```
 #[derive(Clone)]
 pub struct Runtime(pub(crate) Rc<Driver>);
 
@@ -529,6 +541,15 @@ thread_local! {
 
 impl Runtime {
     /// A runtime over `host`.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// let host = ManualHost::new();
+    /// let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// assert_eq!(rt.live().scopes, 1);
+    /// assert!(!s.is_aborted());
+    /// ```
     pub fn new(host: impl Host + 'static) -> Runtime {
         Runtime(Driver::new(Rc::new(host)))
     }
@@ -536,6 +557,14 @@ impl Runtime {
     /// This thread's runtime, made on first use: over JavaScript's event
     /// loop ([`WebHost`](super::WebHost)) on wasm32, over a
     /// [`ManualHost`](super::ManualHost) elsewhere (replace it with [`Runtime::set_current`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{scope, ManualHost, Runtime, ScopeOptions};
+    /// # Runtime::set_current(Runtime::new(ManualHost::new()));
+    /// let s = scope(ScopeOptions::default()).unwrap(); // on Runtime::current()
+    /// assert_eq!(Runtime::current().live().scopes, 1);
+    /// assert_eq!(s.runtime().live().scopes, 1);
+    /// ```
     pub fn current() -> Runtime {
         CURRENT.with(|c| {
             c.borrow_mut()
@@ -552,6 +581,14 @@ impl Runtime {
 
     /// Makes `rt` this thread's runtime (what [`scope`](super::scope())
     /// and the other free functions use from now on).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{scope, ManualHost, Runtime, ScopeOptions};
+    /// let rt = Runtime::new(ManualHost::new());
+    /// Runtime::set_current(rt.clone());
+    /// let _s = scope(ScopeOptions::default()).unwrap();
+    /// assert_eq!(rt.live().scopes, 1);
+    /// ```
     pub fn set_current(rt: Runtime) {
         let old = CURRENT.with(|c| c.borrow_mut().replace(rt));
         drop(old);
@@ -560,6 +597,18 @@ impl Runtime {
     /// What is alive in this runtime: the machine's records and the
     /// driver's tables. All zero once every scope was disposed and every
     /// standalone channel, semaphore, poll and stream ended.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let _t = s.spawn(futures::future::pending::<Result<(), ()>>()).unwrap();
+    /// assert_eq!((rt.live().scopes, rt.live().tasks), (1, 1));
+    /// let _ = s.dispose();
+    /// host.run();
+    /// assert!(rt.live().is_empty());
+    /// ```
     pub fn live(&self) -> Live {
         let d = &self.0;
         let m = d.m.borrow().live();
@@ -598,6 +647,19 @@ impl std::fmt::Debug for Runtime {
 /// What is alive in a [`Runtime`] (leak checks: every count is 0 once
 /// every scope ended). Each count is the larger of the machine's and the
 /// driver's, so a table that kept an entry shows.
+///
+/// ```
+/// # use std::time::Duration;
+/// # use go_go_scope_wasm::{Live, ManualHost, Runtime, ScopeOptions};
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// let s = rt.scope(ScopeOptions::default().timeout(Duration::from_secs(1))).unwrap();
+/// let live = rt.live();
+/// assert_eq!((live.scopes, live.timers), (1, 1));
+/// drop(s); // the last handle disposes
+/// host.run();
+/// assert_eq!(rt.live(), Live::default());
+/// ```
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Live {
@@ -623,6 +685,14 @@ pub struct Live {
 
 impl Live {
     /// Everything is zero.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// assert!(rt.live().is_empty());
+    /// let _s = rt.scope(ScopeOptions::default()).unwrap();
+    /// assert!(!rt.live().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         *self == Live::default()
     }

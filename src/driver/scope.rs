@@ -85,42 +85,106 @@ pub struct ScopeOptions {
 
 impl ScopeOptions {
     /// Sets [`ScopeOptions::timeout`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::ScopeOptions;
+    /// let options = ScopeOptions::default().timeout(Duration::from_secs(5));
+    /// assert_eq!(options.timeout, Some(Duration::from_secs(5)));
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// Sets [`ScopeOptions::signal`].
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::ScopeOptions;
+    /// # fn demo(signal: web_sys::AbortSignal) {
+    /// let options = ScopeOptions::default().signal(signal); // e.g. a request's signal
+    /// assert!(options.signal.is_some());
+    /// # }
+    /// ```
     pub fn signal(mut self, signal: web_sys::AbortSignal) -> Self {
         self.signal = Some(signal);
         self
     }
 
     /// Sets [`ScopeOptions::parent`].
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let parent = rt.scope(ScopeOptions::default()).unwrap();
+    /// let options = ScopeOptions::default().parent(&parent);
+    /// assert!(options.parent.is_some());
+    /// ```
     pub fn parent(mut self, parent: &Scope) -> Self {
         self.parent = Some(parent.clone());
         self
     }
 
     /// Sets [`ScopeOptions::concurrency`].
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::ScopeOptions;
+    /// let options = ScopeOptions::default().concurrency(3);
+    /// assert_eq!(options.concurrency, Some(3));
+    /// ```
     pub fn concurrency(mut self, limit: u32) -> Self {
         self.concurrency = Some(limit);
         self
     }
 
     /// Sets [`ScopeOptions::circuit_breaker`].
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{CircuitBreakerOptions, ScopeOptions};
+    /// let options = ScopeOptions::default()
+    ///     .circuit_breaker(CircuitBreakerOptions::default().failure_threshold(3));
+    /// assert_eq!(options.circuit_breaker.map(|b| b.failure_threshold), Some(3));
+    /// ```
     pub fn circuit_breaker(mut self, breaker: CircuitBreakerOptions) -> Self {
         self.circuit_breaker = Some(breaker);
         self
     }
 
     /// Sets [`ScopeOptions::name`].
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::ScopeOptions;
+    /// let options = ScopeOptions::default().name("fetch-user-data");
+    /// assert_eq!(options.name.as_deref(), Some("fetch-user-data"));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
 
     /// Sets [`ScopeOptions::tracer`].
+    ///
+    /// ```
+    /// # use std::rc::Rc;
+    /// # use go_go_scope_wasm::ScopeOptions;
+    /// # use std::any::Any;
+    /// # use go_go_scope_wasm::{AttributeValue, Span, SpanStatus, Tracer};
+    /// # struct Noop;
+    /// # impl Span for Noop {
+    /// #     fn set_attribute(&self, _: &str, _: AttributeValue) {}
+    /// #     fn set_status(&self, _: SpanStatus) {}
+    /// #     fn record_exception(&self, _: &str) {}
+    /// #     fn end(&self) {}
+    /// #     fn as_any(&self) -> &dyn Any { self }
+    /// # }
+    /// # impl Tracer for Noop {
+    /// #     fn start_span(&self, _: &str, _: Vec<(String, AttributeValue)>, _: Option<&dyn Span>) -> Rc<dyn Span> {
+    /// #         Rc::new(Noop)
+    /// #     }
+    /// # }
+    /// let options = ScopeOptions::default().tracer(Rc::new(Noop)); // Noop: a Tracer
+    /// assert!(options.tracer.is_some());
+    /// ```
     pub fn tracer(mut self, tracer: Rc<dyn Tracer>) -> Self {
         self.tracer = Some(tracer);
         self
@@ -173,12 +237,25 @@ impl Default for CircuitBreakerOptions {
 
 impl CircuitBreakerOptions {
     /// Sets [`CircuitBreakerOptions::failure_threshold`].
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::CircuitBreakerOptions;
+    /// let breaker = CircuitBreakerOptions::default().failure_threshold(3);
+    /// assert_eq!(breaker.failure_threshold, 3);
+    /// ```
     pub fn failure_threshold(mut self, n: u32) -> Self {
         self.failure_threshold = n;
         self
     }
 
     /// Sets [`CircuitBreakerOptions::reset_timeout`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::CircuitBreakerOptions;
+    /// let breaker = CircuitBreakerOptions::default().reset_timeout(Duration::from_secs(10));
+    /// assert_eq!(breaker.reset_timeout, Duration::from_secs(10));
+    /// ```
     pub fn reset_timeout(mut self, d: Duration) -> Self {
         self.reset_timeout = d;
         self
@@ -188,6 +265,16 @@ impl CircuitBreakerOptions {
 /// The services of a scope: what [`Scope::provide`] registered, by key (a
 /// child starts with a copy of its parent's). Cheap to clone; clones see
 /// services provided later.
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # let rt = Runtime::new(ManualHost::new());
+/// let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let services = s.services();
+/// s.provide("db", || "pg").unwrap();
+/// assert!(services.contains("db")); // a clone sees later services
+/// assert_eq!(services.get::<&str>("db").as_deref(), Some(&"pg"));
+/// ```
 #[derive(Clone, Default)]
 pub struct Services(Rc<RefCell<Vec<Service>>>);
 
@@ -213,11 +300,27 @@ impl Services {
     }
 
     /// Whether a service is registered under `key` (of any type).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap().provide("db", || 1u8).unwrap();
+    /// assert!(s.services().contains("db"));
+    /// assert!(!s.services().contains("cache"));
+    /// ```
     pub fn contains(&self, key: &str) -> bool {
         self.0.borrow().iter().any(|(k, _)| k == key)
     }
 
     /// The keys, in registration order.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// s.provide("db", || "pg").unwrap().provide("cache", || 64u32).unwrap();
+    /// assert_eq!(s.services().keys(), ["db", "cache"]);
+    /// ```
     pub fn keys(&self) -> Vec<String> {
         self.0.borrow().iter().map(|(k, _)| k.to_string()).collect()
     }
@@ -249,6 +352,21 @@ impl fmt::Debug for Services {
 
 /// What a cleanup's future may give: nothing, or a `Result` whose error
 /// fails the disposal ([`DisposeError`]).
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// let s = rt.scope(ScopeOptions::default()).unwrap()
+///     .provide_with_cleanup("cache", || 1, |_| async {}) // (): never fails
+///     .unwrap()
+///     .provide_with_cleanup("db", || 2, |_| async { Err::<(), _>("close failed") })
+///     .unwrap();
+/// let mut done = s.dispose();
+/// host.run();
+/// assert_eq!((&mut done).now_or_never().unwrap().unwrap_err().to_string(), "close failed");
+/// ```
 pub trait CleanupOutput {
     /// The outcome as a `Result`.
     fn into_result(self) -> Result<(), CleanupError>;
@@ -413,6 +531,15 @@ pub fn scope(options: ScopeOptions) -> Result<Scope, Error> {
 
 impl Runtime {
     /// Makes a scope on this runtime (see [`scope`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default().name("jobs")).unwrap();
+    /// assert_eq!(rt.live().scopes, 1);
+    /// let other = Runtime::new(ManualHost::new());
+    /// assert!(other.scope(ScopeOptions::default().parent(&s)).unwrap_err().is_state());
+    /// ```
     pub fn scope(&self, options: ScopeOptions) -> Result<Scope, Error> {
         Scope::new(self.driver(), options)
     }
@@ -512,28 +639,83 @@ impl Scope {
     }
 
     /// A child scope: `scope(options.parent(self))`.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let parent = rt.scope(ScopeOptions::default().concurrency(2)).unwrap();
+    /// let child = parent.child(ScopeOptions::default()).unwrap();
+    /// assert_eq!(child.concurrency(), Some(2)); // inherited
+    /// let _ = parent.dispose();
+    /// assert!(child.is_aborted());
+    /// ```
     pub fn child(&self, options: ScopeOptions) -> Result<Scope, Error> {
         Scope::new(self.drv(), options.parent(self))
     }
 
     /// Whether disposal has begun (or ended).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// assert!(!s.is_disposed());
+    /// let _ = s.dispose();
+    /// assert!(s.is_disposed());
+    /// ```
     pub fn is_disposed(&self) -> bool {
         self.0.shared.ended() || self.drv().m.borrow().scope_is_disposed(self.key())
     }
 
     /// Whether the scope's signal is aborted (disposal, timeout, parent,
     /// linked signal).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use std::time::Duration;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default().timeout(Duration::from_millis(100))).unwrap();
+    /// host.advance(99);
+    /// assert!(!s.is_aborted());
+    /// host.advance(1);
+    /// assert!(s.is_aborted() && !s.is_disposed());
+    /// ```
     pub fn is_aborted(&self) -> bool {
         self.0.shared.ended() || self.drv().m.borrow().scope_reason(self.key()).is_some()
     }
 
     /// Why the scope's signal aborted, once it has.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use std::time::Duration;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default().timeout(Duration::from_millis(100))).unwrap();
+    /// assert!(s.reason().is_none());
+    /// host.advance(100);
+    /// let reason = s.reason().unwrap();
+    /// assert!(reason.is_timeout());
+    /// assert_eq!(reason.to_string(), "timeout after 100ms");
+    /// ```
     pub fn reason(&self) -> Option<Reason> {
         self.0.shared.reason()
     }
 
     /// Resolves with the reason once the scope's signal aborts (the Rust
     /// counterpart of listening to `signal`'s `abort` event).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let mut aborted = s.aborted();
+    /// assert!((&mut aborted).now_or_never().is_none());
+    /// let _ = s.dispose();
+    /// assert!(aborted.now_or_never().unwrap().is_disposed());
+    /// ```
     pub fn aborted(&self) -> Aborted {
         let sh = &self.0.shared;
         if sh.ended() {
@@ -548,6 +730,15 @@ impl Scope {
     /// The scope's `AbortSignal`, made when first asked for and aborted
     /// with the scope's reason: hand it to `fetch` (through web-sys) or
     /// any JavaScript API that takes a signal.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::{scope, ScopeOptions};
+    /// let s = scope(ScopeOptions::default()).unwrap();
+    /// let signal = s.signal(); // for fetch, through web-sys
+    /// assert!(!signal.aborted());
+    /// let _ = s.dispose();
+    /// assert!(signal.aborted());
+    /// ```
     pub fn signal(&self) -> web_sys::AbortSignal {
         let sh = &self.0.shared;
         if let Some(s) = sh.state.borrow().signal.clone() {
@@ -562,12 +753,31 @@ impl Scope {
     }
 
     /// The effective `concurrency` (inherited or own); `None`: no limit.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default().concurrency(2)).unwrap();
+    /// assert_eq!(s.concurrency(), Some(2));
+    /// let unlimited = s.child(ScopeOptions::default().concurrency(0)).unwrap();
+    /// assert_eq!(unlimited.concurrency(), None);
+    /// ```
     pub fn concurrency(&self) -> Option<u32> {
         let c = self.drv().m.borrow().scope_concurrency(self.key());
         (c > 0.0 && c.is_finite()).then(|| c.min(f64::from(u32::MAX)) as u32)
     }
 
     /// The effective circuit breaker options (inherited or own).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{CircuitBreakerOptions, ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let breaker = CircuitBreakerOptions::default().failure_threshold(3);
+    /// let s = rt.scope(ScopeOptions::default().circuit_breaker(breaker)).unwrap();
+    /// let child = s.child(ScopeOptions::default()).unwrap();
+    /// assert_eq!(child.circuit_breaker(), Some(breaker)); // inherited
+    /// assert!(rt.scope(ScopeOptions::default()).unwrap().circuit_breaker().is_none());
+    /// ```
     pub fn circuit_breaker(&self) -> Option<CircuitBreakerOptions> {
         let b = self.drv().m.borrow().scope_breaker(self.key());
         b.map(|(t, r)| CircuitBreakerOptions {
@@ -577,6 +787,16 @@ impl Scope {
     }
 
     /// The scope's services (its own and those copied from its parent).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let parent = rt.scope(ScopeOptions::default()).unwrap().provide("db", || "pg").unwrap();
+    /// let child = parent.child(ScopeOptions::default()).unwrap();
+    /// child.provide("cache", || "redis").unwrap();
+    /// assert_eq!(child.services().keys(), ["db", "cache"]);
+    /// assert_eq!(parent.services().keys(), ["db"]);
+    /// ```
     pub fn services(&self) -> Services {
         self.0.shared.services.clone()
     }
@@ -648,6 +868,16 @@ impl Scope {
 
     /// The service `key` of type `T` (1.0's `use(key)`): `Ok(None)` if
     /// there is none (or it has another type). Fails on a disposed scope.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap().provide("db", || "pg").unwrap();
+    /// assert_eq!(s.service::<&str>("db").unwrap().as_deref(), Some(&"pg"));
+    /// assert!(s.service::<u32>("db").unwrap().is_none()); // another type
+    /// let _ = s.dispose();
+    /// assert!(s.service::<&str>("db").is_err());
+    /// ```
     #[doc(alias = "use")]
     pub fn service<T: 'static>(&self, key: &str) -> Result<Option<Rc<T>>, Error> {
         self.check_open(USE_ON_DISPOSED)?;
@@ -667,6 +897,19 @@ impl Scope {
     /// cleanup is awaited before the next; a failing one does not stop the
     /// others), waits for the tasks still running, and resolves with the
     /// cleanups' errors, if any. A second call is the same disposal.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let t = s.spawn(futures::future::pending::<Result<(), ()>>()).unwrap();
+    /// let mut done = s.dispose();
+    /// host.run();
+    /// assert!((&mut done).now_or_never().unwrap().is_ok());
+    /// assert!(t.now_or_never().unwrap().unwrap_err().is_aborted());
+    /// ```
     pub fn dispose(&self) -> Dispose {
         self.0.shared.dispose();
         Dispose {
@@ -675,11 +918,43 @@ impl Scope {
     }
 
     /// The effective tracer (own or inherited).
+    ///
+    /// ```
+    /// # use std::rc::Rc;
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use std::any::Any;
+    /// # use go_go_scope_wasm::{AttributeValue, Span, SpanStatus, Tracer};
+    /// # struct Noop;
+    /// # impl Span for Noop {
+    /// #     fn set_attribute(&self, _: &str, _: AttributeValue) {}
+    /// #     fn set_status(&self, _: SpanStatus) {}
+    /// #     fn record_exception(&self, _: &str) {}
+    /// #     fn end(&self) {}
+    /// #     fn as_any(&self) -> &dyn Any { self }
+    /// # }
+    /// # impl Tracer for Noop {
+    /// #     fn start_span(&self, _: &str, _: Vec<(String, AttributeValue)>, _: Option<&dyn Span>) -> Rc<dyn Span> {
+    /// #         Rc::new(Noop)
+    /// #     }
+    /// # }
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default().tracer(Rc::new(Noop))).unwrap(); // Noop: a Tracer
+    /// assert!(s.child(ScopeOptions::default()).unwrap().tracer().is_some()); // inherited
+    /// assert!(rt.scope(ScopeOptions::default()).unwrap().tracer().is_none());
+    /// ```
     pub fn tracer(&self) -> Option<Rc<dyn Tracer>> {
         self.0.shared.tracer.clone()
     }
 
     /// The runtime this scope lives in.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let sibling = s.runtime().scope(ScopeOptions::default()).unwrap();
+    /// assert_eq!(rt.live().scopes, 2);
+    /// ```
     pub fn runtime(&self) -> Runtime {
         Runtime(self.drv().clone())
     }
@@ -696,6 +971,20 @@ impl fmt::Debug for Scope {
 
 /// The end of a disposal ([`Scope::dispose`]): `Ok` once every cleanup ran
 /// and every task settled; the cleanups' errors otherwise.
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// let s = rt.scope(ScopeOptions::default()).unwrap()
+///     .provide_with_cleanup("db", || (), |_| async { Err::<(), _>("close failed") })
+///     .unwrap();
+/// let mut done = s.dispose();
+/// host.run();
+/// let e = (&mut done).now_or_never().unwrap().unwrap_err();
+/// assert_eq!(e.errors()[0].message(), "close failed");
+/// ```
 #[must_use = "a disposal runs without being awaited, but its errors are only seen by awaiting it"]
 pub struct Dispose {
     shared: Rc<ScopeShared>,

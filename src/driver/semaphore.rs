@@ -166,6 +166,14 @@ pub struct Semaphore {
 
 impl Runtime {
     /// A semaphore on this runtime (see [`Semaphore::new`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let sem = rt.semaphore(3).unwrap();
+    /// assert_eq!((sem.total(), sem.available()), (3, 3));
+    /// assert!(rt.semaphore(0).unwrap_err().is_range()); // 1 or more
+    /// ```
     pub fn semaphore(&self, permits: u32) -> Result<Semaphore, Error> {
         Semaphore::make(self.driver(), None, permits)
     }
@@ -173,11 +181,27 @@ impl Runtime {
 
 impl Semaphore {
     /// A semaphore of `permits` permits (1 or more) on this thread's runtime.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, Semaphore};
+    /// # Runtime::set_current(Runtime::new(ManualHost::new()));
+    /// let sem = Semaphore::new(4).unwrap();
+    /// assert_eq!(sem.available(), 4);
+    /// ```
     pub fn new(permits: u32) -> Result<Semaphore, Error> {
         Runtime::current().semaphore(permits)
     }
 
     /// A semaphore aborted by a JavaScript `AbortSignal`.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::Semaphore;
+    /// # fn demo(signal: &web_sys::AbortSignal) {
+    /// // Aborting `signal` fails the waiting and later acquires.
+    /// let sem = Semaphore::with_signal(2, signal).unwrap();
+    /// assert_eq!(sem.total(), 2);
+    /// # }
+    /// ```
     pub fn with_signal(permits: u32, signal: &web_sys::AbortSignal) -> Result<Semaphore, Error> {
         let rt = Runtime::current();
         let l = rt.driver().link(signal);
@@ -212,6 +236,17 @@ impl Semaphore {
 
     /// Waits for a permit (FIFO): the guard gives it back when dropped.
     /// Fails with the reason once the semaphore aborted.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let sem = rt.semaphore(1).unwrap();
+    /// let permit = sem.permit().now_or_never().unwrap().unwrap();
+    /// assert_eq!(sem.available(), 0);
+    /// drop(permit); // given back
+    /// assert_eq!(sem.available(), 1);
+    /// ```
     pub fn permit(&self) -> Acquire {
         Acquire {
             h: self.h.clone(),
@@ -223,6 +258,16 @@ impl Semaphore {
     /// Waits for a permit, runs `f`'s future, gives the permit back (even
     /// if the future is dropped) and gives the future's output (1.0's
     /// `acquire(fn)` and `execute(fn)`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let sem = rt.semaphore(1).unwrap();
+    /// let out = sem.acquire(|| async { 6 * 7 }).now_or_never().unwrap();
+    /// assert_eq!(out, Ok(42));
+    /// assert_eq!(sem.available(), 1); // given back
+    /// ```
     pub async fn acquire<R, F, Fut>(&self, f: F) -> Result<R, Reason>
     where
         F: FnOnce() -> Fut,
@@ -235,6 +280,15 @@ impl Semaphore {
     }
 
     /// Free permits (1.0's `available` and `availablePermits`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let sem = rt.semaphore(2).unwrap();
+    /// let _held = sem.permit().now_or_never().unwrap().unwrap();
+    /// assert_eq!(sem.available(), 1);
+    /// ```
     pub fn available(&self) -> u32 {
         let sh = &self.h.shared;
         let a = sh.drv.m.borrow().sem_available(sh.key);
@@ -242,18 +296,53 @@ impl Semaphore {
     }
 
     /// Acquires waiting (1.0's `waiting` and `waiterCount`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let sem = rt.semaphore(1).unwrap();
+    /// let _held = sem.permit().now_or_never().unwrap().unwrap();
+    /// let mut next = sem.permit();
+    /// assert!((&mut next).now_or_never().is_none());
+    /// assert_eq!(sem.waiting(), 1);
+    /// drop(next); // leaves the queue
+    /// assert_eq!(sem.waiting(), 0);
+    /// ```
     pub fn waiting(&self) -> usize {
         let sh = &self.h.shared;
         sh.drv.m.borrow().sem_waiting(sh.key)
     }
 
     /// 1.0's `totalPermits`.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let sem = rt.semaphore(3).unwrap();
+    /// let _held = sem.permit().now_or_never().unwrap().unwrap();
+    /// assert_eq!((sem.total(), sem.available()), (3, 2));
+    /// ```
     pub fn total(&self) -> u32 {
         self.h.shared.total
     }
 
     /// Fails the waiters and later acquires with "semaphore disposed"
     /// (1.0's `[Symbol.asyncDispose]()`); held permits stay valid.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let sem = rt.semaphore(1).unwrap();
+    /// let _held = sem.permit().now_or_never().unwrap().unwrap(); // stays valid
+    /// let mut waiter = sem.permit();
+    /// assert!((&mut waiter).now_or_never().is_none());
+    /// sem.dispose();
+    /// assert!(waiter.now_or_never().unwrap().unwrap_err().is_disposed());
+    /// assert!(sem.permit().now_or_never().unwrap().is_err());
+    /// ```
     pub fn dispose(&self) {
         let sh = &self.h.shared;
         sh.drv.m.borrow_mut().sem_dispose(sh.key);
@@ -272,6 +361,18 @@ impl fmt::Debug for Semaphore {
 }
 
 /// A held permit of a [`Semaphore`]: dropping it gives it back.
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Permit, Runtime};
+/// # use futures::FutureExt;
+/// # let rt = Runtime::new(ManualHost::new());
+/// let sem = rt.semaphore(1).unwrap();
+/// {
+///     let _permit: Permit = sem.permit().now_or_never().unwrap().unwrap();
+///     assert_eq!(sem.available(), 0);
+/// } // dropped: given back
+/// assert_eq!(sem.available(), 1);
+/// ```
 pub struct Permit {
     h: Rc<SemHandle>,
 }
@@ -289,6 +390,24 @@ impl fmt::Debug for Permit {
 }
 
 /// The future of [`Semaphore::permit`].
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Reason, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let sem = rt.semaphore(1).unwrap();
+/// let held = sem.permit().now_or_never().unwrap().unwrap();
+/// let sem2 = sem.clone();
+/// let task = s.spawn(async move {
+///     let _permit = sem2.permit().await?; // waits for `held`
+///     Ok::<_, Reason>(sem2.available())
+/// });
+/// drop(held);
+/// host.run();
+/// assert_eq!(task.unwrap().now_or_never(), Some(Ok(0)));
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Acquire {
     h: Rc<SemHandle>,

@@ -44,6 +44,18 @@ use crate::machine::slab::Key;
 /// Cheap to clone; clones are the same reason ([`Reason::ptr_eq`]): every
 /// task, channel and signal aborted by one cancellation holds the same one,
 /// as every JavaScript holder sees the same `Error` object.
+///
+/// ```
+/// # use std::time::Duration;
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// let s = rt.scope(ScopeOptions::default().timeout(Duration::from_millis(50))).unwrap();
+/// host.advance(50);
+/// let r = s.reason().unwrap();
+/// assert!(r.is_timeout());
+/// assert_eq!(r.to_string(), "timeout after 50ms");
+/// ```
 #[derive(Clone)]
 pub struct Reason(Rc<ReasonInner>);
 
@@ -90,6 +102,18 @@ impl Reason {
     }
 
     /// A scope, channel or semaphore was disposed (its owner ended it).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let _ = s.dispose();
+    /// host.run();
+    /// let r = s.reason().unwrap();
+    /// assert!(r.is_disposed() && !r.is_timeout());
+    /// assert_eq!(r.to_string(), "scope disposed");
+    /// ```
     pub fn is_disposed(&self) -> bool {
         matches!(
             self.0.kind,
@@ -98,11 +122,39 @@ impl Reason {
     }
 
     /// A `timeout` ran out (a scope's or a task's).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use futures::FutureExt;
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let slow = s
+    ///     .task(
+    ///         |_ctx| futures::future::pending::<Result<(), ()>>(),
+    ///         TaskOptions::default().timeout(Duration::from_millis(100)),
+    ///     )
+    ///     .unwrap();
+    /// host.advance(100);
+    /// let e = slow.now_or_never().unwrap().unwrap_err();
+    /// assert!(e.reason().unwrap().is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self.0.kind, Kind::Timeout(_))
     }
 
     /// The timeout that ran out, if this is a timeout.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default().timeout(Duration::from_secs(2))).unwrap();
+    /// host.advance(2_000);
+    /// assert_eq!(s.reason().unwrap().timeout(), Some(Duration::from_secs(2)));
+    /// ```
     pub fn timeout(&self) -> Option<Duration> {
         match self.0.kind {
             Kind::Timeout(ms) => Some(Duration::from_secs_f64(ms.max(0.0) / 1000.0)),
@@ -112,6 +164,16 @@ impl Reason {
 
     /// The `reason` of the user `AbortSignal` that aborted, exactly the
     /// JavaScript value it carried (same object).
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::{scope, ScopeOptions};
+    /// # use wasm_bindgen::JsValue;
+    /// let controller = web_sys::AbortController::new().unwrap();
+    /// let s = scope(ScopeOptions::default().signal(controller.signal())).unwrap();
+    /// let why = JsValue::from_str("user left the page");
+    /// controller.abort_with_reason(&why);
+    /// assert_eq!(s.reason().unwrap().signal_reason(), Some(&why));
+    /// ```
     pub fn signal_reason(&self) -> Option<&JsValue> {
         match &self.0.kind {
             Kind::Signal(v) => Some(v),
@@ -120,6 +182,18 @@ impl Reason {
     }
 
     /// Whether `self` and `other` are the same reason (one cancellation).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// let parent = rt.scope(ScopeOptions::default()).unwrap();
+    /// let child = parent.child(ScopeOptions::default()).unwrap();
+    /// let _ = parent.dispose();
+    /// host.run();
+    /// let r = parent.reason().unwrap();
+    /// assert!(r.ptr_eq(&child.reason().unwrap())); // one cancellation
+    /// ```
     pub fn ptr_eq(&self, other: &Reason) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
@@ -127,6 +201,16 @@ impl Reason {
     /// The reason as JavaScript sees it: the linked signal's own value, or
     /// an `Error` with this reason's message (made once, then the same
     /// object each time).
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::Scope;
+    /// # fn demo(s: Scope) {
+    /// if let Some(r) = s.reason() {
+    ///     let js = r.to_js(); // e.g. an `Error` "scope disposed"
+    ///     assert_eq!(js, r.to_js()); // the same object each time
+    /// }
+    /// # }
+    /// ```
     pub fn to_js(&self) -> JsValue {
         self.0
             .js
@@ -368,6 +452,19 @@ pub(crate) fn abort_signal_with(reason: &JsValue) -> web_sys::AbortSignal {
 /// Resolves with the [`Reason`] once a scope's or a task's signal aborts
 /// (`Scope::aborted`, `TaskContext::aborted`). Never resolves if it never
 /// aborts.
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let mut aborted = s.aborted();
+/// assert!((&mut aborted).now_or_never().is_none()); // not yet
+/// let _ = s.dispose();
+/// host.run();
+/// assert!(aborted.now_or_never().unwrap().is_disposed());
+/// ```
 pub struct Aborted {
     ctl: Option<Rc<NodeCtl>>,
     id: Option<usize>,

@@ -85,6 +85,22 @@ enum Phase {
 /// items as `Ok`, until its signal (or scope) aborts; then one
 /// `Err(reason)`, at once, even while the source is waiting, and the end.
 /// Dropping it (a `break` out of the loop) drops the source.
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # use futures::{stream, FutureExt, StreamExt};
+/// # let host = ManualHost::new();
+/// # let rt = Runtime::new(host.clone());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let mut items = s.stream(stream::iter([1]).chain(stream::pending()));
+/// assert_eq!(items.next().now_or_never(), Some(Some(Ok(1))));
+/// assert_eq!(items.next().now_or_never(), None); // the source waits
+/// let _ = s.dispose();
+/// host.run();
+/// let r = items.next().now_or_never().unwrap().unwrap().unwrap_err();
+/// assert!(r.is_disposed());
+/// assert_eq!(items.next().now_or_never(), Some(None)); // then the end
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Scoped<S> {
     shared: Rc<StreamShared<S>>,
@@ -144,6 +160,20 @@ pub fn stream<S: Stream + 'static>(source: S, signal: Option<web_sys::AbortSigna
 
 impl Scope {
     /// [`stream`] with this scope's cancellation (1.0's `s.stream(source)`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::{stream, FutureExt, StreamExt};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let words: Vec<_> = s.stream(stream::iter(["a", "b"])).collect::<Vec<_>>().now_or_never().unwrap();
+    /// assert_eq!(words, [Ok("a"), Ok("b")]);
+    /// let _ = s.dispose();
+    /// host.run();
+    /// let late = s.stream(stream::iter(["c"])).next().now_or_never().unwrap().unwrap();
+    /// assert!(late.unwrap_err().is_disposed());
+    /// ```
     pub fn stream<S: Stream + 'static>(&self, source: S) -> Scoped<S> {
         adapter(self.drv(), source, Some(self.shared().clone()), None)
     }

@@ -87,26 +87,77 @@ pub enum TaskError<E> {
 
 impl<E> TaskError<E> {
     /// The function's own error.
+    ///
+    /// ```
+    /// use go_go_scope_wasm::TaskError;
+    ///
+    /// assert!(TaskError::Failed("no user").is_failed());
+    /// assert!(!TaskError::<&str>::CircuitOpen.is_failed());
+    /// ```
     pub fn is_failed(&self) -> bool {
         matches!(self, TaskError::Failed(_))
     }
 
     /// Aborted (not by a timeout).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let t = s.spawn(futures::future::pending::<Result<(), ()>>()).unwrap();
+    /// let _ = s.dispose(); // aborts the scope's tasks
+    /// host.run();
+    /// let e = t.now_or_never().unwrap().unwrap_err();
+    /// assert!(e.is_aborted() && !e.is_timeout());
+    /// ```
     pub fn is_aborted(&self) -> bool {
         matches!(self, TaskError::Aborted(_))
     }
 
     /// A timeout ran out.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use std::time::Duration;
+    /// let opts = TaskOptions::default().timeout(Duration::from_millis(50));
+    /// let t = s.task(|_| futures::future::pending::<Result<(), ()>>(), opts).unwrap();
+    /// host.advance(50);
+    /// assert!(t.now_or_never().unwrap().unwrap_err().is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, TaskError::Timeout(_))
     }
 
     /// The circuit breaker refused the call.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{CircuitBreakerOptions, ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let breaker = CircuitBreakerOptions::default().failure_threshold(1);
+    /// let s = rt.scope(ScopeOptions::default().circuit_breaker(breaker)).unwrap();
+    /// let _ = s.task(|_| async { Err::<(), _>("down") }, TaskOptions::default()).unwrap();
+    /// let t = s.task(|_| async { Ok::<_, &str>(()) }, TaskOptions::default()).unwrap();
+    /// assert!(t.now_or_never().unwrap().unwrap_err().is_circuit_open());
+    /// ```
     pub fn is_circuit_open(&self) -> bool {
         matches!(self, TaskError::CircuitOpen)
     }
 
     /// The function's own error, if that is what this is.
+    ///
+    /// ```
+    /// use go_go_scope_wasm::TaskError;
+    ///
+    /// assert_eq!(TaskError::Failed(404).failed(), Some(&404));
+    /// assert_eq!(TaskError::<i32>::CircuitOpen.failed(), None);
+    /// ```
     pub fn failed(&self) -> Option<&E> {
         match self {
             TaskError::Failed(e) => Some(e),
@@ -115,6 +166,17 @@ impl<E> TaskError<E> {
     }
 
     /// The function's own error, by value.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let t = s.task(|_| async { Err::<(), _>(String::from("no user")) }, TaskOptions::default()).unwrap();
+    /// let e = t.now_or_never().unwrap().unwrap_err();
+    /// assert_eq!(e.into_failed().as_deref(), Some("no user"));
+    /// ```
     pub fn into_failed(self) -> Option<E> {
         match self {
             TaskError::Failed(e) => Some(e),
@@ -123,6 +185,21 @@ impl<E> TaskError<E> {
     }
 
     /// The abort or timeout reason (the same [`Reason`] the signal carries).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use std::time::Duration;
+    /// let opts = TaskOptions::default().timeout(Duration::from_millis(50));
+    /// let t = s.task(|_| futures::future::pending::<Result<(), ()>>(), opts).unwrap();
+    /// host.advance(50);
+    /// let e = t.now_or_never().unwrap().unwrap_err();
+    /// assert_eq!(e.reason().unwrap().timeout(), Some(Duration::from_millis(50)));
+    /// assert_eq!(e.reason().unwrap().to_string(), "timeout after 50ms");
+    /// ```
     pub fn reason(&self) -> Option<&Reason> {
         match self {
             TaskError::Aborted(r) | TaskError::Timeout(r) => Some(r),
@@ -131,6 +208,14 @@ impl<E> TaskError<E> {
     }
 
     /// Maps the function's error.
+    ///
+    /// ```
+    /// use go_go_scope_wasm::TaskError;
+    ///
+    /// let e = TaskError::Failed(404).map(|code| format!("HTTP {code}"));
+    /// assert_eq!(e.failed().map(String::as_str), Some("HTTP 404"));
+    /// assert!(TaskError::<i32>::CircuitOpen.map(|c| c + 1).is_circuit_open());
+    /// ```
     pub fn map<F>(self, f: impl FnOnce(E) -> F) -> TaskError<F> {
         match self {
             TaskError::Failed(e) => TaskError::Failed(f(e)),
@@ -144,6 +229,14 @@ impl<E> TaskError<E> {
     /// The error as JavaScript's Result tuple holds it: the function's
     /// error as is, the abort reason itself (the same object the signal
     /// carries), `Error("Circuit breaker is open")`.
+    ///
+    /// ```no_run
+    /// use go_go_scope_wasm::TaskError;
+    /// use wasm_bindgen::JsValue;
+    ///
+    /// let e: TaskError<JsValue> = TaskError::Failed(JsValue::from_str("no user"));
+    /// assert_eq!(e.into_js().as_string().as_deref(), Some("no user")); // the value itself
+    /// ```
     pub fn into_js(self) -> wasm_bindgen::JsValue
     where
         E: Into<wasm_bindgen::JsValue>,
@@ -257,6 +350,15 @@ type OnRetryFn<E> = Rc<dyn Fn(&TaskError<E>, u32)>;
 
 /// The delay before a retry (1.0's `retry.delay`: a number of ms or
 /// `(attempt, error) => ms`).
+///
+/// ```
+/// use std::time::Duration;
+/// use go_go_scope_wasm::{Delay, RetryOptions};
+///
+/// let retry = RetryOptions::<String>::new().delay(Duration::from_millis(100));
+/// assert!(matches!(retry.delay, Delay::Fixed(d) if d == Duration::from_millis(100)));
+/// assert!(matches!(Delay::<String>::default(), Delay::Fixed(d) if d.is_zero()));
+/// ```
 pub enum Delay<E> {
     /// The same delay before every retry (zero: none).
     Fixed(Duration),
@@ -328,35 +430,106 @@ impl<E> Clone for RetryOptions<E> {
 
 impl<E> RetryOptions<E> {
     /// 1.0's defaults: up to 3 retries, no delay.
+    ///
+    /// ```
+    /// use go_go_scope_wasm::{Delay, RetryOptions};
+    ///
+    /// let retry = RetryOptions::<String>::new();
+    /// assert_eq!(retry.max_retries, None); // 3
+    /// assert!(matches!(retry.delay, Delay::Fixed(d) if d.is_zero()));
+    /// ```
     pub fn new() -> Self {
         RetryOptions::default()
     }
 
     /// Sets [`RetryOptions::max_retries`].
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use go_go_scope_wasm::RetryOptions;
+    /// # use std::{cell::Cell, rc::Rc};
+    /// let calls = Rc::new(Cell::new(0));
+    /// let c = calls.clone();
+    /// let opts = TaskOptions::default().retry(RetryOptions::new().max_retries(2));
+    /// let t = s.task(move |_| { c.set(c.get() + 1); async { Err::<(), _>("flaky") } }, opts).unwrap();
+    /// host.run();
+    /// assert_eq!(calls.get(), 3); // the first attempt and 2 retries
+    /// assert!(t.now_or_never().unwrap().unwrap_err().is_failed());
+    /// ```
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
         self
     }
 
     /// A fixed delay before each retry.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use go_go_scope_wasm::{Delay, RetryOptions};
+    ///
+    /// let retry = RetryOptions::<String>::new().delay(Duration::from_secs(1));
+    /// assert!(matches!(retry.delay, Delay::Fixed(d) if d == Duration::from_secs(1)));
+    /// ```
     pub fn delay(mut self, d: Duration) -> Self {
         self.delay = Delay::Fixed(d);
         self
     }
 
     /// A delay computed from the retry's number (from 1) and the error.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use go_go_scope_wasm::{Delay, RetryOptions, TaskError};
+    ///
+    /// let retry = RetryOptions::<String>::new().delay_fn(|attempt, _err| Duration::from_millis(100 << attempt));
+    /// let Delay::Fn(f) = &retry.delay else { panic!("not a function") };
+    /// assert_eq!(f(3, &TaskError::CircuitOpen), Duration::from_millis(800));
+    /// ```
     pub fn delay_fn(mut self, f: impl Fn(u32, &TaskError<E>) -> Duration + 'static) -> Self {
         self.delay = Delay::Fn(Rc::new(f));
         self
     }
 
     /// Retries only while `f(error)` is true.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use go_go_scope_wasm::RetryOptions;
+    /// let retry = RetryOptions::new().retry_condition(|e| e.failed() != Some(&"fatal"));
+    /// let t = s.task(|_| async { Err::<(), _>("fatal") }, TaskOptions::default().retry(retry)).unwrap();
+    /// host.run();
+    /// assert_eq!(t.now_or_never().unwrap().unwrap_err().failed(), Some(&"fatal")); // not retried
+    /// ```
     pub fn retry_condition(mut self, f: impl Fn(&TaskError<E>) -> bool + 'static) -> Self {
         self.retry_condition = Some(Rc::new(f));
         self
     }
 
     /// Called before each retry with the error and the retry's number.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use go_go_scope_wasm::RetryOptions;
+    /// # use std::{cell::Cell, rc::Rc};
+    /// let last = Rc::new(Cell::new(0));
+    /// let l = last.clone();
+    /// let retry = RetryOptions::new().max_retries(2).on_retry(move |_err, attempt| l.set(attempt));
+    /// let _t = s.task(|_| async { Err::<(), _>("flaky") }, TaskOptions::default().retry(retry)).unwrap();
+    /// host.run();
+    /// assert_eq!(last.get(), 2);
+    /// ```
     pub fn on_retry(mut self, f: impl Fn(&TaskError<E>, u32) + 'static) -> Self {
         self.on_retry = Some(Rc::new(f));
         self
@@ -431,18 +604,42 @@ impl<E> Default for TaskOptions<E> {
 
 impl<E> TaskOptions<E> {
     /// Sets [`TaskOptions::timeout`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use go_go_scope_wasm::TaskOptions;
+    ///
+    /// let o = TaskOptions::<String>::default().timeout(Duration::from_secs(5));
+    /// assert_eq!(o.timeout, Some(Duration::from_secs(5)));
+    /// ```
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
         self
     }
 
     /// Sets [`TaskOptions::retry`].
+    ///
+    /// ```
+    /// use go_go_scope_wasm::{RetryOptions, TaskOptions};
+    ///
+    /// let o = TaskOptions::<String>::default().retry(RetryOptions::new().max_retries(5));
+    /// assert_eq!(o.retry.and_then(|r| r.max_retries), Some(5));
+    /// ```
     pub fn retry(mut self, r: RetryOptions<E>) -> Self {
         self.retry = Some(r);
         self
     }
 
     /// Sets [`TaskOptions::otel`]: the span's name and extra attributes.
+    ///
+    /// ```
+    /// use go_go_scope_wasm::{AttributeValue, TaskOptions};
+    ///
+    /// let o = TaskOptions::<String>::default().otel("fetch-user", [("user.id", 42i64)]);
+    /// let otel = o.otel.unwrap();
+    /// assert_eq!(otel.name.as_deref(), Some("fetch-user"));
+    /// assert_eq!(otel.attributes, [("user.id".to_string(), AttributeValue::Number(42.0))]);
+    /// ```
     pub fn otel<K: Into<String>, V: Into<AttributeValue>>(
         mut self,
         name: impl Into<String>,
@@ -460,6 +657,23 @@ impl<E> TaskOptions<E> {
 
     /// Sets [`TaskOptions::on_cleanup`] (a closure whose future may give
     /// nothing or a `Result`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use std::{cell::Cell, rc::Rc};
+    /// let closed = Rc::new(Cell::new(false));
+    /// let c = closed.clone();
+    /// let opts = TaskOptions::default().on_cleanup(move || async move { c.set(true) });
+    /// let _t = s.task(|_| async { Ok::<_, ()>(1) }, opts).unwrap();
+    /// assert!(!closed.get()); // runs when the scope is disposed
+    /// let _ = s.dispose();
+    /// host.run();
+    /// assert!(closed.get());
+    /// ```
     pub fn on_cleanup<F, Fut>(mut self, f: F) -> Self
     where
         F: FnOnce() -> Fut + 'static,
@@ -495,31 +709,113 @@ impl<E> fmt::Debug for TaskOptions<E> {
 /// with it.
 ///
 /// [`signal`]: TaskContext::signal
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+/// # use futures::FutureExt;
+/// # let rt = Runtime::new(ManualHost::new());
+/// let s = rt.scope(ScopeOptions::default()).unwrap().provide("db", || "pg").unwrap();
+/// let t = s
+///     .task(|ctx| async move { Ok::<_, ()>(*ctx.service::<&str>("db").unwrap()) }, TaskOptions::default())
+///     .unwrap();
+/// assert_eq!(t.now_or_never(), Some(Ok("pg")));
+/// ```
 #[derive(Clone)]
 pub struct TaskContext(pub(crate) Rc<dyn CtxSource>);
 
 impl TaskContext {
     /// The scope's services.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap().provide("db", || "pg").unwrap();
+    /// let t = s.task(|ctx| async move { Ok::<_, ()>(ctx.services().keys()) }, TaskOptions::default()).unwrap();
+    /// assert_eq!(t.now_or_never(), Some(Ok(vec!["db".to_string()])));
+    /// ```
     pub fn services(&self) -> Services {
         self.0.services()
     }
 
     /// The service `key` of type `T` (see [`Scope::service`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap().provide("answer", || 42u32).unwrap();
+    /// let t = s
+    ///     .task(|ctx| async move { ctx.service::<u32>("answer").ok_or("no answer") }, TaskOptions::default())
+    ///     .unwrap();
+    /// assert_eq!(t.now_or_never().unwrap().as_deref(), Ok(&42));
+    /// ```
     pub fn service<T: 'static>(&self, key: &str) -> Option<Rc<T>> {
         self.0.services().get::<T>(key)
     }
 
     /// Whether the task's signal aborted.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use std::{cell::RefCell, rc::Rc};
+    /// let kept = Rc::new(RefCell::new(None));
+    /// let k = kept.clone();
+    /// let _t = s.task(move |ctx| { *k.borrow_mut() = Some(ctx); futures::future::pending::<Result<(), ()>>() }, TaskOptions::default()).unwrap();
+    /// let ctx = kept.borrow_mut().take().unwrap();
+    /// assert!(!ctx.is_aborted());
+    /// let _ = s.dispose();
+    /// host.run();
+    /// assert!(ctx.is_aborted());
+    /// ```
     pub fn is_aborted(&self) -> bool {
         self.0.ctl().is_some_and(|c| c.reason().is_some())
     }
 
     /// Why the task's signal aborted, once it has.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use std::{cell::RefCell, rc::Rc};
+    /// let kept = Rc::new(RefCell::new(None));
+    /// let k = kept.clone();
+    /// let _t = s.task(move |ctx| { *k.borrow_mut() = Some(ctx); futures::future::pending::<Result<(), ()>>() }, TaskOptions::default()).unwrap();
+    /// let ctx = kept.borrow_mut().take().unwrap();
+    /// assert!(ctx.reason().is_none());
+    /// let _ = s.dispose();
+    /// host.run();
+    /// assert!(ctx.reason().unwrap().is_disposed());
+    /// ```
     pub fn reason(&self) -> Option<Reason> {
         self.0.ctl().and_then(|c| c.reason())
     }
 
     /// Resolves with the reason once the task's signal aborts.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use std::{cell::RefCell, rc::Rc};
+    /// let kept = Rc::new(RefCell::new(None));
+    /// let k = kept.clone();
+    /// let _t = s.task(move |ctx| { *k.borrow_mut() = Some(ctx); futures::future::pending::<Result<(), ()>>() }, TaskOptions::default()).unwrap();
+    /// let mut aborted = kept.borrow().as_ref().unwrap().aborted();
+    /// assert!((&mut aborted).now_or_never().is_none());
+    /// let _ = s.dispose();
+    /// host.run();
+    /// assert_eq!(aborted.now_or_never().unwrap().to_string(), "scope disposed");
+    /// ```
     pub fn aborted(&self) -> Aborted {
         match self.0.ctl() {
             Some(c) => c.until_aborted(),
@@ -530,11 +826,35 @@ impl TaskContext {
     /// The task's `AbortSignal` (made when first asked for), aborted with
     /// the task's reason (its timeout, its scope's abort): pass it to
     /// `fetch` or to any JavaScript function that takes one.
+    ///
+    /// ```no_run
+    /// # use go_go_scope_wasm::{Scope, TaskOptions};
+    /// # fn demo(s: Scope) -> Result<(), go_go_scope_wasm::Error> {
+    /// let t = s.task(
+    ///     |ctx| async move {
+    ///         let signal = ctx.signal(); // for fetch(url, { signal }) and other JavaScript APIs
+    ///         Ok::<_, ()>(signal.aborted())
+    ///     },
+    ///     TaskOptions::default(),
+    /// )?;
+    /// # let _ = t; Ok(()) }
+    /// ```
     pub fn signal(&self) -> web_sys::AbortSignal {
         self.0.web_signal()
     }
 
     /// The task's id (1.0's `Task.id`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let t = s.task(|ctx| async move { Ok::<_, ()>(ctx.task_id()) }, TaskOptions::default()).unwrap();
+    /// let id = t.id();
+    /// assert_eq!(t.now_or_never(), Some(Ok(id)));
+    /// ```
     pub fn task_id(&self) -> u64 {
         self.0.id()
     }
@@ -1341,22 +1661,72 @@ pub struct Task<T, E> {
 
 impl<T: 'static, E: 'static> Task<T, E> {
     /// Unique, increasing (1.0's `Task.id`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let a = s.spawn(async { Ok::<_, ()>(1) }).unwrap();
+    /// let b = s.spawn(async { Ok::<_, ()>(2) }).unwrap();
+    /// assert!(b.id() > a.id());
+    /// ```
     pub fn id(&self) -> u64 {
         self.core.out_id()
     }
 
     /// The function has been called.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default().concurrency(1)).unwrap();
+    /// let first = s.spawn(futures::future::pending::<Result<(), ()>>()).unwrap();
+    /// let second = s.spawn(async { Ok::<_, ()>(2) }).unwrap();
+    /// assert!(first.is_started());
+    /// assert!(!second.is_started()); // waits for the first one's permit
+    /// ```
     pub fn is_started(&self) -> bool {
         self.core.out_started()
     }
 
     /// The Result is ready.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// # use std::time::Duration;
+    /// let opts = TaskOptions::default().timeout(Duration::from_millis(50));
+    /// let t = s.task(|_| futures::future::pending::<Result<(), ()>>(), opts).unwrap();
+    /// assert!(!t.is_settled());
+    /// host.advance(50);
+    /// assert!(t.is_settled());
+    /// ```
     pub fn is_settled(&self) -> bool {
         self.core.out_settled()
     }
 
     /// The task no longer hears its scope's abort (1.0's
     /// `task[Symbol.dispose]()`); no effect on a settled task.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let (tx, rx) = futures::channel::oneshot::channel::<u32>();
+    /// let t = s.spawn(async move { rx.await.map_err(|_| ()) }).unwrap();
+    /// t.detach();
+    /// let _ = s.dispose(); // aborts the scope, not the detached task (disposal waits for it)
+    /// tx.send(7).unwrap();
+    /// host.run();
+    /// assert_eq!(t.now_or_never(), Some(Ok(7)));
+    /// ```
     pub fn detach(&self) {
         self.core.out_detach();
     }

@@ -26,6 +26,14 @@ use crate::machine::slab::Key;
 
 /// An attribute value (OpenTelemetry's `AttributeValue`, the kinds 1.0
 /// sets).
+///
+/// ```
+/// use go_go_scope_wasm::AttributeValue;
+///
+/// assert_eq!(AttributeValue::from(3i64), AttributeValue::Number(3.0));
+/// assert_eq!(AttributeValue::from("GET"), AttributeValue::String("GET".into()));
+/// assert_eq!(AttributeValue::from(true), AttributeValue::Bool(true));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum AttributeValue {
     Bool(bool),
@@ -65,6 +73,19 @@ impl From<String> for AttributeValue {
 
 /// A span's status (OpenTelemetry's `SpanStatusCode` OK / ERROR with a
 /// message).
+///
+/// ```
+/// use go_go_scope_wasm::SpanStatus;
+///
+/// // What a `Span::set_status` forwards: OpenTelemetry's status code and message.
+/// fn otel_status(status: &SpanStatus) -> (u8, &str) {
+///     match status {
+///         SpanStatus::Ok => (1, ""),
+///         SpanStatus::Error(message) => (2, message),
+///     }
+/// }
+/// assert_eq!(otel_status(&SpanStatus::Error("timeout".into())), (2, "timeout"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SpanStatus {
     Ok,
@@ -73,6 +94,31 @@ pub enum SpanStatus {
 
 /// A span, as a [`Tracer`] made it. Methods take `&self`: spans are shared
 /// (`Rc`) and single-threaded; use interior mutability.
+///
+/// ```
+/// use std::any::Any;
+/// use std::cell::RefCell;
+/// use go_go_scope_wasm::{AttributeValue, Span, SpanStatus};
+///
+/// #[derive(Default)]
+/// struct Recorded(RefCell<Vec<String>>);
+/// impl Span for Recorded {
+///     fn set_attribute(&self, key: &str, value: AttributeValue) {
+///         self.0.borrow_mut().push(format!("{key}={value:?}"))
+///     }
+///     fn set_status(&self, status: SpanStatus) { self.0.borrow_mut().push(format!("{status:?}")) }
+///     fn record_exception(&self, message: &str) { self.0.borrow_mut().push(message.into()) }
+///     fn end(&self) { self.0.borrow_mut().push("end".into()) }
+///     fn as_any(&self) -> &dyn Any { self }
+/// }
+///
+/// let span = Recorded::default();
+/// span.set_attribute("task.index", AttributeValue::Number(1.0));
+/// span.set_status(SpanStatus::Ok);
+/// span.end();
+/// assert_eq!(*span.0.borrow(), ["task.index=Number(1.0)", "Ok", "end"]);
+/// assert!(span.as_any().downcast_ref::<Recorded>().is_some());
+/// ```
 pub trait Span {
     fn set_attribute(&self, key: &str, value: AttributeValue);
     fn set_status(&self, status: SpanStatus);
@@ -170,6 +216,17 @@ static SPANS: Spans = Spans {
 
 /// A task's span name and extra attributes (1.0's `otel: { name,
 /// attributes }`).
+///
+/// ```
+/// use go_go_scope_wasm::{AttributeValue, OtelOptions, TaskOptions};
+///
+/// let o = TaskOptions::<()>::default().otel("fetch-user", [("user.id", 42i64)]);
+/// let expected = OtelOptions {
+///     name: Some("fetch-user".into()),
+///     attributes: vec![("user.id".into(), AttributeValue::Number(42.0))],
+/// };
+/// assert_eq!(o.otel, Some(expected));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OtelOptions {
     pub name: Option<String>,
