@@ -235,12 +235,11 @@ impl<T: 'static> ChanShared<T> {
     /// The kept abort reason, asked for once (the machine's, or "channel
     /// disposed").
     fn reason(&self) -> Reason {
-        if let Some(r) = self.reason.borrow().clone() {
-            return r;
-        }
-        let asked = self.drv.m.borrow().chan_reason(self.key);
-        self.drv
-            .kept_reason(&self.reason, asked, Reason::channel_disposed)
+        self.drv.kept_reason(
+            &self.reason,
+            |m| m.chan_reason(self.key),
+            Reason::channel_disposed,
+        )
     }
 
     fn keep_reason(&self) {

@@ -81,12 +81,11 @@ impl SemShared {
     }
 
     fn reason(&self) -> Reason {
-        if let Some(r) = self.reason.borrow().clone() {
-            return r;
-        }
-        let asked = self.drv.m.borrow().sem_reason(self.key);
-        self.drv
-            .kept_reason(&self.reason, asked, Reason::semaphore_disposed)
+        self.drv.kept_reason(
+            &self.reason,
+            |m| m.sem_reason(self.key),
+            Reason::semaphore_disposed,
+        )
     }
 
     /// Gives a permit back: to the oldest waiter, if any (invariant #1).

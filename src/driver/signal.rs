@@ -37,6 +37,7 @@ use crate::core::chunks::Chunks;
 use crate::machine::effect::ReasonKind;
 use crate::machine::signal::Watch;
 use crate::machine::slab::Key;
+use crate::machine::Machine;
 
 /// Why something was aborted: a scope disposed, a timeout, a linked
 /// `AbortSignal`'s own reason, a channel or semaphore disposed.
@@ -524,17 +525,18 @@ impl Driver {
     }
 
     /// A channel's or semaphore's abort reason, kept in `kept` once known:
-    /// the one the machine names (`asked`: `Some(Some(reason))`), else
-    /// `fallback` ("… disposed").
+    /// the one the machine names (`ask`, called only the first time:
+    /// `Some(Some(reason))`), else `fallback` ("… disposed").
     pub(crate) fn kept_reason(
         &self,
         kept: &RefCell<Option<Reason>>,
-        asked: Option<Option<Key>>,
+        ask: impl FnOnce(&Machine) -> Option<Option<Key>>,
         fallback: fn() -> Reason,
     ) -> Reason {
         if let Some(r) = kept.borrow().clone() {
             return r;
         }
+        let asked = ask(&self.m.borrow());
         let r = match asked {
             Some(Some(r)) => self.reason_of(r.to_f64()).unwrap_or_else(fallback),
             _ => fallback(),
