@@ -14,10 +14,11 @@ export const TARGET = 25 * 1024;
 
 /**
  * What the test command holds the package to, so it cannot regrow
- * silently: the size reached, with a little room. Lower it as the package
- * shrinks toward TARGET.
+ * silently. Issue 19 (the additions from go-go-scope 2.x, each in the
+ * machine and the executor) moved it from 30.5 KB to 36 KB for all of
+ * them together; lower it as the package shrinks toward TARGET.
  */
-export const BUDGET = 30.5 * 1024;
+export const BUDGET = 36 * 1024;
 
 /** The files a browser loads, raw and gzipped; `total` is the gzip sum. */
 export function packageSize(pkgDir) {

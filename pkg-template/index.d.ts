@@ -169,6 +169,8 @@ export interface ScopeOptions<ParentServices extends Record<string, unknown> = R
   circuitBreaker?: CircuitBreakerOptions;
   /** Inherit signal, services, tracer, concurrency and circuitBreaker. */
   parent?: Scope<ParentServices>;
+  /** Initial context values (`getContext`), copied at creation (go-go-scope 2.x). */
+  context?: Record<string, unknown>;
 }
 
 /** What a task function receives. */
@@ -220,7 +222,10 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
   /** The first factory to settle decides; uses this scope's signal, tracer and services. */
   race<T>(factories: readonly Factory<T, Services>[]): Promise<Result<unknown, T>>;
   /** Runs every factory under this scope's concurrency; Results in input order. */
-  parallel<T>(factories: readonly Factory<T, Services>[], options?: { failFast?: boolean }): Promise<Result<unknown, T>[]>;
+  parallel<T>(
+    factories: readonly Factory<T, Services>[],
+    options?: { failFast?: boolean; onProgress?: ParallelOptions["onProgress"] },
+  ): Promise<Result<unknown, T>[]>;
   /** Wraps `source` with this scope's cancellation. */
   stream<S extends AsyncIterable<unknown> | ReadableStreamLike>(source: S): AsyncGenerator<StreamItem<S>>;
   /** Polls `fn` every `interval` ms until stopped or the scope ends. */
@@ -229,8 +234,42 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
     onValue: (value: T) => void | Promise<void>,
     options?: Omit<PollOptions, "signal">,
   ): PollController;
+  /**
+   * Runs `fn` at disposal with the cleanups of `provide` (newest first); a
+   * thrown or rejected error fails the disposal as theirs do. Refused
+   * (`Error`) once the scope is disposing. (go-go-scope 2.x)
+   */
+  onDispose(fn: () => void | Promise<void>): void;
+  /**
+   * Resolves after `ms` (`Infinity`: never); rejects with the scope's abort
+   * reason as soon as the scope is cancelled (disposal, timeout, parent or
+   * signal). (go-go-scope 2.x)
+   */
+  delay(ms: number): Promise<void>;
+  /**
+   * Sets a context value, seen by this scope and by its child scopes
+   * (created before or after), unless a child sets its own. Refused
+   * (`Error`) once the scope is disposing. (go-go-scope 2.x)
+   */
+  setContext(key: string, value: unknown): this;
+  /** This scope's value of `key`, else the nearest parent's; `undefined` if none has one. */
+  getContext<T = unknown>(key: string): T | undefined;
+  /** Whether this scope or a parent has a value of `key`. */
+  hasContext(key: string): boolean;
+  /** Removes this scope's own value of `key` (a parent's stays visible); whether it had one. */
+  removeContext(key: string): boolean;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/**
+ * Calls `callback(signal.reason)` once when `signal` aborts (at once, before
+ * returning, if it already has). Disposing the result removes the listener.
+ * (go-go-scope 2.x)
+ */
+export declare function onAbort(signal: AbortSignal, callback: (reason: unknown) => void): Disposable;
+
+/** Resolves with `signal.reason` once `signal` aborts (at once if it has). (go-go-scope 2.x) */
+export declare function whenAborted(signal: AbortSignal): Promise<unknown>;
 
 /**
  * A web `ReadableStream` (also one without `Symbol.asyncIterator`, read
@@ -327,6 +366,12 @@ export interface ParallelOptions {
   /** Throw the first error (input order) instead of returning Results. */
   failFast?: boolean;
   tracer?: Tracer;
+  /**
+   * Called as each factory settles, in the order they settle: how many have
+   * settled so far, how many there are, and that one's Result. A throw is
+   * ignored. (go-go-scope 2.x)
+   */
+  onProgress?: (completed: number, total: number, result: Result<unknown, unknown>) => void;
 }
 
 /** The first factory to settle, success or failure, decides the Result. */

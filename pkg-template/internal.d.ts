@@ -16,6 +16,7 @@ export function liveCounts(): {
   channelSlots: number;
   semaphores: number;
   semaphoreSlots: number;
+  sleeps: number;
 };
 /** Bytes of WebAssembly memory. */
 export function wasmMemoryBytes(): number;

@@ -301,11 +301,38 @@ const checks = {
       spawnAfter,
     };
   },
+
+  /** Beyond 1.0: onDispose, delay, onAbort, whenAborted, context, parallel onProgress. */
+  async lifecycle({ scope, onAbort, whenAborted, parallel }) {
+    const order = [];
+    const s = scope({ context: { requestId: "r1" } });
+    const child = scope({ parent: s });
+    s.setContext("user", "ada");
+    const context = [child.getContext("requestId"), child.getContext("user"), child.hasContext("nope")];
+    s.onDispose(() => void order.push("onDispose"));
+    s.provide("db", () => 1, () => void order.push("provide cleanup"));
+    await s.delay(1);
+    const pending = s.delay(60_000).then(
+      () => "resolved",
+      (e) => (e === s.signal.reason ? `rejected: ${e.message}` : "another reason"),
+    );
+    const ac = new AbortController();
+    const seen = [];
+    const sub = onAbort(ac.signal, (r) => seen.push(r));
+    const when = whenAborted(ac.signal);
+    ac.abort("stop");
+    sub[Symbol.dispose]();
+    const progress = [];
+    await parallel([() => sleep(10).then(() => "a"), () => "b"], { onProgress: (done, total, [, v]) => progress.push(`${done}/${total} ${v}`) });
+    await child[Symbol.asyncDispose]();
+    await s[Symbol.asyncDispose]();
+    return { context, order, delay: await pending, onAbort: seen, whenAborted: await when, progress };
+  },
 };
 
 /** Runs every check; a check that throws is reported as { threw: "…" }. */
 export async function smoke(lib) {
-  const out = { exports: ["scope", "race", "parallel", "poll", "stream", "Channel", "Scope", "Task", "Semaphore"].filter((n) => n in lib) };
+  const out = { exports: ["scope", "race", "parallel", "poll", "stream", "Channel", "Scope", "Task", "Semaphore", "onAbort", "whenAborted"].filter((n) => n in lib) };
   for (const [name, check] of Object.entries(checks)) {
     try {
       out[name] = await check(lib);

@@ -5,7 +5,7 @@
 // factories, the internal scope object and the promise.
 import { Table, W, after, failure, guard, idx, lastTaskId, on, reach, run } from "./wasm";
 import { checkSignal, reasonOf } from "./signal";
-import { optionalNumber, optionsObject } from "./errors";
+import { optionalFunction, optionalNumber, optionsObject } from "./errors";
 import { Scope } from "./scope";
 import { T, Task, type TaskContext } from "./task";
 import * as tel from "./telemetry";
@@ -20,9 +20,11 @@ declare module "./scope" {
     /** The first factory to settle decides; uses this scope's signal, tracer and services. */
     race(factories: readonly Factory[]): Promise<Result>;
     /** Runs every factory under this scope's concurrency; Results in input order. */
-    parallel(factories: readonly Factory[], options?: { failFast?: boolean }): Promise<Result[]>;
+    parallel(factories: readonly Factory[], options?: { failFast?: boolean; onProgress?: Progress }): Promise<Result[]>;
   }
 }
+
+type Progress = (completed: number, total: number, result: Result) => void;
 
 /** A race or parallel in flight. */
 interface Group {
@@ -33,6 +35,8 @@ interface Group {
   scope: Scope;
   /** The member task of each factory, once started. */
   members: (Member | undefined)[];
+  /** `onProgress`, if given (parallel). */
+  progress: Progress | undefined;
   res: (v: unknown) => void;
   rej: (e: unknown) => void;
 }
@@ -101,6 +105,7 @@ function start(
   hasLimit: boolean,
   limit: number,
   failFast: boolean,
+  progress?: Progress,
 ): Promise<unknown> {
   const n = fs.length;
   const plan = W.group_plan(race, n, hasLimit, limit);
@@ -112,7 +117,7 @@ function start(
       : signal !== undefined || tracer !== undefined
         ? new Scope({ signal, tracer })
         : new Scope();
-  const g = W.group_new(Scope.key(inner), race, n, hasLimit, limit, failFast);
+  const g = W.group_new(Scope.key(inner), race, n, hasLimit, limit, (failFast ? 1 : 0) | (progress === undefined ? 0 : 2));
   if (g === -1) {
     const e = failure();
     void inner[Symbol.asyncDispose]();
@@ -121,7 +126,7 @@ function start(
   let res!: (v: unknown) => void;
   let rej!: (e: unknown) => void;
   const p = new Promise<unknown>((a, b) => ((res = a), (rej = b)));
-  G.set(g, { fs, arg, scope: inner, members: new Array<Member | undefined>(n), res, rej });
+  G.set(g, { fs, arg, scope: inner, members: new Array<Member | undefined>(n), progress, res, rej });
   run();
   return p;
 }
@@ -151,6 +156,12 @@ export interface ParallelOptionsIn {
   signal?: AbortSignal;
   failFast?: boolean;
   tracer?: unknown;
+  onProgress?: Progress;
+}
+
+/** `options.onProgress`, checked. */
+function progressOf(o: Record<string, unknown> | undefined): Progress | undefined {
+  return o === undefined ? undefined : (optionalFunction(o.onProgress, "parallel: onProgress") as Progress | undefined);
 }
 
 /** Runs every factory (at most `concurrency` at once); the Results come back in input order. */
@@ -164,8 +175,9 @@ export function parallel(factories: readonly Factory[], options?: ParallelOption
     limit = optionalNumber(o, "concurrency", "parallel");
     failFast = Boolean(o.failFast);
   }
+  const progress = progressOf(o);
   const [signal, tracer] = origin(o, "parallel");
-  return start(false, fs, arg, undefined, signal, tracer, limit !== undefined, limit ?? 0, failFast) as Promise<Result[]>;
+  return start(false, fs, arg, undefined, signal, tracer, limit !== undefined, limit ?? 0, failFast, progress) as Promise<Result[]>;
 }
 
 function check(s: unknown): asserts s is Scope {
@@ -179,13 +191,17 @@ Scope.prototype.race = function (this: Scope, factories: readonly Factory[]): Pr
   return start(true, fs, arg, this, undefined, undefined, false, 0, false) as Promise<Result>;
 };
 
-Scope.prototype.parallel = function (this: Scope, factories: readonly Factory[], options?: { failFast?: boolean }): Promise<Result[]> {
+Scope.prototype.parallel = function (
+  this: Scope,
+  factories: readonly Factory[],
+  options?: { failFast?: boolean; onProgress?: Progress },
+): Promise<Result[]> {
   check(this);
   guard();
   const [fs, arg] = readFactories(factories, "parallel");
   const o = optionsObject(options, "parallel");
   const failFast = o !== undefined && Boolean(o.failFast);
-  return start(false, fs, arg, this, undefined, undefined, false, 0, failFast) as Promise<Result[]>;
+  return start(false, fs, arg, this, undefined, undefined, false, 0, failFast, progressOf(o)) as Promise<Result[]>;
 };
 
 on(40 /* GroupStart */, (g, from, count) => {
@@ -208,6 +224,18 @@ on(40 /* GroupStart */, (g, from, count) => {
     if (traced) tel.taskOpened(m, k, undefined);
   }
   after();
+});
+
+on(71 /* GroupProgress */, (g, i, completed) => {
+  const gr = G.get(g);
+  const m = gr?.members[i];
+  if (gr === undefined || m === undefined) return;
+  try {
+    gr.progress!(completed, gr.fs.length, m._r!);
+  } catch {
+    // A throwing onProgress is ignored (as 1.0 ignores onRetry's): it must
+    // not fail the run nor skip the next report.
+  }
 });
 
 on(41 /* GroupDone */, (g, how, arg) => {

@@ -9,3 +9,4 @@ export { stream } from "./stream";
 export { SpanStatusCode } from "./telemetry";
 export { Channel } from "./channel";
 export { Semaphore } from "./semaphore";
+export { onAbort, whenAborted } from "./abort";

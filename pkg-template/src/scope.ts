@@ -7,6 +7,7 @@ import { DISPOSED, abortedWith, checkSignal, link, reasonKept, signalOf } from "
 import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typeName } from "./errors";
 import { T, Task, keepHooks, type RetryHooks, type TaskContext } from "./task";
 import * as tel from "./telemetry";
+import { delay } from "./delay";
 
 /** Live scopes by slot index (until their disposal ends). */
 const S = new Table<Scope>();
@@ -29,6 +30,7 @@ export interface ScopeOptionsIn {
   circuitBreaker?: { failureThreshold?: number; resetTimeout?: number };
   tracer?: unknown;
   name?: string;
+  context?: Record<string, unknown>;
 }
 
 /** Owns async work; `await using s = scope()` ends it. */
@@ -46,6 +48,8 @@ export class Scope {
   /** @internal */ _done: [(v: void) => void, (e: unknown) => void] | undefined;
   /** @internal telemetry of this scope (span, debug label), if any */ _tel: unknown;
   /** @internal the machine reads the clock for this scope's tasks (it has a breaker) */ _clock: boolean;
+  /** @internal own context values (`setContext`), made on first use */ _ctx: Map<string, unknown> | undefined;
+  /** @internal where context lookups go next */ _up: Scope | undefined;
 
   constructor(options?: ScopeOptionsIn) {
     guard();
@@ -59,6 +63,7 @@ export class Scope {
     let signal: AbortSignal | undefined;
     let tracer: unknown;
     let name: string | undefined;
+    let context: unknown;
     if (o !== undefined) {
       const t = optionalNumber(o, "timeout", "scope");
       if (t !== undefined) (flags |= 1), (timeout = t);
@@ -81,6 +86,11 @@ export class Scope {
         name = n;
       }
       tracer = o.tracer ?? undefined;
+      context = o.context;
+      if (context !== undefined && context !== null) {
+        if (typeof context !== "object") throw new TypeError(`scope: context must be an object, got ${typeName(context)}`);
+        context = { ...context }; // read now: a throwing getter throws from this call
+      }
       const p = o.parent;
       if (p !== undefined && p !== null) {
         if (!(p instanceof Scope)) throw new TypeError("scope: options.parent must be a Scope");
@@ -110,6 +120,9 @@ export class Scope {
     this._done = undefined;
     this._tel = undefined;
     this._clock = false;
+    this._ctx = undefined;
+    this._up = parent;
+    if (context !== undefined && context !== null) this._ctx = new Map(Object.entries(context as object));
     this._clock = W.scope_breaker(k, 0) !== -1;
     if (this._tracer !== undefined || tel.debugOn()) tel.scopeOpened(this, parent, k, flags | (signal === undefined ? 0 : 32));
     run();
@@ -237,6 +250,52 @@ export class Scope {
     return this._services[key];
   }
 
+  /** Runs `fn` at disposal, with `provide`'s cleanups (newest first); its error fails the disposal. */
+  onDispose(fn: () => unknown): void {
+    check(this);
+    guard();
+    if (typeof fn !== "function") throw mustBe("onDispose: fn", "a function", fn);
+    const c = W.add_cleanup(this.#k, 1);
+    if (c === -1) throw failure();
+    CL.set(c, { fn, arg: undefined, scope: this });
+  }
+
+  /** Resolves after `ms`; rejects with the scope's abort reason as soon as the scope is cancelled. */
+  delay(ms: number): Promise<void> {
+    check(this);
+    return delay(this.#k, ms, () => this.signal.reason);
+  }
+
+  /** Sets a context value that this scope and its child scopes (created before or after) see. */
+  setContext(key: string, value: unknown): this {
+    check(this);
+    if (typeof key !== "string") throw mustBe("setContext: key", "a string", key);
+    if (!W.scope_check(this.#k, 2)) throw failure();
+    (this._ctx ??= new Map()).set(key, value);
+    return this;
+  }
+
+  /** The value of `key` set on this scope, else on the nearest parent that has it. */
+  getContext(key: string): unknown {
+    check(this);
+    if (typeof key !== "string") throw mustBe("getContext: key", "a string", key);
+    const m = holder(this, key);
+    return m === undefined ? undefined : m.get(key);
+  }
+
+  hasContext(key: string): boolean {
+    check(this);
+    if (typeof key !== "string") throw mustBe("hasContext: key", "a string", key);
+    return holder(this, key) !== undefined;
+  }
+
+  /** Removes this scope's own value of `key` (a parent's is kept); whether there was one. */
+  removeContext(key: string): boolean {
+    check(this);
+    if (typeof key !== "string") throw mustBe("removeContext: key", "a string", key);
+    return this._ctx?.delete(key) ?? false;
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     check(this);
     guard();
@@ -257,6 +316,12 @@ export interface TaskOptionsIn {
   };
   onCleanup?: () => unknown;
   otel?: { name?: string; attributes?: Record<string, unknown> };
+}
+
+/** The context map of the nearest scope up the chain that has `key`. */
+function holder(s: Scope | undefined, key: string): Map<string, unknown> | undefined {
+  for (; s !== undefined; s = s._up) if (s._ctx?.has(key)) return s._ctx;
+  return undefined;
 }
 
 function check(s: unknown): asserts s is Scope {

@@ -137,6 +137,20 @@ export function checkSignal(v: unknown, what: string): boolean {
   }
 }
 
+/** `signal.reason`, read through the platform's getter (a Proxy or subclass cannot lie). */
+export function reasonOfSignal(signal: AbortSignal): unknown {
+  return reasonGetter.call(signal);
+}
+
+/** Adds a one-shot abort listener (through the platform's method). */
+export function addAbortListener(signal: AbortSignal, f: () => void): void {
+  addListener.call(signal, "abort", f, { once: true });
+}
+
+export function removeAbortListener(signal: AbortSignal, f: () => void): void {
+  removeListener.call(signal, "abort", f);
+}
+
 interface Linked {
   signal: AbortSignal;
   listener: () => void;

@@ -405,6 +405,14 @@ impl DisposeError {
     }
 }
 
+/// [`DisposeError::to_js`], so `s.dispose().await?` works in a
+/// `#[wasm_bindgen]` function that returns `Result<_, JsValue>`.
+impl From<DisposeError> for JsValue {
+    fn from(e: DisposeError) -> JsValue {
+        e.to_js()
+    }
+}
+
 impl fmt::Display for DisposeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.errors.as_slice() {

@@ -26,7 +26,7 @@ use super::runtime::{Driver, Runtime};
 use super::scope::{Scope, ScopeOptions, ScopeShared};
 use super::table::key;
 use super::task::{OnceFactory, TaskContext, TaskCore, TaskError, TaskOut};
-use crate::machine::group::{how, plan, Kind, Plan, RACE_EMPTY};
+use crate::machine::group::{flag, how, plan, Kind, Plan, RACE_EMPTY};
 use crate::machine::slab::Key;
 
 /// Options of [`race`] (1.0's `race(factories, { signal })`).
@@ -60,7 +60,7 @@ pub struct RaceOptions {
 /// );
 /// assert_eq!(all.now_or_never().unwrap().unwrap_err().failed(), Some(&"two"));
 /// ```
-#[derive(Clone, Default, Debug)]
+#[derive(Clone, Default)]
 pub struct ParallelOptions {
     /// At most this many factories run at once, started in input order
     /// (`None` or 0: no limit). [`Scope::parallel`] uses the scope's.
@@ -70,6 +70,38 @@ pub struct ParallelOptions {
     pub fail_fast: bool,
     /// Aborts the run with its reason (standalone `parallel` only).
     pub signal: Option<web_sys::AbortSignal>,
+    /// Called as each factory settles (go-go-scope 2.x's `onProgress`).
+    pub on_progress: Option<OnProgress>,
+}
+
+/// A parallel's `on_progress` callback.
+pub type OnProgress = Rc<dyn Fn(Progress)>;
+
+/// What [`ParallelOptions::on_progress`] is told as each factory settles,
+/// in the order they settle (the Results themselves come in input order
+/// at the end).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// How many factories have settled so far, this one included.
+    pub completed: u32,
+    /// How many factories there are.
+    pub total: u32,
+    /// Which factory settled (its index in the input).
+    pub index: u32,
+    /// Whether it succeeded.
+    pub ok: bool,
+}
+
+impl std::fmt::Debug for ParallelOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParallelOptions")
+            .field("concurrency", &self.concurrency)
+            .field("fail_fast", &self.fail_fast)
+            .field("signal", &self.signal)
+            .field("on_progress", &self.on_progress.as_ref().map(|_| "Fn"))
+            .finish()
+    }
 }
 
 impl ParallelOptions {
@@ -115,6 +147,30 @@ impl ParallelOptions {
         self.fail_fast = yes;
         self
     }
+
+    /// Sets [`ParallelOptions::on_progress`]: `f` is called as each
+    /// factory settles, in the order they settle.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{parallel, ManualHost, ParallelOptions, Progress, Runtime};
+    /// # use futures::FutureExt;
+    /// # use std::{cell::RefCell, rc::Rc};
+    /// # Runtime::set_current(Runtime::new(ManualHost::new()));
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let log = seen.clone();
+    /// let all = parallel(
+    ///     (1..=3).map(|n| move |_ctx| async move { if n == 2 { Err("two") } else { Ok(n) } }),
+    ///     ParallelOptions::default().on_progress(move |p: Progress| {
+    ///         log.borrow_mut().push((p.completed, p.total, p.index, p.ok))
+    ///     }),
+    /// );
+    /// assert_eq!(all.now_or_never().unwrap().unwrap().len(), 3);
+    /// assert_eq!(*seen.borrow(), [(1, 3, 0, true), (2, 3, 1, false), (3, 3, 2, true)]);
+    /// ```
+    pub fn on_progress(mut self, f: impl Fn(Progress) + 'static) -> Self {
+        self.on_progress = Some(Rc::new(f));
+        self
+    }
 }
 
 type Members<T, E> = Vec<Option<Rc<dyn TaskOut<T, E>>>>;
@@ -135,6 +191,7 @@ struct GroupShared<T, E, F> {
     members: RefCell<Members<T, E>>,
     out: RefCell<Option<Out<T, E>>>,
     waker: RefCell<Option<Waker>>,
+    progress: Option<OnProgress>,
 }
 
 /// What the driver's table holds of a group.
@@ -143,6 +200,8 @@ pub(crate) trait GroupEntry {
     fn start(&self, from: u32, count: u32);
     /// `GroupDone(group, how, arg)`.
     fn done(&self, how: f64, arg: f64);
+    /// `GroupProgress(group, index, completed)`.
+    fn progress(&self, index: u32, completed: u32);
 }
 
 impl<T, E, F, Fut> GroupEntry for GroupShared<T, E, F>
@@ -176,6 +235,26 @@ where
             }
         }
         self.drv.after();
+    }
+
+    fn progress(&self, index: u32, completed: u32) {
+        let Some(f) = self.progress.clone() else {
+            return;
+        };
+        let ok = self
+            .members
+            .borrow()
+            .get(index as usize)
+            .and_then(|m| m.as_ref().and_then(|m| m.out_ok()));
+        let total = u32::try_from(self.members.borrow().len()).unwrap_or(u32::MAX);
+        if let Some(ok) = ok {
+            f(Progress {
+                completed,
+                total,
+                index,
+                ok,
+            });
+        }
     }
 
     fn done(&self, how_: f64, arg: f64) {
@@ -271,10 +350,14 @@ where
         kind: Kind,
         factories: impl IntoIterator<Item = F>,
         parent: Option<&Scope>,
-        signal: Option<web_sys::AbortSignal>,
-        limit: Option<u32>,
-        fail_fast: bool,
+        options: ParallelOptions,
     ) -> Rc<GroupShared<T, E, F>> {
+        let ParallelOptions {
+            concurrency: limit,
+            fail_fast,
+            signal,
+            on_progress: progress,
+        } = options;
         let fs: Vec<Option<F>> = factories.into_iter().map(Some).collect();
         let n = fs.len();
         let g = Rc::new(GroupShared {
@@ -285,6 +368,7 @@ where
             factories: RefCell::new(fs),
             out: RefCell::new(None),
             waker: RefCell::new(None),
+            progress,
         });
         let limit = limit.map(f64::from);
         let refused = |e: Error| match kind {
@@ -292,6 +376,12 @@ where
             Kind::Parallel => Out::Parallel(Err(TaskError::Refused(e))),
         };
         let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+        let flags = if fail_fast { flag::FAIL_FAST } else { 0 }
+            | if g.progress.is_some() {
+                flag::PROGRESS
+            } else {
+                0
+            };
         match plan(n32, limit) {
             Err(f) => {
                 g.finish(refused(f.into()));
@@ -323,7 +413,7 @@ where
         let made = drv
             .m
             .borrow_mut()
-            .group_new(inner.key, kind, n32, limit, fail_fast);
+            .group_new(inner.key, kind, n32, limit, flags);
         match made {
             Ok(k) => {
                 *g.key.borrow_mut() = Some(k);
@@ -468,9 +558,10 @@ where
             Kind::Race,
             factories,
             None,
-            options.signal,
-            None,
-            false,
+            ParallelOptions {
+                signal: options.signal,
+                ..ParallelOptions::default()
+            },
         ),
     }
 }
@@ -502,15 +593,7 @@ where
 {
     let rt = Runtime::current();
     Parallel {
-        g: GroupShared::launch(
-            rt.driver(),
-            Kind::Parallel,
-            factories,
-            None,
-            options.signal,
-            options.concurrency,
-            options.fail_fast,
-        ),
+        g: GroupShared::launch(rt.driver(), Kind::Parallel, factories, None, options),
     }
 }
 
@@ -542,9 +625,7 @@ impl Scope {
                 Kind::Race,
                 factories,
                 Some(self),
-                None,
-                None,
-                false,
+                ParallelOptions::default(),
             ),
         }
     }
@@ -582,9 +663,11 @@ impl Scope {
                 Kind::Parallel,
                 factories,
                 Some(self),
-                None,
-                None,
-                options.fail_fast,
+                ParallelOptions {
+                    concurrency: None,
+                    signal: None,
+                    ..options
+                },
             ),
         }
     }
@@ -599,6 +682,13 @@ impl Driver {
     pub(crate) fn on_group_start(&self, g: f64, from: u32, count: u32) {
         if let Some(e) = self.group_entry(g) {
             e.start(from, count);
+        }
+    }
+
+    /// `GroupProgress(group, index, completed)`.
+    pub(crate) fn on_group_progress(&self, g: f64, index: u32, completed: u32) {
+        if let Some(e) = self.group_entry(g) {
+            e.progress(index, completed);
         }
     }
 

@@ -16,7 +16,9 @@
 //! Single-threaded: every type here is `!Send`, as JavaScript is; each
 //! thread (wasm instance, Worker) has its own [`Runtime`].
 
+mod abort;
 mod channel;
+mod delay;
 mod error;
 mod group;
 mod host;
@@ -32,9 +34,13 @@ mod table;
 mod task;
 mod telemetry;
 
+pub use abort::{on_abort, when_aborted, OnAbort, WhenAborted};
 pub use channel::{Channel, Recv, Send, SendError};
+pub use delay::Sleep;
 pub use error::{CleanupError, DisposeError, Error};
-pub use group::{parallel, race, Parallel, ParallelOptions, Race, RaceOptions};
+pub use group::{
+    parallel, race, OnProgress, Parallel, ParallelOptions, Progress, Race, RaceOptions,
+};
 pub use host::{Host, ManualHost, TimerGuard, WebHost};
 pub use js::{result_tuple, run};
 pub use poll::{poll, PollController, PollOptions, PollStatus};

@@ -98,6 +98,8 @@ pub(crate) struct Driver {
     pub(crate) spans: Cell<Option<&'static Spans>>,
     pub(crate) tel_scopes: RefCell<Table<Rc<TelRec>>>,
     pub(crate) tel_tasks: RefCell<Table<Rc<TelRec>>>,
+    /// `scope.delay` futures' cells, by sleep key.
+    pub(crate) sleeps: RefCell<Table<Rc<RefCell<super::delay::SleepCell>>>>,
 }
 
 impl Driver {
@@ -133,6 +135,7 @@ impl Driver {
             spans: Cell::new(None),
             tel_scopes: RefCell::default(),
             tel_tasks: RefCell::default(),
+            sleeps: RefCell::default(),
         }
     }
 
@@ -278,6 +281,8 @@ impl Driver {
         const STREAM_END: u8 = Op::StreamEnd as u8;
         const GROUP_START: u8 = Op::GroupStart as u8;
         const GROUP_DONE: u8 = Op::GroupDone as u8;
+        const SLEEP_DONE: u8 = Op::SleepDone as u8;
+        const GROUP_PROGRESS: u8 = Op::GroupProgress as u8;
         match op as u8 {
             START => self.on_start(a, b as u32, c),
             SETTLE => self.on_settle(a, b, c),
@@ -304,6 +309,8 @@ impl Driver {
             STREAM_END => self.on_stream_end(a),
             GROUP_START => self.on_group_start(a, b as u32, c as u32),
             GROUP_DONE => self.on_group_done(a, b, c),
+            SLEEP_DONE => self.on_sleep_done(a, b),
+            GROUP_PROGRESS => self.on_group_progress(a, b as u32, c as u32),
             // Spans (scopes with a tracer); debug lines (60-69) are never
             // asked for by this driver.
             op @ 50..=56 => {
@@ -628,6 +635,7 @@ impl Runtime {
             channel_slots: m.channel_slots,
             semaphores: m.semaphores.max(d.semaphores.borrow().len()),
             semaphore_slots: m.semaphore_slots,
+            sleeps: m.sleeps.max(d.sleeps.borrow().len()),
         }
     }
 
@@ -681,6 +689,8 @@ pub struct Live {
     pub channel_slots: usize,
     pub semaphores: usize,
     pub semaphore_slots: usize,
+    /// `scope.delay` sleeps not over.
+    pub sleeps: usize,
 }
 
 impl Live {

@@ -33,7 +33,9 @@ use super::runtime::{Driver, Runtime};
 use super::signal::{Aborted, NodeCtl, Reason};
 use super::table::key;
 use super::telemetry::Tracer;
-use crate::machine::options::{PROVIDE_ON_DISPOSED, USE_ON_DISPOSED};
+use crate::machine::options::{
+    CONTEXT_ON_DISPOSED, ON_DISPOSE_ON_DISPOSED, PROVIDE_ON_DISPOSED, USE_ON_DISPOSED,
+};
 use crate::machine::scope::ScopeSpec;
 use crate::machine::slab::Key;
 use crate::machine::Fail;
@@ -339,6 +341,15 @@ impl Services {
         drop(old);
     }
 
+    fn remove(&self, key: &str) -> bool {
+        let old = {
+            let mut all = self.0.borrow_mut();
+            let at = all.iter().position(|(k, _)| k == key);
+            at.map(|i| all.swap_remove(i))
+        };
+        old.is_some()
+    }
+
     fn copy(&self) -> Services {
         Services(Rc::new(RefCell::new(self.0.borrow().clone())))
     }
@@ -405,6 +416,10 @@ pub(crate) struct ScopeShared {
     pub(crate) drv: Rc<Driver>,
     pub(crate) key: Key,
     pub(crate) services: Services,
+    /// Its own context values (`set_context`).
+    context: Services,
+    /// Where context lookups go next: the parent.
+    up: Option<Rc<ScopeShared>>,
     /// The scope has a breaker: its tasks' events carry the clock.
     pub(crate) clock: bool,
     /// Its tracer (own or inherited): its tasks have spans.
@@ -451,6 +466,18 @@ impl ScopeShared {
         }
         let r = self.drv.m.borrow().scope_reason(self.key)?;
         self.drv.reason_of(r.to_f64())
+    }
+
+    /// The own context of the nearest scope up the chain that has `key`.
+    fn holder(&self, key: &str) -> Option<&Services> {
+        let mut s = Some(self);
+        while let Some(sh) = s {
+            if sh.context.contains(key) {
+                return Some(&sh.context);
+            }
+            s = sh.up.as_deref();
+        }
+        None
     }
 
     fn dispose(&self) -> bool {
@@ -598,6 +625,8 @@ impl ScopeShared {
             drv: drv.clone(),
             key: k,
             services,
+            context: Services::default(),
+            up: parent.clone(),
             clock,
             tracer: tracer.clone(),
             state: RefCell::default(),
@@ -882,6 +911,130 @@ impl Scope {
     pub fn service<T: 'static>(&self, key: &str) -> Result<Option<Rc<T>>, Error> {
         self.check_open(USE_ON_DISPOSED)?;
         Ok(self.0.shared.services.get::<T>(key))
+    }
+
+    /// Sets a context value (go-go-scope 2.x's `setContext`), seen by this
+    /// scope and its child scopes (made before or after) unless a child
+    /// sets its own. Fails once the scope is disposing.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let root = rt.scope(ScopeOptions::default()).unwrap();
+    /// let child = root.child(ScopeOptions::default()).unwrap();
+    /// root.set_context("request_id", "abc").unwrap();
+    /// child.set_context("user", 7u32).unwrap();
+    /// assert_eq!(child.context::<&str>("request_id").as_deref(), Some(&"abc"));
+    /// assert_eq!(child.context::<u32>("user").as_deref(), Some(&7));
+    /// assert!(root.context::<u32>("user").is_none()); // the child's own
+    /// let _ = root.dispose();
+    /// assert!(root.set_context("late", 1u8).is_err());
+    /// ```
+    pub fn set_context<T: 'static>(
+        &self,
+        key: impl Into<Cow<'static, str>>,
+        value: T,
+    ) -> Result<Scope, Error> {
+        self.check_open(CONTEXT_ON_DISPOSED)?;
+        self.0.shared.context.insert(key.into(), Rc::new(value));
+        Ok(self.clone())
+    }
+
+    /// The context value `key` (go-go-scope 2.x's `getContext`): this
+    /// scope's own, else the nearest parent's. `None` if no scope up the
+    /// chain has one, or the nearest one's is of another type. Works after
+    /// disposal too.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// s.set_context("tenant", String::from("t1")).unwrap();
+    /// assert_eq!(s.context::<String>("tenant").as_deref().map(String::as_str), Some("t1"));
+    /// assert!(s.context::<u32>("tenant").is_none()); // another type
+    /// assert!(s.context::<String>("missing").is_none());
+    /// ```
+    pub fn context<T: 'static>(&self, key: &str) -> Option<Rc<T>> {
+        self.0.shared.holder(key)?.get::<T>(key)
+    }
+
+    /// Whether this scope or a parent has a context value `key`.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let root = rt.scope(ScopeOptions::default()).unwrap();
+    /// let child = root.child(ScopeOptions::default()).unwrap();
+    /// root.set_context("trace", ()).unwrap();
+    /// assert!(child.has_context("trace"));
+    /// assert!(!child.has_context("other"));
+    /// ```
+    pub fn has_context(&self, key: &str) -> bool {
+        self.0.shared.holder(key).is_some()
+    }
+
+    /// Removes this scope's own value of `key` (a parent's stays visible);
+    /// whether it had one.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let root = rt.scope(ScopeOptions::default()).unwrap();
+    /// let child = root.child(ScopeOptions::default()).unwrap();
+    /// root.set_context("level", 1u8).unwrap();
+    /// child.set_context("level", 2u8).unwrap();
+    /// assert!(child.remove_context("level"));
+    /// assert!(!child.remove_context("level"));
+    /// assert_eq!(child.context::<u8>("level").as_deref(), Some(&1));
+    /// ```
+    pub fn remove_context(&self, key: &str) -> bool {
+        self.0.shared.context.remove(key)
+    }
+
+    /// Runs `cleanup` at disposal (go-go-scope 2.x's `onDispose`), with
+    /// the cleanups of `provide_with_cleanup`, newest first; an `Err` it
+    /// gives fails the disposal as theirs do. Fails once the scope is
+    /// disposing.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # use std::{cell::RefCell, rc::Rc};
+    /// let host = ManualHost::new();
+    /// let rt = Runtime::new(host.clone());
+    /// let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let order = Rc::new(RefCell::new(Vec::new()));
+    /// let (a, b) = (order.clone(), order.clone());
+    /// s.on_dispose(move || async move { a.borrow_mut().push("first") }).unwrap();
+    /// s.on_dispose(move || async move { b.borrow_mut().push("second") }).unwrap();
+    /// let done = s.dispose();
+    /// host.run();
+    /// assert!(matches!(done.now_or_never(), Some(Ok(()))));
+    /// assert_eq!(*order.borrow(), ["second", "first"]);
+    /// assert!(s.on_dispose(|| async {}).is_err());
+    /// ```
+    pub fn on_dispose<C, Fut>(&self, cleanup: C) -> Result<(), Error>
+    where
+        C: FnOnce() -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: CleanupOutput,
+    {
+        if self.0.shared.ended() {
+            return Err(Fail::error(ON_DISPOSE_ON_DISPOSED).into());
+        }
+        let made =
+            self.drv()
+                .m
+                .borrow_mut()
+                .add_cleanup_or(self.key(), true, ON_DISPOSE_ON_DISPOSED);
+        let c = made.map_err(Error::from)?;
+        let old = self
+            .drv()
+            .cleanups
+            .borrow_mut()
+            .set(c, CleanupFn::new(cleanup));
+        drop(old);
+        Ok(())
     }
 
     fn check_open(&self, message: &'static str) -> Result<(), Error> {

@@ -267,6 +267,28 @@ impl fmt::Debug for Reason {
     }
 }
 
+/// A reason is an error (its `Display` is the message), so `?` carries it
+/// out of a function that returns `Box<dyn Error>`.
+///
+/// ```
+/// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let rt = Runtime::new(ManualHost::new());
+/// let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let _ = s.dispose();
+/// let e: Box<dyn std::error::Error> = s.reason().unwrap().into();
+/// assert_eq!(e.to_string(), "scope disposed");
+/// ```
+impl std::error::Error for Reason {}
+
+/// The JavaScript value of the reason ([`Reason::to_js`]), so `?` carries
+/// it out of a `#[wasm_bindgen]` function that returns `Result<_, JsValue>`.
+impl From<Reason> for JsValue {
+    fn from(r: Reason) -> JsValue {
+        r.to_js()
+    }
+}
+
 /// Who listens to a controller: a waker (an `Aborted` future) or a task
 /// whose running attempt is to be dropped at the abort.
 enum Listener {

@@ -1608,6 +1608,8 @@ pub(crate) trait TaskOut<T, E> {
     fn out_id(&self) -> u64;
     fn out_detach(&self);
     fn out_take(&self) -> Option<Result<T, TaskError<E>>>;
+    /// Whether its Result (kept, not taken yet) is a success.
+    fn out_ok(&self) -> Option<bool>;
 }
 
 impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskOut<T, E> for TaskCore<T, E, F> {
@@ -1639,6 +1641,13 @@ impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskOut<T, E> for TaskCore<T, E, F
 
     fn out_take(&self) -> Option<Result<T, TaskError<E>>> {
         self.take_result()
+    }
+
+    fn out_ok(&self) -> Option<bool> {
+        if !self.settled.get() {
+            return None;
+        }
+        self.current.borrow().as_ref().map(Result::is_ok)
     }
 }
 

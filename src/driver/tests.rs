@@ -1402,3 +1402,148 @@ fn a_waker_that_outlives_its_runtime_wakes_nothing_in_the_next_one() {
     dispose(&host, &s).unwrap();
     assert_eq!(rt.live(), Live::default());
 }
+
+// ---- additions from go-go-scope 2.x: delay, on_dispose, context ------------
+
+#[test]
+fn delay_ends_with_its_time_or_at_once_with_the_scope_s_reason() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let mut short = s.delay(MS(10));
+    let mut long = s.delay(Duration::MAX);
+    assert_eq!(rt.live().sleeps, 2);
+    host.advance(9);
+    assert!(ready(&mut short).is_none());
+    host.advance(1);
+    assert_eq!(ready(&mut short), Some(Ok(())));
+    assert!(ready(&mut long).is_none());
+    let done = s.dispose();
+    let reason = ready(&mut long)
+        .expect("ended by the disposal")
+        .unwrap_err();
+    assert!(reason.is_disposed());
+    // After the scope: at once, with its reason.
+    drop(done);
+    host.run();
+    let mut late = s.delay(MS(1));
+    assert!(ready(&mut late)
+        .expect("at once")
+        .unwrap_err()
+        .is_disposed());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn delay_on_a_timed_out_scope_fails_with_the_timeout_and_a_dropped_delay_releases_its_timer() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default().timeout(MS(5))).unwrap();
+    let pending_delay = s.delay(MS(1_000));
+    assert_eq!(rt.live().timers, 2, "the scope's timeout and the delay's");
+    drop(pending_delay);
+    assert_eq!(rt.live().timers, 1);
+    assert_eq!(rt.live().sleeps, 0);
+    host.advance(5);
+    let mut d = s.delay(MS(1));
+    let r = ready(&mut d).expect("at once").unwrap_err();
+    assert!(r.is_timeout());
+    assert_eq!(r.to_string(), "timeout after 5ms");
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn on_dispose_runs_with_provide_s_cleanups_newest_first_and_its_error_fails_the_disposal() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let order = Rc::new(RefCell::new(Vec::new()));
+    let o = order.clone();
+    s.on_dispose(move || async move { o.borrow_mut().push("on_dispose 1") })
+        .unwrap();
+    let o = order.clone();
+    s.provide_with_cleanup(
+        "db",
+        || "db",
+        move |_| async move { o.borrow_mut().push("db") },
+    )
+    .unwrap();
+    let o = order.clone();
+    s.on_dispose(move || async move {
+        o.borrow_mut().push("on_dispose 2");
+        Err::<(), _>(CleanupError::new(std::io::Error::other("flush failed")))
+    })
+    .unwrap();
+    let err = dispose(&host, &s).unwrap_err();
+    assert_eq!(err.to_string(), "flush failed");
+    assert_eq!(*order.borrow(), ["on_dispose 2", "db", "on_dispose 1"]);
+    let refused = s.on_dispose(|| async {}).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "Cannot register onDispose on disposed scope"
+    );
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn context_is_seen_by_children_made_before_or_after_and_a_child_s_own_shadows() {
+    let (host, rt) = rt();
+    let root = rt.scope(ScopeOptions::default()).unwrap();
+    let early = root.child(ScopeOptions::default()).unwrap();
+    root.set_context("request_id", "abc").unwrap();
+    let late = root.child(ScopeOptions::default()).unwrap();
+    let grandchild = late.child(ScopeOptions::default()).unwrap();
+    late.set_context("request_id", "override").unwrap();
+    assert_eq!(early.context::<&str>("request_id").as_deref(), Some(&"abc"));
+    assert_eq!(
+        grandchild.context::<&str>("request_id").as_deref(),
+        Some(&"override")
+    );
+    assert_eq!(root.context::<&str>("request_id").as_deref(), Some(&"abc"));
+    assert!(grandchild.has_context("request_id"));
+    // The nearest holder decides, whatever its type.
+    assert!(grandchild.context::<u32>("request_id").is_none());
+    assert!(late.remove_context("request_id"));
+    assert_eq!(
+        grandchild.context::<&str>("request_id").as_deref(),
+        Some(&"abc")
+    );
+    for s in [&grandchild, &late, &early, &root] {
+        dispose(&host, s).unwrap();
+    }
+    let refused = root.set_context("k", 1u8).unwrap_err();
+    assert_eq!(refused.to_string(), "Cannot set context on disposed scope");
+    assert_eq!(root.context::<&str>("request_id").as_deref(), Some(&"abc"));
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn parallel_on_progress_reports_each_factory_as_it_settles() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let log = seen.clone();
+    let mut all = s.parallel(
+        [30u64, 10, 20].map(|ms| {
+            let s = s.clone();
+            move |_ctx: TaskContext| async move {
+                s.delay(MS(ms)).await.map_err(|_| "aborted")?;
+                if ms == 10 {
+                    Err("ten")
+                } else {
+                    Ok(ms)
+                }
+            }
+        }),
+        ParallelOptions::default().on_progress(move |p| log.borrow_mut().push(p)),
+    );
+    host.advance(30);
+    let results = ready(&mut all).expect("over").unwrap();
+    assert_eq!(results.len(), 3);
+    let seen: Vec<(u32, u32, u32, bool)> = seen
+        .borrow()
+        .iter()
+        .map(|p| (p.completed, p.total, p.index, p.ok))
+        .collect();
+    assert_eq!(seen, [(1, 3, 1, false), (2, 3, 2, true), (3, 3, 0, true)]);
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}

@@ -920,3 +920,56 @@ async fn faces_agree_refusals() {
     })
     .await;
 }
+
+// ---- additions from go-go-scope 2.x: delay, on_abort, when_aborted ---------
+
+#[wasm_bindgen_test]
+async fn delay_sleeps_on_real_timers_and_a_disposal_ends_it_with_the_scope_s_reason() {
+    let s = scope(ScopeOptions::default()).unwrap();
+    let t0 = js_sys::Date::now();
+    s.delay(MS(20)).await.unwrap();
+    assert!(js_sys::Date::now() - t0 >= 15.0);
+    let long = s.delay(Duration::from_secs(60));
+    let disposing = s.dispose();
+    let reason = long.await.unwrap_err();
+    assert!(reason.is_disposed());
+    assert_eq!(
+        reason.to_js(),
+        s.signal().reason(),
+        "the very reason of the scope's signal"
+    );
+    disposing.await.unwrap();
+    settled_down().await;
+}
+
+#[wasm_bindgen_test]
+async fn on_abort_calls_back_once_and_its_guard_removes_the_listener() {
+    let c = web_sys::AbortController::new().unwrap();
+    let seen = Rc::new(std::cell::RefCell::new(Vec::<JsValue>::new()));
+    let s = seen.clone();
+    let kept = on_abort(&c.signal(), move |r| s.borrow_mut().push(r));
+    let s = seen.clone();
+    drop(on_abort(&c.signal(), move |_| {
+        s.borrow_mut().push("removed".into())
+    }));
+    c.abort_with_reason(&"why".into());
+    drop(kept);
+    assert_eq!(*seen.borrow(), [JsValue::from("why")]);
+    // Already aborted: at once.
+    let s = seen.clone();
+    let _g = on_abort(&c.signal(), move |r| s.borrow_mut().push(r));
+    assert_eq!(seen.borrow().len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn when_aborted_resolves_with_the_reason() {
+    let c = web_sys::AbortController::new().unwrap();
+    let signal = c.signal();
+    let c2 = c.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        sleep(5).await;
+        c2.abort_with_reason(&"late".into());
+    });
+    assert_eq!(when_aborted(&signal).await, "late");
+    assert_eq!(when_aborted(&signal).await, "late");
+}

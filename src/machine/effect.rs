@@ -102,6 +102,13 @@ pub enum Op {
     /// disposed: resolve or reject its promise as `group::how` says, and
     /// forget its JS state.
     GroupDone = 41,
+    /// `(group, index, completed)`: member `index` of a parallel made with
+    /// `flag::PROGRESS` settled (its `Settle` came first), the
+    /// `completed`-th to: call `onProgress(completed, total, its Result)`.
+    GroupProgress = 71,
+    /// `(sleep, reason)`: an `s.delay(ms)` is over: resolve it (`reason`
+    /// -1) or reject it with `reason` (its scope was cancelled).
+    SleepDone = 70,
 
     // ---- telemetry (src/machine/telemetry.rs): spans and debug lines. A
     // scope or task key names JS's telemetry record of it (kept until its

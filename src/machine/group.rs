@@ -19,6 +19,10 @@
 //!   every started member settled), and `GroupDone` follows the scope's
 //!   `Disposed`, which comes once every member settled.
 //!
+//! A parallel made with [`flag::PROGRESS`] reports each member that
+//! settles, with the count settled so far (`GroupProgress`, after the
+//! member's `Settle`): 2.x's `onProgress(completed, total, result)`.
+//!
 //! A member settling is reported by `Machine::group_member_settled`,
 //! called from `Machine::settle` (task.rs). An abort from outside is
 //! noticed then (or when a decided start finds the scope aborted): the group
@@ -97,6 +101,14 @@ pub mod how {
     pub const REJECT: f64 = 3.0;
 }
 
+/// Flags of [`Machine::group_new`].
+pub mod flag {
+    /// Parallel: stop at the first failure and reject with its error.
+    pub const FAIL_FAST: u32 = 1;
+    /// Parallel: report each member's settling (`GroupProgress`).
+    pub const PROGRESS: u32 = 2;
+}
+
 /// A live member: which group, which factory.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 struct Member {
@@ -115,6 +127,10 @@ pub struct GroupRec {
     /// At most this many members at once (`u32::MAX`: no limit).
     limit: u32,
     fail_fast: bool,
+    /// Report each member's settling (`onProgress`).
+    progress: bool,
+    /// Members settled so far.
+    settled: u32,
     /// Factories whose start was decided (invariant #1).
     next: u32,
     /// Of those, how many JS asked `group_spawn` for.
@@ -184,7 +200,7 @@ impl Machine {
         kind: Kind,
         n: u32,
         limit: Option<f64>,
-        fail_fast: bool,
+        flags: u32,
     ) -> Outcome<Key> {
         let own = limit_of(limit)?;
         if n == 0 && kind == Kind::Race {
@@ -206,7 +222,9 @@ impl Machine {
             scope,
             n,
             limit: limit.unwrap_or(u32::MAX),
-            fail_fast,
+            fail_fast: flags & flag::FAIL_FAST != 0,
+            progress: flags & flag::PROGRESS != 0 && kind == Kind::Parallel,
+            settled: 0,
             next: 0,
             spawned: 0,
             running: 0,
@@ -272,6 +290,16 @@ impl Machine {
             return;
         };
         rec.running = rec.running.saturating_sub(1);
+        rec.settled += 1;
+        if rec.progress {
+            // After the member's `Settle`: JS has its Result.
+            self.fx.push(
+                Op::GroupProgress,
+                m.group.to_f64(),
+                f64::from(m.index),
+                f64::from(rec.settled),
+            );
+        }
         match rec.kind {
             Kind::Race => {
                 if rec.winner.is_none() && rec.reason.is_none() {

@@ -125,7 +125,10 @@ impl Js {
         fail_fast: bool,
     ) -> Key {
         let inner = self.scope(parent, ScopeSpec::default());
-        let g = self.m.group_new(inner, kind, n, limit, fail_fast).unwrap();
+        let g = self
+            .m
+            .group_new(inner, kind, n, limit, u32::from(fail_fast))
+            .unwrap();
         self.run();
         g
     }
@@ -234,7 +237,7 @@ fn an_already_aborted_race_starts_nothing() {
         js.m.scope_new(None, Some(link), ScopeSpec::default())
             .unwrap();
     js.run();
-    js.m.group_new(inner, Kind::Race, 2, None, false).unwrap();
+    js.m.group_new(inner, Kind::Race, 2, None, 0).unwrap();
     js.run();
     assert!(js.started.is_empty());
     let (how, reason) = js.done.unwrap();
@@ -361,15 +364,14 @@ fn s_parallel_takes_the_scope_concurrency_and_the_internal_scope_has_no_permits(
     );
     let inner = js.scope(Some(parent), ScopeSpec::default());
     assert_eq!(js.m.scope_concurrency(inner), 3.0, "inherited");
-    js.m.group_new(inner, Kind::Parallel, 5, None, false)
-        .unwrap();
+    js.m.group_new(inner, Kind::Parallel, 5, None, 0).unwrap();
     js.run();
     assert_eq!(js.started_indices(), vec![0, 1, 2]);
     assert_eq!(js.m.scope_concurrency(inner), 0.0);
     assert_eq!(js.m.scope_breaker(inner), None);
     // A race ignores it.
     let inner2 = js.scope(Some(parent), ScopeSpec::default());
-    js.m.group_new(inner2, Kind::Race, 5, None, false).unwrap();
+    js.m.group_new(inner2, Kind::Race, 5, None, 0).unwrap();
     js.run();
     assert_eq!(js.started.len(), 3 + 5);
 }
@@ -393,9 +395,9 @@ fn a_failed_group_new_changes_nothing() {
     let inner = js.scope(None, ScopeSpec::default());
     assert!(js
         .m
-        .group_new(inner, Kind::Parallel, 2, Some(-1.0), false)
+        .group_new(inner, Kind::Parallel, 2, Some(-1.0), 0)
         .is_err());
-    assert!(js.m.group_new(inner, Kind::Race, 0, None, false).is_err());
+    assert!(js.m.group_new(inner, Kind::Race, 0, None, 0).is_err());
     assert!(js.m.fx.is_empty());
     assert_eq!(js.m.live().groups, 0);
 }
@@ -514,5 +516,52 @@ mod props {
             prop_assert_eq!(js.done, Some((how::WINNER, f64::from(winner.unwrap()))));
             js.assert_all_released();
         }
+    }
+}
+
+#[test]
+fn a_parallel_with_progress_reports_each_member_after_its_settle_in_settling_order() {
+    let mut js = Js::new();
+    let inner = js.scope(None, ScopeSpec::default());
+    js.m.group_new(inner, Kind::Parallel, 3, Some(2.0), flag::PROGRESS)
+        .unwrap();
+    js.run();
+    js.settle(1, false);
+    js.settle(0, true);
+    js.settle(2, true);
+    let progress: Vec<(f64, f64)> = js
+        .log
+        .iter()
+        .filter(|e| e.0 == Op::GroupProgress as u8)
+        .map(|e| (e.2, e.3))
+        .collect();
+    assert_eq!(progress, [(1.0, 1.0), (0.0, 2.0), (2.0, 3.0)]);
+    // Each report follows its member's Settle.
+    let settles: Vec<usize> = (0..js.log.len())
+        .filter(|&i| js.log[i].0 == Op::Settle as u8)
+        .collect();
+    let reports: Vec<usize> = (0..js.log.len())
+        .filter(|&i| js.log[i].0 == Op::GroupProgress as u8)
+        .collect();
+    for (s, r) in settles.iter().zip(&reports) {
+        assert_eq!(s + 1, *r);
+    }
+    assert_eq!(js.done, Some((how::RESULTS, -1.0)));
+    assert_eq!(js.m.live(), crate::machine::Live::default());
+}
+
+#[test]
+fn progress_is_reported_only_when_asked_and_never_for_a_race() {
+    for (kind, flags) in [(Kind::Parallel, 0), (Kind::Race, flag::PROGRESS)] {
+        let mut js = Js::new();
+        let inner = js.scope(None, ScopeSpec::default());
+        js.m.group_new(inner, kind, 2, None, flags).unwrap();
+        js.run();
+        js.settle(0, true);
+        if kind == Kind::Parallel {
+            js.settle(1, true);
+        }
+        js.run();
+        assert!(js.position(Op::GroupProgress as u8).is_none(), "{kind:?}");
     }
 }

@@ -42,6 +42,7 @@ pub mod scope;
 pub mod semaphore;
 pub mod signal;
 pub mod slab;
+pub mod sleep;
 pub mod stream;
 pub mod task;
 pub mod telemetry;
@@ -68,6 +69,8 @@ pub enum Owner {
     Stream(Key),
     /// A race or parallel run.
     Group(Key),
+    /// An `s.delay(ms)`.
+    Sleep(Key),
 }
 
 /// The whole state of one wasm instance.
@@ -102,6 +105,7 @@ pub struct Machine {
     pub(crate) streams: stream::Streams,
     pub(crate) groups: group::Groups,
     pub(crate) telemetry: telemetry::Telemetry,
+    pub(crate) sleeps: sleep::Sleeps,
 }
 
 /// Sizes of the live tables, for leak checks.
@@ -124,6 +128,8 @@ pub struct Live {
     pub semaphores: usize,
     /// Semaphore waiters.
     pub semaphore_slots: usize,
+    /// `s.delay` sleeps not over.
+    pub sleeps: usize,
 }
 
 impl Machine {
@@ -148,6 +154,7 @@ impl Machine {
             channel_slots: self.channels.slots(),
             semaphores: self.semaphores.len(),
             semaphore_slots: self.semaphores.slots(),
+            sleeps: self.sleeps.len(),
         }
     }
 

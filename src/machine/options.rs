@@ -87,6 +87,9 @@ pub const RETRY_DELAY: &str =
     "task: retry.delay must be a finite number of milliseconds >= 0, got \u{1}";
 pub const TASK_ON_DISPOSED: &str = "Cannot spawn task on disposed scope";
 pub const TASK_ON_ABORTED: &str = "Cannot spawn task on aborted scope";
+pub const DELAY_MS: &str = "delay: ms must be a number of milliseconds >= 0, got \u{1}";
+pub const ON_DISPOSE_ON_DISPOSED: &str = "Cannot register onDispose on disposed scope";
+pub const CONTEXT_ON_DISPOSED: &str = "Cannot set context on disposed scope";
 pub const PROVIDE_ON_DISPOSED: &str = "Cannot provide service on disposed scope";
 pub const USE_ON_DISPOSED: &str = "Cannot use service on disposed scope";
 

@@ -224,7 +224,13 @@ impl Machine {
 
     /// Command: registers a cleanup JS keeps under the returned key.
     pub fn add_cleanup(&mut self, s: Key, counts: bool) -> Outcome<Key> {
-        self.scope_check_open(s, options::PROVIDE_ON_DISPOSED)?;
+        self.add_cleanup_or(s, counts, options::PROVIDE_ON_DISPOSED)
+    }
+
+    /// Command: registers a cleanup (`provide`'s, or `s.onDispose(fn)`'s),
+    /// refused with `message` once the scope is disposing.
+    pub fn add_cleanup_or(&mut self, s: Key, counts: bool, message: &'static str) -> Outcome<Key> {
+        self.scope_check_open(s, message)?;
         let key = self.cleanups.insert(());
         if let Some(r) = self.scopes.get_mut(s) {
             let _ = r.core.push_cleanup(Cleanup::User { key, counts });

@@ -141,6 +141,7 @@ impl Machine {
                 Owner::Poll(k) => self.poll_cancelled(k),
                 Owner::Stream(k) => self.stream_cancelled(k),
                 Owner::Group(k) => self.group_cancelled(k),
+                Owner::Sleep(k) => self.sleep_cancelled(k),
             }
         }
         self.release_reason(r);
@@ -159,6 +160,7 @@ impl Machine {
             Owner::Poll(k) => self.poll_node(k),
             Owner::Stream(k) => self.stream_node(k),
             Owner::Group(k) => self.group_node(k),
+            Owner::Sleep(k) => self.sleep_node(k),
         }
     }
 

@@ -32,6 +32,8 @@ pub enum TimerOwner {
     RetryDelay(Key, u32, f64),
     /// A poll's next call (poll serial).
     Poll(Key, u32),
+    /// An `s.delay(ms)`.
+    Sleep(Key),
 }
 
 impl Machine {
@@ -69,6 +71,7 @@ impl Machine {
             TimerOwner::AttemptTimeout(t, serial) => self.attempt_timed_out(t, serial, now),
             TimerOwner::RetryDelay(t, serial, due) => self.retry_delay_over(t, serial, due, now),
             TimerOwner::Poll(p, serial) => self.poll_timer(p, serial, now),
+            TimerOwner::Sleep(k) => self.sleep_timer(k),
         }
     }
 }

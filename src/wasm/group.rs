@@ -44,6 +44,7 @@ pub fn group_plan(race: bool, n: u32, has_limit: bool, concurrency: f64) -> f64 
 
 /// Runs `n` factories as members of the fresh internal scope `scope`;
 /// returns the group's key, or -1 (then the caller disposes its scope).
+/// `flags`: `machine::group::flag` (1 failFast, 2 onProgress).
 #[wasm_bindgen]
 pub fn group_new(
     scope: f64,
@@ -51,12 +52,12 @@ pub fn group_new(
     n: u32,
     has_limit: bool,
     concurrency: f64,
-    fail_fast: bool,
+    flags: u32,
 ) -> f64 {
     let kind = if race { Kind::Race } else { Kind::Parallel };
     let r = with(|st| {
         let s = key(scope).ok_or(Fail::error(crate::machine::options::TASK_ON_DISPOSED))?;
-        st.m.group_new(s, kind, n, limit(has_limit, concurrency), fail_fast)
+        st.m.group_new(s, kind, n, limit(has_limit, concurrency), flags)
     });
     match r {
         Ok(g) => g.to_f64(),

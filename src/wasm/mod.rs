@@ -21,6 +21,7 @@ mod channel;
 mod group;
 mod poll;
 mod semaphore;
+mod sleep;
 mod stream;
 mod telemetry;
 
@@ -211,6 +212,7 @@ pub fn live(i: u32) -> f64 {
             11 => l.channel_slots,
             12 => l.semaphores,
             13 => l.semaphore_slots,
+            14 => l.sleeps,
             _ => 0,
         };
         v as f64
@@ -303,13 +305,15 @@ pub fn scope_breaker(s: f64, which: u32) -> f64 {
     })
 }
 
-/// May the scope provide (`what` 0) or use (1) a service now?
+/// May the scope provide (`what` 0) or use (1) a service, or set a
+/// context value (2), now?
 #[wasm_bindgen]
 pub fn scope_check(s: f64, what: u32) -> bool {
-    let message = if what == 0 {
-        crate::machine::options::PROVIDE_ON_DISPOSED
-    } else {
-        crate::machine::options::USE_ON_DISPOSED
+    use crate::machine::options as o;
+    let message = match what {
+        0 => o::PROVIDE_ON_DISPOSED,
+        1 => o::USE_ON_DISPOSED,
+        _ => o::CONTEXT_ON_DISPOSED,
     };
     with(|st| {
         let r = match key(s) {
@@ -327,11 +331,17 @@ pub fn scope_check(s: f64, what: u32) -> bool {
 }
 
 #[wasm_bindgen]
-pub fn add_cleanup(s: f64, counts: bool) -> f64 {
+pub fn add_cleanup(s: f64, what: u32) -> f64 {
+    use crate::machine::options as o;
+    let message = if what == 0 {
+        o::PROVIDE_ON_DISPOSED
+    } else {
+        o::ON_DISPOSE_ON_DISPOSED
+    };
     with(|st| {
         let r = match key(s) {
-            Some(k) => st.m.add_cleanup(k, counts),
-            None => Err(Fail::error(crate::machine::options::PROVIDE_ON_DISPOSED)),
+            Some(k) => st.m.add_cleanup_or(k, true, message),
+            None => Err(Fail::error(message)),
         };
         match r {
             Ok(k) => k.to_f64(),

@@ -182,8 +182,8 @@ fn cleanups_run_newest_first_one_at_a_time_and_errors_are_counted() {
     for (errors, outcome) in [(0, 0.0), (1, 1.0), (2, 2.0)] {
         take();
         let s = new_scope();
-        let a = add_cleanup(s, true);
-        let b = add_cleanup(s, true);
+        let a = add_cleanup(s, 0);
+        let b = add_cleanup(s, 0);
         assert!(a >= 0.0 && b >= 0.0 && a != b);
         assert!(scope_dispose(s));
         let c = one(&take(), Op::Cleanup);
@@ -227,7 +227,7 @@ fn refused_commands_fail_with_a_class_and_a_message_and_change_nothing() {
     assert_eq!(fail_message(), "Cannot spawn task on disposed scope");
     assert!(!scope_check(s, 0));
     assert!(!scope_check(s, 1));
-    assert_eq!(add_cleanup(s, true), -1.0);
+    assert_eq!(add_cleanup(s, 0), -1.0);
     assert!(!scope_dispose(s));
     // Made-up keys and NaN are "none", not a trap.
     for k in [f64::NAN, -7.0, 1e300, 4_294_967_295.5] {
