@@ -32,7 +32,7 @@ mod table;
 mod task;
 mod telemetry;
 
-pub use channel::{Channel, Recv, Send, SendError};
+pub use channel::{Backpressure, Channel, ChannelOptions, Recv, Send, SendError};
 pub use error::{CleanupError, DisposeError, Error};
 pub use group::{parallel, race, Parallel, ParallelOptions, Race, RaceOptions};
 pub use host::{Host, ManualHost, TimerGuard, WebHost};

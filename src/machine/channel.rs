@@ -136,9 +136,29 @@ pub mod drained {
     pub const ENDED: f64 = -2.0;
 }
 
-/// What a send does when the buffer is full and no receiver waits
-/// (go-go-scope 2.x's `backpressure`; invariant #6). Numbered as it crosses
-/// to JS.
+/// What a send does when the channel's buffer is full and no receiver
+/// waits (go-go-scope 2.x's `backpressure`): a waiting receiver always
+/// takes the value directly, whatever the strategy. At capacity 0 nothing
+/// is buffered, so `DropOldest` and `DropLatest` drop the new value and
+/// `Error` refuses it unless a receiver waits. Close and abort behave as
+/// with `Block`. (The machine's rule, invariant #6 of its channel module;
+/// numbered as it crosses to JavaScript.)
+///
+/// ```
+/// # use go_go_scope_wasm::{Backpressure, ChannelOptions, ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let rt = Runtime::new(ManualHost::new());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let ch = s
+///     .channel_with::<u32>(ChannelOptions::new(2).backpressure(Backpressure::DropOldest))
+///     .unwrap();
+/// for i in 1..=5 {
+///     assert!(ch.send(i).now_or_never().unwrap().is_ok()); // never waits
+/// }
+/// assert_eq!(ch.recv().now_or_never(), Some(Some(4))); // the newest two are kept
+/// assert_eq!(ch.recv().now_or_never(), Some(Some(5)));
+/// assert_eq!(Backpressure::default(), Backpressure::Block); // 1.0's
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Backpressure {
@@ -155,6 +175,7 @@ pub enum Backpressure {
 
 impl Backpressure {
     /// From its number (JS checked the name): anything else is `Block`.
+    #[doc(hidden)]
     pub fn from_f64(n: f64) -> Backpressure {
         if n == 1.0 {
             Backpressure::DropOldest
