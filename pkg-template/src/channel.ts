@@ -62,16 +62,14 @@ let makingOptions: unknown;
 /** go-go-scope 2.x's backpressure strategies, by the machine's number (`Backpressure`). */
 const STRATEGIES = ["block", "drop-oldest", "drop-latest", "error"] as const;
 
-/** What a channel's options say, as [capacity, strategy number, onDrop]. */
-type Parsed = [number, number, ((v: unknown) => void) | undefined];
-
 /**
  * Reads `s.channel(capacity?, options?)`, `s.channel(options)` and `new
- * Channel(capacityOrOptions?, signal?)`: each option read once, in order
- * (capacity, backpressure, onDrop); a throwing getter throws from the call
- * before anything is made. A positional capacity wins over `options.capacity`.
+ * Channel(capacityOrOptions?, signal?)` into `b` (its capacity, strategy
+ * number and onDrop): each option read once, in order (capacity,
+ * backpressure, onDrop); a throwing getter throws from the call before
+ * anything is made. A positional capacity wins over `options.capacity`.
  */
-function parse(capacity: unknown, options: unknown): Parsed {
+function parse(b: Box, capacity: unknown, options: unknown): void {
   let o: Record<string, unknown> | undefined;
   if (typeof capacity === "object" && capacity !== null) {
     o = capacity as Record<string, unknown>; // 2.x's `{ capacity, backpressure, onDrop }`
@@ -80,15 +78,14 @@ function parse(capacity: unknown, options: unknown): Parsed {
     o = optionsObject(options, "channel");
     if ((capacity === undefined || capacity === null) && o !== undefined) capacity = o.capacity;
   }
-  let cap = 0;
   if (capacity !== undefined && capacity !== null) {
     if (typeof capacity !== "number") throw mustBe("channel: capacity", "a number", capacity);
-    cap = capacity;
+    b.cap = capacity;
   }
-  if (o === undefined) return [cap, 0, undefined];
+  if (o === undefined) return;
   const bp = o.backpressure;
-  const m = bp === undefined || bp === null ? 0 : oneOf("channel: backpressure", STRATEGIES, bp);
-  return [cap, m, optionalFunction(o.onDrop, "channel: onDrop") as Parsed[2]];
+  if (bp !== undefined && bp !== null) b.m = oneOf("channel: backpressure", STRATEGIES, bp);
+  b.d = optionalFunction(o.onDrop, "channel: onDrop") as Box["d"];
 }
 
 /**
@@ -126,17 +123,18 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     making = -1;
     makingOptions = undefined;
     guard();
-    const [cap, m, d] = parse(capacity, options);
+    const b: Box = { k: -1, cap: 0, m: 0, d: undefined, aborted: false, reason: undefined };
+    parse(b, capacity, options);
+    const cap = b.cap;
     let l = -1;
     if (scope === -1 && signal !== undefined && signal !== null) l = link(signal, checkSignal(signal, "channel: signal"));
-    const b: Box = { k: -1, cap, m, d, aborted: false, reason: undefined };
     if (scope === -1 && l === -1) {
       // Made on first use: one that is never used leaves nothing behind.
       if (W.chan_valid(cap) === 0) throw failure();
       this.#b = b;
       return;
     }
-    const k = W.chan_new(scope, l, cap, m);
+    const k = W.chan_new(scope, l, cap, b.m);
     if (k === -1) {
       run(); // the link nobody came to use is unlinked
       throw failure();
