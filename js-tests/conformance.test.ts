@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { Scope, parallel, poll, race, scope } from "go-go-scope-wasm";
+import { ChannelFullError, Scope, parallel, poll, race, scope } from "go-go-scope-wasm";
 
 const expected = JSON.parse(readFileSync(join(__dirname, "conformance", "expected.json"), "utf8")) as Record<string, string[]>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -112,6 +112,30 @@ const programs: Record<string, () => Promise<string[]>> = {
     for await (const v of ch) out.push(`received ${v}`);
     out.push("end");
     out.push(`send after close: ${(await ch.send(9)) ? "sent" : "closed"}`);
+    return out;
+  },
+
+  async "channel-backpressure"() {
+    const out: string[] = [];
+    await using s = scope();
+    for (const backpressure of ["drop-oldest", "drop-latest", "error"] as const) {
+      const ch = s.channel<number>(2, { backpressure, onDrop: (v) => void out.push(`${backpressure}: dropped ${v}`) });
+      for (let i = 1; i <= 4; i++) {
+        try {
+          await ch.send(i);
+        } catch (e) {
+          out.push(`${backpressure}: ${i} refused (full: ${e instanceof ChannelFullError})`);
+        }
+      }
+      ch.close();
+      const kept: number[] = [];
+      for await (const v of ch) kept.push(v);
+      out.push(`${backpressure}: kept ${kept.join(" ")}`);
+    }
+    const r = s.channel<number>(0, { backpressure: "error" });
+    const waiting = r.receive();
+    await r.send(7);
+    out.push(`rendezvous: a waiting receiver got ${await waiting}`);
     return out;
   },
 

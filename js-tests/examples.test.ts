@@ -50,6 +50,18 @@ const expected: Record<string, (string | RegExp)[]> = {
     /^\[profile-page\] scope - \d+ms$/,
     /^└── \[fetch-user\] task - \d+ms ✓ user\.id=1$/,
   ],
+  "channel-backpressure.ts": [
+    "drop-oldest: a dashboard keeps the latest 3 readings",
+    "  kept 8, 9, 10; dropped 7, the oldest first: 1, 2, 3, 4, 5, 6, 7",
+    "drop-latest: updates that come while the buffer is full are dropped",
+    "  buffered 2, dropped c, d",
+    "  received a, b",
+    "error: load shedding with ChannelFullError",
+    "  1 accepted; 2 accepted; 3 refused (503); 4 refused (503)",
+    "a waiting receiver always takes the value directly",
+    "  sent: true, received: hello",
+    "  a rendezvous with nobody receiving: refused true",
+  ],
   "channels.ts": [
     "Basic Usage: one producer, one consumer, buffer of 100",
     "  processed 12 logs in order: GET /item/0 200 … GET /item/11 200; the loop ended when the producer closed the channel",
@@ -178,7 +190,14 @@ const seedExamples = [
   "parent-child.ts",
 ];
 
+/**
+ * The examples of issue 19's additions from go-go-scope 2.x (not seed
+ * sections), each with a Rust twin too.
+ */
+const additionExamples = ["channel-backpressure.ts", "lifecycle.ts"];
+
 const rustExpected: Record<string, (string | RegExp)[]> = {
+  "channel_backpressure.rs": rustLines("channel-backpressure.ts"),
   // The task's future is dropped (its Drop notes the abort) at the abort,
   // before the cleanups: the same order as JavaScript's.
   "basic.rs": rustLines("basic.ts", [
@@ -321,12 +340,12 @@ describe("examples", () => {
 });
 
 describe("Rust examples", () => {
-  it("every seed section's TypeScript example has a Rust twin with the same narration, whose lines are listed here", () => {
-    const twins = seedExamples.map((ts) => [ts, rustTwin(ts)]);
-    expect(files).toEqual(expect.arrayContaining(seedExamples));
+  it("every seed section's (and addition's) TypeScript example has a Rust twin with the same narration, whose lines are listed here", () => {
+    const twins = [...seedExamples, ...additionExamples].map((ts) => [ts, rustTwin(ts)]);
+    expect(files).toEqual(expect.arrayContaining([...seedExamples, ...additionExamples]));
     expect(twins.filter(([, rs]) => rs === undefined)).toEqual([]);
     for (const [ts, rs] of twins) expect(narration(rs!), rs).toBe(narration(ts!));
-    expect(Object.keys(rustExpected)).toEqual(expect.arrayContaining(twins.map(([, rs]) => rs)));
+    expect(Object.keys(rustExpected).sort()).toEqual(twins.map(([, rs]) => rs).sort());
     expect(Object.keys(rustExpected).filter((rs) => !(rs in rustRunnable))).toEqual([]);
   });
 

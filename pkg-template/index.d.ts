@@ -217,8 +217,12 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
   /**
    * A channel of this scope: aborted with it, disposed with it. `capacity`:
    * an integer from 0 (rendezvous, the default) to 2^32, or `Infinity`.
+   * `options.backpressure` (go-go-scope 2.x): what a send into a full buffer
+   * does when nobody is receiving; `"block"` (1.0's) by default.
    */
-  channel<T>(capacity?: number): Channel<T>;
+  channel<T>(capacity?: number, options?: ChannelOptions<T>): Channel<T>;
+  /** go-go-scope 2.x's spelling: `s.channel({ capacity, backpressure, onDrop })`. */
+  channel<T>(options: ChannelOptions<T>): Channel<T>;
   /** The first factory to settle decides; uses this scope's signal, tracer and services. */
   race<T>(factories: readonly Factory<T, Services>[]): Promise<Result<unknown, T>>;
   /** Runs every factory under this scope's concurrency; Results in input order. */
@@ -380,13 +384,43 @@ export declare function race<T>(factories: readonly Factory<T>[], options?: Race
 /** Runs every factory; the Results come back in input order. */
 export declare function parallel<T>(factories: readonly Factory<T>[], options?: ParallelOptions): Promise<Result<unknown, T>[]>;
 
+/**
+ * What a send does when the channel's buffer is full and nobody is
+ * receiving (go-go-scope 2.x): wait for room (`"block"`, 1.0's), evict the
+ * oldest buffered value (`"drop-oldest"`), drop the new one
+ * (`"drop-latest"`), or reject with {@link ChannelFullError} (`"error"`). A
+ * waiting receiver always takes the value directly.
+ */
+export type BackpressureStrategy = "block" | "drop-oldest" | "drop-latest" | "error";
+
+/** Options of a channel (go-go-scope 2.x's `ChannelOptions`). */
+export interface ChannelOptions<T> {
+  /** An integer from 0 (rendezvous, the default) to 2^32, or `Infinity`. A positional capacity wins. */
+  capacity?: number;
+  /** Default `"block"`. */
+  backpressure?: BackpressureStrategy;
+  /** Called with each value `drop-oldest` evicts or `drop-latest` drops; what it throws is ignored. */
+  onDrop?: (value: T) => void;
+}
+
+/** The rejection of a send under `backpressure: "error"` into a full channel. */
+export declare class ChannelFullError extends Error {
+  readonly _tag: "ChannelFullError";
+  /** `message` defaults to `"Channel buffer is full"`. */
+  constructor(message?: string);
+}
+
 /** A Go-style channel with backpressure. */
 export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
-  constructor(capacity?: number, signal?: AbortSignal);
+  /** `capacity` as `s.channel`'s, or go-go-scope 2.x's options object. */
+  constructor(capacity?: number | ChannelOptions<T>, signal?: AbortSignal);
   /**
    * `true` once delivered or buffered, `false` if the channel was already
    * closed; rejects with `Error("channel closed")` if it closes while this
-   * send waits, and with the abort reason once aborted.
+   * send waits, and with the abort reason once aborted. With a full buffer
+   * and nobody receiving: waits (`block`), resolves `true` having evicted
+   * the oldest value (`drop-oldest`) or dropped this one (`drop-latest`),
+   * or rejects with {@link ChannelFullError} (`error`).
    */
   send(value: T): Promise<boolean>;
   /** The next value, or `undefined` once closed and drained. */
@@ -397,6 +431,8 @@ export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
   readonly size: number;
   /** The capacity (`Infinity` when unlimited). */
   readonly cap: number;
+  /** The backpressure strategy. */
+  readonly strategy: BackpressureStrategy;
   [Symbol.asyncIterator](): AsyncIterator<T>;
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -146,6 +146,36 @@ const checks = {
     });
   },
 
+  /** Channel backpressure (issue 19, go-go-scope 2.x): drop-oldest, drop-latest, error, both spellings. */
+  async channelBackpressure({ scope, ChannelFullError }) {
+    return using(scope(), async (s) => {
+      const dropped = [];
+      const oldest = s.channel(2, { backpressure: "drop-oldest", onDrop: (v) => dropped.push(v) });
+      for (let i = 1; i <= 4; i++) await oldest.send(i);
+      const latest = s.channel({ capacity: 1, backpressure: "drop-latest", onDrop: (v) => dropped.push(v) });
+      const latestSent = [await latest.send("x"), await latest.send("y")];
+      const full = s.channel(1, { backpressure: "error" });
+      await full.send(1);
+      const err = await full.send(2).then(
+        () => null,
+        (e) => e,
+      );
+      return {
+        strategies: [s.channel(1).strategy, oldest.strategy, latest.strategy, full.strategy],
+        kept: [await oldest.receive(), await oldest.receive()],
+        dropped,
+        latestSent,
+        latestKept: await latest.receive(),
+        fullError: {
+          isClass: typeof ChannelFullError === "function" && err instanceof ChannelFullError,
+          isError: err instanceof Error,
+          name: err?.name,
+          message: err?.message,
+        },
+      };
+    });
+  },
+
   /** race: the first to settle wins, the others' signals abort. */
   async race({ race, scope }) {
     const aborted = [];

@@ -12,7 +12,7 @@
 import { W, after, failure, guard, idx, on, reach, run } from "./wasm";
 import { checkSignal, keepReason, keptReason, link } from "./signal";
 import { Scope } from "./scope";
-import { mustBe } from "./errors";
+import { mustBe, oneOf, optionalFunction, optionsObject } from "./errors";
 
 // Answers name a slot as `slot * 8 + kind` (machine `channel::ret`,
 // `channel::drained`): small integers, which the engine keeps unboxed.
@@ -29,6 +29,10 @@ interface Box {
   /** The machine's key; -1 until first used (a `new Channel(capacity)` without signal). */
   k: number;
   cap: number;
+  /** The backpressure strategy's number (machine `Backpressure`; index in STRATEGIES). */
+  m: number;
+  /** `onDrop`, if given. */
+  d: ((v: unknown) => void) | undefined;
   /** The abort reason is known (kept for later sends). */
   aborted: boolean;
   reason: unknown;
@@ -51,8 +55,52 @@ function waitRecv(res: (v: unknown) => void): void {
 /** What an iteration step gets once the channel is closed and drained. */
 const DONE = {};
 
-/** Set by `s.channel()` for the constructor it calls: the scope's key. */
+/** Set by `s.channel()` for the constructor it calls: the scope's key, and its options argument. */
 let making = -1;
+let makingOptions: unknown;
+
+/** go-go-scope 2.x's backpressure strategies, by the machine's number (`Backpressure`). */
+const STRATEGIES = ["block", "drop-oldest", "drop-latest", "error"] as const;
+
+/**
+ * Reads `s.channel(capacity?, options?)`, `s.channel(options)` and `new
+ * Channel(capacityOrOptions?, signal?)` into `b` (its capacity, strategy
+ * number and onDrop): each option read once, in order (capacity,
+ * backpressure, onDrop); a throwing getter throws from the call before
+ * anything is made. A positional capacity wins over `options.capacity`.
+ */
+function parse(b: Box, capacity: unknown, options: unknown): void {
+  let o: Record<string, unknown> | undefined;
+  if (typeof capacity === "object" && capacity !== null) {
+    o = capacity as Record<string, unknown>; // 2.x's `{ capacity, backpressure, onDrop }`
+    capacity = o.capacity;
+  } else {
+    o = optionsObject(options, "channel");
+    if ((capacity === undefined || capacity === null) && o !== undefined) capacity = o.capacity;
+  }
+  if (capacity !== undefined && capacity !== null) {
+    if (typeof capacity !== "number") throw mustBe("channel: capacity", "a number", capacity);
+    b.cap = capacity;
+  }
+  if (o === undefined) return;
+  const bp = o.backpressure;
+  if (bp !== undefined && bp !== null) b.m = oneOf("channel: backpressure", STRATEGIES, bp);
+  b.d = optionalFunction(o.onDrop, "channel: onDrop") as Box["d"];
+}
+
+/**
+ * Thrown (as a rejection) by `send` on a channel with `backpressure:
+ * "error"` whose buffer is full and nobody is receiving (go-go-scope 2.x's
+ * class, name and message).
+ */
+export class ChannelFullError extends Error {
+  // Quoted: the build mangles `_x` property names, and 2.x users read this one.
+  readonly "_tag" = "ChannelFullError" as const;
+  constructor(message = "Channel buffer is full") {
+    super(message);
+    this.name = "ChannelFullError";
+  }
+}
 
 /** Standalone channels end when collected (a scope's end with the scope). */
 const registry =
@@ -69,25 +117,24 @@ const NOT_A_CHANNEL = "Channel method called on an object that is not a Channel"
 export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   #b: Box;
 
-  constructor(capacity?: number, signal?: AbortSignal) {
+  constructor(capacity?: number | ChannelOptions<T>, signal?: AbortSignal) {
     const scope = making;
+    const options = makingOptions;
     making = -1;
+    makingOptions = undefined;
     guard();
-    let cap = 0;
-    if (capacity !== undefined && capacity !== null) {
-      if (typeof capacity !== "number") throw mustBe("channel: capacity", "a number", capacity);
-      cap = capacity;
-    }
+    const b: Box = { k: -1, cap: 0, m: 0, d: undefined, aborted: false, reason: undefined };
+    parse(b, capacity, options);
+    const cap = b.cap;
     let l = -1;
     if (scope === -1 && signal !== undefined && signal !== null) l = link(signal, checkSignal(signal, "channel: signal"));
-    const b: Box = { k: -1, cap, aborted: false, reason: undefined };
     if (scope === -1 && l === -1) {
       // Made on first use: one that is never used leaves nothing behind.
       if (W.chan_valid(cap) === 0) throw failure();
       this.#b = b;
       return;
     }
-    const k = W.chan_new(scope, l, cap);
+    const k = W.chan_new(scope, l, cap, b.m);
     if (k === -1) {
       run(); // the link nobody came to use is unlinked
       throw failure();
@@ -114,7 +161,10 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    * Resolves `true` once `value` is delivered or buffered, `false` if the
    * channel was already closed; a sender still waiting when it closes is
    * rejected with `Error("channel closed")`, and after an abort every send
-   * rejects with the reason.
+   * rejects with the reason. A full buffer with nobody receiving waits
+   * (`block`), evicts the oldest value (`drop-oldest`), drops this one
+   * (`drop-latest`: both resolve `true` and hand the dropped value to
+   * `onDrop`) or rejects with `ChannelFullError` (`error`).
    */
   send(value: T): Promise<boolean> {
     // `_box` inlined (send and receive are the hot calls).
@@ -142,13 +192,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         f?.(value);
         return Promise.resolve(true);
       }
+      if (kind === 4) return evicted(b, i, value);
       // Waiting for room (or a receiver).
       if (i > V.length) reach(V, i);
       V[i] = value;
       waiting = i;
       return new Promise<boolean>(waitSend);
     }
-    return refused(b, r);
+    return refused(b, r, value);
   }
 
   /** The next value; `undefined` once closed and drained, or aborted. */
@@ -185,6 +236,11 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     return Channel._box(this).cap;
   }
 
+  /** The backpressure strategy (`"block"` unless given). */
+  get strategy(): BackpressureStrategy {
+    return STRATEGIES[Channel._box(this).m] ?? "block";
+  }
+
   /** `for await (const v of ch)`: receives until closed and drained (or aborted). */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const b = Channel._box(this);
@@ -204,7 +260,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 /** The machine's record of a channel made without one (its first use). */
 function make(ch: Channel<unknown>, b: Box): number {
   guard();
-  const k = W.chan_new(-1, -1, b.cap);
+  const k = W.chan_new(-1, -1, b.cap, b.m);
   if (k === -1) throw failure(); // (not reached: the capacity was checked)
   b.k = k;
   const ci = idx(k);
@@ -224,9 +280,35 @@ function grow(b: Box, recv: number, iter: number): number {
   return recv === 1 ? W.chan_recv(b.k, iter) : W.chan_send(b.k);
 }
 
-/** A send refused: the channel was closed (-2: `false`), or aborted (its reason). */
-function refused(b: Box, r: number): Promise<boolean> {
-  return r === -2 ? Promise.resolve(false) : Promise.reject(reasonFor(b));
+/**
+ * A send not buffered nor handed: the channel was closed (-2: `false`), its
+ * backpressure dropped the value (-4: `onDrop`, `true`) or refused it (-5:
+ * `ChannelFullError`), or it aborted (its reason).
+ */
+function refused(b: Box, r: number, value: unknown): Promise<boolean> {
+  if (r === -2) return Promise.resolve(false);
+  if (r === -4) return dropped(b, value);
+  return Promise.reject(r === -5 ? new ChannelFullError() : reasonFor(b));
+}
+
+/** `drop-oldest` (kind 4): the slot's value was evicted, the new one takes its place. */
+function evicted(b: Box, i: number, value: unknown): Promise<boolean> {
+  const old = V[i];
+  V[i] = value;
+  return dropped(b, old);
+}
+
+/** A value dropped by the backpressure goes to `onDrop`; what it throws is ignored (as `onRetry`'s), the channel goes on. */
+function dropped(b: Box, v: unknown): Promise<boolean> {
+  const d = b.d;
+  if (d !== undefined) {
+    try {
+      d(v);
+    } catch {
+      // ignored
+    }
+  }
+  return Promise.resolve(true);
 }
 
 /** A receive; `iter` 1 for a `for await` step (ends with DONE rather than `undefined`). */
@@ -327,16 +409,28 @@ on(20 /* ChanAborted */, (k) => {
   drain(b);
 });
 
+/** What a send does when the buffer is full and nobody is receiving. */
+export type BackpressureStrategy = (typeof STRATEGIES)[number];
+
+/** go-go-scope 2.x's channel options. */
+export interface ChannelOptions<T> {
+  capacity?: number;
+  backpressure?: BackpressureStrategy;
+  onDrop?: (value: T) => void;
+}
+
 declare module "./scope" {
   interface Scope<Services extends Record<string, unknown> = Record<string, never>> {
     /** A channel owned by the scope: aborted with it, disposed with it. */
-    channel<T = unknown>(capacity?: number): Channel<T>;
+    channel<T = unknown>(capacity?: number, options?: ChannelOptions<T>): Channel<T>;
+    channel<T = unknown>(options: ChannelOptions<T>): Channel<T>;
   }
 }
 
-Scope.prototype.channel = function <T>(this: Scope, capacity?: number): Channel<T> {
+Scope.prototype.channel = function <T>(this: Scope, capacity?: number | ChannelOptions<T>, options?: ChannelOptions<T>): Channel<T> {
   if (!(this instanceof Scope)) throw new TypeError("Scope method called on an object that is not a Scope");
   const k = Scope.key(this);
   making = k;
+  makingOptions = options;
   return new Channel<T>(capacity);
 };

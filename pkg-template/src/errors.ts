@@ -58,3 +58,18 @@ export function messageOf(e: unknown): string {
     }
   }
 }
+
+/**
+ * The index of `v` in `allowed` (an option that names one of a few
+ * strings): a TypeError for another type, a RangeError for another string,
+ * each listing the accepted values.
+ */
+export function oneOf(what: string, allowed: readonly string[], v: unknown): number {
+  const i = typeof v === "string" ? allowed.indexOf(v) : -1;
+  if (i < 0) {
+    const msg = `${what} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got `;
+    if (typeof v !== "string") throw new TypeError(msg + typeName(v));
+    throw new RangeError(msg + JSON.stringify(v));
+  }
+  return i;
+}

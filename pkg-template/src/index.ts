@@ -7,6 +7,6 @@ export { race, parallel, AsyncDisposableResource } from "./group";
 export { poll } from "./poll";
 export { stream } from "./stream";
 export { SpanStatusCode } from "./telemetry";
-export { Channel } from "./channel";
+export { Channel, ChannelFullError } from "./channel";
 export { Semaphore } from "./semaphore";
 export { onAbort, whenAborted } from "./abort";

@@ -17,7 +17,9 @@
 //!    it gives the value back (`chan_give_back`): nothing is lost, nothing
 //!    is received twice (STYLE #6).
 //! 3. Values and waiters are dropped only after the store's borrow ended (a
-//!    value may be a channel itself, whose drop re-enters).
+//!    value may be a channel itself, whose drop re-enters); so is `on_drop`
+//!    called, after the machine's call and the store's update, so that it
+//!    may use the channel.
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
@@ -34,6 +36,7 @@ use super::runtime::{Driver, Runtime};
 use super::scope::Scope;
 use super::signal::Reason;
 use super::table::key;
+pub use crate::machine::channel::Backpressure;
 use crate::machine::channel::{drained, ret};
 use crate::machine::slab::Key;
 
@@ -219,6 +222,119 @@ struct ChanShared<T> {
     /// A standalone channel ends when its last handle goes; a scope's ends
     /// with the scope.
     standalone: bool,
+    backpressure: Backpressure,
+    /// Given each value the backpressure drops.
+    on_drop: Option<OnDropFn<T>>,
+}
+
+/// [`ChannelOptions::on_drop`]'s callback.
+type OnDropFn<T> = Rc<dyn Fn(T)>;
+
+/// A channel's options (go-go-scope 2.x's `ChannelOptions`), for
+/// [`Scope::channel_with`], [`Runtime::channel_with`] and
+/// [`Channel::with_options`].
+///
+/// ```
+/// use go_go_scope_wasm::{Backpressure, ChannelOptions};
+///
+/// let opts = ChannelOptions::<String>::new(100)
+///     .backpressure(Backpressure::DropOldest)
+///     .on_drop(|old| eprintln!("dropped {old}"));
+/// assert_eq!((opts.capacity, opts.backpressure), (100, Backpressure::DropOldest));
+/// ```
+pub struct ChannelOptions<T> {
+    /// Buffered values at most; 0 (the default) is a rendezvous.
+    pub capacity: usize,
+    /// What a send into a full buffer does when no receiver waits.
+    pub backpressure: Backpressure,
+    /// Called with each value the backpressure drops (the oldest one under
+    /// `DropOldest`, the new one under `DropLatest`), after the channel
+    /// changed: it may use the channel.
+    pub on_drop: Option<OnDropFn<T>>,
+}
+
+impl<T> Default for ChannelOptions<T> {
+    fn default() -> Self {
+        ChannelOptions {
+            capacity: 0,
+            backpressure: Backpressure::Block,
+            on_drop: None,
+        }
+    }
+}
+
+impl<T> Clone for ChannelOptions<T> {
+    fn clone(&self) -> Self {
+        ChannelOptions {
+            capacity: self.capacity,
+            backpressure: self.backpressure,
+            on_drop: self.on_drop.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for ChannelOptions<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelOptions")
+            .field("capacity", &self.capacity)
+            .field("backpressure", &self.backpressure)
+            .field("on_drop", &self.on_drop.is_some())
+            .finish()
+    }
+}
+
+impl<T> ChannelOptions<T> {
+    /// `capacity`, blocking (1.0's channel).
+    ///
+    /// ```
+    /// use go_go_scope_wasm::{Backpressure, ChannelOptions};
+    ///
+    /// let opts = ChannelOptions::<u8>::new(8);
+    /// assert_eq!((opts.capacity, opts.backpressure), (8, Backpressure::Block));
+    /// assert!(opts.on_drop.is_none());
+    /// ```
+    pub fn new(capacity: usize) -> Self {
+        ChannelOptions {
+            capacity,
+            ..ChannelOptions::default()
+        }
+    }
+
+    /// Sets [`ChannelOptions::backpressure`].
+    ///
+    /// ```
+    /// use go_go_scope_wasm::{Backpressure, ChannelOptions};
+    ///
+    /// let opts = ChannelOptions::<u8>::new(1).backpressure(Backpressure::Error);
+    /// assert_eq!(opts.backpressure, Backpressure::Error);
+    /// ```
+    pub fn backpressure(mut self, backpressure: Backpressure) -> Self {
+        self.backpressure = backpressure;
+        self
+    }
+
+    /// Sets [`ChannelOptions::on_drop`].
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{Backpressure, ChannelOptions, ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// use std::{cell::RefCell, rc::Rc};
+    /// let dropped = Rc::new(RefCell::new(Vec::new()));
+    /// let d = dropped.clone();
+    /// let opts = ChannelOptions::new(1)
+    ///     .backpressure(Backpressure::DropLatest)
+    ///     .on_drop(move |v| d.borrow_mut().push(v));
+    /// let ch = s.channel_with::<u32>(opts).unwrap();
+    /// ch.send(1).now_or_never().unwrap().unwrap();
+    /// ch.send(2).now_or_never().unwrap().unwrap(); // full: 2 is dropped
+    /// assert_eq!(*dropped.borrow(), [2]);
+    /// ```
+    pub fn on_drop(mut self, f: impl Fn(T) + 'static) -> Self {
+        self.on_drop = Some(Rc::new(f));
+        self
+    }
 }
 
 /// What the driver's table holds of a channel, whatever its value type.
@@ -245,6 +361,14 @@ impl<T: 'static> ChanShared<T> {
     fn keep_reason(&self) {
         if self.reason.borrow().is_none() {
             let _ = self.reason();
+        }
+    }
+
+    /// A value the backpressure dropped goes to `on_drop` (invariant #3).
+    fn dropped(&self, v: T) {
+        match &self.on_drop {
+            Some(f) => f(v),
+            None => drop(v),
         }
     }
 
@@ -360,7 +484,37 @@ impl Scope {
     /// assert!(disposed.now_or_never().unwrap().is_ok());
     /// ```
     pub fn channel<T: 'static>(&self, capacity: usize) -> Result<Channel<T>, Error> {
-        Channel::make(self.drv(), Some(self.key()), None, capacity)
+        Channel::make(
+            self.drv(),
+            Some(self.key()),
+            None,
+            ChannelOptions::new(capacity),
+        )
+    }
+
+    /// A channel owned by the scope with a backpressure strategy and an
+    /// `on_drop` (go-go-scope 2.x's `s.channel(capacity, { backpressure,
+    /// onDrop })`; see [`Backpressure`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{Backpressure, ChannelOptions, ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let ch = s
+    ///     .channel_with::<u32>(ChannelOptions::new(1).backpressure(Backpressure::Error))
+    ///     .unwrap();
+    /// assert_eq!(ch.backpressure(), Backpressure::Error);
+    /// ch.send(1).now_or_never().unwrap().unwrap();
+    /// let e = ch.send(2).now_or_never().unwrap().unwrap_err(); // full: refused
+    /// assert!(e.is_full());
+    /// assert_eq!(e.into_inner(), 2);
+    /// ```
+    pub fn channel_with<T: 'static>(
+        &self,
+        options: ChannelOptions<T>,
+    ) -> Result<Channel<T>, Error> {
+        Channel::make(self.drv(), Some(self.key()), None, options)
     }
 }
 
@@ -378,7 +532,26 @@ impl Runtime {
     /// assert_eq!(rt.live().channels, 0);
     /// ```
     pub fn channel<T: 'static>(&self, capacity: usize) -> Result<Channel<T>, Error> {
-        Channel::make(self.driver(), None, None, capacity)
+        Channel::make(self.driver(), None, None, ChannelOptions::new(capacity))
+    }
+
+    /// A standalone channel with options (see [`Channel::with_options`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{Backpressure, ChannelOptions, ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// let ch = rt
+    ///     .channel_with::<u8>(ChannelOptions::new(0).backpressure(Backpressure::DropLatest))
+    ///     .unwrap();
+    /// assert!(ch.send(1).now_or_never().unwrap().is_ok()); // nobody receives: dropped
+    /// assert!(ch.is_empty());
+    /// ```
+    pub fn channel_with<T: 'static>(
+        &self,
+        options: ChannelOptions<T>,
+    ) -> Result<Channel<T>, Error> {
+        Channel::make(self.driver(), None, None, options)
     }
 }
 
@@ -398,6 +571,24 @@ impl<T: 'static> Channel<T> {
         Runtime::current().channel(capacity)
     }
 
+    /// A standalone channel with options (go-go-scope 2.x's `new
+    /// Channel({ capacity, backpressure, onDrop })`) on this thread's
+    /// runtime.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{Backpressure, Channel, ChannelOptions, ManualHost, Runtime};
+    /// # use futures::FutureExt;
+    /// # Runtime::set_current(Runtime::new(ManualHost::new()));
+    /// let opts = ChannelOptions::new(1).backpressure(Backpressure::DropOldest);
+    /// let ch = Channel::<&str>::with_options(opts).unwrap();
+    /// ch.send("old").now_or_never().unwrap().unwrap();
+    /// ch.send("new").now_or_never().unwrap().unwrap();
+    /// assert_eq!(ch.recv().now_or_never(), Some(Some("new")));
+    /// ```
+    pub fn with_options(options: ChannelOptions<T>) -> Result<Channel<T>, Error> {
+        Runtime::current().channel_with(options)
+    }
+
     /// A standalone channel aborted by a JavaScript `AbortSignal` (1.0's
     /// `new Channel(capacity, signal)`).
     ///
@@ -415,19 +606,26 @@ impl<T: 'static> Channel<T> {
     ) -> Result<Channel<T>, Error> {
         let rt = Runtime::current();
         let l = rt.driver().link(signal);
-        Channel::make(rt.driver(), None, Some(l), capacity)
+        Channel::make(rt.driver(), None, Some(l), ChannelOptions::new(capacity))
     }
 
     fn make(
         drv: &Rc<Driver>,
         scope: Option<Key>,
         link: Option<Key>,
-        cap: usize,
+        options: ChannelOptions<T>,
     ) -> Result<Channel<T>, Error> {
-        let made = drv
-            .m
-            .borrow_mut()
-            .chan_new(scope, link, cap.min(u32::MAX as usize) as f64);
+        let ChannelOptions {
+            capacity: cap,
+            backpressure,
+            on_drop,
+        } = options;
+        let made = drv.m.borrow_mut().chan_new_with(
+            scope,
+            link,
+            cap.min(u32::MAX as usize) as f64,
+            backpressure,
+        );
         let k = match made {
             Ok(k) => k,
             Err(f) => {
@@ -467,6 +665,8 @@ impl<T: 'static> Channel<T> {
             store,
             reason: RefCell::new(None),
             standalone: scope.is_none(),
+            backpressure,
+            on_drop,
         });
         let old = drv.channels.borrow_mut().set(k, shared.clone());
         drop(old);
@@ -485,7 +685,9 @@ impl<T: 'static> Channel<T> {
     /// waits for room (FIFO). `Ok` once delivered or buffered;
     /// [`SendError::Closed`] if the channel was closed before or while
     /// waiting, [`SendError::Aborted`] once its scope aborted or it was
-    /// disposed. The value comes back in the error.
+    /// disposed. The value comes back in the error. Under a [`Backpressure`]
+    /// other than `Block` a full buffer never waits: `Ok` having dropped the
+    /// oldest value or this one (to `on_drop`), or [`SendError::Full`].
     ///
     /// ```
     /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
@@ -623,6 +825,20 @@ impl<T: 'static> Channel<T> {
         self.sh().cap
     }
 
+    /// The backpressure strategy (2.x's `strategy`).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{Backpressure, ChannelOptions, ManualHost, Runtime, ScopeOptions};
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// assert_eq!(s.channel::<u8>(1).unwrap().backpressure(), Backpressure::Block);
+    /// let opts = ChannelOptions::new(1).backpressure(Backpressure::DropLatest);
+    /// assert_eq!(s.channel_with::<u8>(opts).unwrap().backpressure(), Backpressure::DropLatest);
+    /// ```
+    pub fn backpressure(&self) -> Backpressure {
+        self.sh().backpressure
+    }
+
     /// Closes and fails the waiting sends with "channel disposed"; drops the
     /// buffered values (1.0's `[Symbol.asyncDispose]()`).
     ///
@@ -678,6 +894,9 @@ pub enum SendError<T> {
     Closed(T),
     /// The channel aborted (its scope or signal) or was disposed.
     Aborted(T, Reason),
+    /// The buffer was full, nobody was receiving, and the channel's
+    /// backpressure is [`Backpressure::Error`] (2.x's `ChannelFullError`).
+    Full(T),
 }
 
 impl<T> SendError<T> {
@@ -696,7 +915,7 @@ impl<T> SendError<T> {
     /// ```
     pub fn into_inner(self) -> T {
         match self {
-            SendError::Closed(v) | SendError::Aborted(v, _) => v,
+            SendError::Closed(v) | SendError::Aborted(v, _) | SendError::Full(v) => v,
         }
     }
 
@@ -734,6 +953,23 @@ impl<T> SendError<T> {
         matches!(self, SendError::Aborted(..))
     }
 
+    /// Whether the backpressure refused the value ([`SendError::Full`]).
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{Backpressure, ChannelOptions, ManualHost, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let opts = ChannelOptions::new(0).backpressure(Backpressure::Error);
+    /// let ch = s.channel_with::<u8>(opts).unwrap();
+    /// let e = ch.send(1).now_or_never().unwrap().unwrap_err(); // nobody receives
+    /// assert!(e.is_full() && !e.is_closed());
+    /// assert_eq!(e.to_string(), "channel buffer is full");
+    /// ```
+    pub fn is_full(&self) -> bool {
+        matches!(self, SendError::Full(_))
+    }
+
     /// The abort reason, if it aborted.
     ///
     /// ```
@@ -750,7 +986,7 @@ impl<T> SendError<T> {
     pub fn reason(&self) -> Option<&Reason> {
         match self {
             SendError::Aborted(_, r) => Some(r),
-            SendError::Closed(_) => None,
+            SendError::Closed(_) | SendError::Full(_) => None,
         }
     }
 }
@@ -760,6 +996,7 @@ impl<T> fmt::Display for SendError<T> {
         match self {
             SendError::Closed(_) => f.write_str("channel closed"),
             SendError::Aborted(_, r) => r.fmt(f),
+            SendError::Full(_) => f.write_str("channel buffer is full"),
         }
     }
 }
@@ -769,6 +1006,7 @@ impl<T> fmt::Debug for SendError<T> {
         match self {
             SendError::Closed(_) => f.write_str("Closed(..)"),
             SendError::Aborted(_, r) => write!(f, "Aborted(.., {r:?})"),
+            SendError::Full(_) => f.write_str("Full(..)"),
         }
     }
 }
@@ -822,11 +1060,8 @@ impl<T: 'static> Future for Send<'_, T> {
             m.chan_reserve(k);
             r = m.chan_send(k);
         }
-        if r == ret::CLOSED {
-            return Poll::Ready(Err(SendError::Closed(value)));
-        }
         if r < 0.0 {
-            return Poll::Ready(Err(SendError::Aborted(value, sh.reason())));
+            return Poll::Ready(refused(sh, r, value));
         }
         let (slot, kind) = split(r);
         if kind == ret::HANDED {
@@ -847,10 +1082,33 @@ impl<T: 'static> Future for Send<'_, T> {
             self.wait = Some((slot, w));
             return Poll::Pending;
         }
-        // SLOT: buffered.
+        // SLOT: buffered; EVICTED: the slot's old value makes room.
         let old = sh.store.borrow_mut().put(slot, Slot::Value(value));
+        if kind == ret::EVICTED {
+            if let Slot::Value(v) = old {
+                sh.dropped(v);
+                return Poll::Ready(Ok(()));
+            }
+        }
         old.release();
         Poll::Ready(Ok(()))
+    }
+}
+
+/// A send neither buffered nor handed over: the channel was closed or
+/// aborted, or its backpressure dropped the value (`on_drop`, `Ok`) or
+/// refused it. (Out of line: the hot send never comes here.)
+#[inline(never)]
+fn refused<T: 'static>(sh: &ChanShared<T>, r: f64, value: T) -> Result<(), SendError<T>> {
+    if r == ret::CLOSED {
+        Err(SendError::Closed(value))
+    } else if r == ret::DROPPED {
+        sh.dropped(value);
+        Ok(())
+    } else if r == ret::FULL {
+        Err(SendError::Full(value))
+    } else {
+        Err(SendError::Aborted(value, sh.reason()))
     }
 }
 

@@ -35,7 +35,7 @@ mod task;
 mod telemetry;
 
 pub use abort::{on_abort, when_aborted, OnAbort, WhenAborted};
-pub use channel::{Channel, Recv, Send, SendError};
+pub use channel::{Backpressure, Channel, ChannelOptions, Recv, Send, SendError};
 pub use delay::Sleep;
 pub use error::{CleanupError, DisposeError, Error};
 pub use group::{

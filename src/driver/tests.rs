@@ -642,6 +642,147 @@ fn channels_buffer_wait_close_and_end_iteration() {
     assert!(rt.live().is_empty(), "{:?}", rt.live());
 }
 
+/// A channel of `u32` with `bp`, recording what `on_drop` is given.
+fn dropping(s: &Scope, cap: usize, bp: Backpressure) -> (Channel<u32>, Rc<RefCell<Vec<u32>>>) {
+    let dropped = Rc::new(RefCell::new(Vec::new()));
+    let d = dropped.clone();
+    let opts = ChannelOptions::new(cap)
+        .backpressure(bp)
+        .on_drop(move |v| d.borrow_mut().push(v));
+    (s.channel_with(opts).unwrap(), dropped)
+}
+
+#[test]
+fn backpressure_drops_the_oldest_or_the_newest_or_refuses_and_never_waits() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    assert_eq!(
+        s.channel::<u8>(1).unwrap().backpressure(),
+        Backpressure::Block
+    );
+
+    let (ch, dropped) = dropping(&s, 2, Backpressure::DropOldest);
+    assert_eq!(ch.backpressure(), Backpressure::DropOldest);
+    for i in 1..=5 {
+        assert_eq!(ready(&mut ch.send(i)), Some(Ok(())));
+    }
+    assert_eq!(*dropped.borrow(), [1, 2, 3]);
+    assert_eq!(ch.len(), 2);
+    assert_eq!(ready(&mut ch.recv()), Some(Some(4)));
+    assert_eq!(ready(&mut ch.recv()), Some(Some(5)));
+
+    let (ch, dropped) = dropping(&s, 2, Backpressure::DropLatest);
+    for i in 1..=4 {
+        assert_eq!(ready(&mut ch.send(i)), Some(Ok(())));
+    }
+    assert_eq!(*dropped.borrow(), [3, 4]);
+    assert_eq!(ready(&mut ch.recv()), Some(Some(1)));
+    assert_eq!(ready(&mut ch.recv()), Some(Some(2)));
+
+    let (ch, dropped) = dropping(&s, 1, Backpressure::Error);
+    assert_eq!(ready(&mut ch.send(1)), Some(Ok(())));
+    let e = ready(&mut ch.send(2)).unwrap().unwrap_err();
+    assert_eq!(e, SendError::Full(2));
+    assert!(e.is_full() && e.reason().is_none());
+    assert_eq!(e.to_string(), "channel buffer is full");
+    assert!(dropped.borrow().is_empty());
+    assert_eq!(ready(&mut ch.recv()), Some(Some(1)));
+    assert_eq!(ready(&mut ch.send(3)), Some(Ok(())), "room again");
+
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn backpressure_lets_a_waiting_receiver_take_the_value_and_drops_at_capacity_zero() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    for bp in [
+        Backpressure::DropOldest,
+        Backpressure::DropLatest,
+        Backpressure::Error,
+    ] {
+        for cap in [0, 1] {
+            let (ch, dropped) = dropping(&s, cap, bp);
+            let mut r = ch.recv();
+            assert!(ready(&mut r).is_none());
+            assert_eq!(ready(&mut ch.send(7)), Some(Ok(())));
+            assert_eq!(ready(&mut r), Some(Some(7)));
+            assert!(dropped.borrow().is_empty());
+        }
+        // Capacity 0, nobody receiving: the value itself is dropped or refused.
+        let (ch, dropped) = dropping(&s, 0, bp);
+        let r = ready(&mut ch.send(8)).unwrap();
+        if bp == Backpressure::Error {
+            assert_eq!(r, Err(SendError::Full(8)));
+            assert!(dropped.borrow().is_empty());
+        } else {
+            assert_eq!(r, Ok(()));
+            assert_eq!(*dropped.borrow(), [8]);
+        }
+        assert!(ch.is_empty());
+    }
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn backpressure_keeps_close_and_abort_as_they_were_and_on_drop_may_reenter() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let (ch, dropped) = dropping(&s, 1, Backpressure::DropOldest);
+    assert_eq!(ready(&mut ch.send(1)), Some(Ok(())));
+    ch.close();
+    assert!(ready(&mut ch.send(2)).unwrap().unwrap_err().is_closed());
+    assert!(
+        dropped.borrow().is_empty(),
+        "a closed channel drops nothing"
+    );
+    assert_eq!(ready(&mut ch.recv()), Some(Some(1)));
+
+    // on_drop runs after the channel changed: it may use the channel.
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let slot: Rc<RefCell<Option<Channel<u32>>>> = Rc::new(RefCell::new(None));
+    let (sn, sl) = (seen.clone(), slot.clone());
+    let opts = ChannelOptions::new(1)
+        .backpressure(Backpressure::DropOldest)
+        .on_drop(move |v| {
+            let ch = sl.borrow().clone();
+            if let Some(ch) = ch {
+                sn.borrow_mut().push((v, ch.len()));
+                let got = ready(&mut ch.recv());
+                sn.borrow_mut().push((got.flatten().unwrap_or(0), ch.len()));
+            }
+        });
+    let ch = s.channel_with::<u32>(opts).unwrap();
+    *slot.borrow_mut() = Some(ch.clone());
+    assert_eq!(ready(&mut ch.send(1)), Some(Ok(())));
+    assert_eq!(ready(&mut ch.send(2)), Some(Ok(())));
+    assert_eq!(*seen.borrow(), [(1, 1), (2, 0)]);
+    slot.borrow_mut().take();
+
+    // Abort: buffered values are dropped without on_drop, sends fail.
+    let (ch, dropped) = dropping(&s, 1, Backpressure::DropLatest);
+    assert_eq!(ready(&mut ch.send(1)), Some(Ok(())));
+    let mut d = s.dispose();
+    host.run();
+    assert!(ready(&mut ch.send(2)).unwrap().unwrap_err().is_aborted());
+    assert_eq!(ready(&mut ch.recv()), Some(None));
+    assert!(dropped.borrow().is_empty());
+    assert!(ready(&mut d).unwrap().is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+
+    // Standalone, on the runtime.
+    let ch = rt
+        .channel_with::<u32>(ChannelOptions::new(1).backpressure(Backpressure::DropOldest))
+        .unwrap();
+    assert_eq!(ready(&mut ch.send(1)), Some(Ok(())));
+    assert_eq!(ready(&mut ch.send(2)), Some(Ok(())));
+    assert_eq!(ready(&mut ch.recv()), Some(Some(2)));
+    drop(ch);
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
 #[test]
 fn a_rendezvous_channel_works_whichever_side_comes_first() {
     let (host, rt) = rt();

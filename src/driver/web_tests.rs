@@ -760,6 +760,57 @@ async fn faces_agree_channel() {
 }
 
 #[wasm_bindgen_test]
+async fn faces_agree_channel_backpressure() {
+    agree("channel-backpressure", async {
+        let out = Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+        let s = scope(ScopeOptions::default()).unwrap();
+        for (bp, name) in [
+            (Backpressure::DropOldest, "drop-oldest"),
+            (Backpressure::DropLatest, "drop-latest"),
+            (Backpressure::Error, "error"),
+        ] {
+            let o = out.clone();
+            let ch = s
+                .channel_with::<u32>(
+                    ChannelOptions::new(2)
+                        .backpressure(bp)
+                        .on_drop(move |v| o.borrow_mut().push(format!("{name}: dropped {v}"))),
+                )
+                .unwrap();
+            for i in 1..=4 {
+                if let Err(e) = ch.send(i).await {
+                    let full = e.is_full();
+                    out.borrow_mut()
+                        .push(format!("{name}: {i} refused (full: {full})"));
+                }
+            }
+            ch.close();
+            let mut kept = Vec::new();
+            while let Some(v) = ch.recv().await {
+                kept.push(v.to_string());
+            }
+            out.borrow_mut()
+                .push(format!("{name}: kept {}", kept.join(" ")));
+        }
+        let r = s
+            .channel_with::<u32>(ChannelOptions::new(0).backpressure(Backpressure::Error))
+            .unwrap();
+        let rx = r.clone();
+        let waiting = s
+            .spawn(async move { Ok::<_, ()>(rx.recv().await) })
+            .unwrap();
+        r.send(7).await.unwrap();
+        let got = waiting.await.ok().flatten().unwrap_or_default();
+        out.borrow_mut()
+            .push(format!("rendezvous: a waiting receiver got {got}"));
+        s.dispose().await.unwrap();
+        let trace = out.borrow().clone();
+        trace
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn faces_agree_concurrency() {
     agree("concurrency", async {
         let out = Rc::new(std::cell::RefCell::new(Vec::<String>::new()));

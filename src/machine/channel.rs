@@ -43,6 +43,17 @@
 //!    its stack guard) and asks again. So a stack overflow can strike such a
 //!    call only at its entry, before any change, and the hot path needs no
 //!    stack probe.
+//! 6. Backpressure (go-go-scope 2.x's strategies, [`Backpressure`]) is
+//!    consulted only by a send that finds the buffer full and no receiver
+//!    waiting: a waiting receiver always takes the value, whatever the
+//!    strategy. Only `Block` queues senders, so under the others the sender
+//!    queue stays empty and invariant #3 holds with "senders never wait".
+//!    `DropOldest` moves the oldest buffered slot to the back for the new
+//!    value ([`ret::EVICTED`]: JS hands the old one to `onDrop`);
+//!    `DropLatest` keeps the buffer as it is ([`ret::DROPPED`]); `Error`
+//!    refuses ([`ret::FULL`]). At capacity 0 nothing is buffered, so the new
+//!    value itself is dropped (`DropOldest`, `DropLatest`) or refused
+//!    (`Error`) unless a receiver waits. Close and abort are unchanged.
 
 #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
@@ -86,6 +97,16 @@ pub mod ret {
     pub const WAIT: f64 = 2.0;
     /// recv: wait in the slot.
     pub const RECV_WAIT: f64 = 3.0;
+    /// send (`DropOldest`, buffer full): the slot's buffered value is
+    /// evicted (JS hands it to `onDrop`) and the new value takes the slot,
+    /// now the newest (invariant #6).
+    pub const EVICTED: f64 = 4.0;
+    /// send (`DropOldest` at capacity 0, `DropLatest`): the new value is
+    /// dropped (`onDrop`), the send gives `true` (invariant #6).
+    pub const DROPPED: f64 = -4.0;
+    /// send (`Error`): the buffer is full, the send rejects with
+    /// `ChannelFullError` (invariant #6).
+    pub const FULL: f64 = -5.0;
     /// recv: `HANDED` with both slots in the answer, when both are below
     /// [`PACK`]: the answer is `-(PACKED + value_slot + sender_slot * PACK)`
     /// (a small integer too).
@@ -113,6 +134,59 @@ pub mod drained {
     pub const EMPTY: f64 = -1.0;
     /// `chan_drain`: nothing left, and the channel ended (its key is stale).
     pub const ENDED: f64 = -2.0;
+}
+
+/// What a send does when the channel's buffer is full and no receiver
+/// waits (go-go-scope 2.x's `backpressure`): a waiting receiver always
+/// takes the value directly, whatever the strategy. At capacity 0 nothing
+/// is buffered, so `DropOldest` and `DropLatest` drop the new value and
+/// `Error` refuses it unless a receiver waits. Close and abort behave as
+/// with `Block`. (The machine's rule, invariant #6 of its channel module;
+/// numbered as it crosses to JavaScript.)
+///
+/// ```
+/// # use go_go_scope_wasm::{Backpressure, ChannelOptions, ManualHost, Runtime, ScopeOptions};
+/// # use futures::FutureExt;
+/// # let rt = Runtime::new(ManualHost::new());
+/// # let s = rt.scope(ScopeOptions::default()).unwrap();
+/// let ch = s
+///     .channel_with::<u32>(ChannelOptions::new(2).backpressure(Backpressure::DropOldest))
+///     .unwrap();
+/// for i in 1..=5 {
+///     assert!(ch.send(i).now_or_never().unwrap().is_ok()); // never waits
+/// }
+/// assert_eq!(ch.recv().now_or_never(), Some(Some(4))); // the newest two are kept
+/// assert_eq!(ch.recv().now_or_never(), Some(Some(5)));
+/// assert_eq!(Backpressure::default(), Backpressure::Block); // 1.0's
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Backpressure {
+    /// Wait for room (1.0's channel).
+    #[default]
+    Block = 0,
+    /// Evict the oldest buffered value for the new one.
+    DropOldest = 1,
+    /// Drop the new value.
+    DropLatest = 2,
+    /// Refuse the send.
+    Error = 3,
+}
+
+impl Backpressure {
+    /// From its number (JS checked the name): anything else is `Block`.
+    #[doc(hidden)]
+    pub fn from_f64(n: f64) -> Backpressure {
+        if n == 1.0 {
+            Backpressure::DropOldest
+        } else if n == 2.0 {
+            Backpressure::DropLatest
+        } else if n == 3.0 {
+            Backpressure::Error
+        } else {
+            Backpressure::Block
+        }
+    }
 }
 
 pub const CAPACITY: &str =
@@ -223,6 +297,8 @@ pub struct ChanRec {
     /// Closed by `close` before any abort: the senders it refused keep
     /// "channel closed" when an abort follows before JS drained them.
     closed_first: bool,
+    /// What a send into a full buffer does (invariant #6).
+    backpressure: Backpressure,
     /// Aborted (invariant #2); `reason` is `None` when disposed.
     aborted: bool,
     /// Collected: drain items only free their slots.
@@ -269,10 +345,42 @@ fn slot_ret(kind: f64, slot: u32) -> f64 {
     f64::from(slot) * ret::KINDS + kind
 }
 
+/// A send into a full buffer, no receiver waiting, under a strategy other
+/// than `Block` (invariant #6). Allocates nothing: an eviction pops before
+/// it pushes. (Out of line: the hot send never comes here.)
+#[cold]
+#[cfg_attr(feature = "tiny", inline(never))]
+fn full_send(rec: &mut ChanRec) -> f64 {
+    match rec.backpressure {
+        Backpressure::DropOldest => match rec.buffer.pop_front() {
+            Some(s) => {
+                rec.buffer.push_back(s);
+                slot_ret(ret::EVICTED, s)
+            }
+            // Capacity 0: the new value is the oldest.
+            None => ret::DROPPED,
+        },
+        Backpressure::Error => ret::FULL,
+        _ => ret::DROPPED,
+    }
+}
+
 impl Machine {
     /// Command: `s.channel(capacity)` (`scope`) or `new Channel(capacity,
-    /// signal?)` (`link`, the signal's link, if any).
+    /// signal?)` (`link`, the signal's link, if any): a `Block` channel.
     pub fn chan_new(&mut self, scope: Option<Key>, link: Option<Key>, cap: f64) -> Outcome<Key> {
+        self.chan_new_with(scope, link, cap, Backpressure::Block)
+    }
+
+    /// Command: [`Machine::chan_new`] with a backpressure strategy
+    /// (`s.channel(capacity, { backpressure })`, invariant #6).
+    pub fn chan_new_with(
+        &mut self,
+        scope: Option<Key>,
+        link: Option<Key>,
+        cap: f64,
+        backpressure: Backpressure,
+    ) -> Outcome<Key> {
         let cap = capacity(cap)?;
         let parent = match scope {
             Some(s) => match self.scopes.get(s) {
@@ -292,6 +400,7 @@ impl Machine {
             receivers: VecDeque::new(),
             closed: false,
             closed_first: false,
+            backpressure,
             aborted: false,
             forget: false,
             reason: None,
@@ -339,6 +448,9 @@ impl Machine {
             return slot_ret(ret::HANDED, r >> 1);
         }
         let full = rec.buffer_full();
+        if full && rec.backpressure != Backpressure::Block {
+            return full_send(rec);
+        }
         let queue = if full {
             &mut rec.senders
         } else {

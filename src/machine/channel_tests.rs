@@ -73,6 +73,7 @@ const SLOT: u8 = 0;
 const HANDED: u8 = 1;
 const WAIT: u8 = 2;
 const RECV_WAIT: u8 = 3;
+const EVICTED: u8 = 4;
 
 #[test]
 fn buffers_up_to_capacity_then_senders_wait_in_fifo_order() {
@@ -445,11 +446,109 @@ fn grow_changes_nothing_and_a_warm_channel_never_asks() {
     assert_eq!(grows, 0);
 }
 
+#[test]
+fn backpressure_applies_only_when_full_and_nobody_receives() {
+    use Backpressure::*;
+    for mode in [DropOldest, DropLatest, Error] {
+        let mut m = Machine::new();
+        let s = scope(&mut m);
+        let c = m.chan_new_with(Some(s), None, 2.0, mode).unwrap();
+        // A waiting receiver takes the value whatever the strategy.
+        let (k, r0) = split(recv(&mut m, c, false));
+        assert_eq!(k, RECV_WAIT);
+        assert_eq!(split(send(&mut m, c)), (HANDED, r0));
+        // Room: buffered as with Block.
+        let (k1, a) = split(send(&mut m, c));
+        let (k2, b) = split(send(&mut m, c));
+        assert_eq!((k1, k2), (SLOT, SLOT));
+        // Full.
+        let r = send(&mut m, c);
+        match mode {
+            DropOldest => {
+                // The oldest slot is evicted and now holds the newest value.
+                assert_eq!(split(r), (EVICTED, a));
+                assert_eq!(m.chan_size(c), 2);
+                assert_eq!(split(recv(&mut m, c, false)), (SLOT, b));
+                assert_eq!(split(recv(&mut m, c, false)), (SLOT, a));
+            }
+            DropLatest => {
+                assert_eq!(r, ret::DROPPED);
+                assert_eq!(split(recv(&mut m, c, false)), (SLOT, a));
+                assert_eq!(split(recv(&mut m, c, false)), (SLOT, b));
+            }
+            _ => {
+                assert_eq!(r, ret::FULL);
+                assert_eq!(m.chan_size(c), 2);
+                assert_eq!(split(recv(&mut m, c, false)), (SLOT, a));
+                assert_eq!(split(recv(&mut m, c, false)), (SLOT, b));
+            }
+        }
+        assert!(m.fx.is_empty(), "no effect: a send is one call");
+        // Close and abort as with Block: closed gives CLOSED.
+        m.chan_close(c);
+        assert_eq!(send(&mut m, c), ret::CLOSED);
+        m.scope_dispose(s);
+        let _ = drain_all(&mut m, c);
+        assert_eq!(m.live(), Live::default());
+    }
+}
+
+#[test]
+fn backpressure_at_capacity_zero_drops_or_refuses_unless_a_receiver_waits() {
+    use Backpressure::*;
+    for (mode, want) in [
+        (DropOldest, ret::DROPPED),
+        (DropLatest, ret::DROPPED),
+        (Error, ret::FULL),
+    ] {
+        let mut m = Machine::new();
+        let s = scope(&mut m);
+        let c = m.chan_new_with(Some(s), None, 0.0, mode).unwrap();
+        assert_eq!(send(&mut m, c), want);
+        assert_eq!(m.live().channel_slots, 0, "nothing kept");
+        let (k, r0) = split(recv(&mut m, c, false));
+        assert_eq!(k, RECV_WAIT);
+        assert_eq!(split(send(&mut m, c)), (HANDED, r0));
+        m.scope_dispose(s);
+        let _ = drain_all(&mut m, c);
+        assert_eq!(m.live(), Live::default());
+    }
+}
+
+#[test]
+fn unlimited_capacity_is_never_full_whatever_the_strategy() {
+    let mut m = Machine::new();
+    let s = scope(&mut m);
+    let c = m
+        .chan_new_with(Some(s), None, f64::INFINITY, Backpressure::Error)
+        .unwrap();
+    for _ in 0..100 {
+        assert_eq!(split(send(&mut m, c)).0, SLOT);
+    }
+    assert_eq!(m.chan_size(c), 100);
+    m.scope_dispose(s);
+    let _ = drain_all(&mut m, c);
+    assert_eq!(m.live(), Live::default());
+}
+
+#[test]
+fn backpressure_numbers_decode_and_anything_else_is_block() {
+    assert_eq!(Backpressure::from_f64(0.0), Backpressure::Block);
+    assert_eq!(Backpressure::from_f64(1.0), Backpressure::DropOldest);
+    assert_eq!(Backpressure::from_f64(2.0), Backpressure::DropLatest);
+    assert_eq!(Backpressure::from_f64(3.0), Backpressure::Error);
+    for n in [-1.0, 4.0, 1.5, f64::NAN, f64::INFINITY] {
+        assert_eq!(Backpressure::from_f64(n), Backpressure::Block);
+    }
+    assert_eq!(Backpressure::default(), Backpressure::Block);
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod props {
     //! The machine against a naive model: per op, the same decision (which
     //! slot, which waiter), and at the end every value sent was received
-    //! exactly once, in each producer's order, unless an abort dropped it.
+    //! exactly once, in each producer's order, unless an abort or the
+    //! backpressure strategy dropped it (each strategy, each capacity).
     use std::collections::{HashMap, HashSet, VecDeque};
 
     use proptest::prelude::*;
@@ -517,11 +616,13 @@ mod props {
         #[test]
         fn matches_the_model_and_delivers_exactly_once(
             cap in 0u64..4,
+            mode in 0u8..4,
             steps in prop::collection::vec(step(), 0..200),
         ) {
+            let mode = Backpressure::from_f64(f64::from(mode));
             let mut m = Machine::new();
             let s = m.scope_new(None, None, ScopeSpec::default()).unwrap();
-            let c = m.chan_new(Some(s), None, cap as f64).unwrap();
+            let c = m.chan_new_with(Some(s), None, cap as f64, mode).unwrap();
             let mut model = Model { cap: cap as usize, ..Model::default() };
             let mut js = Js::default();
             let mut seq = [0u32; 3];
@@ -547,6 +648,23 @@ mod props {
                             js.put(slot, v);
                             model.buffer.push_back(v);
                             js.confirmed.insert(v);
+                        } else if mode == Backpressure::DropOldest && model.cap > 0 {
+                            // The oldest buffered value makes room (invariant #6).
+                            let (kind, slot) = split(r);
+                            prop_assert_eq!(kind, EVICTED);
+                            let old = model.buffer.pop_front().expect("a full buffer");
+                            prop_assert_eq!(js.take(slot), old);
+                            js.dropped.insert(old);
+                            js.put(slot, v);
+                            model.buffer.push_back(v);
+                            js.confirmed.insert(v);
+                        } else if mode == Backpressure::DropOldest || mode == Backpressure::DropLatest {
+                            // The new value is dropped; the send gives true.
+                            prop_assert_eq!(r, ret::DROPPED);
+                            js.confirmed.insert(v);
+                            js.dropped.insert(v);
+                        } else if mode == Backpressure::Error {
+                            prop_assert_eq!(r, ret::FULL);
                         } else {
                             let (kind, slot) = split(r);
                             prop_assert_eq!(kind, WAIT);
@@ -555,6 +673,8 @@ mod props {
                             model.senders.push_back((slot, v));
                         }
                         prop_assert!(m.fx.is_empty());
+                        // Only Block queues senders (invariant #6).
+                        prop_assert!(mode == Backpressure::Block || model.senders.is_empty());
                     }
                     Step::Recv(iter) => {
                         let r = recv(&mut m, c, iter);

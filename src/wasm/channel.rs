@@ -9,19 +9,21 @@ use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use super::{key, made, on_key, with};
-use crate::machine::channel::{capacity, drained, ret, ON_DISPOSED};
+use crate::machine::channel::{capacity, drained, ret, Backpressure, ON_DISPOSED};
 use crate::machine::Fail;
 
-/// `s.channel(capacity)` (`scope`) or `new Channel(capacity, signal?)`
-/// (`link`, or -1). `-1`: refused (`fail_*` tell why).
+/// `s.channel(capacity, { backpressure })` (`scope`) or `new
+/// Channel(capacity, signal?)` (`link`, or -1); `mode` is the
+/// [`Backpressure`] number (0: block). `-1`: refused (`fail_*` tell why).
 #[wasm_bindgen]
-pub fn chan_new(scope: f64, link: f64, cap: f64) -> f64 {
+pub fn chan_new(scope: f64, link: f64, cap: f64, mode: f64) -> f64 {
     with(|st| {
+        let mode = Backpressure::from_f64(mode);
         let r = if scope == -1.0 {
-            st.m.chan_new(None, key(link), cap)
+            st.m.chan_new_with(None, key(link), cap, mode)
         } else {
             match key(scope) {
-                Some(s) => st.m.chan_new(Some(s), None, cap),
+                Some(s) => st.m.chan_new_with(Some(s), None, cap, mode),
                 None => Err(Fail::error(ON_DISPOSED)),
             }
         };
