@@ -262,6 +262,13 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
   hasContext(key: string): boolean;
   /** Removes this scope's own value of `key` (a parent's stays visible); whether it had one. */
   removeContext(key: string): boolean;
+  /**
+   * The live tree of this scope: its tasks (with their ids and states:
+   * running, queued, retrying) and its child scopes (their names; aborted
+   * or disposing), recursively, as indented ASCII (the default) or a
+   * Mermaid `graph TD`. (go-go-scope 2.x)
+   */
+  debugTree(options?: { format?: "ascii" | "mermaid" }): string;
   [Symbol.asyncDispose](): Promise<void>;
 }
 

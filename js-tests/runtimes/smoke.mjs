@@ -352,11 +352,17 @@ const checks = {
     const when = whenAborted(ac.signal);
     ac.abort("stop");
     sub[Symbol.dispose]();
+    const tree = scope({ name: "tree" });
+    const tt = tree.task(({ signal }) => abortable(signal, 10_000).catch(() => "stopped"));
+    const treeChild = scope({ parent: tree, name: "child" });
+    const debugTree = tree.debugTree().replace(`#${tt.id}`, "#N");
+    await treeChild[Symbol.asyncDispose]();
+    await tree[Symbol.asyncDispose]();
     const progress = [];
     await parallel([() => sleep(10).then(() => "a"), () => "b"], { onProgress: (done, total, [, v]) => progress.push(`${done}/${total} ${v}`) });
     await child[Symbol.asyncDispose]();
     await s[Symbol.asyncDispose]();
-    return { context, order, delay: await pending, onAbort: seen, whenAborted: await when, progress };
+    return { context, order, delay: await pending, onAbort: seen, whenAborted: await when, progress, debugTree };
   },
 };
 

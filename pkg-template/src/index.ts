@@ -1,6 +1,7 @@
 // The public surface of go-go-scope-wasm: go-go-scope 1.0's exports.
 import "./timer";
 import "./signal";
+import "./debug-tree";
 export { Scope, scope } from "./scope";
 export { Task } from "./task";
 export { race, parallel, AsyncDisposableResource } from "./group";

@@ -10,7 +10,7 @@ import * as tel from "./telemetry";
 import { delay } from "./delay";
 
 /** Live scopes by slot index (until their disposal ends). */
-const S = new Table<Scope>();
+export const S = new Table<Scope>();
 
 /** Cleanups by key index: the function and what to call it with. */
 interface CleanupFn {

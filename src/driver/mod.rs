@@ -18,6 +18,7 @@
 
 mod abort;
 mod channel;
+mod debug_tree;
 mod delay;
 mod error;
 mod group;
@@ -36,6 +37,7 @@ mod telemetry;
 
 pub use abort::{on_abort, when_aborted, OnAbort, WhenAborted};
 pub use channel::{Backpressure, Channel, ChannelOptions, Recv, Send, SendError};
+pub use debug_tree::TreeFormat;
 pub use delay::Sleep;
 pub use error::{CleanupError, DisposeError, Error};
 pub use group::{

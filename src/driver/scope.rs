@@ -418,6 +418,8 @@ pub(crate) struct ScopeShared {
     pub(crate) services: Services,
     /// Its own context values (`set_context`).
     context: Services,
+    /// Its `name` option (spans, `debug_tree`).
+    pub(crate) name: Option<Rc<str>>,
     /// Where context lookups go next: the parent.
     up: Option<Rc<ScopeShared>>,
     /// The scope has a breaker: its tasks' events carry the clock.
@@ -626,6 +628,7 @@ impl ScopeShared {
             key: k,
             services,
             context: Services::default(),
+            name: o.name.as_deref().map(Rc::from),
             up: parent.clone(),
             clock,
             tracer: tracer.clone(),

@@ -898,6 +898,8 @@ pub(crate) trait TaskEntry {
     /// The running attempt's waker was woken: poll it, if it is still
     /// attempt `serial` and waiting (runtime.rs #3).
     fn resume_woken(&self, serial: u32);
+    /// Its public id (`Task::id`; 0 for a race's or parallel's member).
+    fn task_id(&self) -> u64;
 }
 
 /// A task's function, as the driver calls it: once per attempt. (A plain
@@ -1369,6 +1371,10 @@ impl TaskBase {
 }
 
 impl<T: 'static, E: 'static, F: TaskFn<T, E>> TaskEntry for TaskCore<T, E, F> {
+    fn task_id(&self) -> u64 {
+        self.id.get()
+    }
+
     fn start(self: Rc<Self>, serial: u32, node: f64) {
         self.base.begin_attempt(serial, node);
         // A previous attempt still waiting is over (its node was aborted

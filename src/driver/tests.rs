@@ -1688,3 +1688,51 @@ fn parallel_on_progress_reports_each_factory_as_it_settles() {
     dispose(&host, &s).unwrap();
     assert!(rt.live().is_empty(), "{:?}", rt.live());
 }
+
+#[test]
+fn debug_tree_shows_scopes_tasks_and_states_as_the_typescript_executor_does() {
+    let (host, rt) = rt();
+    let root = rt
+        .scope(ScopeOptions::default().name("request").concurrency(1))
+        .unwrap();
+    let t1 = root.task(|_| pending::<Result<(), ()>>(), opts()).unwrap();
+    let t2 = root.task(|_| pending::<Result<(), ()>>(), opts()).unwrap();
+    let db = root
+        .child(ScopeOptions::default().name("db \"pool\""))
+        .unwrap();
+    let t3 = db
+        .task(
+            |_| async { Err::<(), _>("x") },
+            TaskOptions::default().retry(RetryOptions::new().max_retries(1).delay(MS(60_000))),
+        )
+        .unwrap();
+    let cache = db.child(ScopeOptions::default().name("cache")).unwrap();
+    let other = root
+        .child(ScopeOptions::default().name("other").timeout(MS(1)))
+        .unwrap();
+    host.advance(10);
+    let (a, b, c) = (t1.id(), t2.id(), t3.id());
+    assert_eq!(
+        root.debug_tree(TreeFormat::Ascii),
+        [
+            "📦 request".to_string(),
+            format!("├─ task #{a} running"),
+            format!("├─ task #{b} queued"),
+            "├─ 📦 db \"pool\"".into(),
+            format!("│  ├─ task #{c} retrying"),
+            "│  └─ 📦 cache".into(),
+            "└─ ⚠️ other (aborted)".into(),
+        ]
+        .join("\n")
+    );
+    assert_eq!(
+        db.debug_tree(TreeFormat::Mermaid),
+        format!("graph TD\n    n0[\"📦 db #quot;pool#quot;\"]\n    n0 --> n1[\"task #{c} retrying\"]\n    n0 --> n2[\"📦 cache\"]")
+    );
+    for s in [&cache, &db, &other, &root] {
+        drop(s.dispose());
+    }
+    host.run();
+    assert_eq!(root.debug_tree(TreeFormat::Ascii), "");
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}

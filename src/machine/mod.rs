@@ -32,6 +32,7 @@
 use crate::prelude::*;
 
 pub mod channel;
+pub mod debug;
 pub mod effect;
 pub mod fail;
 pub mod group;

@@ -140,6 +140,20 @@ impl<T> Slab<T> {
         self.get(key).is_some()
     }
 
+    /// The live record in slot `i`, with its key (for `debugTree`'s
+    /// walks over every slot, never on a hot path).
+    pub fn at(&self, i: usize) -> Option<(Key, &T)> {
+        let s = self.slots.get(i)?;
+        let v = s.value.as_ref()?;
+        Some((
+            Key {
+                index: i as u32,
+                generation: s.generation,
+            },
+            v,
+        ))
+    }
+
     /// Removes the record; its key (and every copy of it) goes stale.
     pub fn remove(&mut self, key: Key) -> Option<T> {
         let slot = self.slots.get_mut(key.index as usize)?;

@@ -18,6 +18,7 @@ mod alloc;
 
 // One file of exports per primitive, beside the machine's.
 mod channel;
+mod debug;
 mod group;
 mod poll;
 mod semaphore;
@@ -43,6 +44,8 @@ use crate::machine::{Fail, Machine};
 pub(crate) struct State {
     pub(crate) m: Machine,
     pub(crate) fail: Option<Fail>,
+    /// The rows of the last `debug_tree` call.
+    pub(crate) rows: Vec<f64>,
 }
 
 /// The one state of this instance, without a borrow flag: a call that a
