@@ -17,6 +17,7 @@ use crate::prelude::*;
 mod alloc;
 
 // One file of exports per primitive, beside the machine's.
+mod backoff;
 mod channel;
 mod group;
 mod poll;
@@ -42,6 +43,8 @@ use crate::machine::{Fail, Machine};
 pub(crate) struct State {
     pub(crate) m: Machine,
     pub(crate) fail: Option<Fail>,
+    /// The random state the last `backoff_delay` left (`backoff_rng`).
+    pub(crate) rng: u32,
 }
 
 /// The one state of this instance, without a borrow flag: a call that a
