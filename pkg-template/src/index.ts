@@ -9,3 +9,5 @@ export { stream } from "./stream";
 export { SpanStatusCode } from "./telemetry";
 export { Channel } from "./channel";
 export { Semaphore } from "./semaphore";
+// Beyond 1.0: additions from go-go-scope 2.x.
+export { exponentialBackoff, jitter, linear, decorrelatedJitter } from "./backoff";

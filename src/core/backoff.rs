@@ -23,8 +23,9 @@
 //!    h]` with `h = min(max, 3·last)`. Each bound is floored (#1).
 //! 3. The only randomness is the [`Rng`] state passed in: the same
 //!    parameters, attempt, state and last delay give the same delay and the
-//!    same next state (the same seed, the same sequence). A strategy that
-//!    needs no random number leaves the state unchanged.
+//!    same next state (the same seed, the same sequence). A range of one
+//!    number (no jitter, a linear delay) draws no random number and leaves
+//!    the state unchanged.
 //! 4. `attempt` counts from 1 for the first retry, as 1.0's delay function
 //!    receives it; a fraction is floored, and anything below 1 (or NaN)
 //!    counts as 1.
@@ -58,19 +59,14 @@ impl Rng {
 /// A retry delay strategy and its parameters (ms), already checked.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub enum Strategy {
-    /// `exponentialBackoff({ initial, max, multiplier, jitter })`.
+    /// `exponentialBackoff({ initial, max, multiplier, jitter, fullJitter })`
+    /// (`full`: AWS's "full jitter", which ignores `jitter`).
     Exponential {
         initial: f64,
         max: f64,
         multiplier: f64,
         jitter: f64,
-    },
-    /// `exponentialBackoff({ initial, max, multiplier, fullJitter: true })`
-    /// (AWS's "full jitter").
-    FullJitter {
-        initial: f64,
-        max: f64,
-        multiplier: f64,
+        full: bool,
     },
     /// `jitter(baseDelay, jitterFactor)`.
     Jitter { base: f64, factor: f64 },
@@ -87,35 +83,27 @@ impl Strategy {
     pub fn delay(&self, attempt: f64, rng: Rng, last: f64) -> (f64, Rng) {
         // Invariant #4.
         let n = if attempt >= 1.0 { attempt.floor() } else { 1.0 };
-        match *self {
+        // The range of invariant #2; one random number picks in it.
+        let (lo, hi) = match *self {
             Strategy::Exponential {
                 initial,
                 max,
                 multiplier,
                 jitter,
+                full,
             } => {
                 let c = exponential(initial, max, multiplier, n);
-                if jitter > 0.0 {
-                    let spread = c * jitter;
-                    between(c - spread, (c + spread).min(max), rng)
+                if full {
+                    (0.0, c)
                 } else {
-                    (whole(c), rng)
+                    (c - c * jitter, (c + c * jitter).min(max))
                 }
             }
-            Strategy::FullJitter {
-                initial,
-                max,
-                multiplier,
-            } => between(0.0, exponential(initial, max, multiplier, n), rng),
-            Strategy::Jitter { base, factor } => {
-                if factor > 0.0 {
-                    let spread = base * factor;
-                    between(base - spread, base + spread, rng)
-                } else {
-                    (whole(base), rng)
-                }
+            Strategy::Jitter { base, factor } => (base - base * factor, base + base * factor),
+            Strategy::Linear { base, increment } => {
+                let d = base + increment * (n - 1.0);
+                (d, d)
             }
-            Strategy::Linear { base, increment } => (whole(base + increment * (n - 1.0)), rng),
             Strategy::Decorrelated { initial, max } => {
                 // Invariant #5: attempt 1 starts from `initial`.
                 let last = if n > 1.0 && last >= 0.0 {
@@ -124,9 +112,17 @@ impl Strategy {
                     initial
                 };
                 let hi = max.min(last * 3.0);
-                between(initial.min(hi), hi, rng)
+                (initial.min(hi), hi)
             }
+        };
+        // A range of one number draws none (invariant #3).
+        if lo >= hi {
+            return (whole(hi), rng);
         }
+        let (r, next) = rng.next();
+        // `r < 1`, and rounding cannot carry the sum past `hi`, a
+        // representable bound (invariant #2).
+        (whole(lo + r * (hi - lo)), next)
     }
 }
 
@@ -149,16 +145,6 @@ fn exponential(initial: f64, max: f64, multiplier: f64, n: f64) -> f64 {
         e >>= 1;
     }
     (initial * power).min(max)
-}
-
-/// A whole number of ms drawn from `[lo, hi]` (`lo <= hi` up to rounding;
-/// a negative `lo` counts as 0).
-fn between(lo: f64, hi: f64, rng: Rng) -> (f64, Rng) {
-    let lo = lo.max(0.0);
-    let (r, next) = rng.next();
-    // `r < 1`, and rounding cannot carry a sum past `hi`, a representable
-    // bound (invariant #2).
-    (whole(lo + r * (hi - lo).max(0.0)), next)
 }
 
 /// Floored, and finite (invariant #1).

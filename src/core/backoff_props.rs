@@ -11,24 +11,17 @@ fn strategy() -> impl proptest::strategy::Strategy<Value = S> {
     let ms = prop_oneof![0.0..1e6f64, 0.0..1e300f64, Just(0.0)];
     let ms2 = ms.clone();
     let mult = prop_oneof![0.0..4.0f64, 0.0..1e300f64, Just(1.0)];
-    let mult2 = mult.clone();
     let unit = prop_oneof![0.0..=1.0f64, Just(0.0), Just(1.0)];
     prop_oneof![
-        (ms.clone(), ms.clone(), mult, unit.clone()).prop_map(
-            |(initial, max, multiplier, jitter)| {
-                S::Exponential {
-                    initial,
-                    max,
-                    multiplier,
-                    jitter,
-                }
+        (ms.clone(), ms.clone(), mult, unit.clone(), any::<bool>()).prop_map(
+            |(initial, max, multiplier, jitter, full)| S::Exponential {
+                initial,
+                max,
+                multiplier,
+                jitter,
+                full,
             }
         ),
-        (ms.clone(), ms.clone(), mult2).prop_map(|(initial, max, multiplier)| S::FullJitter {
-            initial,
-            max,
-            multiplier
-        }),
         (ms.clone(), unit).prop_map(|(base, factor)| S::Jitter { base, factor }),
         (ms.clone(), ms2.clone()).prop_map(|(base, increment)| S::Linear { base, increment }),
         (ms, ms2).prop_map(|(initial, max)| S::Decorrelated { initial, max }),
@@ -59,15 +52,15 @@ fn range(s: &S, attempt: f64, last: f64) -> (f64, f64) {
             max,
             multiplier,
             jitter,
+            full,
         } => {
             let c = capped(initial, max, multiplier);
-            (c * (1.0 - jitter), (c * (1.0 + jitter)).min(max))
+            if full {
+                (0.0, c)
+            } else {
+                (c * (1.0 - jitter), (c * (1.0 + jitter)).min(max))
+            }
         }
-        S::FullJitter {
-            initial,
-            max,
-            multiplier,
-        } => (0.0, capped(initial, max, multiplier)),
         S::Jitter { base, factor } => (base * (1.0 - factor), base * (1.0 + factor)),
         S::Linear { base, increment } => {
             let d = (base + increment * (n - 1.0)).min(f64::MAX);
@@ -105,7 +98,7 @@ proptest! {
             let slack = hi.abs() * 1e-12 + 1.0;
             prop_assert!(d >= lo.max(0.0).floor() - slack && d <= hi + slack,
                 "{s:?} attempt {a} last {last}: {d} not in [{lo}, {hi}]");
-            if let S::Exponential { max, .. } | S::FullJitter { max, .. } | S::Decorrelated { max, .. } = s {
+            if let S::Exponential { max, .. } | S::Decorrelated { max, .. } = s {
                 prop_assert!(d <= max, "{s:?}: {d} > max");
             }
             rng = next;

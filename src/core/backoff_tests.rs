@@ -21,6 +21,7 @@ fn exp(initial: f64, max: f64, multiplier: f64, jitter: f64) -> Strategy {
         max,
         multiplier,
         jitter,
+        full: false,
     }
 }
 
@@ -93,10 +94,12 @@ fn partial_jitter_spreads_around_the_delay_and_never_passes_max() {
 
 #[test]
 fn full_jitter_is_between_zero_and_the_delay() {
-    let s = Strategy::FullJitter {
+    let s = Strategy::Exponential {
         initial: 100.0,
         max: 1000.0,
         multiplier: 2.0,
+        jitter: 0.5,
+        full: true,
     };
     let d = run(s, 6, SEED);
     for (i, d) in d.iter().enumerate() {

@@ -76,69 +76,67 @@ pub const DEC_MAX: &str =
 pub const DEC_SEED: &str =
     "decorrelatedJitter: seed must be an integer from 0 to 4294967295, got \u{1}";
 
-/// A finite number >= 0 (invariant #2).
-fn ms(value: f64, message: &'static str) -> Outcome<f64> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(value)
-    } else {
-        Err(Fail::range(message, value))
-    }
-}
+/// A finite number >= 0 (a delay, `multiplier`).
+const MS: f64 = f64::MAX;
+/// A number from 0 to 1 (a jitter factor).
+const UNIT: f64 = 1.0;
 
-/// A factor from 0 to 1 (NaN refused).
-fn unit(value: f64, message: &'static str) -> Outcome<f64> {
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(Fail::range(message, value))
-    }
-}
+/// The largest value and the message of each parameter `a`.. of each kind
+/// (every parameter is >= 0, invariant #2).
+const RULES: [&[(f64, &str)]; 5] = [
+    &[
+        (MS, EXP_INITIAL),
+        (MS, EXP_MAX),
+        (MS, EXP_MULTIPLIER),
+        (UNIT, EXP_JITTER),
+    ],
+    // Checked with `fullJitter` too: a bad value is a bug either way.
+    &[
+        (MS, EXP_INITIAL),
+        (MS, EXP_MAX),
+        (MS, EXP_MULTIPLIER),
+        (UNIT, EXP_JITTER),
+    ],
+    &[(MS, JITTER_BASE), (UNIT, JITTER_FACTOR)],
+    &[(MS, LINEAR_BASE), (MS, LINEAR_INCREMENT)],
+    &[(MS, DEC_INITIAL), (MS, DEC_MAX)],
+];
 
-/// The strategy `kind` with parameters `a`..`d` (see [`Kind`]), checked
-/// (invariant #2).
+/// The strategy `kind` with parameters `a`..`d` (see [`Kind`]), checked in
+/// order (invariant #2).
 pub fn make(kind: Kind, a: f64, b: f64, c: f64, d: f64) -> Outcome<Strategy> {
-    Ok(match kind {
-        Kind::Exponential | Kind::FullJitter => {
-            let initial = ms(a, EXP_INITIAL)?;
-            let max = ms(b, EXP_MAX)?;
-            let multiplier = ms(c, EXP_MULTIPLIER)?;
-            // Checked with `fullJitter` too: a bad value is a bug either way.
-            let jitter = unit(d, EXP_JITTER)?;
-            if kind == Kind::FullJitter {
-                Strategy::FullJitter {
-                    initial,
-                    max,
-                    multiplier,
-                }
-            } else {
-                Strategy::Exponential {
-                    initial,
-                    max,
-                    multiplier,
-                    jitter,
-                }
-            }
+    let rules = RULES.get(kind as usize).copied().unwrap_or(&[]);
+    for (&(max, message), v) in rules.iter().zip([a, b, c, d]) {
+        // NaN fails both comparisons.
+        if !(v >= 0.0 && v <= max) {
+            return Err(Fail::range(message, v));
         }
-        Kind::Jitter => Strategy::Jitter {
-            base: ms(a, JITTER_BASE)?,
-            factor: unit(b, JITTER_FACTOR)?,
+    }
+    Ok(match kind {
+        Kind::Exponential | Kind::FullJitter => Strategy::Exponential {
+            initial: a,
+            max: b,
+            multiplier: c,
+            jitter: d,
+            full: kind == Kind::FullJitter,
         },
+        Kind::Jitter => Strategy::Jitter { base: a, factor: b },
         Kind::Linear => Strategy::Linear {
-            base: ms(a, LINEAR_BASE)?,
-            increment: ms(b, LINEAR_INCREMENT)?,
+            base: a,
+            increment: b,
         },
-        Kind::Decorrelated => Strategy::Decorrelated {
-            initial: ms(a, DEC_INITIAL)?,
-            max: ms(b, DEC_MAX)?,
-        },
+        Kind::Decorrelated => Strategy::Decorrelated { initial: a, max: b },
     })
 }
 
 /// The random state a seed starts (a whole number from 0 to 2^32 - 1,
 /// invariant #2), for the strategy `kind` (which names the message).
 pub fn seed(kind: Kind, value: f64) -> Outcome<Rng> {
-    if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
-        return Ok(Rng(value as u32));
+    // The cast saturates, and NaN casts to 0: only a whole number in
+    // range survives the round trip.
+    let s = value as u32;
+    if f64::from(s) == value {
+        return Ok(Rng(s));
     }
     Err(Fail::range(
         match kind {
@@ -163,15 +161,18 @@ mod tests {
                 initial: 100.0,
                 max: 30000.0,
                 multiplier: 2.0,
-                jitter: 0.0
+                jitter: 0.0,
+                full: false
             })
         );
         assert_eq!(
             make(Kind::FullJitter, 0.0, 0.0, 0.0, 1.0),
-            Ok(Strategy::FullJitter {
+            Ok(Strategy::Exponential {
                 initial: 0.0,
                 max: 0.0,
-                multiplier: 0.0
+                multiplier: 0.0,
+                jitter: 1.0,
+                full: true
             })
         );
         assert!(make(Kind::Jitter, 1000.0, 1.0, 0.0, 0.0).is_ok());
