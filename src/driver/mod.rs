@@ -8,7 +8,8 @@
 //! effects with futures, wakers, timers and `AbortController`s kept in
 //! tables by the machine's ids, one file per primitive like the TypeScript
 //! executor's: [`runtime`](self) (the effect loop), `host.rs` (clock,
-//! timers, executor), `signal.rs`, `scope.rs`, `task.rs`, `channel.rs`,
+//! timers, executor), `signal.rs`, `scope.rs`, `task.rs`, `backoff.rs`
+//! (retry delay strategies), `channel.rs`,
 //! `semaphore.rs`, `group.rs` (race, parallel), `poll.rs`, `stream.rs`,
 //! `options.rs` (option objects from JavaScript), `js.rs` (JavaScript
 //! interop).
@@ -16,6 +17,7 @@
 //! Single-threaded: every type here is `!Send`, as JavaScript is; each
 //! thread (wasm instance, Worker) has its own [`Runtime`].
 
+mod backoff;
 mod channel;
 mod error;
 mod group;
@@ -32,6 +34,7 @@ mod table;
 mod task;
 mod telemetry;
 
+pub use backoff::{Backoff, ExponentialOptions};
 pub use channel::{Channel, Recv, Send, SendError};
 pub use error::{CleanupError, DisposeError, Error};
 pub use group::{parallel, race, Parallel, ParallelOptions, Race, RaceOptions};
