@@ -16,7 +16,9 @@ use wasm_bindgen::prelude::*;
 const MS: fn(u64) -> Duration = Duration::from_millis;
 
 fn show(label: &str, b: &Backoff) {
-    let delays: Vec<String> = (1..=6).map(|a| b.delay(a).as_millis().to_string()).collect();
+    let delays: Vec<String> = (1..=6)
+        .map(|a| b.delay(a).as_millis().to_string())
+        .collect();
     log(&format!("  {label}: {}", delays.join(", ")));
 }
 
@@ -24,7 +26,10 @@ fn show(label: &str, b: &Backoff) {
 async fn main() -> Result<(), JsValue> {
     let exp = ExponentialOptions::default;
     log("The delays before retries 1 to 6");
-    show("exponential (100 ms, x2, max 30 s)", &Backoff::exponential(exp())?);
+    show(
+        "exponential (100 ms, x2, max 30 s)",
+        &Backoff::exponential(exp())?,
+    );
     show(
         "exponential, 30% jitter, max 1 s, seed 42",
         &Backoff::exponential(exp().max(MS(1000)).jitter(0.3))?.seed(42),
@@ -33,7 +38,10 @@ async fn main() -> Result<(), JsValue> {
         "exponential, full jitter, max 1 s, seed 42",
         &Backoff::exponential(exp().max(MS(1000)).full_jitter(true))?.seed(42),
     );
-    show("jitter 1000 ms +-20%, seed 42", &Backoff::jitter(MS(1000), 0.2)?.seed(42));
+    show(
+        "jitter 1000 ms +-20%, seed 42",
+        &Backoff::jitter(MS(1000), 0.2)?.seed(42),
+    );
     show("linear 100 ms + 50 ms", &Backoff::linear(MS(100), MS(50)));
     show(
         "decorrelated jitter 100 ms to 5 s, seed 42",
