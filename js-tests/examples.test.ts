@@ -113,6 +113,20 @@ const expected: Record<string, (string | RegExp)[]> = {
     "  alert: Service down!",
     '  merged: [{"id":1}]',
   ],
+  "retry-strategies.ts": [
+    "The delays before retries 1 to 6",
+    "  exponential (100 ms, x2, max 30 s): 100, 200, 400, 800, 1600, 3200",
+    "  exponential, 30% jitter, max 1 s, seed 42: 106, 193, 484, 854, 752, 857",
+    "  exponential, full jitter, max 1 s, seed 42: 60, 89, 340, 535, 174, 526",
+    "  jitter 1000 ms +-20%, seed 42: 1040, 979, 1140, 1067, 869, 1010",
+    "  linear 100 ms + 50 ms: 100, 150, 200, 250, 300, 350",
+    "  decorrelated jitter 100 ms to 5 s, seed 42: 220, 351, 912, 1865, 956, 1557",
+    "As retry.delay: a call that fails 3 times, retried with backoff from 10 ms",
+    "  → err: none, value: ok after 4 calls",
+    "  waited 10 + 20 + 40 ms: true",
+    "Bad options are refused when the strategy is made",
+    "  RangeError: exponentialBackoff: jitter must be a number from 0 to 1, got 1.5",
+  ],
   "retry.ts": [
     '  → err: none, value: {"id":42,"v":"data after 3 attempts"}',
     '  → err: none, value: "data after 2 attempts"',
@@ -194,7 +208,7 @@ const seedExamples = [
  * The examples of issue 19's additions from go-go-scope 2.x (not seed
  * sections), each with a Rust twin too.
  */
-const additionExamples = ["channel-backpressure.ts", "lifecycle.ts"];
+const additionExamples = ["retry-strategies.ts", "channel-backpressure.ts", "lifecycle.ts"];
 
 const rustExpected: Record<string, (string | RegExp)[]> = {
   "channel_backpressure.rs": rustLines("channel-backpressure.ts"),
@@ -239,6 +253,13 @@ const rustExpected: Record<string, (string | RegExp)[]> = {
     ["  → TypeError: bad request after 1 call", '  → Failed(BadRequest("bad request")) after 1 call'],
   ]),
   "stream_processing.rs": rustLines("stream-processing.ts"),
+  // The same seeds print the same delays in both faces.
+  "retry_strategies.rs": rustLines("retry-strategies.ts", [
+    [
+      "  RangeError: exponentialBackoff: jitter must be a number from 0 to 1, got 1.5",
+      '  Range("exponentialBackoff: jitter must be a number from 0 to 1, got 1.5")',
+    ],
+  ]),
   "opentelemetry.rs": rustLines("opentelemetry.ts", [["  user: undefined { id: 1, name: 'Ada' }", '  user: undefined User { id: 1, name: "Ada" }']]),
   // The additions beyond 1.0 print the same lines in both faces.
   "lifecycle.rs": rustLines("lifecycle.ts"),

@@ -471,5 +471,49 @@ export declare class AsyncDisposableResource<T> implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+// ---- Beyond 1.0: additions from go-go-scope 2.x ----
+
+/**
+ * A retry delay function: 1.0's `retry.delay`, `(attempt, error) => ms`,
+ * `attempt` counted from 1 for the first retry. Also callable directly.
+ */
+export type RetryDelayFn = (attempt: number, error?: unknown) => number;
+
+export interface ExponentialBackoffOptions {
+  /** Delay before the first retry, ms. Default 100. */
+  initial?: number;
+  /** Largest delay, ms (jitter included). Default 30000. */
+  max?: number;
+  /** Factor per retry. Default 2. */
+  multiplier?: number;
+  /** Spread from 0 to 1: the delay ± `jitter` × delay, never above `max`. Default 0. */
+  jitter?: number;
+  /** AWS-style full jitter: a delay from 0 to the computed one. Default false. */
+  fullJitter?: boolean;
+  /** go-go-scope-wasm's own: an integer from 0 to 2^32 - 1 for a repeatable sequence (default: from `Math.random`). */
+  seed?: number;
+}
+
+export interface DecorrelatedJitterOptions {
+  /** Smallest delay, ms. Default 100. */
+  initial?: number;
+  /** Largest delay, ms. Default 30000. */
+  max?: number;
+  /** go-go-scope-wasm's own: an integer from 0 to 2^32 - 1 for a repeatable sequence (default: from `Math.random`). */
+  seed?: number;
+}
+
+/** Exponential backoff: `min(initial × multiplier^(attempt-1), max)`, optionally jittered; whole ms. */
+export declare function exponentialBackoff(options?: ExponentialBackoffOptions): RetryDelayFn;
+
+/** A fixed delay with jitter: `baseDelay` ± `jitterFactor` × `baseDelay` (default factor 0.1); `seed` is go-go-scope-wasm's own. */
+export declare function jitter(baseDelay: number, jitterFactor?: number, seed?: number): RetryDelayFn;
+
+/** A linearly growing delay: `baseDelay + increment × (attempt - 1)`. */
+export declare function linear(baseDelay: number, increment: number): RetryDelayFn;
+
+/** Decorrelated jitter: a delay from `initial` to `min(max, 3 × the last delay)`, starting over at attempt 1. */
+export declare function decorrelatedJitter(options?: DecorrelatedJitterOptions): RetryDelayFn;
+
 // Only the declarations marked `export` above are the package's.
 export {};

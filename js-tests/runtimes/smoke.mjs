@@ -364,6 +364,36 @@ const checks = {
     await s[Symbol.asyncDispose]();
     return { context, order, delay: await pending, onAbort: seen, whenAborted: await when, progress, debugTree };
   },
+
+  /** Retry strategies (beyond 1.0): seeded delays are the same on every runtime; one as retry.delay. */
+  async retryStrategies({ scope, exponentialBackoff, jitter, linear, decorrelatedJitter }) {
+    const seq = (f) => [1, 2, 3, 4].map((a) => f(a));
+    const s = scope();
+    return using(s, async () => {
+      let calls = 0;
+      const [err, value] = await s.task(
+        async () => {
+          if (++calls < 3) throw new Error("flaky");
+          return calls;
+        },
+        { retry: { maxRetries: 3, delay: exponentialBackoff({ initial: 2, max: 10 }) } },
+      );
+      let refused;
+      try {
+        jitter(100, 2);
+      } catch (e) {
+        refused = `${e.name}: ${e.message}`;
+      }
+      return {
+        exponential: seq(exponentialBackoff({ initial: 100, max: 1000, jitter: 0.3, seed: 42 })),
+        jitter: seq(jitter(1000, 0.2, 42)),
+        linear: seq(linear(100, 50)),
+        decorrelated: seq(decorrelatedJitter({ initial: 100, max: 5000, seed: 42 })),
+        task: [err ?? null, value],
+        refused,
+      };
+    });
+  },
 };
 
 /** Runs every check; a check that throws is reported as { threw: "…" }. */

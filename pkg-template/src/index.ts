@@ -11,3 +11,5 @@ export { SpanStatusCode } from "./telemetry";
 export { Channel, ChannelFullError } from "./channel";
 export { Semaphore } from "./semaphore";
 export { onAbort, whenAborted } from "./abort";
+// Beyond 1.0: additions from go-go-scope 2.x.
+export { exponentialBackoff, jitter, linear, decorrelatedJitter } from "./backoff";

@@ -1,12 +1,14 @@
 //! Generic building blocks of the machine (`crate::machine`): the token
 //! tree, the O(1) wait queue, the channel buffer, the semaphore, the
-//! breaker, the retry and poll schedules, chunked storage. No ids of their
-//! own and no JS; tested natively with `cargo test`.
+//! breaker, the retry and poll schedules, the retry delay strategies,
+//! chunked storage. No ids of their own and no JS; tested natively with
+//! `cargo test`.
 
 #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+pub mod backoff;
 pub mod breaker;
 pub mod cancel;
 pub mod channel;

@@ -8,7 +8,8 @@
 //! effects with futures, wakers, timers and `AbortController`s kept in
 //! tables by the machine's ids, one file per primitive like the TypeScript
 //! executor's: [`runtime`](self) (the effect loop), `host.rs` (clock,
-//! timers, executor), `signal.rs`, `scope.rs`, `task.rs`, `channel.rs`,
+//! timers, executor), `signal.rs`, `scope.rs`, `task.rs`, `backoff.rs`
+//! (retry delay strategies), `channel.rs`,
 //! `semaphore.rs`, `group.rs` (race, parallel), `poll.rs`, `stream.rs`,
 //! `options.rs` (option objects from JavaScript), `js.rs` (JavaScript
 //! interop).
@@ -17,6 +18,7 @@
 //! thread (wasm instance, Worker) has its own [`Runtime`].
 
 mod abort;
+mod backoff;
 mod channel;
 mod debug_tree;
 mod delay;
@@ -36,6 +38,7 @@ mod task;
 mod telemetry;
 
 pub use abort::{on_abort, when_aborted, OnAbort, WhenAborted};
+pub use backoff::{Backoff, ExponentialOptions};
 pub use channel::{Backpressure, Channel, ChannelOptions, Recv, Send, SendError};
 pub use debug_tree::TreeFormat;
 pub use delay::Sleep;

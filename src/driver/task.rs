@@ -494,6 +494,33 @@ impl<E> RetryOptions<E> {
         self
     }
 
+    /// Waits as `b` says before each retry (exponential backoff, jitter,
+    /// linear or decorrelated jitter: see [`Backoff`](super::Backoff)).
+    /// The options share `b`'s random state, also with their clones.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions, TaskOptions};
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// use go_go_scope_wasm::{Backoff, ExponentialOptions, RetryOptions};
+    /// # use go_go_scope_wasm::Host;
+    /// # use std::{cell::RefCell, rc::Rc};
+    ///
+    /// let backoff = Backoff::exponential(ExponentialOptions::default())?;
+    /// let retry = RetryOptions::new().max_retries(3).backoff(backoff);
+    /// let starts = Rc::new(RefCell::new(Vec::new()));
+    /// let (st, h) = (starts.clone(), host.clone());
+    /// let _t = s.task(move |_| { st.borrow_mut().push(h.now()); async { Err::<(), _>("flaky") } },
+    ///                 TaskOptions::default().retry(retry))?;
+    /// host.advance(10_000);
+    /// assert_eq!(*starts.borrow(), [0.0, 100.0, 300.0, 700.0]); // waits 100, 200, 400 ms
+    /// # Ok::<(), go_go_scope_wasm::Error>(())
+    /// ```
+    pub fn backoff(self, b: super::Backoff) -> Self {
+        self.delay_fn(move |attempt, _| b.delay(attempt))
+    }
+
     /// Retries only while `f(error)` is true.
     ///
     /// ```

@@ -511,6 +511,71 @@ fn retry_calls_again_with_delays_and_hooks_and_stops_when_told() {
 }
 
 #[test]
+fn a_task_retried_with_a_seeded_backoff_waits_exactly_its_delays() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let options = ExponentialOptions::default()
+        .initial(MS(40))
+        .max(MS(500))
+        .jitter(0.5);
+    let backoff = Backoff::exponential(options.clone()).unwrap().seed(2024);
+    // The same seed again: the delays the machine will compute.
+    let twin = Backoff::exponential(options).unwrap().seed(2024);
+    let expected: Vec<u64> = (1..=4).map(|a| twin.delay(a).as_millis() as u64).collect();
+    assert!(
+        expected.iter().all(|d| (20..=500).contains(d)),
+        "{expected:?}"
+    );
+    let starts = Rc::new(RefCell::new(Vec::<u64>::new()));
+    let (st, h) = (starts.clone(), host.clone());
+    let mut t = s
+        .task(
+            move |_| {
+                st.borrow_mut().push(h.now() as u64);
+                async { Err::<(), _>("flaky") }
+            },
+            opts().retry(RetryOptions::new().max_retries(4).backoff(backoff)),
+        )
+        .unwrap();
+    host.advance(10_000);
+    assert!(ready(&mut t).unwrap().is_err());
+    let waits: Vec<u64> = starts.borrow().windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(waits, expected);
+
+    // Decorrelated jitter reused by a second task starts over from `initial`.
+    let dec = Backoff::decorrelated_jitter(MS(10), MS(10_000)).seed(3);
+    let firsts = Rc::new(RefCell::new(Vec::<u32>::new()));
+    for _ in 0..2 {
+        let (d, f) = (dec.clone(), firsts.clone());
+        let _ = dec.delay(5); // moves the shared state along
+        let mut t = s
+            .task(
+                |_| async { Err::<(), _>("x") },
+                opts().retry(RetryOptions::new().max_retries(3).delay_fn(move |a, _| {
+                    let ms = d.delay(a);
+                    if a == 1 {
+                        f.borrow_mut().push(ms.as_millis() as u32);
+                    }
+                    ms
+                })),
+            )
+            .unwrap();
+        host.advance(100_000);
+        assert!(ready(&mut t).unwrap().is_err());
+    }
+    assert!(
+        firsts.borrow().iter().all(|d| (10..=30).contains(d)),
+        "{:?}",
+        firsts.borrow()
+    );
+    // The npm package's `jitter(1000, 0.2, 42)(1)` gives the same.
+    let j = Backoff::jitter(MS(1000), 0.2).unwrap().seed(42);
+    assert_eq!(j.delay(1), MS(1040));
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
 fn a_timed_out_attempt_is_retried_with_a_fresh_signal_and_a_scope_abort_ends_the_delay() {
     let (host, rt) = rt();
     let s = rt.scope(ScopeOptions::default()).unwrap();

@@ -31,6 +31,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+pub mod backoff;
 pub mod channel;
 pub mod debug;
 pub mod effect;

@@ -17,6 +17,7 @@ use crate::prelude::*;
 mod alloc;
 
 // One file of exports per primitive, beside the machine's.
+mod backoff;
 mod channel;
 mod debug;
 mod group;
@@ -46,6 +47,8 @@ pub(crate) struct State {
     pub(crate) fail: Option<Fail>,
     /// The rows of the last `debug_tree` call.
     pub(crate) rows: Vec<f64>,
+    /// The random state the last `backoff_delay` left (`backoff_rng`).
+    pub(crate) rng: u32,
 }
 
 /// The one state of this instance, without a borrow flag: a call that a

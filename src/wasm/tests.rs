@@ -396,3 +396,28 @@ fn the_probe_uses_stack_and_nothing_else() {
     assert_ne!(probe(3), probe(4));
     assert_nothing_live();
 }
+
+#[wasm_bindgen_test]
+fn backoff_exports_check_once_then_compute_from_the_numbers_js_keeps() {
+    use backoff::{backoff_delay, backoff_new, backoff_rng};
+    // `exponentialBackoff({ initial: -1 })`: refused, the message names it.
+    assert_eq!(backoff_new(0, -1.0, 30000.0, 2.0, 0.0, 1.0), -1.0);
+    assert_eq!(fail_kind(), 3);
+    assert_eq!(fail_number(), -1.0);
+    assert!(fail_message().starts_with("exponentialBackoff: initial must be"));
+    assert_eq!(backoff_new(2, 1000.0, 0.1, 0.0, 0.0, 0.5), -1.0);
+    assert!(fail_message().starts_with("jitter: seed must be"));
+    assert_eq!(backoff_new(9, 0.0, 0.0, 0.0, 0.0, 0.0), -1.0);
+    // `jitter(1000, 0.2, 42)`: the seed is the first state; each delay
+    // leaves the next state in `backoff_rng`.
+    let mut rng = backoff_new(2, 1000.0, 0.2, 0.0, 0.0, 42.0);
+    assert_eq!(rng, 42.0);
+    let d = backoff_delay(2, 1000.0, 0.2, 0.0, 0.0, 1.0, rng, f64::NAN);
+    assert_eq!(d, 1040.0);
+    rng = backoff_rng();
+    assert_ne!(rng, 42.0);
+    assert_eq!(backoff_delay(3, 100.0, 50.0, 0.0, 0.0, 3.0, rng, d), 200.0);
+    assert_eq!(backoff_rng(), rng, "linear draws nothing");
+    assert_eq!(backoff_delay(3, 100.0, -50.0, 0.0, 0.0, 3.0, rng, d), -1.0);
+    assert_nothing_live();
+}
