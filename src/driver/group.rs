@@ -26,7 +26,7 @@ use super::runtime::{Driver, Runtime};
 use super::scope::{Scope, ScopeOptions, ScopeShared};
 use super::table::key;
 use super::task::{OnceFactory, TaskContext, TaskCore, TaskError, TaskOut};
-use crate::machine::group::{flag, how, plan, Kind, Plan, RACE_EMPTY};
+use crate::machine::group::{flag, how, plan, Kind, Plan, RaceSpec, RACE_EMPTY};
 use crate::machine::slab::Key;
 
 /// Options of [`race`] (1.0's `race(factories, { signal })`).
@@ -382,7 +382,7 @@ where
             } else {
                 0
             };
-        match plan(n32, limit) {
+        match plan(n32, limit, &RaceSpec::default()) {
             Err(f) => {
                 g.finish(refused(f.into()));
                 return g;
@@ -410,10 +410,10 @@ where
                 return g;
             }
         };
-        let made = drv
-            .m
-            .borrow_mut()
-            .group_new(inner.key, kind, n32, limit, flags);
+        let made =
+            drv.m
+                .borrow_mut()
+                .group_new(inner.key, kind, n32, limit, flags, &RaceSpec::default());
         match made {
             Ok(k) => {
                 *g.key.borrow_mut() = Some(k);
