@@ -382,7 +382,7 @@ where
             } else {
                 0
             };
-        match plan(n32, limit, &RaceSpec::default()) {
+        match plan(kind, n32, limit, &RaceSpec::default()) {
             Err(f) => {
                 g.finish(refused(f.into()));
                 return g;

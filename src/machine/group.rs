@@ -86,6 +86,8 @@ use crate::core::cancel::NodeId;
 
 pub const PARALLEL_CONCURRENCY: &str =
     "parallel: concurrency must be an integer from 1 to 2^32, or Infinity, got \u{1}";
+pub const RACE_CONCURRENCY: &str =
+    "race: concurrency must be an integer from 1 to 2^32, or Infinity, got \u{1}";
 pub const RACE_EMPTY: &str = "Cannot race empty array of factories";
 pub const RACE_TIMEOUT: &str = "race: timeout must be a number of milliseconds >= 0, got \u{1}";
 pub const RACE_STAGGER: &str = "race: stagger must be a number of milliseconds >= 0, got \u{1}";
@@ -140,6 +142,8 @@ pub mod flag {
     pub const PROGRESS: u32 = 2;
     /// Race: only a success wins (2.x's `requireSuccess`).
     pub const REQUIRE_SUCCESS: u32 = 4;
+    /// The wasm exports' way to say [`RaceSpec::stagger_delay`](super::RaceSpec).
+    pub const STAGGER_DELAY: u32 = 8;
 }
 
 /// A race's timing options as given (go-go-scope 2.x's), every one `0`
@@ -246,10 +250,14 @@ impl Groups {
 
 /// Validates a `concurrency` (0 or `Infinity`: unlimited): `Some(None)`
 /// means given and unlimited.
-fn limit_of(limit: Option<f64>) -> Outcome<Option<Option<u32>>> {
+fn limit_of(kind: Kind, limit: Option<f64>) -> Outcome<Option<Option<u32>>> {
+    let message = match kind {
+        Kind::Race => RACE_CONCURRENCY,
+        Kind::Parallel => PARALLEL_CONCURRENCY,
+    };
     match limit {
         Some(v) => {
-            let v = options::limit(v, 0.0, PARALLEL_CONCURRENCY)?;
+            let v = options::limit(v, 0.0, message)?;
             Ok(Some(options::permits(v).filter(|n| *n > 0)))
         }
         None => Ok(None),
@@ -259,15 +267,18 @@ fn limit_of(limit: Option<f64>) -> Outcome<Option<Option<u32>>> {
 /// What a race/parallel of `n` factories does, decided before it makes its
 /// scope (no state is read or changed): refuses a bad `concurrency` or race
 /// timing; no factories is [`Plan::Empty`].
-pub fn plan(n: u32, limit: Option<f64>, race: &RaceSpec) -> Outcome<Plan> {
-    limit_of(limit)?;
-    timing(race)?;
+pub fn plan(kind: Kind, n: u32, limit: Option<f64>, race: &RaceSpec) -> Outcome<Plan> {
+    limit_of(kind, limit)?;
+    if kind == Kind::Race {
+        timing(race)?;
+    }
     Ok(if n == 0 { Plan::Empty } else { Plan::Run })
 }
 
 impl Machine {
     /// Command: run `n` factories as members of the fresh internal `scope`.
-    /// `limit`: parallel's own `concurrency` if given; otherwise a parallel
+    /// `limit`: the group's own `concurrency` if given (a race: 2.x's, at
+    /// most this many at once; none by default); otherwise a parallel
     /// takes the concurrency the internal scope inherited from its parent
     /// (`s.parallel` uses the scope's). `race`: a race's timing (a
     /// parallel's is ignored). Emits the first `GroupStart`, or, when the
@@ -281,7 +292,7 @@ impl Machine {
         flags: u32,
         race: &RaceSpec,
     ) -> Outcome<Key> {
-        let own = limit_of(limit)?;
+        let own = limit_of(kind, limit)?;
         let (timeout, stagger, max) = match kind {
             Kind::Race => timing(race)?,
             Kind::Parallel => (None, None, None),
@@ -291,7 +302,11 @@ impl Machine {
         }
         let rec = self.scopes.get_mut(scope).ok_or(Fail::error(NO_SCOPE))?;
         let limit = match kind {
-            Kind::Race => max,
+            // 2.x's `concurrency` and `staggerMaxConcurrent`: the smaller.
+            Kind::Race => match (own.flatten(), max) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
             Kind::Parallel => {
                 own.unwrap_or_else(|| options::permits(rec.concurrency).filter(|n| *n > 0))
             }

@@ -307,7 +307,7 @@ fn race_options_are_judged_and_a_refusal_changes_nothing() {
         (spec(0.0, 10.0, -1.0), RACE_STAGGER_MAX, -1.0),
     ];
     for (bad, message, number) in cases {
-        let f = plan(2, None, &bad).unwrap_err();
+        let f = plan(Kind::Race, 2, None, &bad).unwrap_err();
         assert_eq!(
             (f.kind, f.message, f.number.to_bits()),
             (FailKind::RangeError, message, number.to_bits())
@@ -329,15 +329,40 @@ fn race_options_are_judged_and_a_refusal_changes_nothing() {
         spec(f64::INFINITY, f64::INFINITY, f64::INFINITY),
         spec(1.5, 0.5, 3.0),
     ] {
-        assert_eq!(plan(2, None, &ok), Ok(Plan::Run));
+        assert_eq!(plan(Kind::Race, 2, None, &ok), Ok(Plan::Run));
     }
+    let f = plan(Kind::Race, 2, Some(-1.0), &RaceSpec::default()).unwrap_err();
+    assert_eq!(f.message, RACE_CONCURRENCY);
     // A parallel ignores a race's timing.
+    assert_eq!(plan(Kind::Parallel, 2, None, &spec(-1.0, 0.0, 0.0)), Ok(Plan::Run));
     let mut js = Js::new();
     let inner = js.scope(None, ScopeSpec::default());
     assert!(js
         .m
         .group_new(inner, Kind::Parallel, 1, None, 0, &spec(-1.0, 0.0, 0.0))
         .is_ok());
+}
+
+#[test]
+fn concurrency_and_stagger_max_concurrent_limit_a_race_the_smaller_wins() {
+    for (limit, max, want) in [(Some(2.0), 0.0, 2), (None, 3.0, 3), (Some(2.0), 3.0, 2), (Some(4.0), 1.0, 1)] {
+        let mut js = Js::new();
+        let inner = js.scope(None, ScopeSpec::default());
+        js.m.group_new(inner, Kind::Race, 5, limit, flag::REQUIRE_SUCCESS, &spec(0.0, 0.0, max))
+            .unwrap();
+        js.run();
+        assert_eq!(js.started.len(), want, "{limit:?} {max}");
+        // A failure frees a slot: the next starts (2.x's race `concurrency`).
+        js.settle(0, false);
+        assert_eq!(js.started.len(), want + 1);
+        let first = js.running[0].index;
+        js.settle(first, true);
+        while let Some(s) = js.running.first().copied() {
+            js.settle(s.index, true);
+        }
+        assert_eq!(js.done, Some((how::WINNER, f64::from(first))));
+        js.assert_all_released();
+    }
 }
 
 #[test]
