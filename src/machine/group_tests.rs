@@ -418,8 +418,14 @@ fn s_parallel_takes_the_scope_concurrency_and_the_internal_scope_has_no_permits(
 
 #[test]
 fn plan_refuses_bad_concurrency_and_tells_empty() {
-    assert_eq!(plan(Kind::Parallel, 0, None, &RaceSpec::default()), Ok(Plan::Empty));
-    assert_eq!(plan(Kind::Parallel, 3, Some(0.0), &RaceSpec::default()), Ok(Plan::Run));
+    assert_eq!(
+        plan(Kind::Parallel, 0, None, &RaceSpec::default()),
+        Ok(Plan::Empty)
+    );
+    assert_eq!(
+        plan(Kind::Parallel, 3, Some(0.0), &RaceSpec::default()),
+        Ok(Plan::Run)
+    );
     for bad in [-1.0, 1.5, f64::NAN, 2f64.powi(40)] {
         let f = plan(Kind::Parallel, 3, Some(bad), &RaceSpec::default()).unwrap_err();
         assert_eq!(

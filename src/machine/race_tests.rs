@@ -334,7 +334,10 @@ fn race_options_are_judged_and_a_refusal_changes_nothing() {
     let f = plan(Kind::Race, 2, Some(-1.0), &RaceSpec::default()).unwrap_err();
     assert_eq!(f.message, RACE_CONCURRENCY);
     // A parallel ignores a race's timing.
-    assert_eq!(plan(Kind::Parallel, 2, None, &spec(-1.0, 0.0, 0.0)), Ok(Plan::Run));
+    assert_eq!(
+        plan(Kind::Parallel, 2, None, &spec(-1.0, 0.0, 0.0)),
+        Ok(Plan::Run)
+    );
     let mut js = Js::new();
     let inner = js.scope(None, ScopeSpec::default());
     assert!(js
@@ -345,11 +348,23 @@ fn race_options_are_judged_and_a_refusal_changes_nothing() {
 
 #[test]
 fn concurrency_and_stagger_max_concurrent_limit_a_race_the_smaller_wins() {
-    for (limit, max, want) in [(Some(2.0), 0.0, 2), (None, 3.0, 3), (Some(2.0), 3.0, 2), (Some(4.0), 1.0, 1)] {
+    for (limit, max, want) in [
+        (Some(2.0), 0.0, 2),
+        (None, 3.0, 3),
+        (Some(2.0), 3.0, 2),
+        (Some(4.0), 1.0, 1),
+    ] {
         let mut js = Js::new();
         let inner = js.scope(None, ScopeSpec::default());
-        js.m.group_new(inner, Kind::Race, 5, limit, flag::REQUIRE_SUCCESS, &spec(0.0, 0.0, max))
-            .unwrap();
+        js.m.group_new(
+            inner,
+            Kind::Race,
+            5,
+            limit,
+            flag::REQUIRE_SUCCESS,
+            &spec(0.0, 0.0, max),
+        )
+        .unwrap();
         js.run();
         assert_eq!(js.started.len(), want, "{limit:?} {max}");
         // A failure frees a slot: the next starts (2.x's race `concurrency`).
