@@ -87,7 +87,10 @@ async fn main() -> Result<(), JsValue> {
         let none = Asked::default();
         let err = s
             .any(
-                [replica(&none, "a", 10, false), replica(&none, "b", 5, false)],
+                [
+                    replica(&none, "a", 10, false),
+                    replica(&none, "b", 5, false),
+                ],
                 RaceOptions::default(),
             )
             .await
