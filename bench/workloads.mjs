@@ -9,6 +9,8 @@ import { Channel as JsChannel } from "./baselines/channel.mjs";
 
 const one = () => Promise.resolve(42);
 const two = () => Promise.resolve(2);
+const down = () => Promise.reject(new Error("down"));
+const hedged = [down, one, two];
 const eff = (f) => Effect.result(Effect.tryPromise(() => f()));
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 
@@ -94,6 +96,18 @@ export function taskWorkloads(lib, S) {
         lib: () => race([one, two]),
         vanilla: () => van.race([one, two]),
         effect: () => Effect.runPromise(Effect.result(Effect.race(Effect.tryPromise(() => one()), Effect.tryPromise(() => two())))),
+      },
+    },
+    {
+      // go-go-scope 2.x's hedged race: the first fails, the hedge starts at
+      // once (not after the stagger) and wins; the stagger timer is set,
+      // then cleared.
+      id: "race-hedged",
+      name: "hedged race of 3 (requireSuccess, stagger 1000 ms)",
+      iters: S.cycle,
+      variants: {
+        lib: () => race(hedged, { stagger: 1_000, requireSuccess: true }),
+        vanilla: () => van.hedgedRace(hedged, 1_000),
       },
     },
   ];

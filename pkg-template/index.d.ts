@@ -223,8 +223,18 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
   channel<T>(capacity?: number, options?: ChannelOptions<T>): Channel<T>;
   /** go-go-scope 2.x's spelling: `s.channel({ capacity, backpressure, onDrop })`. */
   channel<T>(options: ChannelOptions<T>): Channel<T>;
-  /** The first factory to settle decides; uses this scope's signal, tracer and services. */
-  race<T>(factories: readonly Factory<T, Services>[]): Promise<Result<unknown, T>>;
+  /**
+   * The first factory to settle decides; uses this scope's signal, tracer
+   * and services. `options` (go-go-scope 2.x): `requireSuccess`, `timeout`,
+   * `stagger` (hedged starts), `concurrency`; see {@link RaceTiming}.
+   */
+  race<T>(factories: readonly Factory<T, Services>[], options?: RaceTiming): Promise<Result<unknown, T>>;
+  /**
+   * The first factory to succeed decides (go-go-scope 2.x; a race with
+   * `requireSuccess`): when every one failed, `[AggregateError(their errors
+   * in input order), undefined]`. The others are aborted once one succeeds.
+   */
+  any<T>(factories: readonly Factory<T, Services>[], options?: Omit<RaceTiming, "requireSuccess">): Promise<Result<unknown, T>>;
   /** Runs every factory under this scope's concurrency; Results in input order. */
   parallel<T>(
     factories: readonly Factory<T, Services>[],
@@ -365,7 +375,40 @@ export type FactoryArg<Services = Record<string, unknown>> = AbortSignal & {
 /** A unit of work for `race` and `parallel`. */
 export type Factory<T, Services = Record<string, unknown>> = (arg: FactoryArg<Services>) => T | PromiseLike<T>;
 
-export interface RaceOptions {
+/**
+ * go-go-scope 2.x's race options, for `race` and `s.race` (`s.any` takes
+ * all but `requireSuccess`).
+ */
+export interface RaceTiming {
+  /**
+   * Only a success wins; failures let the race go on. When every factory
+   * failed: `[AggregateError(their errors in input order), undefined]`
+   * (message "All race competitors failed").
+   */
+  requireSuccess?: boolean;
+  /**
+   * Milliseconds (0 or `Infinity`: none). When no factory has won by then,
+   * the race resolves `[Error("timeout after <ms>ms"), undefined]` and every
+   * factory's signal aborts with that error (the race resolves once they
+   * have settled, as on any abort).
+   */
+  timeout?: number;
+  /**
+   * Hedged requests: start the first factory at once and each next one
+   * only if none settled within `stagger` ms of the last start (with
+   * `requireSuccess`, a failure starts the next at once). 0: all start at
+   * once; `Infinity`: the next starts only when one fails (a fallback chain).
+   */
+  stagger?: number;
+  /** go-go-scope 2.x's name for `stagger` (`stagger` wins when both are given). */
+  staggerDelay?: number;
+  /** At most this many factories at once (0 or `Infinity`: no limit). */
+  staggerMaxConcurrent?: number;
+  /** Same as `staggerMaxConcurrent` (2.x's `s.race` option); the smaller of the two applies. */
+  concurrency?: number;
+}
+
+export interface RaceOptions extends RaceTiming {
   signal?: AbortSignal;
   tracer?: Tracer;
 }
@@ -385,7 +428,10 @@ export interface ParallelOptions {
   onProgress?: (completed: number, total: number, result: Result<unknown, unknown>) => void;
 }
 
-/** The first factory to settle, success or failure, decides the Result. */
+/**
+ * The first factory to settle, success or failure, decides the Result (with
+ * `requireSuccess`, the first success); the others are aborted.
+ */
 export declare function race<T>(factories: readonly Factory<T>[], options?: RaceOptions): Promise<Result<unknown, T>>;
 
 /** Runs every factory; the Results come back in input order. */

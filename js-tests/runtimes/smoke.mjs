@@ -394,6 +394,54 @@ const checks = {
       };
     });
   },
+
+  /** go-go-scope 2.x's race options: requireSuccess, s.any, stagger, timeout (no timing read). */
+  async raceOptions({ race, scope }) {
+    const allFailed = await race([() => Promise.reject("a"), () => Promise.reject("b")], { requireSuccess: true });
+    const starts = [];
+    const chain = await race(
+      [0, 1, 2].map((i) => async () => {
+        starts.push(i);
+        if (i < 2) throw new NotFound(i);
+        return "third";
+      }),
+      { stagger: Infinity, requireSuccess: true },
+    );
+    const hedged = [];
+    const first = await race(
+      [0, 1].map((i) => async () => {
+        hedged.push(i);
+        return i;
+      }),
+      { staggerDelay: 60_000 },
+    );
+    let aborted = false;
+    const timedOut = await race(
+      [
+        ({ signal }) =>
+          abortable(signal, 60_000).catch((e) => {
+            aborted = signal.reason === e;
+            throw e;
+          }),
+      ],
+      { timeout: 20 },
+    );
+    const any = await using(scope(), (s) => s.any([() => Promise.reject(new NotFound(1)), () => "ok"]));
+    let bad;
+    try {
+      race([() => 1], { stagger: -1 });
+    } catch (e) {
+      bad = `${e.name}: ${e.message}`;
+    }
+    return {
+      allFailed: [allFailed[0] instanceof AggregateError, allFailed[0]?.message, allFailed[0]?.errors, allFailed[1] ?? null],
+      chain: [chain[1], starts],
+      hedged: [first[1], hedged],
+      timeout: [timedOut[0]?.message, aborted],
+      any: any[1],
+      bad,
+    };
+  },
 };
 
 /** Runs every check; a check that throws is reported as { threw: "…" }. */
