@@ -109,6 +109,14 @@ pub enum Op {
     /// `(sleep, reason)`: an `s.delay(ms)` is over: resolve it (`reason`
     /// -1) or reject it with `reason` (its scope was cancelled).
     SleepDone = 70,
+    /// `(waiter, reason)`: a token bucket's waiting `acquire` is over:
+    /// resolve it (`reason` -1), reject it with the reason its bucket's
+    /// `BucketEnd` gave (-2), or with `reason` (its timeout or signal).
+    BucketDone = 80,
+    /// `(bucket, reason)`: the token bucket ended (its scope was cancelled,
+    /// or it was disposed or collected): keep `reason` (-1: "token bucket
+    /// disposed") for later acquires and forget its JS state.
+    BucketEnd = 81,
 
     // ---- telemetry (src/machine/telemetry.rs): spans and debug lines. A
     // scope or task key names JS's telemetry record of it (kept until its

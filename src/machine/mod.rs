@@ -47,6 +47,7 @@ pub mod stream;
 pub mod task;
 pub mod telemetry;
 pub mod timer;
+pub mod token_bucket;
 
 use crate::core::cancel::{NodeId, TokenTree};
 use effect::Effects;
@@ -71,6 +72,10 @@ pub enum Owner {
     Group(Key),
     /// An `s.delay(ms)`.
     Sleep(Key),
+    /// A token bucket of a scope.
+    Bucket(Key),
+    /// A token bucket's waiting `acquire` with a signal.
+    BucketWaiter(Key),
 }
 
 /// The whole state of one wasm instance.
@@ -106,6 +111,7 @@ pub struct Machine {
     pub(crate) groups: group::Groups,
     pub(crate) telemetry: telemetry::Telemetry,
     pub(crate) sleeps: sleep::Sleeps,
+    pub(crate) buckets: token_bucket::Buckets,
 }
 
 /// Sizes of the live tables, for leak checks.
@@ -130,6 +136,10 @@ pub struct Live {
     pub semaphore_slots: usize,
     /// `s.delay` sleeps not over.
     pub sleeps: usize,
+    /// Token buckets.
+    pub buckets: usize,
+    /// Token buckets' waiting acquires.
+    pub bucket_waiters: usize,
 }
 
 impl Machine {
@@ -155,6 +165,8 @@ impl Machine {
             semaphores: self.semaphores.len(),
             semaphore_slots: self.semaphores.slots(),
             sleeps: self.sleeps.len(),
+            buckets: self.buckets.len(),
+            bucket_waiters: self.buckets.waiters(),
         }
     }
 

@@ -34,6 +34,10 @@ pub enum TimerOwner {
     Poll(Key, u32),
     /// An `s.delay(ms)`.
     Sleep(Key),
+    /// A token bucket's refill (set while someone waits).
+    BucketRefill(Key),
+    /// A token bucket waiter's `timeout` (its ms).
+    BucketTimeout(Key, f64),
 }
 
 impl Machine {
@@ -72,6 +76,8 @@ impl Machine {
             TimerOwner::RetryDelay(t, serial, due) => self.retry_delay_over(t, serial, due, now),
             TimerOwner::Poll(p, serial) => self.poll_timer(p, serial, now),
             TimerOwner::Sleep(k) => self.sleep_timer(k),
+            TimerOwner::BucketRefill(k) => self.bucket_refill_timer(k),
+            TimerOwner::BucketTimeout(w, ms) => self.bucket_timeout_timer(w, ms),
         }
     }
 }

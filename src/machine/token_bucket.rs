@@ -1,0 +1,509 @@
+//! Token buckets (go-go-scope 2.x's `TokenBucket`): `new TokenBucket({
+//! capacity, refillRate, initialTokens })` and `s.tokenBucket(options)`,
+//! with `acquire(tokens, { signal, timeout })` and `tryAcquire(tokens)`.
+//!
+//! The tokens are a function of the clock JS passes in: `tokens` at
+//! `stamp`, plus `refillRate` per second since, up to `capacity`. Waiting
+//! acquires queue FIFO (each remembers its place, so one that leaves is
+//! removed in O(1)); the machine sets a refill timer only while someone
+//! waits, for the moment the oldest waiter's tokens will be there, and
+//! grants from the front when it fires. Each waiter may have a timeout
+//! (its own timer) and a user signal (a node under the signal's link).
+//!
+//! # Invariants
+//!
+//! 1. `0 <= tokens <= capacity`; tokens are taken only from the front of
+//!    the queue (no barging: an `acquire` or `tryAcquire` that finds
+//!    waiters takes nothing), so waiters are granted in arrival order.
+//! 2. No waiter waits while the front one could be granted: every change
+//!    of the front (a grant, a waiter leaving, `reset`, a new first
+//!    waiter) grants what it can and re-arms the refill timer.
+//! 3. The refill timer is set only while someone waits and the rate is
+//!    above 0; it is cleared when the queue empties or the bucket ends.
+//! 4. A waiter ends exactly once, with one `BucketDone` (granted, timed
+//!    out, its signal aborted, or the bucket ended), releasing its timer,
+//!    node and link in the same step; one whose future was dropped (the
+//!    Rust face, `tb_drop`) ends with no effect. A waiter that leaves
+//!    passes its turn on: the ones behind it are granted if they can be
+//!    (invariant #2; STYLE #6).
+//! 5. A bucket ends once (its scope cancelled, disposed, or its JS object
+//!    collected): `BucketEnd` first (JS keeps the reason for later
+//!    acquires), then every waiter's `BucketDone` with the bucket's
+//!    reason, then its timer and node are released. Nothing is granted
+//!    after; later calls answer "gone".
+
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use super::effect::{Op, ReasonKind};
+use super::fail::{Fail, Outcome};
+use super::options;
+use super::slab::{Key, Slab};
+use super::timer::{TimerOwner, MAX_TIMER_MS};
+use super::{Machine, Owner};
+use crate::core::cancel::NodeId;
+use crate::core::waitqueue::{WaitKey, WaitQueue};
+
+pub const CAPACITY: &str = "TokenBucket: capacity must be a number > 0, got \u{1}";
+pub const REFILL_RATE: &str =
+    "TokenBucket: refillRate must be a finite number of tokens per second >= 0, got \u{1}";
+pub const INITIAL_TOKENS: &str =
+    "TokenBucket: initialTokens must be a number from 0 to capacity, got \u{1}";
+pub const TOKENS: &str =
+    "TokenBucket: tokens must be a finite number from 0 to the bucket's capacity, got \u{1}";
+pub const TIMEOUT: &str =
+    "TokenBucket.acquire: timeout must be a number of milliseconds >= 0, got \u{1}";
+pub const ON_DISPOSED: &str = "Cannot create token bucket on disposed scope";
+
+/// `BucketDone`'s reason: the tokens were taken.
+pub const GRANTED: f64 = -1.0;
+/// `BucketDone`'s reason: the bucket ended; reject with the reason its
+/// `BucketEnd` gave.
+pub const ENDED: f64 = -2.0;
+
+/// Validated options: `(capacity, refillRate per second, initialTokens)`.
+pub fn spec(capacity: f64, rate: f64, initial: Option<f64>) -> Outcome<(f64, f64, f64)> {
+    if capacity.is_nan() || capacity <= 0.0 {
+        return Err(Fail::range(CAPACITY, capacity));
+    }
+    if !rate.is_finite() || rate < 0.0 {
+        return Err(Fail::range(REFILL_RATE, rate));
+    }
+    let initial = initial.unwrap_or(capacity);
+    if initial.is_nan() || initial < 0.0 || initial > capacity {
+        return Err(Fail::range(INITIAL_TOKENS, initial));
+    }
+    Ok((capacity, rate, initial))
+}
+
+/// Enough tokens for `need`, allowing for the rounding of the refill sum
+/// (a timer set for the exact moment must find them there).
+fn enough(tokens: f64, need: f64) -> bool {
+    need <= tokens + 1e-9 * need.max(1.0)
+}
+
+/// One bucket.
+pub struct BucketRec {
+    capacity: f64,
+    /// Tokens per millisecond.
+    rate: f64,
+    /// Tokens at `stamp`.
+    tokens: f64,
+    stamp: f64,
+    /// Waiter keys, oldest first.
+    queue: WaitQueue<Key>,
+    /// The refill timer (invariant #3).
+    refill: Option<Key>,
+    /// Under its scope's node, if it has a scope.
+    node: Option<NodeId>,
+}
+
+impl BucketRec {
+    /// Brings `tokens` to the clock `now` (a clock going back adds nothing).
+    fn refill(&mut self, now: f64) {
+        if now > self.stamp {
+            self.tokens = (self.tokens + (now - self.stamp) * self.rate).min(self.capacity);
+            self.stamp = now;
+        }
+    }
+}
+
+/// One waiting acquire.
+pub struct WaiterRec {
+    bucket: Key,
+    need: f64,
+    /// Its place in the queue (set once queued).
+    place: Option<WaitKey>,
+    timer: Option<Key>,
+    /// Under its signal's link, if it has a signal.
+    node: Option<NodeId>,
+    link: Option<Key>,
+}
+
+/// The bucket and waiter records of the machine.
+#[derive(Default)]
+pub struct Buckets {
+    table: Slab<BucketRec>,
+    waiters: Slab<WaiterRec>,
+}
+
+impl Buckets {
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Live waiting acquires.
+    pub fn waiters(&self) -> usize {
+        self.waiters.len()
+    }
+}
+
+/// What `tb_acquire` did.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Acquired {
+    /// The tokens are taken.
+    Granted,
+    /// Waiting under this key; its `BucketDone` may already be among the
+    /// effects (an aborted signal).
+    Waiting(Key),
+    /// The bucket ended: reject with its reason.
+    Gone,
+}
+
+impl Machine {
+    /// Command: `new TokenBucket(options)` (no scope) or
+    /// `s.tokenBucket(options)`, at clock `now`.
+    pub fn tb_new(
+        &mut self,
+        scope: Option<Key>,
+        capacity: f64,
+        rate: f64,
+        initial: Option<f64>,
+        now: f64,
+    ) -> Outcome<Key> {
+        let (capacity, rate, tokens) = spec(capacity, rate, initial)?;
+        let parent = match scope {
+            Some(s) => match self.scopes.get(s) {
+                Some(r) if !r.core.is_disposed() => Some(r.node),
+                _ => return Err(Fail::error(ON_DISPOSED)),
+            },
+            None => None,
+        };
+        let k = self.buckets.table.insert(BucketRec {
+            capacity,
+            rate: rate / 1000.0,
+            tokens,
+            stamp: now,
+            queue: WaitQueue::new(),
+            refill: None,
+            node: None,
+        });
+        if let Some(p) = parent {
+            let node = self.new_node(Some(p), Owner::Bucket(k));
+            if let Some(rec) = self.buckets.table.get_mut(k) {
+                rec.node = Some(node);
+            }
+            if let Some(r) = self.tree.reason(node).copied() {
+                // Born under a cancelled scope (invariant #5).
+                self.bucket_end(k, Some(r));
+            }
+        }
+        Ok(k)
+    }
+
+    /// Checks `tokens` against bucket `k` (a failure changes nothing).
+    fn tb_need(&self, k: Key, need: f64) -> Outcome<Option<()>> {
+        let Some(rec) = self.buckets.table.get(k) else {
+            return Ok(None);
+        };
+        if !need.is_finite() || need < 0.0 || need > rec.capacity {
+            return Err(Fail::range(TOKENS, need));
+        }
+        Ok(Some(()))
+    }
+
+    /// Command: `tryAcquire(tokens)`: takes them now if they are there and
+    /// nobody waits (invariant #1). `Ok(false)` too once the bucket ended.
+    pub fn tb_try(&mut self, k: Key, need: f64, now: f64) -> Outcome<bool> {
+        if self.tb_need(k, need)?.is_none() {
+            return Ok(false);
+        }
+        self.now = now;
+        let Some(rec) = self.buckets.table.get_mut(k) else {
+            return Ok(false);
+        };
+        rec.refill(now);
+        if rec.queue.is_empty() && enough(rec.tokens, need) {
+            rec.tokens = (rec.tokens - need).max(0.0);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Command: `acquire(tokens, { signal, timeout })` (`link`: the
+    /// signal's). Granted at once if the tokens are there and nobody waits;
+    /// else a waiter, ended by its `BucketDone`. A signal already aborted
+    /// refuses it even if the tokens are there.
+    pub fn tb_acquire(
+        &mut self,
+        k: Key,
+        need: f64,
+        timeout: f64,
+        link: Option<Key>,
+        now: f64,
+    ) -> Outcome<Acquired> {
+        let checked = self.tb_need(k, need);
+        let timeout = checked.and_then(|_| options::duration(timeout, TIMEOUT));
+        let timeout = match timeout {
+            Ok(t) => t,
+            Err(f) => {
+                if let Some(l) = link {
+                    self.drop_unused_link(l);
+                }
+                return Err(f);
+            }
+        };
+        let link = link.and_then(|l| self.link_node(l).map(|n| (l, n)));
+        let signal_aborted = link.is_some_and(|(_, n)| self.tree.is_cancelled(n));
+        self.now = now;
+        let Some(rec) = self.buckets.table.get_mut(k) else {
+            if let Some((l, _)) = link {
+                self.drop_unused_link(l);
+            }
+            return Ok(Acquired::Gone);
+        };
+        rec.refill(now);
+        if !signal_aborted && rec.queue.is_empty() && enough(rec.tokens, need) {
+            rec.tokens = (rec.tokens - need).max(0.0);
+            if let Some((l, _)) = link {
+                self.drop_unused_link(l);
+            }
+            return Ok(Acquired::Granted);
+        }
+        let w = self.buckets.waiters.insert(WaiterRec {
+            bucket: k,
+            need,
+            place: None,
+            timer: None,
+            node: None,
+            link: None,
+        });
+        let first = rec.queue.is_empty();
+        let place = rec.queue.push_back(w);
+        let node = link.map(|(l, n)| {
+            self.use_link(l);
+            self.new_node(Some(n), Owner::BucketWaiter(w))
+        });
+        let timer = timeout.and_then(|ms| self.set_timer(TimerOwner::BucketTimeout(w, ms), ms));
+        if let Some(rec) = self.buckets.waiters.get_mut(w) {
+            rec.place = Some(place);
+            rec.node = node;
+            rec.link = link.map(|(l, _)| l);
+            rec.timer = timer;
+        }
+        if let Some(r) = node.and_then(|n| self.tree.reason(n).copied()) {
+            // The signal was aborted already: refused, and (if it was the
+            // only waiter) nothing else changes.
+            self.waiter_leave(w, r.to_f64());
+        } else if first {
+            self.bucket_arm(k);
+        }
+        Ok(Acquired::Waiting(w))
+    }
+
+    /// Command: `reset()`: full again at `now`; waiters are granted what
+    /// they can be.
+    pub fn tb_reset(&mut self, k: Key, now: f64) {
+        self.now = now;
+        if let Some(rec) = self.buckets.table.get_mut(k) {
+            rec.tokens = rec.capacity;
+            rec.stamp = now;
+            self.bucket_pump(k);
+        }
+    }
+
+    /// Tokens available at `now` (a getter: the count moves with the
+    /// clock, nothing else changes). `None` once the bucket ended.
+    pub fn tb_tokens(&mut self, k: Key, now: f64) -> Option<f64> {
+        let rec = self.buckets.table.get_mut(k)?;
+        rec.refill(now);
+        Some(rec.tokens)
+    }
+
+    /// Waiting acquires (0 once ended).
+    pub fn tb_waiting(&self, k: Key) -> usize {
+        self.buckets.table.get(k).map_or(0, |r| r.queue.len())
+    }
+
+    /// Command: dispose (or, `tb_collected`, its JS object was collected):
+    /// ends the bucket with "token bucket disposed" (invariant #5).
+    pub fn tb_dispose(&mut self, k: Key) {
+        self.bucket_end(k, None);
+    }
+
+    /// Command (Rust face): a waiting acquire's future was dropped: it
+    /// leaves with no effect, passing its turn on (invariant #4).
+    pub fn tb_drop(&mut self, w: Key) {
+        self.waiter_release(w, None);
+    }
+
+    /// Timer event: the refill timer fired (the clock is `self.now`).
+    pub(crate) fn bucket_refill_timer(&mut self, k: Key) {
+        if let Some(rec) = self.buckets.table.get_mut(k) {
+            rec.refill = None;
+            self.bucket_pump(k);
+        }
+    }
+
+    /// Timer event: waiter `w` timed out after `ms`.
+    pub(crate) fn bucket_timeout_timer(&mut self, w: Key, ms: f64) {
+        let Some(rec) = self.buckets.waiters.get_mut(w) else {
+            return;
+        };
+        rec.timer = None;
+        let r = self.new_reason(ReasonKind::Timeout, ms);
+        self.waiter_leave(w, r.to_f64());
+        self.release_reason(r);
+    }
+
+    /// The bucket's scope was cancelled: the bucket ends with its reason.
+    pub(crate) fn bucket_cancelled(&mut self, k: Key) {
+        let reason = self
+            .bucket_node(k)
+            .and_then(|n| self.tree.reason(n).copied());
+        if reason.is_some() {
+            self.bucket_end(k, reason);
+        }
+    }
+
+    /// A waiter's signal aborted: it ends with the signal's reason.
+    pub(crate) fn bucket_waiter_cancelled(&mut self, w: Key) {
+        let reason = self
+            .buckets
+            .waiters
+            .get(w)
+            .and_then(|r| r.node)
+            .and_then(|n| self.tree.reason(n).copied());
+        if let Some(r) = reason {
+            self.waiter_leave(w, r.to_f64());
+        }
+    }
+
+    pub(crate) fn bucket_node(&self, k: Key) -> Option<NodeId> {
+        self.buckets.table.get(k).and_then(|r| r.node)
+    }
+
+    pub(crate) fn bucket_waiter_node(&self, w: Key) -> Option<NodeId> {
+        self.buckets.waiters.get(w).and_then(|r| r.node)
+    }
+
+    /// Waiter `w` leaves before it was granted (`BucketDone` with
+    /// `reason`); if it was at the front, the ones behind it move up
+    /// (invariant #4).
+    fn waiter_leave(&mut self, w: Key, reason: f64) {
+        self.waiter_release(w, Some(reason));
+    }
+
+    /// Ends waiter `w`: out of its queue, `BucketDone` (unless `reason` is
+    /// `None`), its timer, node and link released; the bucket is pumped if
+    /// `w` was at the front.
+    fn waiter_release(&mut self, w: Key, reason: Option<f64>) {
+        let Some(rec) = self.buckets.waiters.remove(w) else {
+            return;
+        };
+        let b = rec.bucket;
+        let front = match self.buckets.table.get_mut(b) {
+            Some(bucket) => {
+                let front = bucket.queue.front() == Some(&w);
+                if let Some(p) = rec.place {
+                    bucket.queue.remove(p);
+                }
+                front
+            }
+            None => false,
+        };
+        if let Some(r) = reason {
+            self.fx.push(Op::BucketDone, w.to_f64(), r, 0.0);
+        }
+        self.waiter_free(&rec);
+        if front {
+            self.bucket_pump(b);
+        }
+    }
+
+    /// Releases what a finished waiter held.
+    fn waiter_free(&mut self, rec: &WaiterRec) {
+        self.clear_timer(rec.timer);
+        if let Some(n) = rec.node {
+            self.remove_node(n);
+        }
+        if let Some(l) = rec.link {
+            self.unlink(l);
+        }
+    }
+
+    /// Grants from the front while the tokens last, then re-arms the refill
+    /// timer (invariant #2).
+    fn bucket_pump(&mut self, k: Key) {
+        let now = self.now;
+        loop {
+            let Some(rec) = self.buckets.table.get_mut(k) else {
+                return;
+            };
+            rec.refill(now);
+            let Some(&w) = rec.queue.front() else { break };
+            let need = self.buckets.waiters.get(w).map_or(0.0, |x| x.need);
+            let Some(rec) = self.buckets.table.get_mut(k) else {
+                return;
+            };
+            if !enough(rec.tokens, need) {
+                break;
+            }
+            rec.tokens = (rec.tokens - need).max(0.0);
+            rec.queue.pop_front();
+            if let Some(x) = self.buckets.waiters.remove(w) {
+                self.fx.push(Op::BucketDone, w.to_f64(), GRANTED, 0.0);
+                self.waiter_free(&x);
+            }
+        }
+        self.bucket_arm(k);
+    }
+
+    /// Sets the refill timer for the moment the front waiter's tokens are
+    /// there (cleared if nobody waits; invariant #3).
+    fn bucket_arm(&mut self, k: Key) {
+        let Some(rec) = self.buckets.table.get_mut(k) else {
+            return;
+        };
+        let old = rec.refill.take();
+        let (tokens, rate) = (rec.tokens, rec.rate);
+        let front = rec.queue.front().copied();
+        self.clear_timer(old);
+        let Some(w) = front else { return };
+        let need = self.buckets.waiters.get(w).map_or(0.0, |x| x.need);
+        if rate <= 0.0 {
+            return; // nothing will come: waiters wait for a reset or their end
+        }
+        let ms = ((need - tokens) / rate).min(MAX_TIMER_MS);
+        let t = self.set_timer(TimerOwner::BucketRefill(k), ms);
+        if let Some(rec) = self.buckets.table.get_mut(k) {
+            rec.refill = t;
+        }
+    }
+
+    /// Ends bucket `k` (invariant #5); `reason` `None`: disposed.
+    fn bucket_end(&mut self, k: Key, reason: Option<Key>) {
+        let Some(mut rec) = self.buckets.table.remove(k) else {
+            return;
+        };
+        self.fx.push(
+            Op::BucketEnd,
+            k.to_f64(),
+            reason.map_or(-1.0, Key::to_f64),
+            0.0,
+        );
+        while let Some(w) = rec.queue.pop_front() {
+            if let Some(x) = self.buckets.waiters.remove(w) {
+                self.fx.push(Op::BucketDone, w.to_f64(), ENDED, 0.0);
+                self.waiter_free(&x);
+            }
+        }
+        self.clear_timer(rec.refill);
+        if let Some(n) = rec.node {
+            self.remove_node(n);
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "token_bucket_tests.rs"]
+mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "token_bucket_props.rs"]
+mod props;
