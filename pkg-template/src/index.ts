@@ -10,3 +10,4 @@ export { SpanStatusCode } from "./telemetry";
 export { Channel, ChannelFullError } from "./channel";
 export { Semaphore } from "./semaphore";
 export { onAbort, whenAborted } from "./abort";
+export { TokenBucket } from "./token-bucket";

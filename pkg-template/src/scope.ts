@@ -8,6 +8,7 @@ import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typ
 import { T, Task, keepHooks, type RetryHooks, type TaskContext } from "./task";
 import * as tel from "./telemetry";
 import { delay } from "./delay";
+import { tokenBucket, type TokenBucket, type TokenBucketOptionsIn } from "./token-bucket";
 
 /** Live scopes by slot index (until their disposal ends). */
 const S = new Table<Scope>();
@@ -264,6 +265,12 @@ export class Scope {
   delay(ms: number): Promise<void> {
     check(this);
     return delay(this.#k, ms, () => this.signal.reason);
+  }
+
+  /** A token bucket that ends with this scope: its waiters reject with the scope's abort reason. */
+  tokenBucket(options: TokenBucketOptionsIn): TokenBucket {
+    check(this);
+    return tokenBucket(this.#k, options);
   }
 
   /** Sets a context value that this scope and its child scopes (created before or after) see. */

@@ -347,7 +347,7 @@ impl Machine {
         };
         rec.timer = None;
         let r = self.new_reason(ReasonKind::Timeout, ms);
-        self.waiter_leave(w, r.to_f64());
+        self.waiter_release(w, Some((r.to_f64(), 1.0)));
         self.release_reason(r);
     }
 
@@ -386,13 +386,13 @@ impl Machine {
     /// `reason`); if it was at the front, the ones behind it move up
     /// (invariant #4).
     fn waiter_leave(&mut self, w: Key, reason: f64) {
-        self.waiter_release(w, Some(reason));
+        self.waiter_release(w, Some((reason, 0.0)));
     }
 
-    /// Ends waiter `w`: out of its queue, `BucketDone` (unless `reason` is
-    /// `None`), its timer, node and link released; the bucket is pumped if
-    /// `w` was at the front.
-    fn waiter_release(&mut self, w: Key, reason: Option<f64>) {
+    /// Ends waiter `w`: out of its queue, `BucketDone` with `(reason,
+    /// timed out)` (none if `None`), its timer, node and link released;
+    /// the bucket is pumped if `w` was at the front.
+    fn waiter_release(&mut self, w: Key, reason: Option<(f64, f64)>) {
         let Some(rec) = self.buckets.waiters.remove(w) else {
             return;
         };
@@ -407,8 +407,8 @@ impl Machine {
             }
             None => false,
         };
-        if let Some(r) = reason {
-            self.fx.push(Op::BucketDone, w.to_f64(), r, 0.0);
+        if let Some((r, timed_out)) = reason {
+            self.fx.push(Op::BucketDone, w.to_f64(), r, timed_out);
         }
         self.waiter_free(&rec);
         if front {

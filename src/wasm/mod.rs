@@ -24,6 +24,7 @@ mod semaphore;
 mod sleep;
 mod stream;
 mod telemetry;
+mod token_bucket;
 
 #[cfg(test)]
 mod tests;
@@ -192,7 +193,8 @@ fn probe_level(depth: u32, a: [u64; 8]) -> u64 {
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
 /// cleanups, groups, polls, streams, channels, channelSlots, semaphores,
-/// semaphoreSlots]`, by index.
+/// semaphoreSlots, sleeps, buckets, bucketWaiters]`, by
+/// index.
 #[wasm_bindgen]
 pub fn live(i: u32) -> f64 {
     with(|st| {
@@ -213,6 +215,8 @@ pub fn live(i: u32) -> f64 {
             12 => l.semaphores,
             13 => l.semaphore_slots,
             14 => l.sleeps,
+            15 => l.buckets,
+            16 => l.bucket_waiters,
             _ => 0,
         };
         v as f64
