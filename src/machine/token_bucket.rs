@@ -4,8 +4,9 @@
 //!
 //! The tokens are a function of the clock JS passes in: `tokens` at
 //! `stamp`, plus `refillRate` per second since, up to `capacity`. Waiting
-//! acquires queue FIFO (each remembers its place, so one that leaves is
-//! removed in O(1)); the machine sets a refill timer only while someone
+//! acquires queue FIFO (a list through the waiters' records, so one that
+//! leaves is removed in O(1); buckets and waiters share one table, which
+//! keeps the wasm small); the machine sets a refill timer only while someone
 //! waits, for the moment the oldest waiter's tokens will be there, and
 //! grants from the front when it fires. Each waiter may have a timeout
 //! (its own timer) and a user signal (a node under the signal's link).
@@ -43,7 +44,6 @@ use super::slab::{Key, Slab};
 use super::timer::{TimerOwner, MAX_TIMER_MS};
 use super::{Machine, Owner};
 use crate::core::cancel::NodeId;
-use crate::core::waitqueue::{WaitKey, WaitQueue};
 
 pub const CAPACITY: &str = "TokenBucket: capacity must be a number > 0, got \u{1}";
 pub const REFILL_RATE: &str =
@@ -63,6 +63,7 @@ pub const GRANTED: f64 = -1.0;
 pub const ENDED: f64 = -2.0;
 
 /// Validated options: `(capacity, refillRate per second, initialTokens)`.
+#[cfg_attr(feature = "tiny", inline(never))]
 pub fn spec(capacity: f64, rate: f64, initial: Option<f64>) -> Outcome<(f64, f64, f64)> {
     if capacity.is_nan() || capacity <= 0.0 {
         return Err(Fail::range(CAPACITY, capacity));
@@ -91,8 +92,10 @@ pub struct BucketRec {
     /// Tokens at `stamp`.
     tokens: f64,
     stamp: f64,
-    /// Waiter keys, oldest first.
-    queue: WaitQueue<Key>,
+    /// The oldest and newest waiters (a list through the waiters' records).
+    head: Option<Key>,
+    tail: Option<Key>,
+    waiting: usize,
     /// The refill timer (invariant #3).
     refill: Option<Key>,
     /// Under its scope's node, if it has a scope.
@@ -101,11 +104,22 @@ pub struct BucketRec {
 
 impl BucketRec {
     /// Brings `tokens` to the clock `now` (a clock going back adds nothing).
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn refill(&mut self, now: f64) {
         if now > self.stamp {
             self.tokens = (self.tokens + (now - self.stamp) * self.rate).min(self.capacity);
             self.stamp = now;
         }
+    }
+
+    /// Takes `need` if it is there and nobody waits (invariant #1).
+    fn take(&mut self, need: f64, now: f64) -> bool {
+        self.refill(now);
+        let ok = self.head.is_none() && enough(self.tokens, need);
+        if ok {
+            self.tokens = (self.tokens - need).max(0.0);
+        }
+        ok
     }
 }
 
@@ -113,33 +127,94 @@ impl BucketRec {
 pub struct WaiterRec {
     bucket: Key,
     need: f64,
-    /// Its place in the queue (set once queued).
-    place: Option<WaitKey>,
+    /// Its neighbours in its bucket's list (O(1) removal, STYLE #7).
+    prev: Option<Key>,
+    next: Option<Key>,
     timer: Option<Key>,
     /// Under its signal's link, if it has a signal.
     node: Option<NodeId>,
     link: Option<Key>,
 }
 
+/// A record: buckets and their waiters share one table.
+pub enum Rec {
+    Bucket(BucketRec),
+    Waiter(WaiterRec),
+}
+
 /// The bucket and waiter records of the machine.
 #[derive(Default)]
 pub struct Buckets {
-    table: Slab<BucketRec>,
-    waiters: Slab<WaiterRec>,
+    recs: Slab<Rec>,
+    buckets: usize,
 }
 
 impl Buckets {
+    /// Live buckets.
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.buckets
     }
 
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.buckets == 0
     }
 
     /// Live waiting acquires.
     pub fn waiters(&self) -> usize {
-        self.waiters.len()
+        self.recs.len() - self.buckets
+    }
+
+    fn bucket(&mut self, k: Key) -> Option<&mut BucketRec> {
+        match self.recs.get_mut(k) {
+            Some(Rec::Bucket(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn waiter(&mut self, w: Key) -> Option<&mut WaiterRec> {
+        match self.recs.get_mut(w) {
+            Some(Rec::Waiter(x)) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// Removes bucket `k`'s record.
+    fn remove_bucket(&mut self, k: Key) -> Option<BucketRec> {
+        self.bucket(k)?;
+        self.buckets -= 1;
+        match self.recs.remove(k) {
+            Some(Rec::Bucket(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Takes waiter `w` out of its bucket's list and the table; also
+    /// whether it was at the front.
+    #[cfg_attr(feature = "tiny", inline(never))]
+    fn remove_waiter(&mut self, w: Key) -> Option<(WaiterRec, bool)> {
+        let (b, prev, next) = {
+            let x = self.waiter(w)?;
+            (x.bucket, x.prev, x.next)
+        };
+        if let Some(p) = prev.and_then(|p| self.waiter(p)) {
+            p.next = next;
+        }
+        if let Some(n) = next.and_then(|n| self.waiter(n)) {
+            n.prev = prev;
+        }
+        if let Some(rec) = self.bucket(b) {
+            if prev.is_none() {
+                rec.head = next;
+            }
+            if next.is_none() {
+                rec.tail = prev;
+            }
+            rec.waiting -= 1;
+        }
+        match self.recs.remove(w) {
+            Some(Rec::Waiter(x)) => Some((x, prev.is_none())),
+            _ => None,
+        }
     }
 }
 
@@ -174,61 +249,52 @@ impl Machine {
             },
             None => None,
         };
-        let k = self.buckets.table.insert(BucketRec {
+        let k = self.buckets.recs.insert(Rec::Bucket(BucketRec {
             capacity,
             rate: rate / 1000.0,
             tokens,
             stamp: now,
-            queue: WaitQueue::new(),
+            head: None,
+            tail: None,
+            waiting: 0,
             refill: None,
             node: None,
-        });
+        }));
+        self.buckets.buckets += 1;
         if let Some(p) = parent {
             let node = self.new_node(Some(p), Owner::Bucket(k));
-            if let Some(rec) = self.buckets.table.get_mut(k) {
+            if let Some(rec) = self.buckets.bucket(k) {
                 rec.node = Some(node);
             }
-            if let Some(r) = self.tree.reason(node).copied() {
-                // Born under a cancelled scope (invariant #5).
-                self.bucket_end(k, Some(r));
-            }
+            // Born under a cancelled scope: it ends at once (invariant #5).
+            self.bucket_cancelled(k);
         }
         Ok(k)
     }
 
-    /// Checks `tokens` against bucket `k` (a failure changes nothing).
-    fn tb_need(&self, k: Key, need: f64) -> Outcome<Option<()>> {
-        let Some(rec) = self.buckets.table.get(k) else {
-            return Ok(None);
-        };
-        if !need.is_finite() || need < 0.0 || need > rec.capacity {
-            return Err(Fail::range(TOKENS, need));
+    /// Checks `tokens` against bucket `k` (a failure changes nothing);
+    /// `None`: the bucket ended.
+    fn tb_need(&mut self, k: Key, need: f64) -> Outcome<Option<&mut BucketRec>> {
+        let rec = self.buckets.bucket(k);
+        if let Some(r) = &rec {
+            if !need.is_finite() || need < 0.0 || need > r.capacity {
+                return Err(Fail::range(TOKENS, need));
+            }
         }
-        Ok(Some(()))
+        Ok(rec)
     }
 
     /// Command: `tryAcquire(tokens)`: takes them now if they are there and
     /// nobody waits (invariant #1). `Ok(false)` too once the bucket ended.
     pub fn tb_try(&mut self, k: Key, need: f64, now: f64) -> Outcome<bool> {
-        if self.tb_need(k, need)?.is_none() {
-            return Ok(false);
-        }
-        self.now = now;
-        let Some(rec) = self.buckets.table.get_mut(k) else {
-            return Ok(false);
-        };
-        rec.refill(now);
-        if rec.queue.is_empty() && enough(rec.tokens, need) {
-            rec.tokens = (rec.tokens - need).max(0.0);
-            return Ok(true);
-        }
-        Ok(false)
+        Ok(self.tb_need(k, need)?.is_some_and(|r| r.take(need, now)))
     }
 
     /// Command: `acquire(tokens, { signal, timeout })` (`link`: the
-    /// signal's). Granted at once if the tokens are there and nobody waits;
-    /// else a waiter, ended by its `BucketDone`. A signal already aborted
-    /// refuses it even if the tokens are there.
+    /// signal's, which this call uses or lets go of). Granted at once if
+    /// the tokens are there and nobody waits; else a waiter, ended by its
+    /// `BucketDone`. A signal already aborted refuses it even if the tokens
+    /// are there.
     pub fn tb_acquire(
         &mut self,
         k: Key,
@@ -237,60 +303,70 @@ impl Machine {
         link: Option<Key>,
         now: f64,
     ) -> Outcome<Acquired> {
-        let checked = self.tb_need(k, need);
-        let timeout = checked.and_then(|_| options::duration(timeout, TIMEOUT));
-        let timeout = match timeout {
-            Ok(t) => t,
-            Err(f) => {
-                if let Some(l) = link {
-                    self.drop_unused_link(l);
-                }
-                return Err(f);
-            }
-        };
-        let link = link.and_then(|l| self.link_node(l).map(|n| (l, n)));
-        let signal_aborted = link.is_some_and(|(_, n)| self.tree.is_cancelled(n));
-        self.now = now;
-        let Some(rec) = self.buckets.table.get_mut(k) else {
-            if let Some((l, _)) = link {
+        let out = self.tb_enqueue(k, need, timeout, link, now);
+        if !matches!(out, Ok(Acquired::Waiting(_))) {
+            if let Some(l) = link {
                 self.drop_unused_link(l);
             }
+        }
+        out
+    }
+
+    fn tb_enqueue(
+        &mut self,
+        k: Key,
+        need: f64,
+        timeout: f64,
+        link: Option<Key>,
+        now: f64,
+    ) -> Outcome<Acquired> {
+        let under = link.and_then(|l| self.link_node(l));
+        let aborted = under.is_some_and(|n| self.tree.is_cancelled(n));
+        self.now = now;
+        self.tb_need(k, need)?;
+        let timeout = options::duration(timeout, TIMEOUT)?;
+        let Some(rec) = self.buckets.bucket(k) else {
             return Ok(Acquired::Gone);
         };
-        rec.refill(now);
-        if !signal_aborted && rec.queue.is_empty() && enough(rec.tokens, need) {
-            rec.tokens = (rec.tokens - need).max(0.0);
-            if let Some((l, _)) = link {
-                self.drop_unused_link(l);
-            }
+        if !aborted && rec.take(need, now) {
             return Ok(Acquired::Granted);
         }
-        let w = self.buckets.waiters.insert(WaiterRec {
+        let tail = rec.tail;
+        let w = self.buckets.recs.insert(Rec::Waiter(WaiterRec {
             bucket: k,
             need,
-            place: None,
+            prev: tail,
+            next: None,
             timer: None,
             node: None,
             link: None,
-        });
-        let first = rec.queue.is_empty();
-        let place = rec.queue.push_back(w);
-        let node = link.map(|(l, n)| {
-            self.use_link(l);
-            self.new_node(Some(n), Owner::BucketWaiter(w))
-        });
-        let timer = timeout.and_then(|ms| self.set_timer(TimerOwner::BucketTimeout(w, ms), ms));
-        if let Some(rec) = self.buckets.waiters.get_mut(w) {
-            rec.place = Some(place);
-            rec.node = node;
-            rec.link = link.map(|(l, _)| l);
-            rec.timer = timer;
+        }));
+        match tail.and_then(|t| self.buckets.waiter(t)) {
+            Some(t) => t.next = Some(w),
+            None => {
+                if let Some(rec) = self.buckets.bucket(k) {
+                    rec.head = Some(w);
+                }
+            }
         }
-        if let Some(r) = node.and_then(|n| self.tree.reason(n).copied()) {
-            // The signal was aborted already: refused, and (if it was the
-            // only waiter) nothing else changes.
-            self.waiter_leave(w, r.to_f64());
-        } else if first {
+        if let Some(rec) = self.buckets.bucket(k) {
+            rec.tail = Some(w);
+            rec.waiting += 1;
+        }
+        let node = under.map(|n| self.new_node(Some(n), Owner::BucketWaiter(w)));
+        if let Some(l) = link.filter(|_| node.is_some()) {
+            self.use_link(l);
+        }
+        let timer = timeout.and_then(|ms| self.set_timer(TimerOwner::BucketTimeout(w, ms), ms));
+        if let Some(x) = self.buckets.waiter(w) {
+            x.node = node;
+            x.link = link.filter(|_| node.is_some());
+            x.timer = timer;
+        }
+        if aborted {
+            // Refused at once, with the signal's reason.
+            self.bucket_waiter_cancelled(w);
+        } else if tail.is_none() {
             self.bucket_arm(k);
         }
         Ok(Acquired::Waiting(w))
@@ -300,7 +376,7 @@ impl Machine {
     /// they can be.
     pub fn tb_reset(&mut self, k: Key, now: f64) {
         self.now = now;
-        if let Some(rec) = self.buckets.table.get_mut(k) {
+        if let Some(rec) = self.buckets.bucket(k) {
             rec.tokens = rec.capacity;
             rec.stamp = now;
             self.bucket_pump(k);
@@ -310,18 +386,21 @@ impl Machine {
     /// Tokens available at `now` (a getter: the count moves with the
     /// clock, nothing else changes). `None` once the bucket ended.
     pub fn tb_tokens(&mut self, k: Key, now: f64) -> Option<f64> {
-        let rec = self.buckets.table.get_mut(k)?;
+        let rec = self.buckets.bucket(k)?;
         rec.refill(now);
         Some(rec.tokens)
     }
 
     /// Waiting acquires (0 once ended).
     pub fn tb_waiting(&self, k: Key) -> usize {
-        self.buckets.table.get(k).map_or(0, |r| r.queue.len())
+        match self.buckets.recs.get(k) {
+            Some(Rec::Bucket(b)) => b.waiting,
+            _ => 0,
+        }
     }
 
-    /// Command: dispose (or, `tb_collected`, its JS object was collected):
-    /// ends the bucket with "token bucket disposed" (invariant #5).
+    /// Command: dispose (or its JS object was collected): ends the bucket
+    /// with "token bucket disposed" (invariant #5).
     pub fn tb_dispose(&mut self, k: Key) {
         self.bucket_end(k, None);
     }
@@ -334,7 +413,7 @@ impl Machine {
 
     /// Timer event: the refill timer fired (the clock is `self.now`).
     pub(crate) fn bucket_refill_timer(&mut self, k: Key) {
-        if let Some(rec) = self.buckets.table.get_mut(k) {
+        if let Some(rec) = self.buckets.bucket(k) {
             rec.refill = None;
             self.bucket_pump(k);
         }
@@ -342,7 +421,7 @@ impl Machine {
 
     /// Timer event: waiter `w` timed out after `ms`.
     pub(crate) fn bucket_timeout_timer(&mut self, w: Key, ms: f64) {
-        let Some(rec) = self.buckets.waiters.get_mut(w) else {
+        let Some(rec) = self.buckets.waiter(w) else {
             return;
         };
         rec.timer = None;
@@ -364,55 +443,41 @@ impl Machine {
     /// A waiter's signal aborted: it ends with the signal's reason.
     pub(crate) fn bucket_waiter_cancelled(&mut self, w: Key) {
         let reason = self
-            .buckets
-            .waiters
-            .get(w)
-            .and_then(|r| r.node)
+            .bucket_waiter_node(w)
             .and_then(|n| self.tree.reason(n).copied());
         if let Some(r) = reason {
-            self.waiter_leave(w, r.to_f64());
+            self.waiter_release(w, Some((r.to_f64(), 0.0)));
         }
     }
 
     pub(crate) fn bucket_node(&self, k: Key) -> Option<NodeId> {
-        self.buckets.table.get(k).and_then(|r| r.node)
+        match self.buckets.recs.get(k) {
+            Some(Rec::Bucket(b)) => b.node,
+            _ => None,
+        }
     }
 
     pub(crate) fn bucket_waiter_node(&self, w: Key) -> Option<NodeId> {
-        self.buckets.waiters.get(w).and_then(|r| r.node)
+        match self.buckets.recs.get(w) {
+            Some(Rec::Waiter(x)) => x.node,
+            _ => None,
+        }
     }
 
-    /// Waiter `w` leaves before it was granted (`BucketDone` with
-    /// `reason`); if it was at the front, the ones behind it move up
-    /// (invariant #4).
-    fn waiter_leave(&mut self, w: Key, reason: f64) {
-        self.waiter_release(w, Some((reason, 0.0)));
-    }
-
-    /// Ends waiter `w`: out of its queue, `BucketDone` with `(reason,
-    /// timed out)` (none if `None`), its timer, node and link released;
-    /// the bucket is pumped if `w` was at the front.
+    /// Ends waiter `w`: out of its list, `BucketDone` with `(reason, timed
+    /// out)` (none if `None`), its timer, node and link released; its
+    /// bucket is pumped if `w` was at the front (invariant #4).
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn waiter_release(&mut self, w: Key, reason: Option<(f64, f64)>) {
-        let Some(rec) = self.buckets.waiters.remove(w) else {
+        let Some((rec, front)) = self.buckets.remove_waiter(w) else {
             return;
-        };
-        let b = rec.bucket;
-        let front = match self.buckets.table.get_mut(b) {
-            Some(bucket) => {
-                let front = bucket.queue.front() == Some(&w);
-                if let Some(p) = rec.place {
-                    bucket.queue.remove(p);
-                }
-                front
-            }
-            None => false,
         };
         if let Some((r, timed_out)) = reason {
             self.fx.push(Op::BucketDone, w.to_f64(), r, timed_out);
         }
         self.waiter_free(&rec);
         if front {
-            self.bucket_pump(b);
+            self.bucket_pump(rec.bucket);
         }
     }
 
@@ -427,26 +492,28 @@ impl Machine {
         }
     }
 
+    /// The front waiter of bucket `k` and what it needs.
+    #[cfg_attr(feature = "tiny", inline(never))]
+    fn bucket_front(&mut self, k: Key) -> Option<(Key, f64)> {
+        let w = self.buckets.bucket(k)?.head?;
+        Some((w, self.buckets.waiter(w)?.need))
+    }
+
     /// Grants from the front while the tokens last, then re-arms the refill
     /// timer (invariant #2).
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn bucket_pump(&mut self, k: Key) {
         let now = self.now;
-        loop {
-            let Some(rec) = self.buckets.table.get_mut(k) else {
+        while let Some((w, need)) = self.bucket_front(k) {
+            let Some(rec) = self.buckets.bucket(k) else {
                 return;
             };
             rec.refill(now);
-            let Some(&w) = rec.queue.front() else { break };
-            let need = self.buckets.waiters.get(w).map_or(0.0, |x| x.need);
-            let Some(rec) = self.buckets.table.get_mut(k) else {
-                return;
-            };
             if !enough(rec.tokens, need) {
                 break;
             }
             rec.tokens = (rec.tokens - need).max(0.0);
-            rec.queue.pop_front();
-            if let Some(x) = self.buckets.waiters.remove(w) {
+            if let Some((x, _)) = self.buckets.remove_waiter(w) {
                 self.fx.push(Op::BucketDone, w.to_f64(), GRANTED, 0.0);
                 self.waiter_free(&x);
             }
@@ -456,29 +523,30 @@ impl Machine {
 
     /// Sets the refill timer for the moment the front waiter's tokens are
     /// there (cleared if nobody waits; invariant #3).
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn bucket_arm(&mut self, k: Key) {
-        let Some(rec) = self.buckets.table.get_mut(k) else {
+        let front = self.bucket_front(k);
+        let Some(rec) = self.buckets.bucket(k) else {
             return;
         };
         let old = rec.refill.take();
         let (tokens, rate) = (rec.tokens, rec.rate);
-        let front = rec.queue.front().copied();
         self.clear_timer(old);
-        let Some(w) = front else { return };
-        let need = self.buckets.waiters.get(w).map_or(0.0, |x| x.need);
-        if rate <= 0.0 {
-            return; // nothing will come: waiters wait for a reset or their end
-        }
+        // With no refill, waiters wait for a reset or their end.
+        let Some((_, need)) = front.filter(|_| rate > 0.0) else {
+            return;
+        };
         let ms = ((need - tokens) / rate).min(MAX_TIMER_MS);
         let t = self.set_timer(TimerOwner::BucketRefill(k), ms);
-        if let Some(rec) = self.buckets.table.get_mut(k) {
+        if let Some(rec) = self.buckets.bucket(k) {
             rec.refill = t;
         }
     }
 
     /// Ends bucket `k` (invariant #5); `reason` `None`: disposed.
+    #[cfg_attr(feature = "tiny", inline(never))]
     fn bucket_end(&mut self, k: Key, reason: Option<Key>) {
-        let Some(mut rec) = self.buckets.table.remove(k) else {
+        let Some(mut rec) = self.buckets.remove_bucket(k) else {
             return;
         };
         self.fx.push(
@@ -487,8 +555,11 @@ impl Machine {
             reason.map_or(-1.0, Key::to_f64),
             0.0,
         );
-        while let Some(w) = rec.queue.pop_front() {
-            if let Some(x) = self.buckets.waiters.remove(w) {
+        let mut next = rec.head.take();
+        while let Some(w) = next {
+            next = None;
+            if let Some(Rec::Waiter(x)) = self.buckets.recs.remove(w) {
+                next = x.next;
                 self.fx.push(Op::BucketDone, w.to_f64(), ENDED, 0.0);
                 self.waiter_free(&x);
             }

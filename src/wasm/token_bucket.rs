@@ -18,11 +18,22 @@ fn initial_of(initial: f64, has_initial: bool) -> Option<f64> {
 /// at clock `now`: the bucket's key (its `BucketEnd` may follow at once,
 /// a cancelled scope's); `-1`: refused (`fail_*` tell why).
 #[wasm_bindgen]
-pub fn tb_new(scope: f64, capacity: f64, rate: f64, initial: f64, has_initial: bool, now: f64) -> f64 {
+pub fn tb_new(
+    scope: f64,
+    capacity: f64,
+    rate: f64,
+    initial: f64,
+    has_initial: bool,
+    now: f64,
+) -> f64 {
     with(|st| {
-        let r = st
-            .m
-            .tb_new(key(scope), capacity, rate, initial_of(initial, has_initial), now);
+        let r = st.m.tb_new(
+            key(scope),
+            capacity,
+            rate,
+            initial_of(initial, has_initial),
+            now,
+        );
         made(st, r, -1.0)
     })
 }
@@ -31,13 +42,15 @@ pub fn tb_new(scope: f64, capacity: f64, rate: f64, initial: f64, has_initial: b
 /// first use.) `0`: refused (`fail_*` tell why).
 #[wasm_bindgen]
 pub fn tb_valid(capacity: f64, rate: f64, initial: f64, has_initial: bool) -> u32 {
-    with(|st| match spec(capacity, rate, initial_of(initial, has_initial)) {
-        Ok(_) => 1,
-        Err(f) => {
-            st.fail = Some(f);
-            0
-        }
-    })
+    with(
+        |st| match spec(capacity, rate, initial_of(initial, has_initial)) {
+            Ok(_) => 1,
+            Err(f) => {
+                st.fail = Some(f);
+                0
+            }
+        },
+    )
 }
 
 /// `tryAcquire(tokens)`: `1` taken, `0` not (or the bucket ended), `-1`
