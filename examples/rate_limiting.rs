@@ -48,7 +48,10 @@ async fn main() -> Result<(), JsValue> {
 
     {
         let bucket = TokenBucket::new(TokenBucketOptions::new(10.0, 1.0).initial_tokens(0.0))?;
-        let message = match bucket.acquire_timeout(5.0, Duration::from_millis(20))?.await {
+        let message = match bucket
+            .acquire_timeout(5.0, Duration::from_millis(20))?
+            .await
+        {
             Ok(()) => "granted".to_string(),
             Err(reason) => reason.to_string(),
         };

@@ -119,6 +119,14 @@ pub enum Op {
     /// or it was disposed or collected): keep `reason` (-1: "token bucket
     /// disposed") for later acquires and forget its JS state.
     BucketEnd = 81,
+    /// `(limiter)`: a debounce's or throttle's trailing run: call `fn`
+    /// with the latest arguments and give its Result to every call that
+    /// joined the batch.
+    RateFire = 82,
+    /// `(limiter, reason)`: the scope ended: resolve the calls waiting for
+    /// the trailing run with `[reason, undefined]`, keep `reason` for later
+    /// calls, forget `fn`.
+    RateEnd = 83,
 
     // ---- telemetry (src/machine/telemetry.rs): spans and debug lines. A
     // scope or task key names JS's telemetry record of it (kept until its

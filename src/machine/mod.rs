@@ -37,6 +37,7 @@ pub mod fail;
 pub mod group;
 pub mod options;
 pub mod poll;
+pub mod rate;
 pub mod resource;
 pub mod scope;
 pub mod semaphore;
@@ -76,6 +77,8 @@ pub enum Owner {
     Bucket(Key),
     /// A token bucket's waiting `acquire` with a signal.
     BucketWaiter(Key),
+    /// A debounced or throttled function of a scope.
+    Rate(Key),
 }
 
 /// The whole state of one wasm instance.
@@ -112,6 +115,7 @@ pub struct Machine {
     pub(crate) telemetry: telemetry::Telemetry,
     pub(crate) sleeps: sleep::Sleeps,
     pub(crate) buckets: token_bucket::Buckets,
+    pub(crate) limiters: rate::Limiters,
 }
 
 /// Sizes of the live tables, for leak checks.
@@ -140,6 +144,8 @@ pub struct Live {
     pub buckets: usize,
     /// Token buckets' waiting acquires.
     pub bucket_waiters: usize,
+    /// Debounced and throttled functions whose scope is live.
+    pub limiters: usize,
 }
 
 impl Machine {
@@ -167,6 +173,7 @@ impl Machine {
             sleeps: self.sleeps.len(),
             buckets: self.buckets.len(),
             bucket_waiters: self.buckets.waiters(),
+            limiters: self.limiters.len(),
         }
     }
 

@@ -144,6 +144,7 @@ impl Machine {
                 Owner::Sleep(k) => self.sleep_cancelled(k),
                 Owner::Bucket(k) => self.bucket_cancelled(k),
                 Owner::BucketWaiter(k) => self.bucket_waiter_cancelled(k),
+                Owner::Rate(k) => self.rate_cancelled(k),
             }
         }
         self.release_reason(r);
@@ -165,6 +166,7 @@ impl Machine {
             Owner::Sleep(k) => self.sleep_node(k),
             Owner::Bucket(k) => self.bucket_node(k),
             Owner::BucketWaiter(k) => self.bucket_waiter_node(k),
+            Owner::Rate(k) => self.rate_node(k),
         }
     }
 

@@ -38,6 +38,8 @@ pub enum TimerOwner {
     BucketRefill(Key),
     /// A token bucket waiter's `timeout` (its ms).
     BucketTimeout(Key, f64),
+    /// A debounce's or throttle's window.
+    Rate(Key),
 }
 
 impl Machine {
@@ -78,6 +80,7 @@ impl Machine {
             TimerOwner::Sleep(k) => self.sleep_timer(k),
             TimerOwner::BucketRefill(k) => self.bucket_refill_timer(k),
             TimerOwner::BucketTimeout(w, ms) => self.bucket_timeout_timer(w, ms),
+            TimerOwner::Rate(k) => self.rate_timer(k),
         }
     }
 }
