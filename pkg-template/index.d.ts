@@ -268,7 +268,49 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
    * the scope is disposed. (go-go-scope 2.x)
    */
   tokenBucket(options: TokenBucketOptions): TokenBucket;
+  /**
+   * `fn` debounced (go-go-scope 2.x): it runs `wait` ms (default 300) after
+   * the last call, with that call's arguments; with `leading`, a call after
+   * a quiet period runs at once. Each call gives the Result of the run it
+   * joined; a call that will not run gives `[undefined, undefined]`. When
+   * the scope ends, a pending run is dropped and its calls give
+   * `[reason, undefined]` (the scope's reason), as later calls do.
+   */
+  debounce<Args extends unknown[], T>(
+    fn: (...args: Args) => T | PromiseLike<T>,
+    options?: DebounceOptions,
+  ): (...args: Args) => Promise<Result<unknown, Awaited<T>>>;
+  /**
+   * `fn` throttled (go-go-scope 2.x): at most one run per `interval` ms
+   * (default 300); the first call runs at once (`leading`, default true);
+   * with `trailing`, calls inside the interval join one run at its end.
+   * Results and the scope's end as for `debounce`.
+   */
+  throttle<Args extends unknown[], T>(
+    fn: (...args: Args) => T | PromiseLike<T>,
+    options?: ThrottleOptions,
+  ): (...args: Args) => Promise<Result<unknown, Awaited<T>>>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Options of `s.debounce`. (go-go-scope 2.x) */
+export interface DebounceOptions {
+  /** Quiet time before the run, ms (default 300). */
+  wait?: number;
+  /** Run a call at once when no window is open (default false). */
+  leading?: boolean;
+  /** Run once the window ends, with the latest arguments (default true). */
+  trailing?: boolean;
+}
+
+/** Options of `s.throttle`. (go-go-scope 2.x) */
+export interface ThrottleOptions {
+  /** Least time between runs, ms (default 300). */
+  interval?: number;
+  /** Run a call at once when no window is open (default true). */
+  leading?: boolean;
+  /** Run the calls made inside a window once it ends (default false). */
+  trailing?: boolean;
 }
 
 /**
@@ -489,8 +531,6 @@ export declare class TokenBucket implements AsyncDisposable, Disposable {
   acquire(tokens?: number, options?: TokenBucketAcquireOptions): Promise<void>;
   /** go-go-scope 2.x's form: waits for `tokens`, then runs `fn` and gives its result. */
   acquire<T>(tokens: number, fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
-  /** go-go-scope 2.x: waits at most `timeoutMs`, then runs `fn`; `undefined` if the time ran out. */
-  acquireWithTimeout<T>(tokens: number, timeoutMs: number, fn: () => T | PromiseLike<T>): Promise<Awaited<T> | undefined>;
   /** go-go-scope 2.x: `tryAcquire` as a promise. */
   tryConsume(tokens?: number): Promise<boolean>;
   /** Tokens there now (0 once the bucket ended). */

@@ -8,6 +8,7 @@ import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typ
 import { T, Task, keepHooks, type RetryHooks, type TaskContext } from "./task";
 import * as tel from "./telemetry";
 import { delay } from "./delay";
+import { limiter } from "./rate";
 import { tokenBucket, type TokenBucket, type TokenBucketOptionsIn } from "./token-bucket";
 
 /** Live scopes by slot index (until their disposal ends). */
@@ -271,6 +272,18 @@ export class Scope {
   tokenBucket(options: TokenBucketOptionsIn): TokenBucket {
     check(this);
     return tokenBucket(this.#k, options);
+  }
+
+  /** `fn` run `wait` ms after the last call (go-go-scope 2.x); each call gives the Result of the run it joined. */
+  debounce(fn: (...args: never[]) => unknown, options?: unknown): (...args: unknown[]) => Promise<[unknown, unknown]> {
+    check(this);
+    return limiter(this.#k, fn, options, false);
+  }
+
+  /** `fn` run at most once per `interval` ms (go-go-scope 2.x). */
+  throttle(fn: (...args: never[]) => unknown, options?: unknown): (...args: unknown[]) => Promise<[unknown, unknown]> {
+    check(this);
+    return limiter(this.#k, fn, options, true);
   }
 
   /** Sets a context value that this scope and its child scopes (created before or after) see. */

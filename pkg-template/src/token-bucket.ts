@@ -23,8 +23,8 @@ interface Box {
 
 /** Live buckets by key, until their `BucketEnd`. */
 const B = new Table<Box>();
-/** Waiting acquires by waiter key: settle functions, the bucket (kept alive while waited on), soft timeout. */
-const D = new Table<[(v: boolean) => void, (e: unknown) => void, Box, TokenBucket, boolean]>();
+/** Waiting acquires by waiter key: settle functions, the bucket (kept alive while waited on). */
+const D = new Table<[() => void, (e: unknown) => void, Box, TokenBucket]>();
 
 /** A bucket nobody can reach any more ends. */
 const registry =
@@ -102,19 +102,10 @@ export class TokenBucket implements AsyncDisposable, Disposable {
   acquire(tokens?: number, options?: unknown): Promise<unknown> {
     const b = TokenBucket._box(this);
     const n = count(tokens, "TokenBucket.acquire");
-    if (typeof options === "function") return wait(this, b, n, 0, undefined, false).then(() => options());
+    if (typeof options === "function") return wait(this, b, n, 0, undefined).then(() => options());
     const o = optionsObject(options, "TokenBucket.acquire");
     const t = o === undefined ? undefined : optionalNumber(o, "timeout", "TokenBucket.acquire");
-    return wait(this, b, n, t ?? 0, o?.signal, false).then(noop);
-  }
-
-  /** go-go-scope 2.x: waits at most `timeoutMs`, then runs `fn`; `undefined` if the time ran out. */
-  acquireWithTimeout<R>(tokens: number, timeoutMs: number, fn: () => R | PromiseLike<R>): Promise<Awaited<R> | undefined> {
-    const b = TokenBucket._box(this);
-    const n = count(tokens, "TokenBucket.acquireWithTimeout");
-    if (typeof timeoutMs !== "number") throw mustBe("TokenBucket.acquireWithTimeout: timeoutMs", "a number", timeoutMs);
-    if (typeof fn !== "function") throw mustBe("TokenBucket.acquireWithTimeout: fn", "a function", fn);
-    return wait(this, b, n, timeoutMs, undefined, true).then((ok) => (ok ? fn() : undefined)) as Promise<Awaited<R> | undefined>;
+    return wait(this, b, n, t ?? 0, o?.signal);
   }
 
   /** Tokens there now (0 once the bucket ended). */
@@ -182,8 +173,6 @@ export function tokenBucket(k: number, options: TokenBucketOptionsIn): TokenBuck
   }
 }
 
-function noop(): void {}
-
 /** A `tokens` argument: 1 when absent, else a number (its range is the machine's). */
 function count(v: unknown, what: string): number {
   if (v === undefined) return 1;
@@ -210,8 +199,8 @@ function reasonFor(b: Box): unknown {
   return keptReason(b, "token bucket");
 }
 
-/** A waiting acquire: resolves `true` once taken (`false`: timed out, when `soft`). */
-function wait(t: TokenBucket, b: Box, n: number, timeout: number, signal: unknown, soft: boolean): Promise<boolean> {
+/** A waiting acquire: resolves once the tokens are taken. */
+function wait(t: TokenBucket, b: Box, n: number, timeout: number, signal: unknown): Promise<void> {
   guard();
   let l = -1;
   if (signal !== undefined && signal !== null) l = link(signal as AbortSignal, checkSignal(signal, "TokenBucket.acquire: options.signal"));
@@ -223,19 +212,19 @@ function wait(t: TokenBucket, b: Box, n: number, timeout: number, signal: unknow
   }
   if (r === -2) {
     run();
-    return Promise.resolve(true);
+    return Promise.resolve();
   }
   if (r === -3) return Promise.reject(reasonFor(b));
-  return new Promise<boolean>((res, rej) => {
-    D.set(r, [res, rej, b, t, soft]);
+  return new Promise<void>((res, rej) => {
+    D.set(r, [res, rej, b, t]);
     run(); // its timers, or (an aborted signal) its end
   });
 }
 
-on(80 /* BucketDone */, (w, r, timedOut) => {
+on(80 /* BucketDone */, (w, r) => {
   const e = D.take(w);
   if (e === undefined) return;
-  if (r === -1 || (timedOut === 1 && e[4])) e[0](r === -1);
+  if (r === -1) e[0]();
   else e[1](r === -2 ? reasonFor(e[2]) : reasonOf(r));
 });
 

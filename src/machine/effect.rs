@@ -109,11 +109,10 @@ pub enum Op {
     /// `(sleep, reason)`: an `s.delay(ms)` is over: resolve it (`reason`
     /// -1) or reject it with `reason` (its scope was cancelled).
     SleepDone = 70,
-    /// `(waiter, reason, timedOut)`: a token bucket's waiting `acquire` is
-    /// over: resolve it (`reason` -1), reject it with the reason its
-    /// bucket's `BucketEnd` gave (-2), or with `reason` (its signal's, or
-    /// its timeout's when `timedOut` is 1: `acquireWithTimeout` resolves
-    /// `undefined` then).
+    /// `(waiter, reason)`: a token bucket's waiting `acquire` is over:
+    /// resolve it (`reason` -1), reject it with the reason its bucket's
+    /// `BucketEnd` gave (-2), or with `reason` (its timeout's or its
+    /// signal's).
     BucketDone = 80,
     /// `(bucket, reason)`: the token bucket ended (its scope was cancelled,
     /// or it was disposed or collected): keep `reason` (-1: "token bucket

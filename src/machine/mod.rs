@@ -115,7 +115,6 @@ pub struct Machine {
     pub(crate) telemetry: telemetry::Telemetry,
     pub(crate) sleeps: sleep::Sleeps,
     pub(crate) buckets: token_bucket::Buckets,
-    pub(crate) limiters: rate::Limiters,
 }
 
 /// Sizes of the live tables, for leak checks.
@@ -173,7 +172,7 @@ impl Machine {
             sleeps: self.sleeps.len(),
             buckets: self.buckets.len(),
             bucket_waiters: self.buckets.waiters(),
-            limiters: self.limiters.len(),
+            limiters: self.buckets.limiters(),
         }
     }
 

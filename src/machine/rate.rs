@@ -34,7 +34,7 @@ use crate::prelude::*;
 
 use super::effect::Op;
 use super::fail::{Fail, Outcome};
-use super::slab::{Key, Slab};
+use super::slab::Key;
 use super::timer::TimerOwner;
 use super::{Machine, Owner};
 use crate::core::cancel::NodeId;
@@ -78,7 +78,8 @@ pub mod call {
 /// The default `wait` / `interval` (go-go-scope 2.x's).
 pub const DEFAULT_MS: f64 = 300.0;
 
-/// One debounced or throttled function.
+/// One debounced or throttled function (kept in the rate-limiting table,
+/// `token_bucket::Buckets`).
 pub struct RateRec {
     throttle: bool,
     ms: f64,
@@ -89,9 +90,6 @@ pub struct RateRec {
     pending: bool,
     node: NodeId,
 }
-
-/// Live limiters.
-pub type Limiters = Slab<RateRec>;
 
 impl Machine {
     /// Command: `s.debounce(fn, options)` / `s.throttle(fn, options)` on
@@ -117,7 +115,7 @@ impl Machine {
                 default
             }
         };
-        let k = self.limiters.insert(RateRec {
+        let k = self.buckets.insert_limiter(RateRec {
             throttle,
             ms,
             // 2.x's defaults: debounce trailing, throttle leading.
@@ -128,7 +126,7 @@ impl Machine {
             node: parent,
         });
         let node = self.new_node(Some(parent), Owner::Rate(k));
-        if let Some(rec) = self.limiters.get_mut(k) {
+        if let Some(rec) = self.buckets.limiter(k) {
             rec.node = node;
         }
         // Born under a cancelled scope: it ends at once (invariant #2).
@@ -139,7 +137,7 @@ impl Machine {
     /// Command: the debounced or throttled function was called: what JS
     /// does with the call ([`call`]).
     pub fn rate_call(&mut self, k: Key) -> f64 {
-        let Some(rec) = self.limiters.get_mut(k) else {
+        let Some(rec) = self.buckets.limiter(k) else {
             return call::GONE;
         };
         let open = rec.timer.is_some();
@@ -166,20 +164,20 @@ impl Machine {
 
     /// (Re)starts `k`'s window.
     fn rate_window(&mut self, k: Key) {
-        let Some(rec) = self.limiters.get_mut(k) else {
+        let Some(rec) = self.buckets.limiter(k) else {
             return;
         };
         let (old, ms) = (rec.timer.take(), rec.ms);
         self.clear_timer(old);
         let t = self.set_timer(TimerOwner::Rate(k), ms);
-        if let Some(rec) = self.limiters.get_mut(k) {
+        if let Some(rec) = self.buckets.limiter(k) {
             rec.timer = t;
         }
     }
 
     /// Timer event: the window of `k` ended: the trailing run, if pending.
     pub(crate) fn rate_timer(&mut self, k: Key) {
-        let Some(rec) = self.limiters.get_mut(k) else {
+        let Some(rec) = self.buckets.limiter(k) else {
             return;
         };
         rec.timer = None;
@@ -197,13 +195,13 @@ impl Machine {
 
     /// The scope was cancelled: the limiter ends (invariant #2).
     pub(crate) fn rate_cancelled(&mut self, k: Key) {
-        let Some(node) = self.limiters.get(k).map(|r| r.node) else {
+        let Some(node) = self.buckets.limiter_ref(k).map(|r| r.node) else {
             return;
         };
         let Some(r) = self.tree.reason(node).copied() else {
             return;
         };
-        if let Some(rec) = self.limiters.remove(k) {
+        if let Some(rec) = self.buckets.remove_limiter(k) {
             self.fx.push(Op::RateEnd, k.to_f64(), r.to_f64(), 0.0);
             self.clear_timer(rec.timer);
             self.remove_node(rec.node);
@@ -211,7 +209,7 @@ impl Machine {
     }
 
     pub(crate) fn rate_node(&self, k: Key) -> Option<NodeId> {
-        self.limiters.get(k).map(|r| r.node)
+        self.buckets.limiter_ref(k).map(|r| r.node)
     }
 }
 

@@ -40,6 +40,7 @@ use crate::prelude::*;
 use super::effect::{Op, ReasonKind};
 use super::fail::{Fail, Outcome};
 use super::options;
+use super::rate::RateRec;
 use super::slab::{Key, Slab};
 use super::timer::{TimerOwner, MAX_TIMER_MS};
 use super::{Machine, Owner};
@@ -50,8 +51,7 @@ pub const REFILL_RATE: &str =
     "TokenBucket: refillRate must be a finite number of tokens per second >= 0, got \u{1}";
 pub const INITIAL_TOKENS: &str =
     "TokenBucket: initialTokens must be a number from 0 to capacity, got \u{1}";
-pub const TOKENS: &str =
-    "TokenBucket: tokens must be a finite number from 0 to the bucket's capacity, got \u{1}";
+pub const TOKENS: &str = "TokenBucket: tokens must be a number from 0 to capacity, got \u{1}";
 pub const TIMEOUT: &str =
     "TokenBucket.acquire: timeout must be a number of milliseconds >= 0, got \u{1}";
 pub const ON_DISPOSED: &str = "Cannot create token bucket on disposed scope";
@@ -136,17 +136,21 @@ pub struct WaiterRec {
     link: Option<Key>,
 }
 
-/// A record: buckets and their waiters share one table.
+/// A record: the rate-limiting primitives (buckets, their waiters, and
+/// `rate.rs`'s debounced and throttled functions) share one table, which
+/// keeps the wasm small.
 pub enum Rec {
     Bucket(BucketRec),
     Waiter(WaiterRec),
+    Rate(RateRec),
 }
 
-/// The bucket and waiter records of the machine.
+/// The rate-limiting records of the machine.
 #[derive(Default)]
 pub struct Buckets {
     recs: Slab<Rec>,
     buckets: usize,
+    limiters: usize,
 }
 
 impl Buckets {
@@ -161,7 +165,40 @@ impl Buckets {
 
     /// Live waiting acquires.
     pub fn waiters(&self) -> usize {
-        self.recs.len() - self.buckets
+        self.recs.len() - self.buckets - self.limiters
+    }
+
+    /// Live debounced and throttled functions.
+    pub fn limiters(&self) -> usize {
+        self.limiters
+    }
+
+    pub(crate) fn insert_limiter(&mut self, r: RateRec) -> Key {
+        self.limiters += 1;
+        self.recs.insert(Rec::Rate(r))
+    }
+
+    pub(crate) fn limiter(&mut self, k: Key) -> Option<&mut RateRec> {
+        match self.recs.get_mut(k) {
+            Some(Rec::Rate(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn limiter_ref(&self, k: Key) -> Option<&RateRec> {
+        match self.recs.get(k) {
+            Some(Rec::Rate(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn remove_limiter(&mut self, k: Key) -> Option<RateRec> {
+        self.limiter(k)?;
+        self.limiters -= 1;
+        match self.recs.remove(k) {
+            Some(Rec::Rate(r)) => Some(r),
+            _ => None,
+        }
     }
 
     fn bucket(&mut self, k: Key) -> Option<&mut BucketRec> {
@@ -426,7 +463,7 @@ impl Machine {
         };
         rec.timer = None;
         let r = self.new_reason(ReasonKind::Timeout, ms);
-        self.waiter_release(w, Some((r.to_f64(), 1.0)));
+        self.waiter_release(w, Some(r.to_f64()));
         self.release_reason(r);
     }
 
@@ -446,7 +483,7 @@ impl Machine {
             .bucket_waiter_node(w)
             .and_then(|n| self.tree.reason(n).copied());
         if let Some(r) = reason {
-            self.waiter_release(w, Some((r.to_f64(), 0.0)));
+            self.waiter_release(w, Some(r.to_f64()));
         }
     }
 
@@ -464,16 +501,16 @@ impl Machine {
         }
     }
 
-    /// Ends waiter `w`: out of its list, `BucketDone` with `(reason, timed
-    /// out)` (none if `None`), its timer, node and link released; its
-    /// bucket is pumped if `w` was at the front (invariant #4).
+    /// Ends waiter `w`: out of its list, `BucketDone` with `reason` (none
+    /// if `None`), its timer, node and link released; its bucket is pumped
+    /// if `w` was at the front (invariant #4).
     #[cfg_attr(feature = "tiny", inline(never))]
-    fn waiter_release(&mut self, w: Key, reason: Option<(f64, f64)>) {
+    fn waiter_release(&mut self, w: Key, reason: Option<f64>) {
         let Some((rec, front)) = self.buckets.remove_waiter(w) else {
             return;
         };
-        if let Some((r, timed_out)) = reason {
-            self.fx.push(Op::BucketDone, w.to_f64(), r, timed_out);
+        if let Some(r) = reason {
+            self.fx.push(Op::BucketDone, w.to_f64(), r, 0.0);
         }
         self.waiter_free(&rec);
         if front {

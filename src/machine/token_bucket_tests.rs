@@ -158,8 +158,6 @@ fn a_timed_out_waiter_passes_its_turn_on() {
     assert_eq!(done.len(), 2, "{fx:?}");
     assert_eq!(done[0].0, big.to_f64());
     assert!(done[0].1 >= 0.0, "rejected with a reason");
-    let flagged = fx.iter().find(|e| e.0 == Op::BucketDone as u8).unwrap().3;
-    assert_eq!(flagged, 1.0, "marked as a timeout");
     let reason = fx.iter().find(|e| e.0 == Op::Reason as u8).unwrap();
     assert_eq!((reason.2, reason.3), (2.0, 50.0), "timeout after 50ms");
     assert_eq!(

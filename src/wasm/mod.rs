@@ -20,6 +20,7 @@ mod alloc;
 mod channel;
 mod group;
 mod poll;
+mod rate;
 mod semaphore;
 mod sleep;
 mod stream;
@@ -193,7 +194,7 @@ fn probe_level(depth: u32, a: [u64; 8]) -> u64 {
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
 /// cleanups, groups, polls, streams, channels, channelSlots, semaphores,
-/// semaphoreSlots, sleeps, buckets, bucketWaiters]`, by
+/// semaphoreSlots, sleeps, buckets, bucketWaiters, limiters]`, by
 /// index.
 #[wasm_bindgen]
 pub fn live(i: u32) -> f64 {
@@ -217,6 +218,7 @@ pub fn live(i: u32) -> f64 {
             14 => l.sleeps,
             15 => l.buckets,
             16 => l.bucket_waiters,
+            17 => l.limiters,
             _ => 0,
         };
         v as f64
