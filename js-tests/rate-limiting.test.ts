@@ -261,3 +261,113 @@ describe("TokenBucket: hostile input", () => {
     expectNothingLive();
   });
 });
+
+describe("s.debounce", () => {
+  test("runs once, wait ms after the last call, with its arguments; every joined call gets that Result", async () => {
+    const s = scope();
+    const seen: string[] = [];
+    const search = s.debounce(async (q: string) => {
+      seen.push(q);
+      return `results for ${q}`;
+    }, { wait: 20 });
+    const all = await Promise.all([search("h"), search("he"), search("hello")]);
+    expect(seen).toEqual(["hello"]);
+    expect(all).toEqual([[undefined, "results for hello"], [undefined, "results for hello"], [undefined, "results for hello"]]);
+    expect(liveCounts().timers).toBe(0);
+    await s[Symbol.asyncDispose]();
+    expectNothingLive();
+  });
+
+  test("leading runs a call at once; a lone leading call does not run twice", async () => {
+    const s = scope();
+    let runs = 0;
+    const save = s.debounce((x: number) => (runs++, x * 2), { wait: 10, leading: true });
+    expect(await save(2)).toEqual([undefined, 4]);
+    await sleep(30);
+    expect(runs).toBe(1);
+    const noTrail = s.debounce(() => ++runs, { wait: 10, leading: true, trailing: false });
+    await noTrail();
+    expect(await noTrail()).toEqual([undefined, undefined]); // inside the window: not run
+    await s[Symbol.asyncDispose]();
+    expectNothingLive();
+  });
+
+  test("a throwing or rejecting fn gives [error, undefined], the very object", async () => {
+    const s = scope();
+    const boom = new Error("boom");
+    const f = s.debounce(() => {
+      throw boom;
+    }, { wait: 1 });
+    const [e] = await f();
+    expect(e).toBe(boom);
+    const g = s.debounce(() => Promise.reject(boom), { wait: 1, leading: true });
+    expect((await g())[0]).toBe(boom);
+    await s[Symbol.asyncDispose]();
+  });
+
+  test("the scope's end drops a pending run: its calls give [reason, undefined], and so do later ones", async () => {
+    const s = scope();
+    let ran = false;
+    const f = s.debounce(() => (ran = true), { wait: 10_000 });
+    const pending = f();
+    await s[Symbol.asyncDispose]();
+    const [reason, value] = await pending;
+    expect(reason).toBe(s.signal.reason);
+    expect(value).toBeUndefined();
+    expect(await f()).toEqual([reason, undefined]);
+    expect(ran).toBe(false);
+    expectNothingLive();
+  });
+});
+
+describe("s.throttle", () => {
+  test("the first call runs at once; calls inside the interval give [undefined, undefined] (2.x's default)", async () => {
+    const s = scope();
+    const calls: number[] = [];
+    const t = s.throttle((n: number) => (calls.push(n), n), { interval: 30 });
+    expect(await t(1)).toEqual([undefined, 1]);
+    expect(await t(2)).toEqual([undefined, undefined]);
+    await sleep(40);
+    expect(await t(3)).toEqual([undefined, 3]);
+    expect(calls).toEqual([1, 3]);
+    await s[Symbol.asyncDispose]();
+    expectNothingLive();
+  });
+
+  test("with trailing, calls inside the interval join one run at its end, with the latest arguments", async () => {
+    const s = scope();
+    const calls: number[] = [];
+    const t = s.throttle((n: number) => (calls.push(n), n), { interval: 20, trailing: true });
+    const first = t(1);
+    const joined = [t(2), t(3)];
+    expect(await first).toEqual([undefined, 1]);
+    expect(await Promise.all(joined)).toEqual([[undefined, 3], [undefined, 3]]);
+    expect(calls).toEqual([1, 3]);
+    await sleep(30);
+    await s[Symbol.asyncDispose]();
+    expectNothingLive();
+  });
+
+  test("bad input names the option; hostile options throw their own error", async () => {
+    const s = scope();
+    const cases: [() => unknown, ErrorConstructor, string][] = [
+      [() => s.throttle(5 as never), TypeError, "throttle: fn must be a function, got number"],
+      [() => s.debounce(() => 1, { wait: -1 }), RangeError, "debounce: wait must be a finite number of milliseconds >= 0, got -1"],
+      [() => s.throttle(() => 1, { interval: Infinity }), RangeError, "throttle: interval must be a finite number of milliseconds >= 0, got Infinity"],
+      [() => s.debounce(() => 1, { wait: "1" as never }), TypeError, "debounce: wait must be a number, got string"],
+      [() => s.debounce(() => 1, { leading: 1 as never }), TypeError, "debounce: leading must be a boolean, got number"],
+      [() => s.throttle(() => 1, 5 as never), TypeError, "throttle: options must be an object, got number"],
+    ];
+    for (const [f, cls, message] of cases) {
+      const e = thrown(f);
+      expect(e).toBeInstanceOf(cls);
+      expect(e.message).toBe(message);
+    }
+    const boom = new Error("getter");
+    expect(thrown(() => s.debounce(() => 1, new Proxy({}, { get: () => { throw boom; } }) as never))).toBe(boom);
+    expect(liveCounts().limiters).toBe(0);
+    await s[Symbol.asyncDispose]();
+    expect(thrown(() => s.debounce(() => 1)).message).toBe("Cannot create debounce or throttle on disposed scope");
+    expectNothingLive();
+  });
+});

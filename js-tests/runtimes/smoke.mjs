@@ -359,7 +359,7 @@ const checks = {
     return { context, order, delay: await pending, onAbort: seen, whenAborted: await when, progress };
   },
 
-  /** Beyond 1.0: TokenBucket and s.tokenBucket (FIFO grants, timeout, the scope's end). */
+  /** Beyond 1.0: TokenBucket and s.tokenBucket (FIFO grants, timeout, the scope's end), s.debounce. */
   async tokenBucket({ scope, TokenBucket }) {
     const fixed = new TokenBucket({ capacity: 2, refillRate: 0 });
     const tries = [fixed.tryAcquire(), fixed.tryAcquire(), fixed.tryAcquire()];
@@ -374,8 +374,12 @@ const checks = {
       () => "granted",
       (e) => (e === s.signal.reason ? `rejected: ${e.message}` : "another reason"),
     );
+    const debounced = s.debounce((x) => x * 2, { wait: 1 });
+    const ran = await Promise.all([debounced(1), debounced(2)]);
+    const dropped = s.debounce(() => "never", { wait: 60_000 })();
     await s[Symbol.asyncDispose]();
-    return { tries, timeout, order, scopeEnd: await waiting };
+    const [dropReason] = await dropped;
+    return { tries, timeout, order, scopeEnd: await waiting, debounce: ran, debounceScopeEnd: dropReason === s.signal.reason };
   },
 };
 
