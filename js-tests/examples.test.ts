@@ -173,6 +173,12 @@ const expected: Record<string, (string | RegExp)[]> = {
     "context: req-1 grace ada | has tenant: false",
     "progress: 1/3 (10) 2/3 (20) 3/3 (30) | results in input order: 30,10,20",
   ],
+  "rate-limiting.ts": [
+    "granted in arrival order: a b c d e | the last two waited: true",
+    "tryAcquire on an empty bucket: false",
+    "acquire(5, { timeout: 20 }): timeout after 20ms",
+    "the scope's end releases the waiter: scope disposed",
+  ],
 };
 
 /** Further checks on an example's whole output. */
@@ -217,7 +223,7 @@ const seedExamples = [
  * The examples of issue 19's additions from go-go-scope 2.x (not seed
  * sections), each with a Rust twin too.
  */
-const additionExamples = ["retry-strategies.ts", "channel-backpressure.ts", "lifecycle.ts", "hedged-race.ts"];
+const additionExamples = ["retry-strategies.ts", "channel-backpressure.ts", "lifecycle.ts", "hedged-race.ts", "rate-limiting.ts"];
 
 const rustExpected: Record<string, (string | RegExp)[]> = {
   "channel_backpressure.rs": rustLines("channel-backpressure.ts"),
@@ -273,6 +279,7 @@ const rustExpected: Record<string, (string | RegExp)[]> = {
   // The additions beyond 1.0 print the same lines in both faces.
   "lifecycle.rs": rustLines("lifecycle.ts"),
   "hedged_race.rs": rustLines("hedged-race.ts"),
+  "rate_limiting.rs": rustLines("rate-limiting.ts"),
 };
 
 /** The lines of the Rust programs that have no TypeScript twin. */

@@ -442,11 +442,34 @@ const checks = {
       bad,
     };
   },
+
+  /** Beyond 1.0: TokenBucket and s.tokenBucket (FIFO grants, timeout, the scope's end), s.debounce. */
+  async tokenBucket({ scope, TokenBucket }) {
+    const fixed = new TokenBucket({ capacity: 2, refillRate: 0 });
+    const tries = [fixed.tryAcquire(), fixed.tryAcquire(), fixed.tryAcquire()];
+    const timeout = await fixed.acquire(1, { timeout: 10 }).then(() => "granted", (e) => e.message);
+    fixed[Symbol.dispose]();
+    const refilling = new TokenBucket({ capacity: 2, refillRate: 200, initialTokens: 0 });
+    const order = [];
+    await Promise.all([refilling.acquire(2).then(() => order.push("big")), refilling.acquire(1).then(() => order.push("small"))]);
+    refilling[Symbol.dispose]();
+    const s = scope();
+    const waiting = s.tokenBucket({ capacity: 1, refillRate: 0, initialTokens: 0 }).acquire().then(
+      () => "granted",
+      (e) => (e === s.signal.reason ? `rejected: ${e.message}` : "another reason"),
+    );
+    const debounced = s.debounce((x) => x * 2, { wait: 1 });
+    const ran = await Promise.all([debounced(1), debounced(2)]);
+    const dropped = s.debounce(() => "never", { wait: 60_000 })();
+    await s[Symbol.asyncDispose]();
+    const [dropReason] = await dropped;
+    return { tries, timeout, order, scopeEnd: await waiting, debounce: ran, debounceScopeEnd: dropReason === s.signal.reason };
+  },
 };
 
 /** Runs every check; a check that throws is reported as { threw: "…" }. */
 export async function smoke(lib) {
-  const out = { exports: ["scope", "race", "parallel", "poll", "stream", "Channel", "Scope", "Task", "Semaphore", "onAbort", "whenAborted"].filter((n) => n in lib) };
+  const out = { exports: ["scope", "race", "parallel", "poll", "stream", "Channel", "Scope", "Task", "Semaphore", "onAbort", "whenAborted", "TokenBucket"].filter((n) => n in lib) };
   for (const [name, check] of Object.entries(checks)) {
     try {
       out[name] = await check(lib);

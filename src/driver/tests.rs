@@ -1923,6 +1923,64 @@ fn a_race_timeout_aborts_the_members_and_ends_with_timeout_after_ms() {
     assert!(rt.live().is_empty(), "{:?}", rt.live());
 }
 
+// ---- token buckets (go-go-scope 2.x) -----------------------------------------
+
+#[test]
+fn token_bucket_grants_at_the_exact_refill_time_in_arrival_order() {
+    let (host, rt) = rt();
+    // 4 tokens at most, 10 per second (one per 100 ms), starting with 1.
+    let b = rt
+        .token_bucket(TokenBucketOptions::new(4.0, 10.0).initial_tokens(1.0))
+        .unwrap();
+    let mut three = b.acquire(3.0).unwrap();
+    let mut one = b.acquire(1.0).unwrap();
+    assert_eq!(b.try_acquire(0.0), Ok(false), "nobody barges past waiters");
+    host.advance(199);
+    assert!(ready(&mut three).is_none());
+    host.advance(1);
+    assert_eq!(ready(&mut three), Some(Ok(())));
+    assert!(ready(&mut one).is_none());
+    host.advance(100);
+    assert_eq!(ready(&mut one), Some(Ok(())));
+    assert_eq!(rt.live().timers, 0, "no timer once nobody waits");
+    assert_eq!(b.tokens(), 0.0);
+    host.advance(1000);
+    assert_eq!(b.tokens(), 4.0, "refilled up to the capacity");
+    // The last handle (a future holds one too) ends the bucket.
+    drop((b, three));
+    assert_eq!(rt.live().buckets, 1);
+    drop(one);
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn token_bucket_timeout_and_a_dropped_waiter_pass_the_turn_on() {
+    let (host, rt) = rt();
+    let b = rt
+        .token_bucket(TokenBucketOptions::new(10.0, 1.0).initial_tokens(2.0))
+        .unwrap();
+    let mut big = b.acquire_timeout(10.0, MS(30)).unwrap();
+    let mut small = b.acquire(2.0).unwrap();
+    let other = b.acquire(5.0).unwrap();
+    host.advance(29);
+    assert!(ready(&mut small).is_none());
+    host.advance(1);
+    let e = ready(&mut big).unwrap().unwrap_err();
+    assert!(e.is_timeout());
+    assert_eq!(e.to_string(), "timeout after 30ms");
+    assert_eq!(
+        ready(&mut small),
+        Some(Ok(())),
+        "the 2 tokens go to the next one"
+    );
+    assert_eq!(b.waiting(), 1);
+    drop(other);
+    assert_eq!(b.waiting(), 0);
+    assert_eq!(rt.live().timers, 0);
+    drop((b, big, small));
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
 #[test]
 fn any_is_the_first_success_and_bad_race_options_are_refused() {
     let (host, rt) = rt();
@@ -1943,5 +2001,36 @@ fn any_is_the_first_success_and_bad_race_options_are_refused() {
     );
     assert_eq!(ready(&mut r), Some(Ok(7)));
     dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn token_bucket_ends_with_its_scope_and_refuses_bad_input() {
+    let (_host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let b = s
+        .token_bucket(TokenBucketOptions::new(1.0, 1.0).initial_tokens(0.0))
+        .unwrap();
+    let mut w = b.acquire(1.0).unwrap();
+    assert!(b.acquire(2.0).unwrap_err().is_range());
+    assert!(b.acquire(f64::NAN).unwrap_err().is_range());
+    assert_eq!(
+        rt.token_bucket(TokenBucketOptions::new(1.0, -1.0))
+            .unwrap_err()
+            .to_string(),
+        "TokenBucket: refillRate must be a finite number of tokens per second >= 0, got -1"
+    );
+    drop(s.dispose());
+    let reason = ready(&mut w).unwrap().unwrap_err();
+    assert!(reason.is_disposed());
+    assert!(
+        reason.ptr_eq(&s.reason().unwrap()),
+        "the scope's own reason"
+    );
+    let mut later = b.acquire(1.0).unwrap();
+    assert!(ready(&mut later).unwrap().unwrap_err().ptr_eq(&reason));
+    assert_eq!(b.try_acquire(1.0), Ok(false));
+    assert!(s.token_bucket(TokenBucketOptions::new(1.0, 1.0)).is_err());
+    drop((b, w, later));
     assert!(rt.live().is_empty(), "{:?}", rt.live());
 }

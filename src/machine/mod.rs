@@ -39,6 +39,7 @@ pub mod fail;
 pub mod group;
 pub mod options;
 pub mod poll;
+pub mod rate;
 pub mod resource;
 pub mod scope;
 pub mod semaphore;
@@ -49,6 +50,7 @@ pub mod stream;
 pub mod task;
 pub mod telemetry;
 pub mod timer;
+pub mod token_bucket;
 
 use crate::core::cancel::{NodeId, TokenTree};
 use effect::Effects;
@@ -73,6 +75,12 @@ pub enum Owner {
     Group(Key),
     /// An `s.delay(ms)`.
     Sleep(Key),
+    /// A token bucket of a scope.
+    Bucket(Key),
+    /// A token bucket's waiting `acquire` with a signal.
+    BucketWaiter(Key),
+    /// A debounced or throttled function of a scope.
+    Rate(Key),
 }
 
 /// The whole state of one wasm instance.
@@ -108,6 +116,7 @@ pub struct Machine {
     pub(crate) groups: group::Groups,
     pub(crate) telemetry: telemetry::Telemetry,
     pub(crate) sleeps: sleep::Sleeps,
+    pub(crate) buckets: token_bucket::Buckets,
 }
 
 /// Sizes of the live tables, for leak checks.
@@ -132,6 +141,12 @@ pub struct Live {
     pub semaphore_slots: usize,
     /// `s.delay` sleeps not over.
     pub sleeps: usize,
+    /// Token buckets.
+    pub buckets: usize,
+    /// Token buckets' waiting acquires.
+    pub bucket_waiters: usize,
+    /// Debounced and throttled functions whose scope is live.
+    pub limiters: usize,
 }
 
 impl Machine {
@@ -157,6 +172,9 @@ impl Machine {
             semaphores: self.semaphores.len(),
             semaphore_slots: self.semaphores.slots(),
             sleeps: self.sleeps.len(),
+            buckets: self.buckets.len(),
+            bucket_waiters: self.buckets.waiters(),
+            limiters: self.buckets.limiters(),
         }
     }
 

@@ -36,6 +36,12 @@ pub enum TimerOwner {
     Sleep(Key),
     /// A staggered race's next start (group.rs invariant #6).
     GroupStagger(Key),
+    /// A token bucket's refill (set while someone waits).
+    BucketRefill(Key),
+    /// A token bucket waiter's `timeout` (its ms).
+    BucketTimeout(Key, f64),
+    /// A debounce's or throttle's window.
+    Rate(Key),
 }
 
 impl Machine {
@@ -75,6 +81,9 @@ impl Machine {
             TimerOwner::Poll(p, serial) => self.poll_timer(p, serial, now),
             TimerOwner::Sleep(k) => self.sleep_timer(k),
             TimerOwner::GroupStagger(g) => self.group_stagger_fired(g),
+            TimerOwner::BucketRefill(k) => self.bucket_refill_timer(k),
+            TimerOwner::BucketTimeout(w, ms) => self.bucket_timeout_timer(w, ms),
+            TimerOwner::Rate(k) => self.rate_timer(k),
         }
     }
 }
