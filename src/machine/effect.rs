@@ -124,7 +124,8 @@ pub enum Op {
     RateFire = 82,
     /// `(limiter, reason)`: the scope ended: resolve the calls waiting for
     /// the trailing run with `[reason, undefined]`, keep `reason` for later
-    /// calls, forget `fn`.
+    /// calls, forget `fn`. `reason` -1: the Rust face's last handle was
+    /// dropped (`rate_dispose`): nobody waits or calls any more.
     RateEnd = 83,
 
     // ---- telemetry (src/machine/telemetry.rs): spans and debug lines. A

@@ -26,7 +26,9 @@
 //! 2. A limiter is a node under its scope's; the scope's cancellation ends
 //!    it once: `RateEnd` (JS settles the pending batch with the reason and
 //!    keeps it for later calls), the timer cleared, node and record
-//!    released. Later calls answer [`call::GONE`].
+//!    released. Later calls answer [`call::GONE`]. The Rust face also
+//!    ends it when its last handle is dropped ([`Machine::rate_dispose`]:
+//!    `RateEnd` with no reason).
 
 #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
@@ -190,6 +192,17 @@ impl Machine {
         if throttle {
             // The run opens a new window: runs stay `interval` apart.
             self.rate_window(k);
+        }
+    }
+
+    /// Command (Rust face): the last handle was dropped: the limiter ends
+    /// as at its scope's end, with no reason (`RateEnd(k, -1)`: nobody can
+    /// call it any more).
+    pub fn rate_dispose(&mut self, k: Key) {
+        if let Some(rec) = self.buckets.remove_limiter(k) {
+            self.fx.push(Op::RateEnd, k.to_f64(), -1.0, 0.0);
+            self.clear_timer(rec.timer);
+            self.remove_node(rec.node);
         }
     }
 

@@ -81,6 +81,7 @@ proptest! {
         leading in prop::option::of(any::<bool>()),
         trailing in prop::option::of(any::<bool>()),
         steps in prop::collection::vec(step(), 0..80),
+        dropped in any::<bool>(),
     ) {
         let ms = f64::from(ms);
         let mut flags = flag::MS;
@@ -139,8 +140,26 @@ proptest! {
         if throttle {
             prop_assert!(runs.windows(2).all(|w| w[1] - w[0] >= ms));
         }
+        if dropped {
+            // The Rust face's last handle dropped: the end with no reason,
+            // the window cleared, no run.
+            m.rate_dispose(k);
+            let fx = m.fx.decoded();
+            m.fx.clear();
+            prop_assert!(fx.contains(&(Op::RateEnd as u8, k.to_f64(), -1.0, 0.0)));
+            prop_assert!(!fx.iter().any(|e| e.0 == Op::RateFire as u8));
+            prop_assert_eq!(m.live().limiters, 0);
+            prop_assert_eq!(m.live().timers, 0);
+            prop_assert_eq!(m.rate_call(k), call::GONE);
+        }
         prop_assert!(m.scope_dispose(s));
+        let fx = m.fx.decoded();
         m.fx.clear();
+        // One end per limiter.
+        prop_assert_eq!(
+            fx.iter().filter(|e| e.0 == Op::RateEnd as u8).count(),
+            usize::from(!dropped)
+        );
         prop_assert_eq!(m.live(), Live::default());
     }
 }

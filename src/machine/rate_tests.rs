@@ -165,3 +165,23 @@ fn bad_wait_and_a_cancelled_scope() {
     take(&mut m);
     assert_eq!(m.live(), Live::default());
 }
+
+#[test]
+fn dispose_ends_it_with_no_reason_and_no_run_once() {
+    let (mut m, s, k) = setup(0, 100.0);
+    assert_eq!(m.rate_call(k), call::JOIN);
+    take(&mut m);
+    m.rate_dispose(k);
+    let fx = take(&mut m);
+    assert_eq!(ops(&fx, Op::RateEnd), vec![(k.to_f64(), -1.0)]);
+    assert_eq!(ops(&fx, Op::TimerClear).len(), 1, "the window cleared");
+    assert!(ops(&fx, Op::RateFire).is_empty());
+    assert_eq!((m.live().limiters, m.live().timers), (0, 0));
+    assert_eq!(m.rate_call(k), call::GONE);
+    m.rate_dispose(k); // twice: nothing
+    assert!(m.fx.is_empty());
+    assert!(m.scope_dispose(s));
+    let fx = take(&mut m);
+    assert!(ops(&fx, Op::RateEnd).is_empty(), "ended once");
+    assert_eq!(m.live(), Live::default());
+}
