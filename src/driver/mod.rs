@@ -11,6 +11,7 @@
 //! timers, executor), `signal.rs`, `scope.rs`, `task.rs`, `backoff.rs`
 //! (retry delay strategies), `channel.rs`,
 //! `semaphore.rs`, `group.rs` (race, parallel), `poll.rs`, `stream.rs`,
+//! `token_bucket.rs`, `rate.rs` (debounce, throttle),
 //! `options.rs` (option objects from JavaScript), `js.rs` (JavaScript
 //! interop).
 //!
@@ -28,6 +29,7 @@ mod host;
 mod js;
 mod options;
 mod poll;
+mod rate;
 mod runtime;
 mod scope;
 mod semaphore;
@@ -50,6 +52,7 @@ pub use group::{
 pub use host::{Host, ManualHost, TimerGuard, WebHost};
 pub use js::{result_tuple, run};
 pub use poll::{poll, PollController, PollOptions, PollStatus};
+pub use rate::{DebounceOptions, Debounced, RateCall, ThrottleOptions, Throttled};
 pub use runtime::{Live, Runtime};
 pub use scope::{
     scope, CircuitBreakerOptions, CleanupOutput, Dispose, Scope, ScopeOptions, Services,

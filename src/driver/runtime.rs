@@ -104,6 +104,8 @@ pub(crate) struct Driver {
     pub(crate) buckets: RefCell<Table<Rc<super::token_bucket::BucketShared>>>,
     /// Waiting token-bucket acquires' cells, by waiter key.
     pub(crate) bucket_waiters: RefCell<Table<Rc<RefCell<super::token_bucket::WaitCell>>>>,
+    /// Debounced and throttled functions by key, until their `RateEnd`.
+    pub(crate) limiters: RefCell<Table<Rc<dyn super::rate::RateEntry>>>,
 }
 
 impl Driver {
@@ -142,6 +144,7 @@ impl Driver {
             sleeps: RefCell::default(),
             buckets: RefCell::default(),
             bucket_waiters: RefCell::default(),
+            limiters: RefCell::default(),
         }
     }
 
@@ -291,6 +294,8 @@ impl Driver {
         const GROUP_PROGRESS: u8 = Op::GroupProgress as u8;
         const BUCKET_DONE: u8 = Op::BucketDone as u8;
         const BUCKET_END: u8 = Op::BucketEnd as u8;
+        const RATE_FIRE: u8 = Op::RateFire as u8;
+        const RATE_END: u8 = Op::RateEnd as u8;
         match op as u8 {
             START => self.on_start(a, b as u32, c),
             SETTLE => self.on_settle(a, b, c),
@@ -321,6 +326,8 @@ impl Driver {
             GROUP_PROGRESS => self.on_group_progress(a, b as u32, c as u32),
             BUCKET_DONE => self.on_bucket_done(a, b),
             BUCKET_END => self.on_bucket_end(a, b),
+            RATE_FIRE => self.on_rate_fire(a),
+            RATE_END => self.on_rate_end(a, b),
             // Spans (scopes with a tracer); debug lines (60-69) are never
             // asked for by this driver.
             op @ 50..=56 => {
@@ -613,7 +620,8 @@ impl Runtime {
 
     /// What is alive in this runtime: the machine's records and the
     /// driver's tables. All zero once every scope was disposed and every
-    /// standalone channel, semaphore, poll and stream ended.
+    /// standalone channel, semaphore, poll, stream and token bucket ended
+    /// (and every debounced or throttled function's scope, or its handles).
     ///
     /// ```
     /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};
@@ -648,6 +656,7 @@ impl Runtime {
             sleeps: m.sleeps.max(d.sleeps.borrow().len()),
             buckets: m.buckets.max(d.buckets.borrow().len()),
             bucket_waiters: m.bucket_waiters.max(d.bucket_waiters.borrow().len()),
+            limiters: m.limiters.max(d.limiters.borrow().len()),
         }
     }
 
@@ -707,6 +716,8 @@ pub struct Live {
     pub buckets: usize,
     /// Token buckets' waiting acquires.
     pub bucket_waiters: usize,
+    /// Debounced and throttled functions.
+    pub limiters: usize,
 }
 
 impl Live {

@@ -2034,3 +2034,242 @@ fn token_bucket_ends_with_its_scope_and_refuses_bad_input() {
     drop((b, w, later));
     assert!(rt.live().is_empty(), "{:?}", rt.live());
 }
+
+/// `(time, argument)` of each run of a rate-limited `f`, which gives
+/// `argument * 10`.
+type Runs = Rc<RefCell<Vec<(f64, u32)>>>;
+
+fn times_ten(host: &ManualHost, runs: &Runs) -> impl Fn(u32) -> std::future::Ready<u32> {
+    let (host, runs) = (host.clone(), runs.clone());
+    move |n| {
+        runs.borrow_mut().push((host.now(), n));
+        std::future::ready(n * 10)
+    }
+}
+
+#[test]
+fn debounce_runs_once_with_the_last_arguments_after_wait_of_quiet() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let runs = Runs::default();
+    let o = DebounceOptions::default().wait(MS(100));
+    let d = s.debounce(times_ten(&host, &runs), o).unwrap();
+    assert_eq!(rt.live().limiters, 1);
+    let mut a = d.call(1);
+    host.advance(50);
+    let mut b = d.call(2); // restarts the wait
+    let dropped = d.call(3);
+    drop(dropped); // does not leave the batch's run
+    host.advance(99);
+    assert!(runs.borrow().is_empty());
+    assert!(ready(&mut a).is_none());
+    assert_eq!(d.waiting(), 3);
+    host.advance(1);
+    assert_eq!(*runs.borrow(), [(150.0, 3)], "one run, the last arguments");
+    assert_eq!(ready(&mut a), Some(Ok(Some(30))));
+    assert_eq!(ready(&mut b), Some(Ok(Some(30))));
+    assert_eq!((d.waiting(), rt.live().timers), (0, 0));
+    // A later call: a new quiet time.
+    host.advance(50);
+    let mut c = d.call(4);
+    host.advance(100);
+    assert_eq!(*runs.borrow(), [(150.0, 3), (300.0, 4)]);
+    assert_eq!(ready(&mut c), Some(Ok(Some(40))));
+    // With neither edge, no call runs.
+    let none = DebounceOptions::default().trailing(false);
+    let n = s.debounce(times_ten(&host, &runs), none).unwrap();
+    let mut x = n.call(9);
+    assert_eq!(ready(&mut x), Some(Ok(None)));
+    assert!(dispose(&host, &s).is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+    assert_eq!(runs.borrow().len(), 2);
+}
+
+#[test]
+fn debounce_leading_runs_at_once_and_trails_only_for_a_later_call() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let runs = Runs::default();
+    let o = DebounceOptions::default().wait(MS(100)).leading(true);
+    let d = s.debounce(times_ten(&host, &runs), o).unwrap();
+    let mut a = d.call(1);
+    assert_eq!(*runs.borrow(), [(0.0, 1)], "f is called at once");
+    host.run();
+    assert_eq!(ready(&mut a), Some(Ok(Some(10))));
+    host.advance(50);
+    let mut b = d.call(2);
+    host.advance(30);
+    let mut c = d.call(3);
+    host.advance(99);
+    assert_eq!(runs.borrow().len(), 1);
+    host.advance(1);
+    assert_eq!(*runs.borrow(), [(0.0, 1), (180.0, 3)]);
+    assert_eq!(ready(&mut b), Some(Ok(Some(30))));
+    assert_eq!(ready(&mut c), Some(Ok(Some(30))));
+    // A lone call into a quiet time runs once, not twice.
+    host.advance(320);
+    let mut e = d.call(4);
+    host.advance(1_000);
+    assert_eq!(*runs.borrow(), [(0.0, 1), (180.0, 3), (500.0, 4)]);
+    assert_eq!(ready(&mut e), Some(Ok(Some(40))));
+    // Leading only: the calls in the wait will not run.
+    let lead = DebounceOptions::default()
+        .wait(MS(100))
+        .leading(true)
+        .trailing(false);
+    let l = s.debounce(times_ten(&host, &runs), lead).unwrap();
+    let (mut f, mut g) = (l.call(5), l.call(6));
+    host.advance(100);
+    assert_eq!(ready(&mut f), Some(Ok(Some(50))));
+    assert_eq!(ready(&mut g), Some(Ok(None)));
+    assert_eq!(runs.borrow().len(), 4);
+    assert!(dispose(&host, &s).is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn throttle_runs_the_leading_call_and_the_window_s_last_at_its_end() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let runs = Runs::default();
+    let o = ThrottleOptions::default().interval(MS(100)).trailing(true);
+    let t = s.throttle(times_ten(&host, &runs), o).unwrap();
+    let mut a = t.call(1);
+    host.advance(10);
+    let mut b = t.call(2);
+    host.advance(10);
+    let mut c = t.call(3);
+    assert_eq!(ready(&mut a), Some(Ok(Some(10))));
+    host.advance(79);
+    assert!(ready(&mut b).is_none());
+    host.advance(1);
+    assert_eq!(*runs.borrow(), [(0.0, 1), (100.0, 3)]);
+    assert_eq!(ready(&mut b), Some(Ok(Some(30))));
+    assert_eq!(ready(&mut c), Some(Ok(Some(30))));
+    // The trailing run opened a window: a call in it waits for its end.
+    host.advance(50);
+    let mut d = t.call(4);
+    host.advance(50);
+    assert_eq!(runs.borrow().last(), Some(&(200.0, 4)));
+    assert_eq!(ready(&mut d), Some(Ok(Some(40))));
+    // Once a window passed with no call, the next call runs at once.
+    host.advance(150);
+    let mut e = t.call(5);
+    assert_eq!(runs.borrow().last(), Some(&(350.0, 5)));
+    host.run();
+    assert_eq!(ready(&mut e), Some(Ok(Some(50))));
+    // 2.x's default (leading only): a call in the window will not run.
+    let lead = ThrottleOptions::default().interval(MS(100));
+    let l = s.throttle(times_ten(&host, &runs), lead).unwrap();
+    let (mut f, mut g) = (l.call(6), l.call(7));
+    host.advance(100);
+    assert_eq!(
+        (ready(&mut f), ready(&mut g)),
+        (Some(Ok(Some(60))), Some(Ok(None)))
+    );
+    let mut h = l.call(8);
+    host.run();
+    assert_eq!(ready(&mut h), Some(Ok(Some(80))));
+    assert_eq!(runs.borrow().len(), 6);
+    assert!(dispose(&host, &s).is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn the_scope_s_end_settles_waiting_and_later_calls_with_its_reason() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default().timeout(MS(50))).unwrap();
+    let runs = Runs::default();
+    let d = s
+        .debounce(times_ten(&host, &runs), DebounceOptions::default())
+        .unwrap();
+    let o = ThrottleOptions::default().trailing(true);
+    let t = s.throttle(times_ten(&host, &runs), o).unwrap();
+    let (mut a, mut b) = (d.call(1), d.call(2));
+    let (mut c, mut w) = (t.call(3), t.call(4));
+    assert_eq!(rt.live().limiters, 2);
+    host.advance(50); // the scope's timeout, before any trailing run
+    let r = ready(&mut a).unwrap().unwrap_err();
+    assert!(r.is_timeout(), "{r}");
+    assert!(ready(&mut b).unwrap().unwrap_err().ptr_eq(&r));
+    assert_eq!(ready(&mut c), Some(Ok(Some(30))), "it ran before the end");
+    assert!(ready(&mut w).unwrap().unwrap_err().ptr_eq(&r));
+    assert_eq!(rt.live().limiters, 0);
+    assert_eq!(rt.live().timers, 0, "the windows were cleared");
+    let mut later = d.call(5);
+    assert!(ready(&mut later).unwrap().unwrap_err().ptr_eq(&r));
+    host.advance(1_000);
+    assert_eq!(*runs.borrow(), [(0.0, 3)], "no trailing run after the end");
+    // One made on the aborted scope ends at once; a disposed scope refuses.
+    let late = s
+        .debounce(times_ten(&host, &runs), DebounceOptions::default())
+        .unwrap();
+    assert!(ready(&mut late.call(6)).unwrap().unwrap_err().ptr_eq(&r));
+    assert!(dispose(&host, &s).is_ok());
+    let e = s
+        .throttle(times_ten(&host, &runs), ThrottleOptions::default())
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Cannot create debounce or throttle on disposed scope"
+    );
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_run_under_way_when_the_scope_ends_still_gives_its_output() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let t = s
+        .throttle(
+            |rx: futures::channel::oneshot::Receiver<u32>| async move { rx.await.ok() },
+            ThrottleOptions::default(),
+        )
+        .unwrap();
+    let (tx, rx) = futures::channel::oneshot::channel();
+    let mut a = t.call(rx);
+    host.run();
+    assert!(ready(&mut a).is_none());
+    assert!(dispose(&host, &s).is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+    tx.send(7).unwrap();
+    host.run();
+    assert_eq!(ready(&mut a), Some(Ok(Some(Some(7)))));
+}
+
+#[test]
+fn a_dropped_handle_releases_its_limiter_once_no_call_waits() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let runs = Runs::default();
+    let o = DebounceOptions::default().wait(MS(100));
+    let d = s.debounce(times_ten(&host, &runs), o.clone()).unwrap();
+    let d2 = d.clone();
+    drop(d);
+    assert_eq!(rt.live().limiters, 1, "a clone holds it");
+    drop(d2);
+    assert_eq!(rt.live().limiters, 0);
+    // A waiting call keeps it until its run.
+    let d = s.debounce(times_ten(&host, &runs), o).unwrap();
+    let mut a = d.call(1);
+    drop(d);
+    assert_eq!((rt.live().limiters, rt.live().timers), (1, 1));
+    host.advance(100);
+    assert_eq!(*runs.borrow(), [(100.0, 1)]);
+    assert_eq!(ready(&mut a), Some(Ok(Some(10))));
+    assert_eq!((rt.live().limiters, rt.live().timers), (0, 0));
+    // Dropped while a call waits (its future dropped too): no run.
+    let t = s
+        .throttle(
+            times_ten(&host, &runs),
+            ThrottleOptions::default().interval(MS(100)).trailing(true),
+        )
+        .unwrap();
+    let (b, c) = (t.call(2), t.call(3)); // 2 runs at once, 3 waits
+    drop((t, b, c));
+    assert_eq!((rt.live().limiters, rt.live().timers), (0, 0));
+    host.advance(1_000);
+    assert_eq!(*runs.borrow(), [(100.0, 1), (100.0, 2)], "3 never runs");
+    assert!(dispose(&host, &s).is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
