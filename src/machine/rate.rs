@@ -198,6 +198,7 @@ impl Machine {
     /// Command (Rust face): the last handle was dropped: the limiter ends
     /// as at its scope's end, with no reason (`RateEnd(k, -1)`: nobody can
     /// call it any more).
+    ///
     /// Not in the npm wasm, which never calls it (its mere presence moved
     /// LLVM's inlining there: +37 B gzip).
     #[cfg(not(feature = "tiny"))]
