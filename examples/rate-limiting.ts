@@ -1,4 +1,4 @@
-// Beyond 1.0: rate limiting with a token bucket
+// Beyond 1.0: rate limiting with a token bucket, debounce and throttle
 import { TokenBucket, scope } from "go-go-scope-wasm";
 
 {
@@ -31,4 +31,30 @@ import { TokenBucket, scope } from "go-go-scope-wasm";
   );
   await s[Symbol.asyncDispose]();
   console.log("the scope's end releases the waiter:", await waiting);
+}
+
+{
+  await using s = scope();
+  const runs: string[] = [];
+  const search = s.debounce(
+    async (q: string) => {
+      runs.push(q);
+      return q.length;
+    },
+    { wait: 20 },
+  );
+  const results = await Promise.all(["h", "he", "hello"].map((q) => search(q)));
+  console.log("debounce: one run with", runs.join(" "), "| every call got", results.map(([, n]) => n).join(" "));
+  const report = s.throttle(async (pos: number) => pos * 10, { interval: 50 });
+  const [first, second] = await Promise.all([report(1), report(2)]);
+  console.log("throttle: the first call ran:", first[1], "| the second will not run:", second[1] === undefined);
+}
+
+{
+  const s = scope();
+  const save = s.debounce(async (n: number) => n, { wait: 1_000 });
+  const waiting = save(1);
+  await s[Symbol.asyncDispose]();
+  const [err] = await waiting;
+  console.log("the scope's end settles a waiting call:", (err as Error).message);
 }

@@ -1,8 +1,10 @@
-// Beyond 1.0: rate limiting with a token bucket
+// Beyond 1.0: rate limiting with a token bucket, debounce and throttle
 //
 // The Rust twin of rate-limiting.ts: `Scope::token_bucket`, `acquire`
 // futures granted in arrival order, `try_acquire`, `acquire_timeout`, and
-// the scope's end failing a waiter with its reason.
+// the scope's end failing a waiter with its reason; `Scope::debounce` and
+// `Scope::throttle`, whose calls give `Ok(Some(output))`, `Ok(None)` (will
+// not run) or `Err(reason)` (the scope ended).
 #[path = "support/rust.rs"]
 mod support;
 
@@ -11,7 +13,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures::future::join_all;
-use go_go_scope_wasm::{scope, ScopeOptions, TokenBucket, TokenBucketOptions};
+use go_go_scope_wasm::{
+    scope, DebounceOptions, ScopeOptions, ThrottleOptions, TokenBucket, TokenBucketOptions,
+};
 use support::{log, now};
 use wasm_bindgen::prelude::*;
 
@@ -69,6 +73,60 @@ async fn main() -> Result<(), JsValue> {
             Err(reason) => reason.to_string(),
         };
         log(&format!("the scope's end releases the waiter: {message}"));
+    }
+
+    {
+        let s = scope(ScopeOptions::default())?;
+        let runs = Rc::new(RefCell::new(Vec::<&str>::new()));
+        let r = runs.clone();
+        let search = s.debounce(
+            move |q: &'static str| {
+                r.borrow_mut().push(q);
+                async move { q.len() }
+            },
+            DebounceOptions::default().wait(Duration::from_millis(20)),
+        )?;
+        let results = join_all(["h", "he", "hello"].map(|q| search.call(q))).await;
+        let got: Vec<String> = results
+            .iter()
+            .map(|r| match r {
+                Ok(Some(n)) => n.to_string(),
+                _ => "-".to_string(),
+            })
+            .collect();
+        log(&format!(
+            "debounce: one run with {} | every call got {}",
+            runs.borrow().join(" "),
+            got.join(" ")
+        ));
+        let report = s.throttle(
+            |pos: u32| async move { pos * 10 },
+            ThrottleOptions::default().interval(Duration::from_millis(50)),
+        )?;
+        let (first, second) = futures::future::join(report.call(1), report.call(2)).await;
+        log(&format!(
+            "throttle: the first call ran: {} | the second will not run: {}",
+            first.ok().flatten().unwrap_or(0),
+            second == Ok(None)
+        ));
+        s.dispose().await?;
+    }
+
+    {
+        let s = scope(ScopeOptions::default())?;
+        let save = s.debounce(
+            |n: u32| async move { n },
+            DebounceOptions::default().wait(Duration::from_secs(1)),
+        )?;
+        let waiting = save.call(1);
+        s.dispose().await?;
+        let message = match waiting.await {
+            Ok(_) => "ran".to_string(),
+            Err(reason) => reason.to_string(),
+        };
+        log(&format!(
+            "the scope's end settles a waiting call: {message}"
+        ));
     }
     Ok(())
 }

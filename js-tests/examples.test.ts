@@ -178,6 +178,9 @@ const expected: Record<string, (string | RegExp)[]> = {
     "tryAcquire on an empty bucket: false",
     "acquire(5, { timeout: 20 }): timeout after 20ms",
     "the scope's end releases the waiter: scope disposed",
+    "debounce: one run with hello | every call got 5 5 5",
+    "throttle: the first call ran: 10 | the second will not run: true",
+    "the scope's end settles a waiting call: scope disposed",
   ],
 };
 
