@@ -41,6 +41,7 @@ pub mod options;
 pub mod poll;
 pub mod resource;
 pub mod scope;
+pub mod select;
 pub mod semaphore;
 pub mod signal;
 pub mod slab;
@@ -73,6 +74,8 @@ pub enum Owner {
     Group(Key),
     /// An `s.delay(ms)`.
     Sleep(Key),
+    /// A waiting `select`.
+    Select(Key),
 }
 
 /// The whole state of one wasm instance.
@@ -132,6 +135,8 @@ pub struct Live {
     pub semaphore_slots: usize,
     /// `s.delay` sleeps not over.
     pub sleeps: usize,
+    /// `select`s not over (or with slots JS has yet to forget).
+    pub selects: usize,
 }
 
 impl Machine {
@@ -157,6 +162,7 @@ impl Machine {
             semaphores: self.semaphores.len(),
             semaphore_slots: self.semaphores.slots(),
             sleeps: self.sleeps.len(),
+            selects: self.channels.selects(),
         }
     }
 

@@ -142,6 +142,7 @@ impl Machine {
                 Owner::Stream(k) => self.stream_cancelled(k),
                 Owner::Group(k) => self.group_cancelled(k),
                 Owner::Sleep(k) => self.sleep_cancelled(k),
+                Owner::Select(k) => self.sel_cancelled(k),
             }
         }
         self.release_reason(r);
@@ -161,6 +162,7 @@ impl Machine {
             Owner::Stream(k) => self.stream_node(k),
             Owner::Group(k) => self.group_node(k),
             Owner::Sleep(k) => self.sleep_node(k),
+            Owner::Select(k) => self.sel_node(k),
         }
     }
 

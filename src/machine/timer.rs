@@ -34,6 +34,8 @@ pub enum TimerOwner {
     Poll(Key, u32),
     /// An `s.delay(ms)`.
     Sleep(Key),
+    /// A `select`'s `timeout`.
+    Select(Key),
 }
 
 impl Machine {
@@ -72,6 +74,7 @@ impl Machine {
             TimerOwner::RetryDelay(t, serial, due) => self.retry_delay_over(t, serial, due, now),
             TimerOwner::Poll(p, serial) => self.poll_timer(p, serial, now),
             TimerOwner::Sleep(k) => self.sleep_timer(k),
+            TimerOwner::Select(k) => self.sel_timer(k),
         }
     }
 }

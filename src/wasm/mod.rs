@@ -22,6 +22,7 @@ mod channel;
 mod debug;
 mod group;
 mod poll;
+mod select;
 mod semaphore;
 mod sleep;
 mod stream;
@@ -198,7 +199,7 @@ fn probe_level(depth: u32, a: [u64; 8]) -> u64 {
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
 /// cleanups, groups, polls, streams, channels, channelSlots, semaphores,
-/// semaphoreSlots]`, by index.
+/// semaphoreSlots, sleeps, selects]`, by index.
 #[wasm_bindgen]
 pub fn live(i: u32) -> f64 {
     with(|st| {
@@ -219,6 +220,7 @@ pub fn live(i: u32) -> f64 {
             12 => l.semaphores,
             13 => l.semaphore_slots,
             14 => l.sleeps,
+            15 => l.selects,
             _ => 0,
         };
         v as f64
