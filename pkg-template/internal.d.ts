@@ -17,6 +17,8 @@ export function liveCounts(): {
   semaphores: number;
   semaphoreSlots: number;
   sleeps: number;
+  /** `select`s not over. */
+  selects: number;
 };
 /** Bytes of WebAssembly memory. */
 export function wasmMemoryBytes(): number;

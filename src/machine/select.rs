@@ -16,15 +16,14 @@
 //! the slot as for any waiter (`channel.rs` invariant #7), and in that same
 //! call the group's other waiters leave their queues. A withdrawn send's
 //! value is never delivered, a withdrawn receive takes nothing, and the
-//! next waiter of each queue has its turn (STYLE #6). The scope's (or the
-//! linked signal's) abort and the `timeout` cancel the whole group: every
+//! next waiter of each queue has its turn (STYLE #6). The scope's abort and the `timeout` cancel the whole group: every
 //! waiter leaves, nothing is taken, and `SelDone` tells the executor the
 //! reason.
 //!
 //! # Invariants
 //!
 //! 1. A select's record lives from `sel_new` until `sel_forget` answers -1;
-//!    its timer, node and link end with it (or at its cancellation). It is
+//!    its timer and node end with it (or at its cancellation). It is
 //!    *over* once a case fired, it was cancelled, or its executor gave up
 //!    (`sel_forget` on a waiting select): from then on it has no waiter in
 //!    any queue, and its timer and its node's cancellation change nothing.
@@ -58,7 +57,6 @@ pub const TIMEOUT: &str = "select: timeout must be a number of milliseconds >= 0
 /// One select.
 pub struct SelRec {
     node: Option<NodeId>,
-    link: Option<Key>,
     timer: Option<Key>,
     /// The `timeout` (for its reason), 0 if none.
     ms: f64,
@@ -96,29 +94,23 @@ pub enum Made {
 }
 
 impl Channels {
-    /// Could a send (`send`) or receive on channel `k` go now? A select's
-    /// own waiters do not count (invariant #4). A channel that ended is
-    /// ready: its answer is "aborted".
-    pub(crate) fn ready(&self, k: Key, send: bool, own: Option<Key>) -> bool {
+    /// Could a send (`send`) or receive on channel `k` go now? `queues`:
+    /// counting the waiters on the other side (`chan_try`); `sel_wait`
+    /// leaves them out, as they are the select's own (invariant #4) or
+    /// were there when its try pass found nothing ready. A channel that
+    /// ended is ready: its answer is "aborted".
+    pub(crate) fn ready(&self, k: Key, send: bool, queues: bool) -> bool {
         let Some(rec) = self.table.get(k) else {
             return true;
         };
-        let other = |q: &alloc::collections::VecDeque<u32>, shift: u32| {
-            q.iter()
-                .any(|&e| own.is_none() || self.of_slot(e >> shift) != own)
-        };
-        if send {
-            rec.closed
-                || !rec.buffer_full()
-                || rec.backpressure != Backpressure::Block
-                || other(&rec.receivers, 1)
-        } else {
-            rec.closed || !rec.buffer.is_empty() || other(&rec.senders, 0)
-        }
-    }
-
-    fn of_slot(&self, slot: u32) -> Option<Key> {
-        self.sel.of.get(slot as usize).copied().flatten()
+        rec.closed
+            || if send {
+                !rec.buffer_full()
+                    || rec.backpressure != Backpressure::Block
+                    || queues && !rec.receivers.is_empty()
+            } else {
+                !rec.buffer.is_empty() || queues && !rec.senders.is_empty()
+            }
     }
 
     /// A waiter's `slot` left a queue of channel `k` (taken by a send or a
@@ -149,9 +141,14 @@ impl Channels {
         }
         rec.over = true;
         let mut cases = core::mem::take(&mut rec.cases);
-        cases.retain(|c| Some(c.1) != won);
-        for &(c, slot, send) in &cases {
+        let mut i = 0;
+        while let Some(&(c, slot, send)) = cases.get(i) {
+            if Some(slot) == won {
+                cases.swap_remove(i);
+                continue;
+            }
             self.withdraw(c, slot, send);
+            i += 1;
         }
         if let Some(rec) = self.sel.recs.get_mut(g) {
             rec.cases = cases;
@@ -173,8 +170,17 @@ impl Channels {
         } else {
             (&mut rec.receivers, slot << 1)
         };
-        if let Some(i) = q.iter().position(|&x| x == e) {
-            q.remove(i);
+        // Shifts the waiters behind it forward (smaller than `remove`).
+        let mut found = false;
+        for i in 0..q.len() {
+            if found {
+                q[i - 1] = q[i];
+            } else {
+                found = q[i] == e;
+            }
+        }
+        if found {
+            q.pop_back();
             rec.sel = rec.sel.saturating_sub(1);
         }
     }
@@ -182,10 +188,10 @@ impl Channels {
 
 impl Machine {
     /// Command: a `select` with `timeout` ms (0 or `Infinity`: none) on
-    /// `scope`, or standalone with the user signal `link`. The executor
-    /// then tries its cases (`chan_try`), and makes it wait (`sel_wait`) or
-    /// ends it (`sel_forget`).
-    pub fn sel_new(&mut self, scope: Option<Key>, link: Option<Key>, ms: f64) -> Outcome<Made> {
+    /// `scope`, or standalone. The executor then tries its cases
+    /// (`chan_try`), and makes it wait (`sel_wait`) or ends it
+    /// (`sel_forget`).
+    pub fn sel_new(&mut self, scope: Option<Key>, ms: f64) -> Outcome<Made> {
         let ms = options::duration(ms, TIMEOUT)?;
         let parent = match scope {
             Some(s) => match self.scopes.get(s) {
@@ -194,22 +200,14 @@ impl Machine {
             },
             None => None,
         };
-        let link = match (scope, link) {
-            (None, Some(l)) => self.link_node(l).map(|n| (l, n)),
-            _ => None,
-        };
         let k = self.channels.sel.recs.insert(SelRec {
             node: None,
-            link: link.map(|(l, _)| l),
             timer: None,
             ms: ms.unwrap_or(0.0),
             cases: Vec::new(),
             over: false,
         });
-        if let Some((l, _)) = link {
-            self.use_link(l);
-        }
-        if let Some(p) = parent.or(link.map(|(_, n)| n)) {
+        if let Some(p) = parent {
             let node = self.new_node(Some(p), Owner::Select(k));
             if let Some(rec) = self.channels.sel.recs.get_mut(k) {
                 rec.node = Some(node);
@@ -233,7 +231,7 @@ impl Machine {
     /// `chan_recv` would (the case fires); one that would wait answers
     /// [`ret::BUSY`] having changed nothing.
     pub fn chan_try(&mut self, k: Key, send: bool) -> f64 {
-        if !self.channels.ready(k, send, None) {
+        if !self.channels.ready(k, send, true) {
             return ret::BUSY;
         }
         if send {
@@ -253,7 +251,7 @@ impl Machine {
             return ret::NONE;
         }
         let ch = &mut self.channels;
-        if ch.ready(k, send, Some(g)) {
+        if ch.ready(k, send, false) {
             return ret::BUSY;
         }
         ch.slots.reserve();
@@ -284,7 +282,7 @@ impl Machine {
 
     /// Command: the next slot select `g` leaves behind, freed now (the
     /// executor forgets its value and resolvers), or -1 once there is none:
-    /// the select ended, its timer, node and link released. A select still
+    /// the select ended, its timer and node released. A select still
     /// waiting gives up first (its waiters leave their queues): the
     /// executor's way to end one whose case fired in the try pass, whose
     /// default was taken, or (the Rust face) whose future was dropped.
@@ -333,14 +331,16 @@ impl Machine {
         }
     }
 
-    /// Releases the select's timer, node and link (invariant #1).
+    /// Releases the select's timer and node (invariant #1).
     fn sel_release(&mut self, g: Key) {
         let Some(rec) = self.channels.sel.recs.get_mut(g) else {
             return;
         };
-        let (timer, node, link) = (rec.timer.take(), rec.node.take(), rec.link.take());
+        let (timer, node) = (rec.timer.take(), rec.node.take());
         self.clear_timer(timer);
-        self.let_go(None, node, link);
+        if let Some(n) = node {
+            self.remove_node(n);
+        }
     }
 
     /// The node of select `g`.

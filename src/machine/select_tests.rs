@@ -194,7 +194,7 @@ impl Exec {
     }
 
     /// A waiting sender was taken (its value moved into the buffer: `buffer`).
-    fn from_sender(&mut self, slot: u32, buffer: bool) -> u32 {
+    fn took_sender(&mut self, slot: u32, buffer: bool) -> u32 {
         let Ent::Sender(v, w) = self.take(slot) else {
             panic!("a sender")
         };
@@ -213,7 +213,7 @@ impl Exec {
             let Ent::Val(v) = self.take(i) else {
                 panic!("a value")
             };
-            self.from_sender(u as u32, true);
+            self.took_sender(u as u32, true);
             return self.got(who, Some(v));
         }
         if r < 0.0 {
@@ -225,7 +225,7 @@ impl Exec {
             return self.put(slot, Ent::Receiver(who));
         }
         if kind == ret::WAIT {
-            let v = self.from_sender(slot, false);
+            let v = self.took_sender(slot, false);
             return self.got(who, Some(v));
         }
         let Ent::Val(v) = self.take(slot) else {
@@ -233,7 +233,7 @@ impl Exec {
         };
         if kind == ret::HANDED {
             let u = self.m.chan_woken() as u32;
-            self.from_sender(u, true);
+            self.took_sender(u, true);
         }
         self.got(who, Some(v));
     }
@@ -306,7 +306,7 @@ impl Exec {
         default: bool,
         ms: f64,
     ) -> usize {
-        let g = match self.m.sel_new(scope, None, ms).unwrap() {
+        let g = match self.m.sel_new(scope, ms).unwrap() {
             Made::Select(g) => g,
             Made::Gone => panic!("an open scope"),
         };
@@ -540,7 +540,7 @@ fn the_timeout_cancels_with_its_reason_and_takes_nothing() {
 fn the_timeout_reason_says_timeout_after_ms_and_is_read_before_it_is_freed() {
     let mut m = Machine::new();
     let a = m.chan_new(None, None, 0.0).unwrap();
-    let Made::Select(g) = m.sel_new(None, None, 25.0).unwrap() else {
+    let Made::Select(g) = m.sel_new(None, 25.0).unwrap() else {
         panic!()
     };
     let fx = m.fx.decoded();
@@ -585,14 +585,14 @@ fn the_scope_s_abort_cancels_a_waiting_select_with_the_scope_s_reason() {
     x.effects();
     x.check_all_released();
     // A scope that finished disposing refuses.
-    assert_eq!(x.m.sel_new(Some(s), None, 0.0), Ok(Made::Gone));
+    assert_eq!(x.m.sel_new(Some(s), 0.0), Ok(Made::Gone));
 }
 
 #[test]
 fn a_bad_timeout_is_refused_and_changes_nothing() {
     let mut m = Machine::new();
     for bad in [-1.0, f64::NAN, f64::NEG_INFINITY] {
-        assert!(m.sel_new(None, None, bad).is_err());
+        assert!(m.sel_new(None, bad).is_err());
     }
     assert_eq!(m.live(), Live::default());
     assert!(m.fx.is_empty());

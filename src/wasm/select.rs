@@ -7,29 +7,28 @@ use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
 
-use super::{key, made, with};
+use super::{failed, key, with};
 use crate::machine::channel::ret;
 use crate::machine::select::Made;
 
-/// A select on scope `scope`, or (`scope` -1) standalone with the user
-/// signal `link` (or -1); `ms`: its timeout (0 or `Infinity`: none). Its
+/// A select on scope `scope`, or (`scope` -1) standalone; `ms`: its timeout (0 or `Infinity`: none). Its
 /// key (its `SelDone` may follow at once); `-2`: the scope finished
 /// disposing; `-1`: refused (`fail_*` tell why).
 #[wasm_bindgen]
-pub fn sel_new(scope: f64, link: f64, ms: f64) -> f64 {
+pub fn sel_new(scope: f64, ms: f64) -> f64 {
     with(|st| {
         let r = if scope == -1.0 {
-            st.m.sel_new(None, key(link), ms)
+            st.m.sel_new(None, ms)
         } else {
             match key(scope) {
-                Some(s) => st.m.sel_new(Some(s), None, ms),
+                Some(s) => st.m.sel_new(Some(s), ms),
                 None => Ok(Made::Gone),
             }
         };
         match r {
             Ok(Made::Gone) => -2.0,
             Ok(Made::Select(k)) => k.to_f64(),
-            Err(f) => made(st, Err(f), link),
+            Err(f) => failed(st, f),
         }
     })
 }
