@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { compare, pairedRatio } from "./harness.mjs";
-import { taskWorkloads, channelWorkloads } from "./workloads.mjs";
+import { taskWorkloads, channelWorkloads, rateWorkloads } from "./workloads.mjs";
 import { cycleGrowth, liveScopes, pendingBytes, sizes } from "./memsize.mjs";
 import { sizeLine } from "./size.mjs";
 import { renderMarkdown, renderSvg } from "./report.mjs";
@@ -48,6 +48,8 @@ const S = smoke
       mpscIters: 1,
       pingPongs: 100,
       pingIters: 1,
+      bucketCalls: 200,
+      bucketIters: 1,
       memCycles: 5_000,
       pending: 2_000,
       liveScopes: 5_000,
@@ -67,6 +69,8 @@ const S = smoke
       mpscIters: 20,
       pingPongs: 1_000,
       pingIters: 20,
+      bucketCalls: 10_000,
+      bucketIters: 10,
       memCycles: 1_000_000,
       pending: 100_000,
       liveScopes: 200_000,
@@ -127,7 +131,7 @@ if (want("mem")) {
 
 const tw = taskWorkloads(lib, S);
 results.workloads = [];
-for (const w of [...tw.simple, ...tw.concurrency, ...tw.fanOut, ...channelWorkloads(lib, S)]) {
+for (const w of [...tw.simple, ...tw.concurrency, ...tw.fanOut, ...channelWorkloads(lib, S), ...rateWorkloads(lib, S)]) {
   if (want(w.id)) results.workloads.push(await measure(w));
 }
 

@@ -6,9 +6,12 @@ import { Effect } from "effect";
 import pLimit from "p-limit";
 import * as van from "./baselines/vanilla.mjs";
 import { Channel as JsChannel } from "./baselines/channel.mjs";
+import { TokenBucket as JsTokenBucket } from "./baselines/token-bucket.mjs";
 
 const one = () => Promise.resolve(42);
 const two = () => Promise.resolve(2);
+const down = () => Promise.reject(new Error("down"));
+const hedged = [down, one, two];
 const eff = (f) => Effect.result(Effect.tryPromise(() => f()));
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 
@@ -94,6 +97,18 @@ export function taskWorkloads(lib, S) {
         lib: () => race([one, two]),
         vanilla: () => van.race([one, two]),
         effect: () => Effect.runPromise(Effect.result(Effect.race(Effect.tryPromise(() => one()), Effect.tryPromise(() => two())))),
+      },
+    },
+    {
+      // go-go-scope 2.x's hedged race: the first fails, the hedge starts at
+      // once (not after the stagger) and wins; the stagger timer is set,
+      // then cleared.
+      id: "race-hedged",
+      name: "hedged race of 3 (requireSuccess, stagger 1000 ms)",
+      iters: S.cycle,
+      variants: {
+        lib: () => race(hedged, { stagger: 1_000, requireSuccess: true }),
+        vanilla: () => van.hedgedRace(hedged, 1_000),
       },
     },
   ];
@@ -243,6 +258,40 @@ export function channelWorkloads(lib, S) {
       name: `Channel: unbuffered ping-pong, ${S.pingPongs} round trips`,
       iters: S.pingIters,
       variants: both((mk) => pingPong(mk, S.pingPongs)),
+    },
+  ];
+}
+
+/** Rate limiting: go-go-scope-wasm's TokenBucket vs the hand-written one. */
+export function rateWorkloads(lib, S) {
+  // Every acquire is granted at once (a full bucket, no refill): what is
+  // measured is the bookkeeping per call, not the waiting.
+  async function burst(b, n) {
+    let got = 0;
+    for (let i = 0; i < n; i++) {
+      await b.acquire(1);
+      got++;
+    }
+    for (let i = 0; i < n; i++) if (b.tryAcquire(1)) got++;
+    return got;
+  }
+  const opts = () => ({ capacity: S.bucketCalls, refillRate: 0 });
+  return [
+    {
+      id: "token-bucket",
+      name: `Token bucket: ${S.bucketCalls} acquire(1) granted, then ${S.bucketCalls} tryAcquire(1) refused`,
+      iters: S.bucketIters,
+      variants: {
+        lib: async () => {
+          const b = new lib.TokenBucket(opts());
+          try {
+            return await burst(b, S.bucketCalls);
+          } finally {
+            b[Symbol.dispose]();
+          }
+        },
+        "js bucket": () => burst(new JsTokenBucket(opts()), S.bucketCalls),
+      },
     },
   ];
 }

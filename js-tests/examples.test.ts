@@ -62,6 +62,15 @@ const expected: Record<string, (string | RegExp)[]> = {
     "  sent: true, received: hello",
     "  a rendezvous with nobody receiving: refused true",
   ],
+  "hedged-race.ts": [
+    "stagger: ask the next replica only if none answered within 50 ms",
+    "  answered by replica-a; asked primary, replica-a",
+    "requireSuccess: a failure asks the next at once; all failed gives every error",
+    "  answered by replica-a; asked primary, replica-a",
+    "  All race competitors failed: a is down, b is down",
+    "timeout: nobody answered in time",
+    "  timeout after 30ms; the slow request was cancelled: true",
+  ],
   "channels.ts": [
     "Basic Usage: one producer, one consumer, buffer of 100",
     "  processed 12 logs in order: GET /item/0 200 … GET /item/11 200; the loop ended when the producer closed the channel",
@@ -164,6 +173,12 @@ const expected: Record<string, (string | RegExp)[]> = {
     "context: req-1 grace ada | has tenant: false",
     "progress: 1/3 (10) 2/3 (20) 3/3 (30) | results in input order: 30,10,20",
   ],
+  "rate-limiting.ts": [
+    "granted in arrival order: a b c d e | the last two waited: true",
+    "tryAcquire on an empty bucket: false",
+    "acquire(5, { timeout: 20 }): timeout after 20ms",
+    "the scope's end releases the waiter: scope disposed",
+  ],
 };
 
 /** Further checks on an example's whole output. */
@@ -208,7 +223,7 @@ const seedExamples = [
  * The examples of issue 19's additions from go-go-scope 2.x (not seed
  * sections), each with a Rust twin too.
  */
-const additionExamples = ["retry-strategies.ts", "channel-backpressure.ts", "lifecycle.ts"];
+const additionExamples = ["retry-strategies.ts", "channel-backpressure.ts", "lifecycle.ts", "hedged-race.ts", "rate-limiting.ts"];
 
 const rustExpected: Record<string, (string | RegExp)[]> = {
   "channel_backpressure.rs": rustLines("channel-backpressure.ts"),
@@ -263,6 +278,8 @@ const rustExpected: Record<string, (string | RegExp)[]> = {
   "opentelemetry.rs": rustLines("opentelemetry.ts", [["  user: undefined { id: 1, name: 'Ada' }", '  user: undefined User { id: 1, name: "Ada" }']]),
   // The additions beyond 1.0 print the same lines in both faces.
   "lifecycle.rs": rustLines("lifecycle.ts"),
+  "hedged_race.rs": rustLines("hedged-race.ts"),
+  "rate_limiting.rs": rustLines("rate-limiting.ts"),
 };
 
 /** The lines of the Rust programs that have no TypeScript twin. */

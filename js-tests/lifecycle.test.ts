@@ -288,4 +288,22 @@ describe("parallel onProgress", () => {
     expect((thrown(() => parallel([], { onProgress: 1 as never })) as Error).message).toBe("parallel: onProgress must be a function, got number");
     expect(thrown(() => s.parallel([], { onProgress: "x" as never }))).toBeInstanceOf(TypeError);
   });
+
+  test("a throwing onProgress getter throws from the call, before any factory runs or anything is made", async () => {
+    await using s = scope();
+    const boom = new Error("getter");
+    let ran = 0;
+    const hostile = {
+      get onProgress() {
+        throw boom;
+      },
+    };
+    const before = liveCounts();
+    for (let i = 0; i < 1000; i++) {
+      expect(thrown(() => parallel([() => ran++], hostile as never))).toBe(boom);
+      expect(thrown(() => s.parallel([() => ran++], hostile as never))).toBe(boom);
+    }
+    expect(ran).toBe(0);
+    expect(liveCounts()).toEqual(before);
+  });
 });

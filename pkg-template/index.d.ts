@@ -223,8 +223,18 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
   channel<T>(capacity?: number, options?: ChannelOptions<T>): Channel<T>;
   /** go-go-scope 2.x's spelling: `s.channel({ capacity, backpressure, onDrop })`. */
   channel<T>(options: ChannelOptions<T>): Channel<T>;
-  /** The first factory to settle decides; uses this scope's signal, tracer and services. */
-  race<T>(factories: readonly Factory<T, Services>[]): Promise<Result<unknown, T>>;
+  /**
+   * The first factory to settle decides; uses this scope's signal, tracer
+   * and services. `options` (go-go-scope 2.x): `requireSuccess`, `timeout`,
+   * `stagger` (hedged starts), `concurrency`; see {@link RaceTiming}.
+   */
+  race<T>(factories: readonly Factory<T, Services>[], options?: RaceTiming): Promise<Result<unknown, T>>;
+  /**
+   * The first factory to succeed decides (go-go-scope 2.x; a race with
+   * `requireSuccess`): when every one failed, `[AggregateError(their errors
+   * in input order), undefined]`. The others are aborted once one succeeds.
+   */
+  any<T>(factories: readonly Factory<T, Services>[], options?: Omit<RaceTiming, "requireSuccess">): Promise<Result<unknown, T>>;
   /** Runs every factory under this scope's concurrency; Results in input order. */
   parallel<T>(
     factories: readonly Factory<T, Services>[],
@@ -283,7 +293,55 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
    * Mermaid `graph TD`. (go-go-scope 2.x)
    */
   debugTree(options?: { format?: "ascii" | "mermaid" }): string;
+  /**
+   * A token bucket that ends with this scope: its waiting acquires reject
+   * with the scope's abort reason, later ones too. Refused (`Error`) once
+   * the scope is disposed. (go-go-scope 2.x)
+   */
+  tokenBucket(options: TokenBucketOptions): TokenBucket;
+  /**
+   * `fn` debounced (go-go-scope 2.x): it runs `wait` ms (default 300) after
+   * the last call, with that call's arguments; with `leading`, a call after
+   * a quiet period runs at once. Each call gives the Result of the run it
+   * joined; a call that will not run gives `[undefined, undefined]`. When
+   * the scope ends, a pending run is dropped and its calls give
+   * `[reason, undefined]` (the scope's reason), as later calls do.
+   */
+  debounce<Args extends unknown[], T>(
+    fn: (...args: Args) => T | PromiseLike<T>,
+    options?: DebounceOptions,
+  ): (...args: Args) => Promise<Result<unknown, Awaited<T>>>;
+  /**
+   * `fn` throttled (go-go-scope 2.x): at most one run per `interval` ms
+   * (default 300); the first call runs at once (`leading`, default true);
+   * with `trailing`, calls inside the interval join one run at its end.
+   * Results and the scope's end as for `debounce`.
+   */
+  throttle<Args extends unknown[], T>(
+    fn: (...args: Args) => T | PromiseLike<T>,
+    options?: ThrottleOptions,
+  ): (...args: Args) => Promise<Result<unknown, Awaited<T>>>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Options of `s.debounce`. (go-go-scope 2.x) */
+export interface DebounceOptions {
+  /** Quiet time before the run, ms (default 300). */
+  wait?: number;
+  /** Run a call at once when no window is open (default false). */
+  leading?: boolean;
+  /** Run once the window ends, with the latest arguments (default true). */
+  trailing?: boolean;
+}
+
+/** Options of `s.throttle`. (go-go-scope 2.x) */
+export interface ThrottleOptions {
+  /** Least time between runs, ms (default 300). */
+  interval?: number;
+  /** Run a call at once when no window is open (default true). */
+  leading?: boolean;
+  /** Run the calls made inside a window once it ends (default false). */
+  trailing?: boolean;
 }
 
 /**
@@ -379,7 +437,40 @@ export type FactoryArg<Services = Record<string, unknown>> = AbortSignal & {
 /** A unit of work for `race` and `parallel`. */
 export type Factory<T, Services = Record<string, unknown>> = (arg: FactoryArg<Services>) => T | PromiseLike<T>;
 
-export interface RaceOptions {
+/**
+ * go-go-scope 2.x's race options, for `race` and `s.race` (`s.any` takes
+ * all but `requireSuccess`).
+ */
+export interface RaceTiming {
+  /**
+   * Only a success wins; failures let the race go on. When every factory
+   * failed: `[AggregateError(their errors in input order), undefined]`
+   * (message "All race competitors failed").
+   */
+  requireSuccess?: boolean;
+  /**
+   * Milliseconds (0 or `Infinity`: none). When no factory has won by then,
+   * the race resolves `[Error("timeout after <ms>ms"), undefined]` and every
+   * factory's signal aborts with that error (the race resolves once they
+   * have settled, as on any abort).
+   */
+  timeout?: number;
+  /**
+   * Hedged requests: start the first factory at once and each next one
+   * only if none settled within `stagger` ms of the last start (with
+   * `requireSuccess`, a failure starts the next at once). 0: all start at
+   * once; `Infinity`: the next starts only when one fails (a fallback chain).
+   */
+  stagger?: number;
+  /** go-go-scope 2.x's name for `stagger` (`stagger` wins when both are given). */
+  staggerDelay?: number;
+  /** At most this many factories at once (0 or `Infinity`: no limit). */
+  staggerMaxConcurrent?: number;
+  /** Same as `staggerMaxConcurrent` (2.x's `s.race` option); the smaller of the two applies. */
+  concurrency?: number;
+}
+
+export interface RaceOptions extends RaceTiming {
   signal?: AbortSignal;
   tracer?: Tracer;
 }
@@ -399,7 +490,10 @@ export interface ParallelOptions {
   onProgress?: (completed: number, total: number, result: Result<unknown, unknown>) => void;
 }
 
-/** The first factory to settle, success or failure, decides the Result. */
+/**
+ * The first factory to settle, success or failure, decides the Result (with
+ * `requireSuccess`, the first success); the others are aborted.
+ */
 export declare function race<T>(factories: readonly Factory<T>[], options?: RaceOptions): Promise<Result<unknown, T>>;
 
 /** Runs every factory; the Results come back in input order. */
@@ -514,6 +608,57 @@ export declare class Semaphore implements AsyncDisposable {
   readonly waiting: number;
   readonly waiterCount: number;
   readonly totalPermits: number;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Options of a {@link TokenBucket}. (go-go-scope 2.x) */
+export interface TokenBucketOptions {
+  /** Tokens it holds at most (its burst), a number > 0 (`Infinity`: no limit). */
+  capacity: number;
+  /** Tokens added per second, a finite number >= 0. */
+  refillRate: number;
+  /** Tokens at the start, from 0 to `capacity` (default: `capacity`). */
+  initialTokens?: number;
+}
+
+/** Options of {@link TokenBucket.acquire}. */
+export interface TokenBucketAcquireOptions {
+  /** Stops waiting when it aborts: the acquire rejects with its reason and takes nothing. */
+  signal?: AbortSignal;
+  /** Stops waiting after that many ms with `Error("timeout after <N>ms")` (0 or `Infinity`: none). */
+  timeout?: number;
+}
+
+/**
+ * A token bucket rate limiter (go-go-scope 2.x): up to `capacity` tokens,
+ * `refillRate` more per second. Waiting acquires are granted in arrival
+ * order; one that stops waiting (timeout, signal) passes its turn on.
+ * `tokens` is a finite number from 0 to `capacity` (default 1).
+ */
+export declare class TokenBucket implements AsyncDisposable, Disposable {
+  constructor(options: TokenBucketOptions);
+  /** Takes `tokens` now if they are there and nobody waits; never waits. */
+  tryAcquire(tokens?: number): boolean;
+  /** Resolves once `tokens` are taken; rejects with the signal's reason, a timeout, or the bucket's end. */
+  acquire(tokens?: number, options?: TokenBucketAcquireOptions): Promise<void>;
+  /** go-go-scope 2.x's form: waits for `tokens`, then runs `fn` and gives its result. */
+  acquire<T>(tokens: number, fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
+  /** go-go-scope 2.x: `tryAcquire` as a promise. */
+  tryConsume(tokens?: number): Promise<boolean>;
+  /** Tokens there now (0 once the bucket ended). */
+  readonly tokens: number;
+  readonly capacity: number;
+  readonly refillRate: number;
+  /** Acquires waiting. */
+  readonly waiting: number;
+  /** go-go-scope 2.x: `tokens` as a promise. */
+  getTokens(): Promise<number>;
+  /** go-go-scope 2.x: `{ tokens, capacity, refillRate }`. */
+  getState(): Promise<{ tokens: number; capacity: number; refillRate: number }>;
+  /** Fills the bucket; waiters are granted what they can be. */
+  reset(): Promise<void>;
+  /** Ends the bucket: waiting and later acquires reject with `Error("token bucket disposed")`. */
+  [Symbol.dispose](): void;
   [Symbol.asyncDispose](): Promise<void>;
 }
 

@@ -17,6 +17,9 @@ export function liveCounts(): {
   semaphores: number;
   semaphoreSlots: number;
   sleeps: number;
+  buckets: number;
+  bucketWaiters: number;
+  limiters: number;
   /** `select`s not over. */
   selects: number;
 };

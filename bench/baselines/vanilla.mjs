@@ -75,6 +75,47 @@ export async function race(factories) {
   }
 }
 
+/**
+ * A hedged race with requireSuccess, by hand: the first factory at once, the
+ * next after `stagger` ms or at once when one fails; the first success
+ * wins; every failure gives an AggregateError in input order; the losers
+ * are aborted and awaited.
+ */
+export function hedgedRace(factories, stagger) {
+  const ac = new AbortController();
+  const n = factories.length;
+  const results = new Array(n);
+  const runs = [];
+  let next = 0;
+  let failed = 0;
+  let timer;
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (r) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      ac.abort(new Error("scope disposed"));
+      Promise.all(runs).then(() => resolve(r));
+    };
+    const start = () => {
+      clearTimeout(timer);
+      if (done || next >= n) return;
+      const i = next++;
+      if (next < n) timer = setTimeout(start, stagger);
+      runs.push(
+        settle(factories[i], ac.signal).then((r) => {
+          results[i] = r;
+          if (r[0] === undefined) return finish(r);
+          if (++failed === n) return finish([new AggregateError(results.map((x) => x[0]), "All race competitors failed"), undefined]);
+          start();
+        }),
+      );
+    };
+    start();
+  });
+}
+
 /** n tasks in one scope, all awaited (fan-out). */
 export async function fanOut(fn, n) {
   const ac = new AbortController();

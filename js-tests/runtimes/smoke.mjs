@@ -394,11 +394,82 @@ const checks = {
       };
     });
   },
+
+  /** go-go-scope 2.x's race options: requireSuccess, s.any, stagger, timeout (no timing read). */
+  async raceOptions({ race, scope }) {
+    const allFailed = await race([() => Promise.reject("a"), () => Promise.reject("b")], { requireSuccess: true });
+    const starts = [];
+    const chain = await race(
+      [0, 1, 2].map((i) => async () => {
+        starts.push(i);
+        if (i < 2) throw new NotFound(i);
+        return "third";
+      }),
+      { stagger: Infinity, requireSuccess: true },
+    );
+    const hedged = [];
+    const first = await race(
+      [0, 1].map((i) => async () => {
+        hedged.push(i);
+        return i;
+      }),
+      { staggerDelay: 60_000 },
+    );
+    let aborted = false;
+    const timedOut = await race(
+      [
+        ({ signal }) =>
+          abortable(signal, 60_000).catch((e) => {
+            aborted = signal.reason === e;
+            throw e;
+          }),
+      ],
+      { timeout: 20 },
+    );
+    const any = await using(scope(), (s) => s.any([() => Promise.reject(new NotFound(1)), () => "ok"]));
+    let bad;
+    try {
+      race([() => 1], { stagger: -1 });
+    } catch (e) {
+      bad = `${e.name}: ${e.message}`;
+    }
+    return {
+      allFailed: [allFailed[0] instanceof AggregateError, allFailed[0]?.message, allFailed[0]?.errors, allFailed[1] ?? null],
+      chain: [chain[1], starts],
+      hedged: [first[1], hedged],
+      timeout: [timedOut[0]?.message, aborted],
+      any: any[1],
+      bad,
+    };
+  },
+
+  /** Beyond 1.0: TokenBucket and s.tokenBucket (FIFO grants, timeout, the scope's end), s.debounce. */
+  async tokenBucket({ scope, TokenBucket }) {
+    const fixed = new TokenBucket({ capacity: 2, refillRate: 0 });
+    const tries = [fixed.tryAcquire(), fixed.tryAcquire(), fixed.tryAcquire()];
+    const timeout = await fixed.acquire(1, { timeout: 10 }).then(() => "granted", (e) => e.message);
+    fixed[Symbol.dispose]();
+    const refilling = new TokenBucket({ capacity: 2, refillRate: 200, initialTokens: 0 });
+    const order = [];
+    await Promise.all([refilling.acquire(2).then(() => order.push("big")), refilling.acquire(1).then(() => order.push("small"))]);
+    refilling[Symbol.dispose]();
+    const s = scope();
+    const waiting = s.tokenBucket({ capacity: 1, refillRate: 0, initialTokens: 0 }).acquire().then(
+      () => "granted",
+      (e) => (e === s.signal.reason ? `rejected: ${e.message}` : "another reason"),
+    );
+    const debounced = s.debounce((x) => x * 2, { wait: 1 });
+    const ran = await Promise.all([debounced(1), debounced(2)]);
+    const dropped = s.debounce(() => "never", { wait: 60_000 })();
+    await s[Symbol.asyncDispose]();
+    const [dropReason] = await dropped;
+    return { tries, timeout, order, scopeEnd: await waiting, debounce: ran, debounceScopeEnd: dropReason === s.signal.reason };
+  },
 };
 
 /** Runs every check; a check that throws is reported as { threw: "…" }. */
 export async function smoke(lib) {
-  const out = { exports: ["scope", "race", "parallel", "poll", "stream", "Channel", "Scope", "Task", "Semaphore", "onAbort", "whenAborted"].filter((n) => n in lib) };
+  const out = { exports: ["scope", "race", "parallel", "poll", "stream", "Channel", "Scope", "Task", "Semaphore", "onAbort", "whenAborted", "TokenBucket"].filter((n) => n in lib) };
   for (const [name, check] of Object.entries(checks)) {
     try {
       out[name] = await check(lib);

@@ -18,7 +18,9 @@ type Result = readonly [unknown, unknown];
 declare module "./scope" {
   interface Scope<Services extends Record<string, unknown> = Record<string, never>> {
     /** The first factory to settle decides; uses this scope's signal, tracer and services. */
-    race(factories: readonly Factory[]): Promise<Result>;
+    race(factories: readonly Factory[], options?: RaceOptionsIn): Promise<Result>;
+    /** The first factory to succeed decides (a race with `requireSuccess`). */
+    any(factories: readonly Factory[], options?: RaceOptionsIn): Promise<Result>;
     /** Runs every factory under this scope's concurrency; Results in input order. */
     parallel(factories: readonly Factory[], options?: { failFast?: boolean; onProgress?: Progress }): Promise<Result[]>;
   }
@@ -104,11 +106,13 @@ function start(
   tracer: unknown,
   hasLimit: boolean,
   limit: number,
-  failFast: boolean,
+  flags: number,
   progress?: Progress,
+  timing: number[] = NO_TIMING,
 ): Promise<unknown> {
   const n = fs.length;
-  const plan = W.group_plan(race, n, hasLimit, limit);
+  const [timeout, stagger, max] = timing;
+  const plan = W.group_plan(race, n, hasLimit, limit, flags, timeout, stagger, max);
   if (plan === -1) throw failure();
   if (plan === 0) return Promise.resolve(race ? [failure(), undefined] : []);
   const inner =
@@ -117,7 +121,7 @@ function start(
       : signal !== undefined || tracer !== undefined
         ? new Scope({ signal, tracer })
         : new Scope();
-  const g = W.group_new(Scope.key(inner), race, n, hasLimit, limit, (failFast ? 1 : 0) | (progress === undefined ? 0 : 2));
+  const g = W.group_new(Scope.key(inner), race, n, hasLimit, limit, flags | (progress === undefined ? 0 : 2), timeout, stagger, max);
   if (g === -1) {
     const e = failure();
     void inner[Symbol.asyncDispose]();
@@ -143,12 +147,52 @@ function origin(o: Record<string, unknown> | undefined, what: string): [AbortSig
   return [signal, o.tracer ?? undefined];
 }
 
-/** The first factory to settle, success or failure, decides the Result; the others are aborted. */
-export function race(factories: readonly Factory[], options?: { signal?: AbortSignal; tracer?: unknown }): Promise<Result> {
+/** No race timing: `[timeout, stagger, max]` all 0 (shared, never written). */
+const NO_TIMING: number[] = [0, 0, 0];
+
+/** go-go-scope 2.x's race options (the machine judges the numbers). */
+export interface RaceOptionsIn {
+  requireSuccess?: boolean;
+  timeout?: number;
+  stagger?: number;
+  staggerDelay?: number;
+  staggerMaxConcurrent?: number;
+  concurrency?: number;
+}
+
+/**
+ * Reads a race's options into `[flags, hasLimit, concurrency, [timeout,
+ * stagger, max]]`, every number 0 when not given. `stagger` wins over
+ * 2.x's `staggerDelay` (flag 8: the error names the one given). Each read
+ * is user code that may throw: that is the caller's error, nothing is made.
+ */
+function raceOptions(o: Record<string, unknown> | undefined, what: string, any: boolean): [number, boolean, number, number[]] {
+  if (o === undefined) return [any ? 4 : 0, false, 0, NO_TIMING];
+  let flags = any || Boolean(o.requireSuccess) ? 4 : 0;
+  const timeout = optionalNumber(o, "timeout", what) ?? 0;
+  let stagger = optionalNumber(o, "stagger", what);
+  if (stagger === undefined) {
+    stagger = optionalNumber(o, "staggerDelay", what);
+    if (stagger !== undefined) flags |= 8;
+  }
+  const max = optionalNumber(o, "staggerMaxConcurrent", what) ?? 0;
+  const limit = optionalNumber(o, "concurrency", what);
+  return [flags, limit !== undefined, limit ?? 0, [timeout, stagger ?? 0, max]];
+}
+
+/**
+ * The first factory to settle, success or failure, decides the Result; the
+ * others are aborted. go-go-scope 2.x's options: `requireSuccess` (the
+ * first success), `timeout`, `stagger`/`staggerDelay` (hedged starts),
+ * `staggerMaxConcurrent`/`concurrency`.
+ */
+export function race(factories: readonly Factory[], options?: RaceOptionsIn & { signal?: AbortSignal; tracer?: unknown }): Promise<Result> {
   guard();
   const [fs, arg] = readFactories(factories, "race");
-  const [signal, tracer] = origin(optionsObject(options, "race"), "race");
-  return start(true, fs, arg, undefined, signal, tracer, false, 0, false) as Promise<Result>;
+  const o = optionsObject(options, "race");
+  const [flags, hasLimit, limit, timing] = raceOptions(o, "race", false);
+  const [signal, tracer] = origin(o, "race");
+  return start(true, fs, arg, undefined, signal, tracer, hasLimit, limit, flags, undefined, timing) as Promise<Result>;
 }
 
 export interface ParallelOptionsIn {
@@ -177,18 +221,29 @@ export function parallel(factories: readonly Factory[], options?: ParallelOption
   }
   const progress = progressOf(o);
   const [signal, tracer] = origin(o, "parallel");
-  return start(false, fs, arg, undefined, signal, tracer, limit !== undefined, limit ?? 0, failFast, progress) as Promise<Result[]>;
+  return start(false, fs, arg, undefined, signal, tracer, limit !== undefined, limit ?? 0, failFast ? 1 : 0, progress) as Promise<Result[]>;
 }
 
 function check(s: unknown): asserts s is Scope {
   if (!(s instanceof Scope)) throw new TypeError("Scope method called on an object that is not a Scope");
 }
 
-Scope.prototype.race = function (this: Scope, factories: readonly Factory[]): Promise<Result> {
-  check(this);
+/** `s.race` and `s.any` (a race with `requireSuccess`). */
+function scopeRace(s: Scope, factories: readonly Factory[], options: unknown, any: boolean): Promise<Result> {
+  check(s);
   guard();
-  const [fs, arg] = readFactories(factories, "race");
-  return start(true, fs, arg, this, undefined, undefined, false, 0, false) as Promise<Result>;
+  const what = any ? "any" : "race";
+  const [fs, arg] = readFactories(factories, what);
+  const [flags, hasLimit, limit, timing] = raceOptions(optionsObject(options, what), what, any);
+  return start(true, fs, arg, s, undefined, undefined, hasLimit, limit, flags, undefined, timing) as Promise<Result>;
+}
+
+Scope.prototype.race = function (this: Scope, factories: readonly Factory[], options?: RaceOptionsIn): Promise<Result> {
+  return scopeRace(this, factories, options, false);
+};
+
+Scope.prototype.any = function (this: Scope, factories: readonly Factory[], options?: RaceOptionsIn): Promise<Result> {
+  return scopeRace(this, factories, options, true);
 };
 
 Scope.prototype.parallel = function (
@@ -201,7 +256,7 @@ Scope.prototype.parallel = function (
   const [fs, arg] = readFactories(factories, "parallel");
   const o = optionsObject(options, "parallel");
   const failFast = o !== undefined && Boolean(o.failFast);
-  return start(false, fs, arg, this, undefined, undefined, false, 0, failFast, progressOf(o)) as Promise<Result[]>;
+  return start(false, fs, arg, this, undefined, undefined, false, 0, failFast ? 1 : 0, progressOf(o)) as Promise<Result[]>;
 };
 
 on(40 /* GroupStart */, (g, from, count) => {
@@ -246,7 +301,12 @@ on(41 /* GroupDone */, (g, how, arg) => {
   if (how === 0 /* WINNER */) gr.res(ms[arg]!._r);
   else if (how === 1 /* ABORTED */) gr.res([reasonOf(arg), undefined]);
   else if (how === 3 /* REJECT */) gr.rej(ms[arg]!._r![0]);
-  else {
+  else if (how === 4 /* ALL_FAILED */) {
+    // requireSuccess: every factory failed; their errors in input order.
+    const errors: unknown[] = [];
+    for (const m of ms) if (m !== undefined) errors.push(m._r![0]);
+    gr.res([new AggregateError(errors, "All race competitors failed"), undefined]);
+  } else {
     // RESULTS: a factory that never started has the abort reason.
     const reason = arg === -1 ? undefined : reasonOf(arg);
     const out: Result[] = new Array(ms.length);

@@ -14,3 +14,4 @@ export { Semaphore } from "./semaphore";
 export { onAbort, whenAborted } from "./abort";
 // Beyond 1.0: additions from go-go-scope 2.x.
 export { exponentialBackoff, jitter, linear, decorrelatedJitter } from "./backoff";
+export { TokenBucket } from "./token-bucket";

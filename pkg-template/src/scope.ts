@@ -8,6 +8,8 @@ import { messageOf, mustBe, optionalFunction, optionalNumber, optionsObject, typ
 import { T, Task, keepHooks, type RetryHooks, type TaskContext } from "./task";
 import * as tel from "./telemetry";
 import { delay } from "./delay";
+import { limiter } from "./rate";
+import { tokenBucket, type TokenBucket, type TokenBucketOptionsIn } from "./token-bucket";
 
 /** Live scopes by slot index (until their disposal ends). */
 export const S = new Table<Scope>();
@@ -264,6 +266,24 @@ export class Scope {
   delay(ms: number): Promise<void> {
     check(this);
     return delay(this.#k, ms, () => this.signal.reason);
+  }
+
+  /** A token bucket that ends with this scope: its waiters reject with the scope's abort reason. */
+  tokenBucket(options: TokenBucketOptionsIn): TokenBucket {
+    check(this);
+    return tokenBucket(this.#k, options);
+  }
+
+  /** `fn` run `wait` ms after the last call (go-go-scope 2.x); each call gives the Result of the run it joined. */
+  debounce(fn: (...args: never[]) => unknown, options?: unknown): (...args: unknown[]) => Promise<[unknown, unknown]> {
+    check(this);
+    return limiter(this.#k, fn, options, false);
+  }
+
+  /** `fn` run at most once per `interval` ms (go-go-scope 2.x). */
+  throttle(fn: (...args: never[]) => unknown, options?: unknown): (...args: unknown[]) => Promise<[unknown, unknown]> {
+    check(this);
+    return limiter(this.#k, fn, options, true);
   }
 
   /** Sets a context value that this scope and its child scopes (created before or after) see. */

@@ -20,16 +20,19 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use super::error::Error;
 use super::runtime::{Driver, Runtime};
-use super::scope::{Scope, ScopeOptions, ScopeShared};
+use super::scope::{ms, Scope, ScopeOptions, ScopeShared};
 use super::table::key;
 use super::task::{OnceFactory, TaskContext, TaskCore, TaskError, TaskOut};
-use crate::machine::group::{flag, how, plan, Kind, Plan, RACE_EMPTY};
+use crate::machine::group::{flag, how, plan, Kind, Plan, RaceSpec, RACE_EMPTY};
 use crate::machine::slab::Key;
 
-/// Options of [`race`] (1.0's `race(factories, { signal })`).
+/// Options of [`race`], [`Scope::race_with`] and [`Scope::any`] (1.0's
+/// `race(factories, { signal })`, and go-go-scope 2.x's `requireSuccess`,
+/// `timeout`, `stagger`, `concurrency`).
 ///
 /// ```
 /// # use go_go_scope_wasm::{race, ManualHost, RaceOptions, Runtime};
@@ -42,8 +45,138 @@ use crate::machine::slab::Key;
 /// ```
 #[derive(Clone, Default, Debug)]
 pub struct RaceOptions {
-    /// Aborts the race (its factories' signals) with its reason.
+    /// Aborts the race (its factories' signals) with its reason
+    /// (standalone [`race`] only).
     pub signal: Option<web_sys::AbortSignal>,
+    /// Only a success wins; when every factory failed, the race ends with
+    /// [`TaskError::AllFailed`] (their errors in input order).
+    pub require_success: bool,
+    /// No winner by then: the race ends with [`TaskError::Timeout`]
+    /// ("timeout after <ms>ms"), the factories' signals aborted with it.
+    /// `None` or zero: none.
+    pub timeout: Option<Duration>,
+    /// Hedged requests: the first factory starts at once, each next one
+    /// only if none settled within this long of the last start (with
+    /// `require_success`, a failure starts the next at once). `None` or
+    /// zero: all start at once; [`Duration::MAX`]: the next starts only
+    /// when one fails.
+    pub stagger: Option<Duration>,
+    /// At most this many factories at once (2.x's `concurrency` and
+    /// `staggerMaxConcurrent`); `None` or 0: no limit.
+    pub concurrency: Option<u32>,
+}
+
+impl RaceOptions {
+    /// Sets [`RaceOptions::require_success`].
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{race, ManualHost, RaceOptions, Runtime};
+    /// # use futures::FutureExt;
+    /// # Runtime::set_current(Runtime::new(ManualHost::new()));
+    /// let first_ok = race(
+    ///     [Err("down"), Ok("replica")].map(|r| move |_ctx| async move { r }),
+    ///     RaceOptions::default().require_success(true),
+    /// );
+    /// assert_eq!(first_ok.now_or_never(), Some(Ok("replica")));
+    /// ```
+    pub fn require_success(mut self, yes: bool) -> Self {
+        self.require_success = yes;
+        self
+    }
+
+    /// Sets [`RaceOptions::timeout`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::{race, ManualHost, RaceOptions, Runtime};
+    /// # use futures::FutureExt;
+    /// let host = ManualHost::new();
+    /// Runtime::set_current(Runtime::new(host.clone()));
+    /// let r = race(
+    ///     [|_ctx| futures::future::pending::<Result<(), ()>>()],
+    ///     RaceOptions::default().timeout(Duration::from_millis(100)),
+    /// );
+    /// host.advance(100);
+    /// let e = r.now_or_never().unwrap().unwrap_err();
+    /// assert!(e.is_timeout());
+    /// assert_eq!(e.reason().unwrap().to_string(), "timeout after 100ms");
+    /// ```
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// Sets [`RaceOptions::stagger`].
+    ///
+    /// ```
+    /// # use std::{cell::Cell, rc::Rc, time::Duration};
+    /// # use go_go_scope_wasm::{race, ManualHost, RaceOptions, Runtime};
+    /// let host = ManualHost::new();
+    /// Runtime::set_current(Runtime::new(host.clone()));
+    /// let started = Rc::new(Cell::new(0));
+    /// let r = race(
+    ///     (0..3).map(|_| {
+    ///         let started = started.clone();
+    ///         move |_ctx| {
+    ///             started.set(started.get() + 1);
+    ///             futures::future::pending::<Result<(), ()>>()
+    ///         }
+    ///     }),
+    ///     RaceOptions::default().stagger(Duration::from_millis(50)),
+    /// );
+    /// assert_eq!(started.get(), 1);
+    /// host.advance(50); // none settled: the hedge starts
+    /// assert_eq!(started.get(), 2);
+    /// # drop(r);
+    /// ```
+    pub fn stagger(mut self, d: Duration) -> Self {
+        self.stagger = Some(d);
+        self
+    }
+
+    /// Sets [`RaceOptions::concurrency`].
+    ///
+    /// ```
+    /// # use std::{cell::Cell, rc::Rc};
+    /// # use go_go_scope_wasm::{race, ManualHost, RaceOptions, Runtime};
+    /// # Runtime::set_current(Runtime::new(ManualHost::new()));
+    /// let started = Rc::new(Cell::new(0));
+    /// let r = race(
+    ///     (0..3).map(|_| {
+    ///         let started = started.clone();
+    ///         move |_ctx| {
+    ///             started.set(started.get() + 1);
+    ///             futures::future::pending::<Result<(), ()>>()
+    ///         }
+    ///     }),
+    ///     RaceOptions::default().concurrency(2),
+    /// );
+    /// assert_eq!(started.get(), 2);
+    /// # drop(r);
+    /// ```
+    pub fn concurrency(mut self, n: u32) -> Self {
+        self.concurrency = Some(n);
+        self
+    }
+
+    /// The machine's flags and timing for a race of these options.
+    fn spec(&self) -> (u32, RaceSpec) {
+        let d = |d: Option<Duration>| d.map_or(0.0, ms);
+        let flags = if self.require_success {
+            flag::REQUIRE_SUCCESS
+        } else {
+            0
+        };
+        (
+            flags,
+            RaceSpec {
+                timeout: d(self.timeout),
+                stagger: d(self.stagger),
+                stagger_delay: false,
+                max: 0.0,
+            },
+        )
+    }
 }
 
 /// Options of [`parallel`] and [`Scope::parallel`] (1.0's `{ concurrency,
@@ -273,6 +406,15 @@ where
             Out::Race(member(arg).unwrap_or_else(|| Err(reason())))
         } else if how_ == how::ABORTED {
             Out::Race(Err(reason()))
+        } else if how_ == how::ALL_FAILED {
+            let n = self.members.borrow().len();
+            let all = (0..n)
+                .filter_map(|i| match member(i as f64) {
+                    Some(Err(e)) => Some(e),
+                    _ => None,
+                })
+                .collect();
+            Out::Race(Err(TaskError::AllFailed(all)))
         } else if how_ == how::REJECT {
             Out::Parallel(Err(match member(arg) {
                 Some(Err(e)) => e,
@@ -351,6 +493,7 @@ where
         factories: impl IntoIterator<Item = F>,
         parent: Option<&Scope>,
         options: ParallelOptions,
+        race: (u32, RaceSpec),
     ) -> Rc<GroupShared<T, E, F>> {
         let ParallelOptions {
             concurrency: limit,
@@ -376,13 +519,15 @@ where
             Kind::Parallel => Out::Parallel(Err(TaskError::Refused(e))),
         };
         let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+        let (race_flags, spec) = race;
         let flags = if fail_fast { flag::FAIL_FAST } else { 0 }
             | if g.progress.is_some() {
                 flag::PROGRESS
             } else {
                 0
-            };
-        match plan(n32, limit) {
+            }
+            | race_flags;
+        match plan(kind, n32, limit, &spec) {
             Err(f) => {
                 g.finish(refused(f.into()));
                 return g;
@@ -413,7 +558,7 @@ where
         let made = drv
             .m
             .borrow_mut()
-            .group_new(inner.key, kind, n32, limit, flags);
+            .group_new(inner.key, kind, n32, limit, flags, &spec);
         match made {
             Ok(k) => {
                 *g.key.borrow_mut() = Some(k);
@@ -552,6 +697,7 @@ where
     Fut: Future<Output = Result<T, E>> + 'static,
 {
     let rt = Runtime::current();
+    let spec = options.spec();
     Race {
         g: GroupShared::launch(
             rt.driver(),
@@ -560,8 +706,10 @@ where
             None,
             ParallelOptions {
                 signal: options.signal,
+                concurrency: options.concurrency,
                 ..ParallelOptions::default()
             },
+            spec,
         ),
     }
 }
@@ -593,7 +741,14 @@ where
 {
     let rt = Runtime::current();
     Parallel {
-        g: GroupShared::launch(rt.driver(), Kind::Parallel, factories, None, options),
+        g: GroupShared::launch(
+            rt.driver(),
+            Kind::Parallel,
+            factories,
+            None,
+            options,
+            (0, RaceSpec::default()),
+        ),
     }
 }
 
@@ -626,8 +781,86 @@ impl Scope {
                 factories,
                 Some(self),
                 ParallelOptions::default(),
+                (0, RaceSpec::default()),
             ),
         }
+    }
+
+    /// [`Scope::race`] with go-go-scope 2.x's options (`require_success`,
+    /// `timeout`, `stagger`, `concurrency`; the options' `signal` is not
+    /// used here: the scope's is).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use go_go_scope_wasm::{ManualHost, RaceOptions, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let host = ManualHost::new();
+    /// # let rt = Runtime::new(host.clone());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let mut r = s.race_with(
+    ///     [|_ctx| futures::future::pending::<Result<(), ()>>()],
+    ///     RaceOptions::default().timeout(Duration::from_millis(30)),
+    /// );
+    /// host.advance(30);
+    /// assert!(r.now_or_never().unwrap().unwrap_err().is_timeout());
+    /// assert!(s.reason().is_none(), "the scope itself goes on");
+    /// ```
+    pub fn race_with<T, E, F, Fut>(
+        &self,
+        factories: impl IntoIterator<Item = F>,
+        options: RaceOptions,
+    ) -> Race<T, E>
+    where
+        T: 'static,
+        E: 'static,
+        F: FnOnce(TaskContext) -> Fut + 'static,
+        Fut: Future<Output = Result<T, E>> + 'static,
+    {
+        let spec = options.spec();
+        Race {
+            g: GroupShared::launch(
+                self.drv(),
+                Kind::Race,
+                factories,
+                Some(self),
+                ParallelOptions {
+                    concurrency: options.concurrency,
+                    ..ParallelOptions::default()
+                },
+                spec,
+            ),
+        }
+    }
+
+    /// The first factory to succeed (go-go-scope 2.x's `s.any`: a race
+    /// with `require_success`); when every one failed,
+    /// [`TaskError::AllFailed`] with their errors in input order.
+    ///
+    /// ```
+    /// # use go_go_scope_wasm::{ManualHost, RaceOptions, Runtime, ScopeOptions};
+    /// # use futures::FutureExt;
+    /// # let rt = Runtime::new(ManualHost::new());
+    /// # let s = rt.scope(ScopeOptions::default()).unwrap();
+    /// let first_ok = s.any([Err("down"), Ok("up")].map(|r| move |_ctx| async move { r }), RaceOptions::default());
+    /// assert_eq!(first_ok.now_or_never(), Some(Ok("up")));
+    ///
+    /// let none = s.any([Err::<(), _>("a"), Err("b")].map(|r| move |_ctx| async move { r }), RaceOptions::default());
+    /// let e = none.now_or_never().unwrap().unwrap_err();
+    /// let errors: Vec<_> = e.all_failed().unwrap().iter().map(|e| *e.failed().unwrap()).collect();
+    /// assert_eq!(errors, ["a", "b"]);
+    /// ```
+    pub fn any<T, E, F, Fut>(
+        &self,
+        factories: impl IntoIterator<Item = F>,
+        options: RaceOptions,
+    ) -> Race<T, E>
+    where
+        T: 'static,
+        E: 'static,
+        F: FnOnce(TaskContext) -> Fut + 'static,
+        Fut: Future<Output = Result<T, E>> + 'static,
+    {
+        self.race_with(factories, options.require_success(true))
     }
 
     /// [`parallel`] under this scope: its signal, services and
@@ -668,6 +901,7 @@ impl Scope {
                     signal: None,
                     ..options
                 },
+                (0, RaceSpec::default()),
             ),
         }
     }

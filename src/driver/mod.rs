@@ -36,6 +36,7 @@ mod stream;
 mod table;
 mod task;
 mod telemetry;
+mod token_bucket;
 
 pub use abort::{on_abort, when_aborted, OnAbort, WhenAborted};
 pub use backoff::{Backoff, ExponentialOptions};
@@ -58,6 +59,7 @@ pub use signal::{Aborted, Reason};
 pub use stream::{stream, Scoped};
 pub use task::{Delay, RetryOptions, Task, TaskContext, TaskError, TaskOptions};
 pub use telemetry::{AttributeValue, OtelOptions, Span, SpanStatus, Tracer};
+pub use token_bucket::{TokenAcquire, TokenBucket, TokenBucketOptions};
 
 // The behaviour tests run natively (`cargo test`) and in wasm
 // (`wasm-pack test`); the web tests only in wasm.

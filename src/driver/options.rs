@@ -33,7 +33,10 @@ use super::poll::PollOptions;
 use super::scope::{CircuitBreakerOptions, ScopeOptions};
 use super::task::{RetryOptions, TaskOptions};
 use super::telemetry::{AttributeValue, OtelOptions};
-use crate::machine::group::PARALLEL_CONCURRENCY;
+use crate::machine::group::{
+    PARALLEL_CONCURRENCY, RACE_CONCURRENCY, RACE_STAGGER, RACE_STAGGER_DELAY, RACE_STAGGER_MAX,
+    RACE_TIMEOUT,
+};
 use crate::machine::options as rules;
 use crate::machine::poll::POLL_INTERVAL;
 use crate::machine::Fail;
@@ -112,6 +115,12 @@ struct RawParallel {
 #[serde(rename_all = "camelCase", default)]
 struct RawRace {
     signal: Js,
+    require_success: Js,
+    timeout: Js,
+    stagger: Js,
+    stagger_delay: Js,
+    stagger_max_concurrent: Js,
+    concurrency: Js,
 }
 
 /// `typeof v`, with `null` apart (what the messages print).
@@ -457,23 +466,61 @@ impl ParallelOptions {
 }
 
 impl RaceOptions {
-    /// Reads 1.0's race options object: `{ signal }`.
+    /// Reads 1.0's race options object, `{ signal }`, with go-go-scope
+    /// 2.x's `requireSuccess`, `timeout`, `stagger` (or `staggerDelay`),
+    /// `staggerMaxConcurrent` and `concurrency` (the smaller of the last two
+    /// applies).
     ///
     /// ```no_run
+    /// # use std::time::Duration;
     /// # use go_go_scope_wasm::RaceOptions;
     /// # use js_sys::{Object, Reflect};
-    /// // `{ signal: controller.signal }`
+    /// // `{ signal: controller.signal, staggerDelay: 50, requireSuccess: true }`
     /// let controller = web_sys::AbortController::new().unwrap();
     /// let v = Object::new();
     /// Reflect::set(&v, &"signal".into(), &controller.signal()).unwrap();
+    /// Reflect::set(&v, &"staggerDelay".into(), &50.into()).unwrap();
+    /// Reflect::set(&v, &"requireSuccess".into(), &true.into()).unwrap();
     /// let options = RaceOptions::from_js(&v).unwrap();
     /// assert_eq!(options.signal, Some(controller.signal()));
+    /// assert_eq!(options.stagger, Some(Duration::from_millis(50)));
+    /// assert!(options.require_success);
     /// ```
     pub fn from_js(v: &JsValue) -> Result<RaceOptions, Error> {
         let raw: RawRace = fields(v, "race")?;
-        Ok(RaceOptions {
+        let mut o = RaceOptions {
             signal: signal(&raw.signal, "race: options.signal")?,
-        })
+            require_success: truthy(&raw.require_success).unwrap_or(false),
+            ..RaceOptions::default()
+        };
+        if let Some(n) = number(&raw.timeout, "race: timeout")? {
+            o.timeout = rules::duration(n, RACE_TIMEOUT)?.map(duration);
+        }
+        let stagger = match number(&raw.stagger, "race: stagger")? {
+            Some(n) => Some((n, RACE_STAGGER)),
+            None => {
+                number(&raw.stagger_delay, "race: staggerDelay")?.map(|n| (n, RACE_STAGGER_DELAY))
+            }
+        };
+        if let Some((n, message)) = stagger {
+            o.stagger = Some(duration(rules::any_duration(n, message)?));
+        }
+        let mut at_most = |js: &Js, what: &str, message: &'static str| -> Result<(), Error> {
+            if let Some(n) = number(js, what)? {
+                let n = limit(rules::limit(n, 0.0, message)?);
+                if n > 0 {
+                    o.concurrency = Some(o.concurrency.map_or(n, |m| m.min(n)));
+                }
+            }
+            Ok(())
+        };
+        at_most(
+            &raw.stagger_max_concurrent,
+            "race: staggerMaxConcurrent",
+            RACE_STAGGER_MAX,
+        )?;
+        at_most(&raw.concurrency, "race: concurrency", RACE_CONCURRENCY)?;
+        Ok(o)
     }
 }
 

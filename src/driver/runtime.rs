@@ -100,6 +100,10 @@ pub(crate) struct Driver {
     pub(crate) tel_tasks: RefCell<Table<Rc<TelRec>>>,
     /// `scope.delay` futures' cells, by sleep key.
     pub(crate) sleeps: RefCell<Table<Rc<RefCell<super::delay::SleepCell>>>>,
+    /// Token buckets by key, until their `BucketEnd`.
+    pub(crate) buckets: RefCell<Table<Rc<super::token_bucket::BucketShared>>>,
+    /// Waiting token-bucket acquires' cells, by waiter key.
+    pub(crate) bucket_waiters: RefCell<Table<Rc<RefCell<super::token_bucket::WaitCell>>>>,
 }
 
 impl Driver {
@@ -136,6 +140,8 @@ impl Driver {
             tel_scopes: RefCell::default(),
             tel_tasks: RefCell::default(),
             sleeps: RefCell::default(),
+            buckets: RefCell::default(),
+            bucket_waiters: RefCell::default(),
         }
     }
 
@@ -283,6 +289,8 @@ impl Driver {
         const GROUP_DONE: u8 = Op::GroupDone as u8;
         const SLEEP_DONE: u8 = Op::SleepDone as u8;
         const GROUP_PROGRESS: u8 = Op::GroupProgress as u8;
+        const BUCKET_DONE: u8 = Op::BucketDone as u8;
+        const BUCKET_END: u8 = Op::BucketEnd as u8;
         match op as u8 {
             START => self.on_start(a, b as u32, c),
             SETTLE => self.on_settle(a, b, c),
@@ -311,6 +319,8 @@ impl Driver {
             GROUP_DONE => self.on_group_done(a, b, c),
             SLEEP_DONE => self.on_sleep_done(a, b),
             GROUP_PROGRESS => self.on_group_progress(a, b as u32, c as u32),
+            BUCKET_DONE => self.on_bucket_done(a, b),
+            BUCKET_END => self.on_bucket_end(a, b),
             // Spans (scopes with a tracer); debug lines (60-69) are never
             // asked for by this driver.
             op @ 50..=56 => {
@@ -636,6 +646,8 @@ impl Runtime {
             semaphores: m.semaphores.max(d.semaphores.borrow().len()),
             semaphore_slots: m.semaphore_slots,
             sleeps: m.sleeps.max(d.sleeps.borrow().len()),
+            buckets: m.buckets.max(d.buckets.borrow().len()),
+            bucket_waiters: m.bucket_waiters.max(d.bucket_waiters.borrow().len()),
         }
     }
 
@@ -691,6 +703,10 @@ pub struct Live {
     pub semaphore_slots: usize,
     /// `scope.delay` sleeps not over.
     pub sleeps: usize,
+    /// Token buckets.
+    pub buckets: usize,
+    /// Token buckets' waiting acquires.
+    pub bucket_waiters: usize,
 }
 
 impl Live {

@@ -71,6 +71,7 @@ enum Kind {
     ScopeDisposed,
     ChannelDisposed,
     SemaphoreDisposed,
+    BucketDisposed,
     /// A `timeout` of so many ms ran out.
     Timeout(f64),
     /// A linked `AbortSignal`'s `reason`, as is.
@@ -102,6 +103,10 @@ impl Reason {
         Reason::new(Kind::SemaphoreDisposed)
     }
 
+    pub(crate) fn bucket_disposed() -> Reason {
+        Reason::new(Kind::BucketDisposed)
+    }
+
     /// A scope, channel or semaphore was disposed (its owner ended it).
     ///
     /// ```
@@ -118,7 +123,10 @@ impl Reason {
     pub fn is_disposed(&self) -> bool {
         matches!(
             self.0.kind,
-            Kind::ScopeDisposed | Kind::ChannelDisposed | Kind::SemaphoreDisposed
+            Kind::ScopeDisposed
+                | Kind::ChannelDisposed
+                | Kind::SemaphoreDisposed
+                | Kind::BucketDisposed
         )
     }
 
@@ -228,6 +236,7 @@ impl Reason {
             Kind::ScopeDisposed => "scope disposed".into(),
             Kind::ChannelDisposed => "channel disposed".into(),
             Kind::SemaphoreDisposed => "semaphore disposed".into(),
+            Kind::BucketDisposed => "token bucket disposed".into(),
             Kind::Timeout(ms) => format!("timeout after {}ms", super::error::js_number(*ms)),
             Kind::Signal(v) => js_text(v),
         }

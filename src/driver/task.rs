@@ -83,6 +83,10 @@ pub enum TaskError<E> {
     /// The scope refused the task: a bad `retry` delay (the machine's
     /// message names it).
     Refused(Error),
+    /// A race with `require_success` (or [`Scope::any`](super::Scope::any)):
+    /// every factory failed; their errors, in input order (JavaScript's
+    /// `AggregateError`, "All race competitors failed").
+    AllFailed(Vec<TaskError<E>>),
 }
 
 impl<E> TaskError<E> {
@@ -150,6 +154,24 @@ impl<E> TaskError<E> {
         matches!(self, TaskError::CircuitOpen)
     }
 
+    /// Every factory of a race with `require_success` failed; their errors
+    /// in input order.
+    ///
+    /// ```
+    /// use go_go_scope_wasm::TaskError;
+    ///
+    /// let e = TaskError::AllFailed(vec![TaskError::Failed("a"), TaskError::Failed("b")]);
+    /// assert_eq!(e.all_failed().map(<[_]>::len), Some(2));
+    /// assert_eq!(e.to_string(), "All race competitors failed");
+    /// assert!(TaskError::Failed("a").all_failed().is_none());
+    /// ```
+    pub fn all_failed(&self) -> Option<&[TaskError<E>]> {
+        match self {
+            TaskError::AllFailed(v) => Some(v),
+            _ => None,
+        }
+    }
+
     /// The function's own error, if that is what this is.
     ///
     /// ```
@@ -207,7 +229,8 @@ impl<E> TaskError<E> {
         }
     }
 
-    /// Maps the function's error.
+    /// Maps the function's error (each of them, in an
+    /// [`AllFailed`](TaskError::AllFailed)).
     ///
     /// ```
     /// use go_go_scope_wasm::TaskError;
@@ -216,13 +239,20 @@ impl<E> TaskError<E> {
     /// assert_eq!(e.failed().map(String::as_str), Some("HTTP 404"));
     /// assert!(TaskError::<i32>::CircuitOpen.map(|c| c + 1).is_circuit_open());
     /// ```
-    pub fn map<F>(self, f: impl FnOnce(E) -> F) -> TaskError<F> {
+    pub fn map<F>(self, mut f: impl FnMut(E) -> F) -> TaskError<F> {
+        self.map_mut(&mut f)
+    }
+
+    fn map_mut<F>(self, f: &mut impl FnMut(E) -> F) -> TaskError<F> {
         match self {
             TaskError::Failed(e) => TaskError::Failed(f(e)),
             TaskError::Aborted(r) => TaskError::Aborted(r),
             TaskError::Timeout(r) => TaskError::Timeout(r),
             TaskError::CircuitOpen => TaskError::CircuitOpen,
             TaskError::Refused(e) => TaskError::Refused(e),
+            TaskError::AllFailed(v) => {
+                TaskError::AllFailed(v.into_iter().map(|e| e.map_mut(f)).collect())
+            }
         }
     }
 
@@ -246,6 +276,10 @@ impl<E> TaskError<E> {
             TaskError::Aborted(r) | TaskError::Timeout(r) => r.to_js(),
             TaskError::CircuitOpen => js_sys::Error::new(CIRCUIT_OPEN).into(),
             TaskError::Refused(e) => e.to_js(),
+            TaskError::AllFailed(v) => {
+                let errors: js_sys::Array = v.into_iter().map(TaskError::into_js).collect();
+                aggregate_error(errors)
+            }
         }
     }
 
@@ -260,6 +294,20 @@ impl<E> TaskError<E> {
 }
 
 const CIRCUIT_OPEN: &str = "Circuit breaker is open";
+const ALL_FAILED: &str = "All race competitors failed";
+
+/// `new AggregateError(errors, "All race competitors failed")` (looked up
+/// on the global: js-sys's binding is newer than the floor we allow).
+fn aggregate_error(errors: js_sys::Array) -> wasm_bindgen::JsValue {
+    let ctor = js_sys::Reflect::get(&js_sys::global(), &"AggregateError".into())
+        .ok()
+        .and_then(|c| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(c).ok());
+    let made = ctor.and_then(|c| {
+        let args = js_sys::Array::of2(&errors, &ALL_FAILED.into());
+        js_sys::Reflect::construct(&c, &args).ok()
+    });
+    made.unwrap_or_else(|| js_sys::Error::new(ALL_FAILED).into())
+}
 
 impl TaskError<std::convert::Infallible> {
     /// A machine-made error (never `Failed`) as any task's error.
@@ -270,6 +318,9 @@ impl TaskError<std::convert::Infallible> {
             TaskError::Timeout(r) => TaskError::Timeout(r),
             TaskError::CircuitOpen => TaskError::CircuitOpen,
             TaskError::Refused(e) => TaskError::Refused(e),
+            TaskError::AllFailed(v) => {
+                TaskError::AllFailed(v.into_iter().map(Self::widen).collect())
+            }
         }
     }
 }
@@ -281,6 +332,7 @@ impl<E> TaskError<E> {
             TaskError::Aborted(r) | TaskError::Timeout(r) => r.to_string(),
             TaskError::CircuitOpen => CIRCUIT_OPEN.into(),
             TaskError::Refused(e) => e.to_string(),
+            TaskError::AllFailed(_) => ALL_FAILED.into(),
             TaskError::Failed(_) => "exception".into(),
         }
     }
@@ -315,6 +367,7 @@ impl<E: fmt::Display> fmt::Display for TaskError<E> {
             TaskError::Aborted(r) | TaskError::Timeout(r) => r.fmt(f),
             TaskError::CircuitOpen => f.write_str(CIRCUIT_OPEN),
             TaskError::Refused(e) => e.fmt(f),
+            TaskError::AllFailed(_) => f.write_str(ALL_FAILED),
         }
     }
 }
@@ -327,6 +380,7 @@ impl<E: fmt::Debug> fmt::Debug for TaskError<E> {
             TaskError::Timeout(r) => f.debug_tuple("Timeout").field(r).finish(),
             TaskError::CircuitOpen => f.write_str("CircuitOpen"),
             TaskError::Refused(e) => f.debug_tuple("Refused").field(e).finish(),
+            TaskError::AllFailed(v) => f.debug_tuple("AllFailed").field(v).finish(),
         }
     }
 }

@@ -1801,3 +1801,236 @@ fn debug_tree_shows_scopes_tasks_and_states_as_the_typescript_executor_does() {
     assert_eq!(root.debug_tree(TreeFormat::Ascii), "");
     assert!(rt.live().is_empty(), "{:?}", rt.live());
 }
+
+/// A factory's future in the race-option tests.
+type HedgeFut = std::pin::Pin<Box<dyn Future<Output = Result<u32, u32>>>>;
+
+/// Factories for the race-option tests: each records `(index, now)` when it
+/// starts, then settles after `ms` with `Ok(index)` or `Err(index)`.
+fn hedge_factories(
+    host: &ManualHost,
+    starts: &Rc<RefCell<Vec<(u32, f64)>>>,
+    plan: &[(u64, bool)],
+) -> Vec<impl FnOnce(TaskContext) -> HedgeFut> {
+    plan.iter()
+        .enumerate()
+        .map(|(i, &(ms, ok))| {
+            let (h, starts) = (host.clone(), starts.clone());
+            let i = i as u32;
+            move |_ctx: TaskContext| {
+                starts.borrow_mut().push((i, h.now()));
+                let b: HedgeFut = Box::pin(async move {
+                    sleep(&h, ms).await;
+                    if ok {
+                        Ok(i)
+                    } else {
+                        Err(i)
+                    }
+                });
+                b
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_hedged_race_starts_the_next_after_stagger_ms_and_the_first_to_settle_wins() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let starts = Rc::new(RefCell::new(Vec::new()));
+    // The primary is slow (100 ms); the hedge started at 30 ms answers in 20.
+    let fs = hedge_factories(&host, &starts, &[(100, true), (20, true), (5, true)]);
+    let mut r = s.race_with(fs, RaceOptions::default().stagger(MS(30)));
+    host.run();
+    assert_eq!(*starts.borrow(), [(0, 0.0)]);
+    host.advance(29);
+    assert_eq!(starts.borrow().len(), 1);
+    host.advance(1);
+    assert_eq!(*starts.borrow(), [(0, 0.0), (1, 30.0)]);
+    host.advance(20);
+    assert_eq!(ready(&mut r), Some(Ok(1)));
+    assert_eq!(starts.borrow().len(), 2, "the third was never due");
+    assert_eq!(
+        host.pending_timers(),
+        0,
+        "the stagger timer and the primary's sleep are gone"
+    );
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn with_require_success_a_failed_hedge_starts_the_next_at_once_and_all_failed_gives_every_error() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let starts = Rc::new(RefCell::new(Vec::new()));
+    let fs = hedge_factories(&host, &starts, &[(10, false), (100, false), (5, false)]);
+    let opts = RaceOptions::default().stagger(MS(50)).require_success(true);
+    let mut r = s.race_with(fs, opts);
+    host.advance(10); // the first fails: the second starts now, not at 50
+    assert_eq!(*starts.borrow(), [(0, 0.0), (1, 10.0)]);
+    host.advance(50); // none settled within 50 ms of the last start
+    assert_eq!(starts.borrow()[2], (2, 60.0));
+    host.advance(5);
+    assert_eq!(ready(&mut r), None, "the second is still running");
+    host.advance(45);
+    let e = ready(&mut r).unwrap().unwrap_err();
+    let errors: Vec<u32> = e
+        .all_failed()
+        .unwrap()
+        .iter()
+        .map(|e| *e.failed().unwrap())
+        .collect();
+    assert_eq!(
+        errors,
+        [0, 1, 2],
+        "in input order, not the order they failed"
+    );
+    assert_eq!(e.to_string(), "All race competitors failed");
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn a_race_timeout_aborts_the_members_and_ends_with_timeout_after_ms() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let dropped = Rc::new(Cell::new(false));
+    let d = dropped.clone();
+    let mut r = s.race_with(
+        [move |_ctx: TaskContext| {
+            let g = DropFlag(d.clone());
+            async move {
+                let _g = g;
+                pending::<Result<(), ()>>().await
+            }
+        }],
+        RaceOptions::default().timeout(MS(40)).require_success(true),
+    );
+    host.advance(39);
+    assert!(ready(&mut r).is_none());
+    host.advance(1);
+    let e = ready(&mut r).unwrap().unwrap_err();
+    assert!(e.is_timeout());
+    assert_eq!(e.reason().unwrap().timeout(), Some(MS(40)));
+    assert_eq!(e.reason().unwrap().to_string(), "timeout after 40ms");
+    assert!(dropped.get(), "the member was aborted and dropped");
+    assert!(
+        s.reason().is_none(),
+        "the scope is not aborted by its race's timeout"
+    );
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+// ---- token buckets (go-go-scope 2.x) -----------------------------------------
+
+#[test]
+fn token_bucket_grants_at_the_exact_refill_time_in_arrival_order() {
+    let (host, rt) = rt();
+    // 4 tokens at most, 10 per second (one per 100 ms), starting with 1.
+    let b = rt
+        .token_bucket(TokenBucketOptions::new(4.0, 10.0).initial_tokens(1.0))
+        .unwrap();
+    let mut three = b.acquire(3.0).unwrap();
+    let mut one = b.acquire(1.0).unwrap();
+    assert_eq!(b.try_acquire(0.0), Ok(false), "nobody barges past waiters");
+    host.advance(199);
+    assert!(ready(&mut three).is_none());
+    host.advance(1);
+    assert_eq!(ready(&mut three), Some(Ok(())));
+    assert!(ready(&mut one).is_none());
+    host.advance(100);
+    assert_eq!(ready(&mut one), Some(Ok(())));
+    assert_eq!(rt.live().timers, 0, "no timer once nobody waits");
+    assert_eq!(b.tokens(), 0.0);
+    host.advance(1000);
+    assert_eq!(b.tokens(), 4.0, "refilled up to the capacity");
+    // The last handle (a future holds one too) ends the bucket.
+    drop((b, three));
+    assert_eq!(rt.live().buckets, 1);
+    drop(one);
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn token_bucket_timeout_and_a_dropped_waiter_pass_the_turn_on() {
+    let (host, rt) = rt();
+    let b = rt
+        .token_bucket(TokenBucketOptions::new(10.0, 1.0).initial_tokens(2.0))
+        .unwrap();
+    let mut big = b.acquire_timeout(10.0, MS(30)).unwrap();
+    let mut small = b.acquire(2.0).unwrap();
+    let other = b.acquire(5.0).unwrap();
+    host.advance(29);
+    assert!(ready(&mut small).is_none());
+    host.advance(1);
+    let e = ready(&mut big).unwrap().unwrap_err();
+    assert!(e.is_timeout());
+    assert_eq!(e.to_string(), "timeout after 30ms");
+    assert_eq!(
+        ready(&mut small),
+        Some(Ok(())),
+        "the 2 tokens go to the next one"
+    );
+    assert_eq!(b.waiting(), 1);
+    drop(other);
+    assert_eq!(b.waiting(), 0);
+    assert_eq!(rt.live().timers, 0);
+    drop((b, big, small));
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn any_is_the_first_success_and_bad_race_options_are_refused() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let starts = Rc::new(RefCell::new(Vec::new()));
+    let fs = hedge_factories(&host, &starts, &[(1, false), (10, true), (5, true)]);
+    let mut r = s.any(fs, RaceOptions::default().concurrency(1));
+    host.advance(1);
+    assert_eq!(*starts.borrow(), [(0, 0.0), (1, 1.0)], "one at a time");
+    host.advance(10);
+    assert_eq!(ready(&mut r), Some(Ok(1)));
+    assert_eq!(starts.borrow().len(), 2);
+    // A stagger a Duration cannot hold wrong is impossible; a timeout of
+    // zero means none, as 0 does in JavaScript.
+    let mut r = s.any(
+        [|_ctx: TaskContext| async { Ok::<_, ()>(7) }],
+        RaceOptions::default().timeout(Duration::ZERO),
+    );
+    assert_eq!(ready(&mut r), Some(Ok(7)));
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn token_bucket_ends_with_its_scope_and_refuses_bad_input() {
+    let (_host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let b = s
+        .token_bucket(TokenBucketOptions::new(1.0, 1.0).initial_tokens(0.0))
+        .unwrap();
+    let mut w = b.acquire(1.0).unwrap();
+    assert!(b.acquire(2.0).unwrap_err().is_range());
+    assert!(b.acquire(f64::NAN).unwrap_err().is_range());
+    assert_eq!(
+        rt.token_bucket(TokenBucketOptions::new(1.0, -1.0))
+            .unwrap_err()
+            .to_string(),
+        "TokenBucket: refillRate must be a finite number of tokens per second >= 0, got -1"
+    );
+    drop(s.dispose());
+    let reason = ready(&mut w).unwrap().unwrap_err();
+    assert!(reason.is_disposed());
+    assert!(
+        reason.ptr_eq(&s.reason().unwrap()),
+        "the scope's own reason"
+    );
+    let mut later = b.acquire(1.0).unwrap();
+    assert!(ready(&mut later).unwrap().unwrap_err().ptr_eq(&reason));
+    assert_eq!(b.try_acquire(1.0), Ok(false));
+    assert!(s.token_bucket(TokenBucketOptions::new(1.0, 1.0)).is_err());
+    drop((b, w, later));
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}

@@ -109,6 +109,23 @@ pub enum Op {
     /// `(sleep, reason)`: an `s.delay(ms)` is over: resolve it (`reason`
     /// -1) or reject it with `reason` (its scope was cancelled).
     SleepDone = 70,
+    /// `(waiter, reason)`: a token bucket's waiting `acquire` is over:
+    /// resolve it (`reason` -1), reject it with the reason its bucket's
+    /// `BucketEnd` gave (-2), or with `reason` (its timeout's or its
+    /// signal's).
+    BucketDone = 80,
+    /// `(bucket, reason)`: the token bucket ended (its scope was cancelled,
+    /// or it was disposed or collected): keep `reason` (-1: "token bucket
+    /// disposed") for later acquires and forget its JS state.
+    BucketEnd = 81,
+    /// `(limiter)`: a debounce's or throttle's trailing run: call `fn`
+    /// with the latest arguments and give its Result to every call that
+    /// joined the batch.
+    RateFire = 82,
+    /// `(limiter, reason)`: the scope ended: resolve the calls waiting for
+    /// the trailing run with `[reason, undefined]`, keep `reason` for later
+    /// calls, forget `fn`.
+    RateEnd = 83,
     /// `(select, reason)`: a waiting `select` was cancelled (its scope or
     /// signal aborted, or its timeout fired): take the slots to forget with
     /// `sel_forget(select)` until it answers -1, then resolve it with

@@ -8,9 +8,10 @@
 //!   call [`Machine::group_spawn`] for each index of `from..from + count`,
 //!   in input order; each is a task of the internal scope, whose `Start`
 //!   follows as for any task;
-//! - who wins a race: the first member to settle (success or failure), or
-//!   the abort reason if the internal scope was aborted from outside (a
-//!   parent scope, a linked signal) before any member settled;
+//! - who wins a race: the first member to settle (success or failure; with
+//!   `requireSuccess`, the first success), or the abort reason if the
+//!   internal scope was aborted from outside (a parent scope, a linked
+//!   signal, the race's `timeout`) before any member won;
 //! - when a parallel stops starting factories: `failFast` after a failure,
 //!   or the internal scope aborted (the factories not started then get
 //!   `[reason, undefined]`);
@@ -22,6 +23,19 @@
 //! A parallel made with [`flag::PROGRESS`] reports each member that
 //! settles, with the count settled so far (`GroupProgress`, after the
 //! member's `Settle`): 2.x's `onProgress(completed, total, result)`.
+//!
+//! A race takes go-go-scope 2.x's options ([`RaceSpec`], flags):
+//! - [`flag::REQUIRE_SUCCESS`]: only a success wins; a failure starts the
+//!   next factory due, and when every factory failed the race ends with
+//!   [`how::ALL_FAILED`] (JS: `[AggregateError(errors in input order),
+//!   undefined]`);
+//! - `timeout`: the internal scope's own timeout (scope.rs): it runs out
+//!   as a scope's does, cancelling the members with `timeout after <ms>ms`,
+//!   and the race learns of it as of an outside abort (invariant #5);
+//! - `stagger` (2.x's `staggerDelay`, hedged requests): the first factory
+//!   starts at once, each next one only when none settled (or, with
+//!   `requireSuccess`, when one failed) within `stagger` ms of the last
+//!   start (invariant #6), at most `max` (`staggerMaxConcurrent`) at once.
 //!
 //! A member settling is reported by `Machine::group_member_settled`,
 //! called from `Machine::settle` (task.rs). An abort from outside is
@@ -48,7 +62,14 @@
 //!    `scope_dispose`.
 //! 5. The internal scope is cancelled from inside only by the group's own
 //!    disposal (`disposing` set first): a cancellation seen while not
-//!    disposing came from outside.
+//!    disposing came from outside (or from a race's `timeout`, the scope's
+//!    own timer: it decides the race as an outside abort does).
+//! 6. A staggered race starts one factory at a time: the first at once,
+//!    then one each time a start is `due` (its stagger timer fired, or a
+//!    member settled without deciding) and fewer than `limit` run. Its
+//!    stagger timer is live only while the race is undecided and factories
+//!    remain: set after each start, cleared by the next start and by the
+//!    decision (one owner, one release).
 
 #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
@@ -59,12 +80,21 @@ use super::fail::{Fail, Outcome};
 use super::options;
 use super::slab::{Key, Slab};
 use super::task::{how as task_how, TaskSpec};
+use super::timer::TimerOwner;
 use super::Machine;
 use crate::core::cancel::NodeId;
 
 pub const PARALLEL_CONCURRENCY: &str =
     "parallel: concurrency must be an integer from 1 to 2^32, or Infinity, got \u{1}";
+pub const RACE_CONCURRENCY: &str =
+    "race: concurrency must be an integer from 1 to 2^32, or Infinity, got \u{1}";
 pub const RACE_EMPTY: &str = "Cannot race empty array of factories";
+pub const RACE_TIMEOUT: &str = "race: timeout must be a number of milliseconds >= 0, got \u{1}";
+pub const RACE_STAGGER: &str = "race: stagger must be a number of milliseconds >= 0, got \u{1}";
+pub const RACE_STAGGER_DELAY: &str =
+    "race: staggerDelay must be a number of milliseconds >= 0, got \u{1}";
+pub const RACE_STAGGER_MAX: &str =
+    "race: staggerMaxConcurrent must be an integer from 1 to 2^32, or Infinity, got \u{1}";
 const NO_SCOPE: &str = "Cannot spawn task on disposed scope";
 
 /// `race` or `parallel`.
@@ -99,6 +129,9 @@ pub mod how {
     pub const RESULTS: f64 = 2.0;
     /// Parallel `failFast`: reject with member `arg`'s error.
     pub const REJECT: f64 = 3.0;
+    /// Race `requireSuccess`: every factory failed: resolve with
+    /// `[AggregateError(their errors in input order), undefined]`.
+    pub const ALL_FAILED: f64 = 4.0;
 }
 
 /// Flags of [`Machine::group_new`].
@@ -107,6 +140,45 @@ pub mod flag {
     pub const FAIL_FAST: u32 = 1;
     /// Parallel: report each member's settling (`GroupProgress`).
     pub const PROGRESS: u32 = 2;
+    /// Race: only a success wins (2.x's `requireSuccess`).
+    pub const REQUIRE_SUCCESS: u32 = 4;
+    /// The wasm exports' way to say [`RaceSpec::stagger_delay`](super::RaceSpec).
+    pub const STAGGER_DELAY: u32 = 8;
+}
+
+/// A race's timing options as given (go-go-scope 2.x's), every one `0`
+/// when not given. Judged by [`plan`] and [`Machine::group_new`].
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub struct RaceSpec {
+    /// `timeout` (ms): `0` or `Infinity` is none.
+    pub timeout: f64,
+    /// `stagger` (ms): `0` starts every factory at once; `Infinity` starts
+    /// the next only when one failed (with `requireSuccess`).
+    pub stagger: f64,
+    /// The stagger was given as 2.x's `staggerDelay` (its error names it).
+    pub stagger_delay: bool,
+    /// `staggerMaxConcurrent`: at most this many at once; `0` or
+    /// `Infinity` is no limit.
+    pub max: f64,
+}
+
+/// A [`RaceSpec`] judged: `(timeout, stagger, max)`.
+type Timing = (Option<f64>, Option<f64>, Option<u32>);
+
+fn timing(spec: &RaceSpec) -> Outcome<Timing> {
+    let timeout = options::duration(spec.timeout, RACE_TIMEOUT)?;
+    let message = if spec.stagger_delay {
+        RACE_STAGGER_DELAY
+    } else {
+        RACE_STAGGER
+    };
+    let stagger = options::any_duration(spec.stagger, message)?;
+    let max = options::limit(spec.max, 0.0, RACE_STAGGER_MAX)?;
+    Ok((
+        timeout,
+        (stagger > 0.0).then_some(stagger),
+        options::permits(max).filter(|n| *n > 0),
+    ))
 }
 
 /// A live member: which group, which factory.
@@ -129,6 +201,14 @@ pub struct GroupRec {
     fail_fast: bool,
     /// Report each member's settling (`onProgress`).
     progress: bool,
+    /// Race: only a success wins.
+    require_success: bool,
+    /// Race: the stagger (ms) of a hedged race (invariant #6).
+    stagger: Option<f64>,
+    /// Its timer, while one is set.
+    stagger_timer: Option<Key>,
+    /// A staggered start is owed (invariant #6).
+    due: bool,
     /// Members settled so far.
     settled: u32,
     /// Factories whose start was decided (invariant #1).
@@ -170,10 +250,14 @@ impl Groups {
 
 /// Validates a `concurrency` (0 or `Infinity`: unlimited): `Some(None)`
 /// means given and unlimited.
-fn limit_of(limit: Option<f64>) -> Outcome<Option<Option<u32>>> {
+fn limit_of(kind: Kind, limit: Option<f64>) -> Outcome<Option<Option<u32>>> {
+    let message = match kind {
+        Kind::Race => RACE_CONCURRENCY,
+        Kind::Parallel => PARALLEL_CONCURRENCY,
+    };
     match limit {
         Some(v) => {
-            let v = options::limit(v, 0.0, PARALLEL_CONCURRENCY)?;
+            let v = options::limit(v, 0.0, message)?;
             Ok(Some(options::permits(v).filter(|n| *n > 0)))
         }
         None => Ok(None),
@@ -181,19 +265,24 @@ fn limit_of(limit: Option<f64>) -> Outcome<Option<Option<u32>>> {
 }
 
 /// What a race/parallel of `n` factories does, decided before it makes its
-/// scope (no state is read or changed): refuses a bad `concurrency`; no
-/// factories is [`Plan::Empty`].
-pub fn plan(n: u32, limit: Option<f64>) -> Outcome<Plan> {
-    limit_of(limit)?;
+/// scope (no state is read or changed): refuses a bad `concurrency` or race
+/// timing; no factories is [`Plan::Empty`].
+pub fn plan(kind: Kind, n: u32, limit: Option<f64>, race: &RaceSpec) -> Outcome<Plan> {
+    limit_of(kind, limit)?;
+    if kind == Kind::Race {
+        timing(race)?;
+    }
     Ok(if n == 0 { Plan::Empty } else { Plan::Run })
 }
 
 impl Machine {
     /// Command: run `n` factories as members of the fresh internal `scope`.
-    /// `limit`: parallel's own `concurrency` if given; otherwise a parallel
+    /// `limit`: the group's own `concurrency` if given (a race: 2.x's, at
+    /// most this many at once; none by default); otherwise a parallel
     /// takes the concurrency the internal scope inherited from its parent
-    /// (`s.parallel` uses the scope's). Emits the first `GroupStart`, or,
-    /// when the scope is already aborted, starts nothing and ends at once.
+    /// (`s.parallel` uses the scope's). `race`: a race's timing (a
+    /// parallel's is ignored). Emits the first `GroupStart`, or, when the
+    /// scope is already aborted, starts nothing and ends at once.
     pub fn group_new(
         &mut self,
         scope: Key,
@@ -201,14 +290,23 @@ impl Machine {
         n: u32,
         limit: Option<f64>,
         flags: u32,
+        race: &RaceSpec,
     ) -> Outcome<Key> {
-        let own = limit_of(limit)?;
+        let own = limit_of(kind, limit)?;
+        let (timeout, stagger, max) = match kind {
+            Kind::Race => timing(race)?,
+            Kind::Parallel => (None, None, None),
+        };
         if n == 0 && kind == Kind::Race {
             return Err(Fail::error(RACE_EMPTY));
         }
         let rec = self.scopes.get_mut(scope).ok_or(Fail::error(NO_SCOPE))?;
         let limit = match kind {
-            Kind::Race => None,
+            // 2.x's `concurrency` and `staggerMaxConcurrent`: the smaller.
+            Kind::Race => match (own.flatten(), max) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
             Kind::Parallel => {
                 own.unwrap_or_else(|| options::permits(rec.concurrency).filter(|n| *n > 0))
             }
@@ -224,6 +322,10 @@ impl Machine {
             limit: limit.unwrap_or(u32::MAX),
             fail_fast: flags & flag::FAIL_FAST != 0,
             progress: flags & flag::PROGRESS != 0 && kind == Kind::Parallel,
+            require_success: flags & flag::REQUIRE_SUCCESS != 0 && kind == Kind::Race,
+            stagger,
+            stagger_timer: None,
+            due: false,
             settled: 0,
             next: 0,
             spawned: 0,
@@ -233,6 +335,9 @@ impl Machine {
             reason: None,
             disposing: false,
         });
+        if let Some(ms) = timeout {
+            self.scope_arm_timeout(scope, ms);
+        }
         self.group_notice_abort(g);
         self.group_step(g);
         Ok(g)
@@ -303,7 +408,13 @@ impl Machine {
         match rec.kind {
             Kind::Race => {
                 if rec.winner.is_none() && rec.reason.is_none() {
-                    rec.winner = Some(m.index);
+                    if how == task_how::OK || !rec.require_success {
+                        rec.winner = Some(m.index);
+                    } else {
+                        // A failure that does not decide starts the next
+                        // factory at once (invariant #6).
+                        rec.due = true;
+                    }
                 }
             }
             Kind::Parallel => {
@@ -346,15 +457,40 @@ impl Machine {
         if !rec.disposing {
             let stopped = rec.reason.is_some()
                 || match rec.kind {
-                    Kind::Race => rec.winner.is_some(),
+                    // `requireSuccess` with nothing left to try: all failed.
+                    Kind::Race => {
+                        rec.winner.is_some()
+                            || (rec.require_success && rec.running == 0 && rec.next == rec.n)
+                    }
                     Kind::Parallel => rec.fail_fast && rec.first_error.is_some(),
                 };
             if !stopped {
-                let count = rec
+                let mut count = rec
                     .limit
                     .saturating_sub(rec.running)
                     .min(rec.n.saturating_sub(rec.next));
+                if rec.stagger.is_some() && !(rec.due || rec.next == 0) {
+                    count = 0;
+                }
                 if count > 0 {
+                    if let Some(ms) = rec.stagger {
+                        // One at a time, and the timer of the next (#6).
+                        count = 1;
+                        rec.due = false;
+                        let old = rec.stagger_timer.take();
+                        let more = rec.next + 1 < rec.n;
+                        self.clear_timer(old);
+                        let t = more
+                            .then(|| self.set_timer(TimerOwner::GroupStagger(g), ms))
+                            .flatten();
+                        let Some(rec) = self.groups.recs.get_mut(g) else {
+                            return;
+                        };
+                        rec.stagger_timer = t;
+                    }
+                    let Some(rec) = self.groups.recs.get_mut(g) else {
+                        return;
+                    };
                     self.fx.push(
                         Op::GroupStart,
                         g.to_f64(),
@@ -365,6 +501,9 @@ impl Machine {
                     rec.running += count;
                 }
             }
+            let Some(rec) = self.groups.recs.get_mut(g) else {
+                return;
+            };
             let over = match rec.kind {
                 // The losers need not finish first: disposing aborts them.
                 Kind::Race => stopped,
@@ -374,10 +513,22 @@ impl Machine {
                 return;
             }
             rec.disposing = true;
-            let scope = rec.scope;
+            let (scope, timer) = (rec.scope, rec.stagger_timer.take());
+            self.clear_timer(timer);
             self.scope_dispose(scope);
         }
         self.group_finish(g);
+    }
+
+    /// Timer event: a staggered race's next start is due (invariant #6).
+    pub(crate) fn group_stagger_fired(&mut self, g: Key) {
+        let Some(rec) = self.groups.recs.get_mut(g) else {
+            return;
+        };
+        rec.stagger_timer = None;
+        rec.due = true;
+        self.group_notice_abort(g);
+        self.group_step(g);
     }
 
     /// Once the internal scope finished disposing: `GroupDone`, then
@@ -392,9 +543,10 @@ impl Machine {
         };
         let reason = rec.reason.map_or(-1.0, Key::to_f64);
         let (how, arg) = match rec.kind {
-            Kind::Race => match rec.winner {
-                Some(i) => (how::WINNER, f64::from(i)),
-                None => (how::ABORTED, reason),
+            Kind::Race => match (rec.winner, rec.reason) {
+                (Some(i), _) => (how::WINNER, f64::from(i)),
+                (None, Some(_)) => (how::ABORTED, reason),
+                (None, None) => (how::ALL_FAILED, -1.0),
             },
             Kind::Parallel => match rec.first_error {
                 Some(i) if rec.fail_fast => (how::REJECT, f64::from(i)),
@@ -421,3 +573,7 @@ impl Machine {
 #[cfg(test)]
 #[path = "group_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "race_tests.rs"]
+mod race_tests;

@@ -12,40 +12,46 @@ const ABORT: u8 = Op::Abort as u8;
 const DISPOSED: u8 = Op::Disposed as u8;
 const GROUP_START: u8 = Op::GroupStart as u8;
 const GROUP_DONE: u8 = Op::GroupDone as u8;
+const TIMER_SET: u8 = Op::TimerSet as u8;
+const TIMER_CLEAR: u8 = Op::TimerClear as u8;
 
 /// A started member: its factory index, task, attempt serial and node.
 #[derive(Copy, Clone, Debug)]
-struct Started {
-    index: u32,
+pub(super) struct Started {
+    pub(super) index: u32,
     task: f64,
     serial: u32,
-    node: f64,
+    pub(super) node: f64,
 }
 
 #[derive(Default)]
-struct Js {
-    m: Machine,
+pub(super) struct Js {
+    pub(super) m: Machine,
     /// Every effect applied, in order.
-    log: Vec<(u8, f64, f64, f64)>,
-    /// Members started, in order.
-    started: Vec<Started>,
+    pub(super) log: Vec<(u8, f64, f64, f64)>,
+    /// Members started, in order, with the clock at their start.
+    pub(super) started: Vec<Started>,
+    pub(super) started_at: Vec<f64>,
     /// Members that have not settled.
-    running: Vec<Started>,
+    pub(super) running: Vec<Started>,
     /// The member JS is spawning now (its `Start` follows `group_spawn`).
     spawning: Option<u32>,
-    done: Option<(f64, f64)>,
+    pub(super) done: Option<(f64, f64)>,
     /// Watch every member's node when it starts.
-    watch: bool,
+    pub(super) watch: bool,
+    /// The clock (ms) and the timers set: `(timer, due)`, in setting order.
+    pub(super) now: f64,
+    pub(super) timers: Vec<(f64, f64)>,
 }
 
 impl Js {
-    fn new() -> Js {
+    pub(super) fn new() -> Js {
         Js::default()
     }
 
     /// Applies the effects, the way wasm.ts's `run` does (events from
     /// handlers append to the same queue).
-    fn run(&mut self) {
+    pub(super) fn run(&mut self) {
         loop {
             let fx = self.m.fx.decoded();
             self.m.fx.clear();
@@ -92,8 +98,11 @@ impl Js {
                     let _ = self.m.watch(s.node);
                 }
                 self.started.push(s);
+                self.started_at.push(self.now);
                 self.running.push(s);
             }
+            TIMER_SET => self.timers.push((a, self.now + b)),
+            TIMER_CLEAR => self.timers.retain(|t| t.0 != a),
             GROUP_DONE => {
                 assert!(self.done.is_none(), "GroupDone twice");
                 self.done = Some((b, c));
@@ -102,15 +111,36 @@ impl Js {
         }
     }
 
+    /// The clock moves on by `ms`: the timers due fire in order of their
+    /// due time (then of their setting).
+    pub(super) fn advance(&mut self, ms: f64) {
+        let target = self.now + ms;
+        loop {
+            let next = self
+                .timers
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.1 <= target)
+                .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1).then(a.0.cmp(&b.0)))
+                .map(|(i, _)| i);
+            let Some(i) = next else { break };
+            let (k, due) = self.timers.remove(i);
+            self.now = due;
+            self.m.timer_fired(k, due);
+            self.run();
+        }
+        self.now = target;
+    }
+
     /// The running member of factory `index` settles.
-    fn settle(&mut self, index: u32, ok: bool) {
+    pub(super) fn settle(&mut self, index: u32, ok: bool) {
         let at = self.running.iter().position(|s| s.index == index).unwrap();
         let s = self.running.remove(at);
         assert!(self.m.attempt_settled(s.task, s.serial, ok, 0.0));
         self.run();
     }
 
-    fn scope(&mut self, parent: Option<Key>, spec: ScopeSpec) -> Key {
+    pub(super) fn scope(&mut self, parent: Option<Key>, spec: ScopeSpec) -> Key {
         let k = self.m.scope_new(parent, None, spec).unwrap();
         self.run();
         k
@@ -127,21 +157,28 @@ impl Js {
         let inner = self.scope(parent, ScopeSpec::default());
         let g = self
             .m
-            .group_new(inner, kind, n, limit, u32::from(fail_fast))
+            .group_new(
+                inner,
+                kind,
+                n,
+                limit,
+                u32::from(fail_fast),
+                &RaceSpec::default(),
+            )
             .unwrap();
         self.run();
         g
     }
 
-    fn started_indices(&self) -> Vec<u32> {
+    pub(super) fn started_indices(&self) -> Vec<u32> {
         self.started.iter().map(|s| s.index).collect()
     }
 
-    fn position(&self, op: u8) -> Option<usize> {
+    pub(super) fn position(&self, op: u8) -> Option<usize> {
         self.log.iter().position(|e| e.0 == op)
     }
 
-    fn assert_all_released(&self) {
+    pub(super) fn assert_all_released(&self) {
         let l = self.m.live();
         assert_eq!(
             (l.scopes, l.tasks, l.nodes, l.links, l.reasons, l.timers, l.groups),
@@ -237,7 +274,8 @@ fn an_already_aborted_race_starts_nothing() {
         js.m.scope_new(None, Some(link), ScopeSpec::default())
             .unwrap();
     js.run();
-    js.m.group_new(inner, Kind::Race, 2, None, 0).unwrap();
+    js.m.group_new(inner, Kind::Race, 2, None, 0, &RaceSpec::default())
+        .unwrap();
     js.run();
     assert!(js.started.is_empty());
     let (how, reason) = js.done.unwrap();
@@ -364,24 +402,32 @@ fn s_parallel_takes_the_scope_concurrency_and_the_internal_scope_has_no_permits(
     );
     let inner = js.scope(Some(parent), ScopeSpec::default());
     assert_eq!(js.m.scope_concurrency(inner), 3.0, "inherited");
-    js.m.group_new(inner, Kind::Parallel, 5, None, 0).unwrap();
+    js.m.group_new(inner, Kind::Parallel, 5, None, 0, &RaceSpec::default())
+        .unwrap();
     js.run();
     assert_eq!(js.started_indices(), vec![0, 1, 2]);
     assert_eq!(js.m.scope_concurrency(inner), 0.0);
     assert_eq!(js.m.scope_breaker(inner), None);
     // A race ignores it.
     let inner2 = js.scope(Some(parent), ScopeSpec::default());
-    js.m.group_new(inner2, Kind::Race, 5, None, 0).unwrap();
+    js.m.group_new(inner2, Kind::Race, 5, None, 0, &RaceSpec::default())
+        .unwrap();
     js.run();
     assert_eq!(js.started.len(), 3 + 5);
 }
 
 #[test]
 fn plan_refuses_bad_concurrency_and_tells_empty() {
-    assert_eq!(plan(0, None), Ok(Plan::Empty));
-    assert_eq!(plan(3, Some(0.0)), Ok(Plan::Run));
+    assert_eq!(
+        plan(Kind::Parallel, 0, None, &RaceSpec::default()),
+        Ok(Plan::Empty)
+    );
+    assert_eq!(
+        plan(Kind::Parallel, 3, Some(0.0), &RaceSpec::default()),
+        Ok(Plan::Run)
+    );
     for bad in [-1.0, 1.5, f64::NAN, 2f64.powi(40)] {
-        let f = plan(3, Some(bad)).unwrap_err();
+        let f = plan(Kind::Parallel, 3, Some(bad), &RaceSpec::default()).unwrap_err();
         assert_eq!(
             (f.kind, f.message, f.number.to_bits()),
             (FailKind::RangeError, PARALLEL_CONCURRENCY, bad.to_bits())
@@ -395,9 +441,19 @@ fn a_failed_group_new_changes_nothing() {
     let inner = js.scope(None, ScopeSpec::default());
     assert!(js
         .m
-        .group_new(inner, Kind::Parallel, 2, Some(-1.0), 0)
+        .group_new(
+            inner,
+            Kind::Parallel,
+            2,
+            Some(-1.0),
+            0,
+            &RaceSpec::default()
+        )
         .is_err());
-    assert!(js.m.group_new(inner, Kind::Race, 0, None, 0).is_err());
+    assert!(js
+        .m
+        .group_new(inner, Kind::Race, 0, None, 0, &RaceSpec::default())
+        .is_err());
     assert!(js.m.fx.is_empty());
     assert_eq!(js.m.live().groups, 0);
 }
@@ -523,8 +579,15 @@ mod props {
 fn a_parallel_with_progress_reports_each_member_after_its_settle_in_settling_order() {
     let mut js = Js::new();
     let inner = js.scope(None, ScopeSpec::default());
-    js.m.group_new(inner, Kind::Parallel, 3, Some(2.0), flag::PROGRESS)
-        .unwrap();
+    js.m.group_new(
+        inner,
+        Kind::Parallel,
+        3,
+        Some(2.0),
+        flag::PROGRESS,
+        &RaceSpec::default(),
+    )
+    .unwrap();
     js.run();
     js.settle(1, false);
     js.settle(0, true);
@@ -555,7 +618,8 @@ fn progress_is_reported_only_when_asked_and_never_for_a_race() {
     for (kind, flags) in [(Kind::Parallel, 0), (Kind::Race, flag::PROGRESS)] {
         let mut js = Js::new();
         let inner = js.scope(None, ScopeSpec::default());
-        js.m.group_new(inner, kind, 2, None, flags).unwrap();
+        js.m.group_new(inner, kind, 2, None, flags, &RaceSpec::default())
+            .unwrap();
         js.run();
         js.settle(0, true);
         if kind == Kind::Parallel {

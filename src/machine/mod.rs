@@ -39,6 +39,7 @@ pub mod fail;
 pub mod group;
 pub mod options;
 pub mod poll;
+pub mod rate;
 pub mod resource;
 pub mod scope;
 pub mod select;
@@ -50,6 +51,7 @@ pub mod stream;
 pub mod task;
 pub mod telemetry;
 pub mod timer;
+pub mod token_bucket;
 
 use crate::core::cancel::{NodeId, TokenTree};
 use effect::Effects;
@@ -74,6 +76,12 @@ pub enum Owner {
     Group(Key),
     /// An `s.delay(ms)`.
     Sleep(Key),
+    /// A token bucket of a scope.
+    Bucket(Key),
+    /// A token bucket's waiting `acquire` with a signal.
+    BucketWaiter(Key),
+    /// A debounced or throttled function of a scope.
+    Rate(Key),
     /// A waiting `select`.
     Select(Key),
 }
@@ -111,6 +119,7 @@ pub struct Machine {
     pub(crate) groups: group::Groups,
     pub(crate) telemetry: telemetry::Telemetry,
     pub(crate) sleeps: sleep::Sleeps,
+    pub(crate) buckets: token_bucket::Buckets,
 }
 
 /// Sizes of the live tables, for leak checks.
@@ -135,6 +144,12 @@ pub struct Live {
     pub semaphore_slots: usize,
     /// `s.delay` sleeps not over.
     pub sleeps: usize,
+    /// Token buckets.
+    pub buckets: usize,
+    /// Token buckets' waiting acquires.
+    pub bucket_waiters: usize,
+    /// Debounced and throttled functions whose scope is live.
+    pub limiters: usize,
     /// `select`s not over (or with slots JS has yet to forget).
     pub selects: usize,
 }
@@ -162,6 +177,9 @@ impl Machine {
             semaphores: self.semaphores.len(),
             semaphore_slots: self.semaphores.slots(),
             sleeps: self.sleeps.len(),
+            buckets: self.buckets.len(),
+            bucket_waiters: self.buckets.waiters(),
+            limiters: self.buckets.limiters(),
             selects: self.channels.selects(),
         }
     }

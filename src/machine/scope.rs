@@ -184,6 +184,21 @@ impl Machine {
         Ok(k)
     }
 
+    /// Gives a scope with no timer a timeout of `ms` (a race's `timeout`, on
+    /// its internal scope): it runs out as one given at creation does.
+    /// Nothing for a scope already cancelled.
+    pub(crate) fn scope_arm_timeout(&mut self, s: Key, ms: f64) {
+        match self.scopes.get(s) {
+            Some(rec) if rec.timer.is_none() && !self.tree.is_cancelled(rec.node) => {}
+            _ => return,
+        }
+        let t = self.set_timer(TimerOwner::ScopeTimeout(s), ms);
+        if let Some(rec) = self.scopes.get_mut(s) {
+            rec.timeout = ms;
+            rec.timer = t;
+        }
+    }
+
     /// The scope's node (for its `signal`).
     pub fn scope_node(&self, s: Key) -> Option<NodeId> {
         self.scopes.get(s).map(|r| r.node)

@@ -34,6 +34,14 @@ pub enum TimerOwner {
     Poll(Key, u32),
     /// An `s.delay(ms)`.
     Sleep(Key),
+    /// A staggered race's next start (group.rs invariant #6).
+    GroupStagger(Key),
+    /// A token bucket's refill (set while someone waits).
+    BucketRefill(Key),
+    /// A token bucket waiter's `timeout` (its ms).
+    BucketTimeout(Key, f64),
+    /// A debounce's or throttle's window.
+    Rate(Key),
     /// A `select`'s `timeout`.
     Select(Key),
 }
@@ -74,6 +82,10 @@ impl Machine {
             TimerOwner::RetryDelay(t, serial, due) => self.retry_delay_over(t, serial, due, now),
             TimerOwner::Poll(p, serial) => self.poll_timer(p, serial, now),
             TimerOwner::Sleep(k) => self.sleep_timer(k),
+            TimerOwner::GroupStagger(g) => self.group_stagger_fired(g),
+            TimerOwner::BucketRefill(k) => self.bucket_refill_timer(k),
+            TimerOwner::BucketTimeout(w, ms) => self.bucket_timeout_timer(w, ms),
+            TimerOwner::Rate(k) => self.rate_timer(k),
             TimerOwner::Select(k) => self.sel_timer(k),
         }
     }

@@ -8,13 +8,23 @@ use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use super::{failed, key, with};
-use crate::machine::group::{plan, Kind, Plan, RACE_EMPTY};
+use crate::machine::group::{flag, plan, Kind, Plan, RaceSpec, RACE_EMPTY};
 use crate::machine::resource::{step, ResEvent, ResState};
 use crate::machine::Fail;
 
 /// `concurrency` if given (`has_limit`).
 fn limit(has_limit: bool, limit: f64) -> Option<f64> {
     has_limit.then_some(limit)
+}
+
+/// A race's timing as the exports take it (each 0 when not given).
+fn race_spec(flags: u32, timeout: f64, stagger: f64, max: f64) -> RaceSpec {
+    RaceSpec {
+        timeout,
+        stagger,
+        stagger_delay: flags & flag::STAGGER_DELAY != 0,
+        max,
+    }
 }
 
 /// Keeps the failure for `fail_*` and answers -1. One copy for the exports
@@ -26,10 +36,23 @@ fn refuse(f: Fail) -> f64 {
 
 /// Before a race/parallel of `n` factories makes its scope: 1 run, 0 empty
 /// (a race's Result is `[failure, undefined]`, a parallel's `[]`), -1 a bad
-/// `concurrency` (throw the failure).
+/// `concurrency` or race timing (throw the failure). `flags`, `timeout`,
+/// `stagger`, `max`: as [`group_new`] takes them.
 #[wasm_bindgen]
-pub fn group_plan(race: bool, n: u32, has_limit: bool, concurrency: f64) -> f64 {
-    match plan(n, limit(has_limit, concurrency)) {
+#[allow(clippy::too_many_arguments)]
+pub fn group_plan(
+    race: bool,
+    n: u32,
+    has_limit: bool,
+    concurrency: f64,
+    flags: u32,
+    timeout: f64,
+    stagger: f64,
+    max: f64,
+) -> f64 {
+    let spec = race_spec(flags, timeout, stagger, max);
+    let kind = if race { Kind::Race } else { Kind::Parallel };
+    match plan(kind, n, limit(has_limit, concurrency), &spec) {
         Ok(Plan::Run) => 1.0,
         Ok(Plan::Empty) => {
             if race {
@@ -44,8 +67,12 @@ pub fn group_plan(race: bool, n: u32, has_limit: bool, concurrency: f64) -> f64 
 
 /// Runs `n` factories as members of the fresh internal scope `scope`;
 /// returns the group's key, or -1 (then the caller disposes its scope).
-/// `flags`: `machine::group::flag` (1 failFast, 2 onProgress).
+/// `flags`: `machine::group::flag` (1 failFast, 2 onProgress, 4
+/// requireSuccess, 8 the stagger was given as `staggerDelay`); a race's
+/// `timeout`, `stagger` and `max` (`staggerMaxConcurrent`), each 0 when not
+/// given.
 #[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
 pub fn group_new(
     scope: f64,
     race: bool,
@@ -53,11 +80,15 @@ pub fn group_new(
     has_limit: bool,
     concurrency: f64,
     flags: u32,
+    timeout: f64,
+    stagger: f64,
+    max: f64,
 ) -> f64 {
     let kind = if race { Kind::Race } else { Kind::Parallel };
+    let spec = race_spec(flags, timeout, stagger, max);
     let r = with(|st| {
         let s = key(scope).ok_or(Fail::error(crate::machine::options::TASK_ON_DISPOSED))?;
-        st.m.group_new(s, kind, n, limit(has_limit, concurrency), flags)
+        st.m.group_new(s, kind, n, limit(has_limit, concurrency), flags, &spec)
     });
     match r {
         Ok(g) => g.to_f64(),

@@ -22,11 +22,13 @@ mod channel;
 mod debug;
 mod group;
 mod poll;
+mod rate;
 mod select;
 mod semaphore;
 mod sleep;
 mod stream;
 mod telemetry;
+mod token_bucket;
 
 #[cfg(test)]
 mod tests;
@@ -199,7 +201,8 @@ fn probe_level(depth: u32, a: [u64; 8]) -> u64 {
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
 /// cleanups, groups, polls, streams, channels, channelSlots, semaphores,
-/// semaphoreSlots, sleeps, selects]`, by index.
+/// semaphoreSlots, sleeps, buckets, bucketWaiters, limiters, selects]`,
+/// by index.
 #[wasm_bindgen]
 pub fn live(i: u32) -> f64 {
     with(|st| {
@@ -220,7 +223,10 @@ pub fn live(i: u32) -> f64 {
             12 => l.semaphores,
             13 => l.semaphore_slots,
             14 => l.sleeps,
-            15 => l.selects,
+            15 => l.buckets,
+            16 => l.bucket_waiters,
+            17 => l.limiters,
+            18 => l.selects,
             _ => 0,
         };
         v as f64
