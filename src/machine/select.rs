@@ -170,16 +170,15 @@ impl Channels {
         } else {
             (&mut rec.receivers, slot << 1)
         };
-        // Shifts the waiters behind it forward (smaller than `remove`).
-        let mut found = false;
-        for i in 0..q.len() {
-            if found {
-                q[i - 1] = q[i];
-            } else {
-                found = q[i] == e;
+        // Shifts the waiters behind it forward (smaller than `remove`; no
+        // indexing, whose panic path would pull in formatting).
+        if let Some(mut i) = q.iter().position(|&x| x == e) {
+            while let Some(&next) = q.get(i + 1) {
+                if let Some(x) = q.get_mut(i) {
+                    *x = next;
+                }
+                i += 1;
             }
-        }
-        if found {
             q.pop_back();
             rec.sel = rec.sel.saturating_sub(1);
         }
