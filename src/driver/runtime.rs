@@ -100,6 +100,8 @@ pub(crate) struct Driver {
     pub(crate) tel_tasks: RefCell<Table<Rc<TelRec>>>,
     /// `scope.delay` futures' cells, by sleep key.
     pub(crate) sleeps: RefCell<Table<Rc<RefCell<super::delay::SleepCell>>>>,
+    /// Waiting selects' cells, by select key.
+    pub(crate) selects: RefCell<Table<Rc<RefCell<super::select::SelCell>>>>,
     /// Token buckets by key, until their `BucketEnd`.
     pub(crate) buckets: RefCell<Table<Rc<super::token_bucket::BucketShared>>>,
     /// Waiting token-bucket acquires' cells, by waiter key.
@@ -140,6 +142,7 @@ impl Driver {
             tel_scopes: RefCell::default(),
             tel_tasks: RefCell::default(),
             sleeps: RefCell::default(),
+            selects: RefCell::default(),
             buckets: RefCell::default(),
             bucket_waiters: RefCell::default(),
         }
@@ -291,6 +294,7 @@ impl Driver {
         const GROUP_PROGRESS: u8 = Op::GroupProgress as u8;
         const BUCKET_DONE: u8 = Op::BucketDone as u8;
         const BUCKET_END: u8 = Op::BucketEnd as u8;
+        const SEL_DONE: u8 = Op::SelDone as u8;
         match op as u8 {
             START => self.on_start(a, b as u32, c),
             SETTLE => self.on_settle(a, b, c),
@@ -321,6 +325,7 @@ impl Driver {
             GROUP_PROGRESS => self.on_group_progress(a, b as u32, c as u32),
             BUCKET_DONE => self.on_bucket_done(a, b),
             BUCKET_END => self.on_bucket_end(a, b),
+            SEL_DONE => self.on_sel_done(a, b),
             // Spans (scopes with a tracer); debug lines (60-69) are never
             // asked for by this driver.
             op @ 50..=56 => {
@@ -648,6 +653,7 @@ impl Runtime {
             sleeps: m.sleeps.max(d.sleeps.borrow().len()),
             buckets: m.buckets.max(d.buckets.borrow().len()),
             bucket_waiters: m.bucket_waiters.max(d.bucket_waiters.borrow().len()),
+            selects: m.selects.max(d.selects.borrow().len()),
         }
     }
 
@@ -707,6 +713,8 @@ pub struct Live {
     pub buckets: usize,
     /// Token buckets' waiting acquires.
     pub bucket_waiters: usize,
+    /// Selects not over.
+    pub selects: usize,
 }
 
 impl Live {
