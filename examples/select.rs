@@ -69,8 +69,14 @@ async fn main() -> Result<(), JsValue> {
             .unwrap_err();
         log(&format!("waiting too long: {err}"));
         ch.close();
-        let got = s.select().recv(&ch, |v| format!("received {}", js(v))).await?;
-        let sent = Runtime::current().select().send(&ch, 1, |r| r.is_ok()).await?;
+        let got = s
+            .select()
+            .recv(&ch, |v| format!("received {}", js(v)))
+            .await?;
+        let sent = Runtime::current()
+            .select()
+            .send(&ch, 1, |r| r.is_ok())
+            .await?;
         log(&format!("closed channel: {got} | send gives {sent}"));
         s.dispose().await?;
     }
