@@ -7,6 +7,7 @@ import pLimit from "p-limit";
 import * as van from "./baselines/vanilla.mjs";
 import { Channel as JsChannel } from "./baselines/channel.mjs";
 import { TokenBucket as JsTokenBucket } from "./baselines/token-bucket.mjs";
+import { SelChannel, select as jsSelect } from "./baselines/select.mjs";
 
 const one = () => Promise.resolve(42);
 const two = () => Promise.resolve(2);
@@ -262,7 +263,7 @@ export function channelWorkloads(lib, S) {
   ];
 }
 
-/** Rate limiting: go-go-scope-wasm's TokenBucket vs the hand-written one. */
+/** Rate limiting: go-go-scope-wasm's TokenBucket vs the hand-written one; select vs a hand-written select. */
 export function rateWorkloads(lib, S) {
   // Every acquire is granted at once (a full bucket, no refill): what is
   // measured is the bookkeeping per call, not the waiting.
@@ -291,6 +292,58 @@ export function rateWorkloads(lib, S) {
           }
         },
         "js bucket": () => burst(new JsTokenBucket(opts()), S.bucketCalls),
+      },
+    },
+    {
+      id: "select",
+      name: `Select: ${S.selectRounds} selects over two receives, half waiting (the other case withdrawn), half ready at once`,
+      iters: S.selectIters,
+      variants: {
+        lib: async () => {
+          const s = lib.scope();
+          try {
+            const a = s.channel(1);
+            const b = s.channel(1);
+            const cases = [
+              { receive: a, then: (v) => v },
+              { receive: b, then: (v) => v },
+            ];
+            let sum = 0;
+            for (let i = 0; i < S.selectRounds; i++) {
+              if (i % 2 === 0) {
+                const waiting = s.select(cases);
+                await (i % 4 === 0 ? a : b).send(i);
+                sum += (await waiting)[1];
+              } else {
+                await b.send(i);
+                sum += (await s.select(cases))[1];
+              }
+            }
+            return sum;
+          } finally {
+            await s[Symbol.asyncDispose]();
+          }
+        },
+        "js select": async () => {
+          const a = new SelChannel(1);
+          const b = new SelChannel(1);
+          const cases = [
+            [a, (v) => v],
+            [b, (v) => v],
+          ];
+          let sum = 0;
+          for (let i = 0; i < S.selectRounds; i++) {
+            if (i % 2 === 0) {
+              const waiting = jsSelect(cases);
+              await (i % 4 === 0 ? a : b).send(i);
+              sum += (await waiting)[1];
+            } else {
+              await b.send(i);
+              sum += (await jsSelect(cases))[1];
+            }
+          }
+          return sum;
+        },
       },
     },
   ];

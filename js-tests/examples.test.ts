@@ -173,6 +173,13 @@ const expected: Record<string, (string | RegExp)[]> = {
     "context: req-1 grace ada | has tenant: false",
     "progress: 1/3 (10) 2/3 (20) 3/3 (30) | results in input order: 30,10,20",
   ],
+  "select.ts": [
+    "both ready, the first case wins: urgent: page on-call | jobs still buffered: 1",
+    "one case fires: quit: shutdown",
+    "the losing send delivered: nothing",
+    "waiting too long: timeout after 20ms",
+    "closed channel: received undefined | send gives false",
+  ],
   "rate-limiting.ts": [
     "granted in arrival order: a b c d e | the last two waited: true",
     "tryAcquire on an empty bucket: false",
@@ -226,7 +233,7 @@ const seedExamples = [
  * The examples of issue 19's additions from go-go-scope 2.x (not seed
  * sections), each with a Rust twin too.
  */
-const additionExamples = ["retry-strategies.ts", "channel-backpressure.ts", "lifecycle.ts", "hedged-race.ts", "rate-limiting.ts"];
+const additionExamples = ["retry-strategies.ts", "channel-backpressure.ts", "lifecycle.ts", "hedged-race.ts", "rate-limiting.ts", "select.ts"];
 
 const rustExpected: Record<string, (string | RegExp)[]> = {
   "channel_backpressure.rs": rustLines("channel-backpressure.ts"),
@@ -281,6 +288,7 @@ const rustExpected: Record<string, (string | RegExp)[]> = {
   "opentelemetry.rs": rustLines("opentelemetry.ts", [["  user: undefined { id: 1, name: 'Ada' }", '  user: undefined User { id: 1, name: "Ada" }']]),
   // The additions beyond 1.0 print the same lines in both faces.
   "lifecycle.rs": rustLines("lifecycle.ts"),
+  "select.rs": rustLines("select.ts"),
   "hedged_race.rs": rustLines("hedged-race.ts"),
   "rate_limiting.rs": rustLines("rate-limiting.ts"),
 };

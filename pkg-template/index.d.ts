@@ -261,6 +261,20 @@ export declare class Scope<Services extends Record<string, unknown> = Record<str
    */
   delay(ms: number): Promise<void>;
   /**
+   * Go's `select` over channel operations (go-go-scope 2.x's `s.select`):
+   * exactly one case fires. Ready cases fire at once, the first in order;
+   * else `default`, if given; else the first case to become ready. A
+   * waiting select is cancelled by this scope's abort (`[reason]`, the
+   * scope's `signal.reason`) or its `timeout` (`[Error("timeout after
+   * <ms>ms")]`) and then takes nothing. 2.x's `Map` of channel → handler
+   * makes receive cases.
+   */
+  select<T, R>(cases: Map<Channel<T>, (value: T) => R | PromiseLike<R>>, options?: SelectOptions<R>): Promise<Result<unknown, R>>;
+  select<T extends readonly unknown[], R = unknown>(
+    cases: readonly [...{ [K in keyof T]: SelectCase<T[K], R> }],
+    options?: SelectOptions<NoInfer<R>>,
+  ): Promise<Result<unknown, R>>;
+  /**
    * Sets a context value, seen by this scope and by its child scopes
    * (created before or after), unless a child sets its own. Refused
    * (`Error`) once the scope is disposing. (go-go-scope 2.x)
@@ -537,6 +551,51 @@ export declare class Channel<T> implements AsyncIterable<T>, AsyncDisposable {
   [Symbol.asyncIterator](): AsyncIterator<T>;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/**
+ * A receive case of `select`: fires with the value received (`undefined`
+ * once the channel is closed and drained, or aborted); the case's result is
+ * `then(value)`, or the value itself.
+ */
+export interface ReceiveCase<T, R = unknown> {
+  receive: Channel<T>;
+  send?: undefined;
+  then?: (value: T | undefined) => R | PromiseLike<R>;
+}
+
+/**
+ * A send case of `select`: fires with `true` once `value` is delivered or
+ * buffered, `false` if the channel is closed (a channel's abort gives the
+ * Result its reason); the case's result is `then(sent)`, or `sent`. When
+ * another case fires, `value` is never delivered.
+ */
+export interface SendCase<T, R = unknown> {
+  send: Channel<T>;
+  receive?: undefined;
+  value: T;
+  then?: (sent: boolean) => R | PromiseLike<R>;
+}
+
+/** One case of `select`. */
+export type SelectCase<T = unknown, R = unknown> = ReceiveCase<T, R> | SendCase<T, R>;
+
+/** Options of `s.select`. */
+export interface SelectOptions<R = unknown> {
+  /** Ms a waiting select waits at most (0 or `Infinity`: no limit). */
+  timeout?: number;
+  /** Runs (and gives the Result) when no case is ready at once: the select never waits. */
+  default?: () => R | PromiseLike<R>;
+}
+
+/** `select` without a scope (see `Scope.select`): only its `timeout` cancels it. */
+export declare function select<T, R>(
+  cases: Map<Channel<T>, (value: T) => R | PromiseLike<R>>,
+  options?: SelectOptions<R>,
+): Promise<Result<unknown, R>>;
+export declare function select<T extends readonly unknown[], R = unknown>(
+  cases: readonly [...{ [K in keyof T]: SelectCase<T[K], R> }],
+  options?: SelectOptions<NoInfer<R>>,
+): Promise<Result<unknown, R>>;
 
 /** A counting semaphore with FIFO waiters. */
 export declare class Semaphore implements AsyncDisposable {

@@ -20,6 +20,8 @@ export function liveCounts(): {
   buckets: number;
   bucketWaiters: number;
   limiters: number;
+  /** `select`s not over. */
+  selects: number;
 };
 /** Bytes of WebAssembly memory. */
 export function wasmMemoryBytes(): number;

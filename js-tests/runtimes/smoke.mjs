@@ -465,11 +465,37 @@ const checks = {
     const [dropReason] = await dropped;
     return { tries, timeout, order, scopeEnd: await waiting, debounce: ran, debounceScopeEnd: dropReason === s.signal.reason };
   },
+
+  /** Beyond 1.0: s.select and select (first ready case in order, a waiting select fires once, default, timeout, the scope's end, closed channels). */
+  async select({ scope, select }) {
+    const s = scope();
+    const a = s.channel(1);
+    const b = s.channel(1);
+    await a.send("a1");
+    await b.send("b1");
+    const [, first] = await s.select([{ receive: b }, { receive: a }]);
+    const c = s.channel(0);
+    const waiting = s.select([{ receive: c, then: (v) => `c ${v}` }, { send: a, value: "never", then: () => "sent" }]);
+    await c.send("c1");
+    const [, fired] = await waiting;
+    const left = [a.size, await a.receive(), b.size];
+    const [, dflt] = await s.select(new Map([[c, (v) => v]]), { default: () => "default" });
+    const [timedOut] = await select([{ receive: c }], { timeout: 5 });
+    const pending = s.select([{ receive: c }]).then(([e]) => e === s.signal.reason);
+    await s[Symbol.asyncDispose]();
+    const d = scope();
+    const closed = d.channel(0);
+    closed.close();
+    const [, onClosed] = await d.select([{ send: closed, value: 1 }]);
+    const [, recvClosed] = await d.select([{ receive: closed, then: (v) => String(v) }]);
+    await d[Symbol.asyncDispose]();
+    return { first, fired, left, default: dflt, timeout: timedOut?.message, scopeEnd: await pending, onClosed, recvClosed };
+  },
 };
 
 /** Runs every check; a check that throws is reported as { threw: "…" }. */
 export async function smoke(lib) {
-  const out = { exports: ["scope", "race", "parallel", "poll", "stream", "Channel", "Scope", "Task", "Semaphore", "onAbort", "whenAborted", "TokenBucket"].filter((n) => n in lib) };
+  const out = { exports: ["scope", "race", "parallel", "poll", "stream", "Channel", "Scope", "Task", "Semaphore", "onAbort", "whenAborted", "TokenBucket", "select"].filter((n) => n in lib) };
   for (const [name, check] of Object.entries(checks)) {
     try {
       out[name] = await check(lib);

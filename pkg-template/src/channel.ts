@@ -315,6 +315,11 @@ function dropped(b: Box, v: unknown): Promise<boolean> {
 function recv(ch: Channel<unknown>, b: Box, iter: number): Promise<unknown> {
   let r = W.chan_recv(b.k === -1 ? make(ch, b) : b.k, iter);
   if (r === -3) r = grow(b, 1, iter);
+  return took(b, r, iter);
+}
+
+/** What a receive answered (`chan_recv`, or `chan_try` for a select's case). */
+function took(b: Box, r: number, iter: number): Promise<unknown> {
   if (r >= 0) {
     const kind = r % 8;
     const i = (r - kind) / 8;
@@ -391,6 +396,7 @@ function drain(b: Box): void {
     else if (kind === 2) j?.(reasonFor(b));
     else if (kind === 3) f?.(undefined);
     else if (kind === 4) f?.(DONE);
+    else if (kind === 5) f?.(false); // a select's send case on a closed channel
   }
 }
 
@@ -400,6 +406,66 @@ function end(b: Box): void {
   if (CH[i] === b) CH[i] = undefined;
   registry?.unregister(b);
   after(); // the reason it held may be freed
+}
+
+// A select's cases (select.ts): the same slots and answers as send and
+// receive, with the select's resolvers in F and J.
+
+/**
+ * Tries a select's case on `ch` (`send` 1: a send of `value`): the
+ * outcome of the send (`true`/`false`, or a rejection) or the receive if it
+ * goes now, else `undefined` (it would wait; nothing changed).
+ */
+export function tryCase(ch: Channel<unknown>, send: number, value: unknown): Promise<unknown> | undefined {
+  const b = Channel._box(ch);
+  const k = b.k === -1 ? make(ch, b) : b.k;
+  let r = W.chan_try(k, send);
+  if (r === -3) {
+    guard();
+    W.chan_reserve(k);
+    r = W.chan_try(k, send);
+  }
+  if (r === -6) return undefined;
+  if (send === 0) return took(b, r, 0);
+  if (r < 0) return refused(b, r, value);
+  const kind = r % 8;
+  const i = (r - kind) / 8;
+  if (kind === 1) {
+    const f = F[i];
+    F[i] = undefined;
+    f?.(value);
+    return Promise.resolve(true);
+  }
+  if (kind === 4) return evicted(b, i, value);
+  if (i > V.length) reach(V, i);
+  V[i] = value;
+  return Promise.resolve(true);
+}
+
+/**
+ * Queues a waiting select's case on `ch` (tried before): its slot, whose
+ * resolvers are `res` (the value received, or the send's `true`/`false`)
+ * and `rej` (the channel's abort reason); -6 if it is ready after all, -1
+ * if the select is over.
+ */
+export function waitCase(g: number, ch: Channel<unknown>, send: number, value: unknown, res: (v: unknown) => void, rej: (e: unknown) => void): number {
+  const r = W.sel_wait(g, Channel._box(ch).k, send);
+  if (r < 0) return r;
+  const i = (r - (r % 8)) / 8;
+  if (i > F.length) reach(F, i);
+  if (i > J.length) reach(J, i);
+  if (send === 1) {
+    if (i > V.length) reach(V, i);
+    V[i] = value;
+  }
+  F[i] = res;
+  J[i] = rej;
+  return i;
+}
+
+/** A slot a select left behind (`sel_forget`): forget its value and resolvers. */
+export function forgetSlot(i: number): void {
+  V[i] = F[i] = J[i] = undefined;
 }
 
 on(20 /* ChanAborted */, (k) => {

@@ -9,6 +9,7 @@ export { poll } from "./poll";
 export { stream } from "./stream";
 export { SpanStatusCode } from "./telemetry";
 export { Channel, ChannelFullError } from "./channel";
+export { select } from "./select";
 export { Semaphore } from "./semaphore";
 export { onAbort, whenAborted } from "./abort";
 // Beyond 1.0: additions from go-go-scope 2.x.

@@ -2,7 +2,7 @@
 // `go-go-scope-wasm/internal` subpath: the public entry does not list them.
 import { W, memoryBytes, keptEffects, setProbeDepth, stackPointer } from "./wasm";
 
-const NAMES = ["scopes", "tasks", "nodes", "links", "reasons", "timers", "cleanups", "groups", "polls", "streams", "channels", "channelSlots", "semaphores", "semaphoreSlots", "sleeps", "buckets", "bucketWaiters", "limiters"] as const;
+const NAMES = ["scopes", "tasks", "nodes", "links", "reasons", "timers", "cleanups", "groups", "polls", "streams", "channels", "channelSlots", "semaphores", "semaphoreSlots", "sleeps", "buckets", "bucketWaiters", "limiters", "selects"] as const;
 
 /** Sizes of the machine's live tables. */
 export function liveCounts(): Record<(typeof NAMES)[number], number> {

@@ -43,7 +43,7 @@ use crate::machine::slab::Key;
 /// An answer `slot * KINDS + kind` (>= 0) as `(slot, kind)`: integer
 /// arithmetic (an `f64` remainder is a libm call in wasm).
 #[inline]
-fn split(r: f64) -> (u32, f64) {
+pub(super) fn split(r: f64) -> (u32, f64) {
     // Slots stay below 2^26 (machine `Slots`): the answer fits a u32.
     let n = r as u32;
     let kinds = ret::KINDS as u32;
@@ -51,7 +51,7 @@ fn split(r: f64) -> (u32, f64) {
 }
 
 /// What a waiting operation was told.
-enum WaitOut<T> {
+pub(super) enum WaitOut<T> {
     Sent,
     /// The value back: the channel closed (`true`) or aborted.
     Refused(T, bool),
@@ -59,8 +59,8 @@ enum WaitOut<T> {
 }
 
 /// A waiting send or receive: its outcome, and who to wake.
-struct Waiter<T> {
-    out: RefCell<Option<WaitOut<T>>>,
+pub(super) struct Waiter<T> {
+    pub(super) out: RefCell<Option<WaitOut<T>>>,
     waker: RefCell<Option<Waker>>,
 }
 
@@ -105,7 +105,7 @@ impl<T> Waiter<T> {
         })
     }
 
-    fn listen(&self, w: &Waker) {
+    pub(super) fn listen(&self, w: &Waker) {
         let mut slot = self.waker.borrow_mut();
         match &*slot {
             Some(old) if old.will_wake(w) => {}
@@ -115,7 +115,7 @@ impl<T> Waiter<T> {
 }
 
 /// One slot's contents (invariant #1).
-enum Slot<T> {
+pub(super) enum Slot<T> {
     Free,
     Value(T),
     Sender(T, Rc<Waiter<T>>),
@@ -130,7 +130,7 @@ impl<T> Slot<T> {
     /// Drops what a slot held, after the store's borrow (invariant #3); a
     /// free slot (what `put` finds, invariant #1) costs nothing.
     #[inline]
-    fn release(self) {
+    pub(super) fn release(self) {
         if matches!(self, Slot::Free) {
             std::mem::forget(self); // nothing to drop
         } else {
@@ -145,7 +145,7 @@ fn drop_slot<T>(s: Slot<T>) {
 }
 
 /// The slots of every channel of one value type in a runtime.
-struct Store<T> {
+pub(super) struct Store<T> {
     slots: Vec<Slot<T>>,
     /// Finished waiters, emptied, for the next wait.
     spare: Vec<Rc<Waiter<T>>>,
@@ -153,7 +153,7 @@ struct Store<T> {
 
 impl<T> Store<T> {
     #[inline]
-    fn put(&mut self, i: u32, v: Slot<T>) -> Slot<T> {
+    pub(super) fn put(&mut self, i: u32, v: Slot<T>) -> Slot<T> {
         let i = i as usize;
         if self.slots.len() <= i {
             self.grow(i);
@@ -172,7 +172,7 @@ impl<T> Store<T> {
     }
 
     /// A waiter for a new wait: a spare one, or a new one.
-    fn waiter(store: &RefCell<Store<T>>, w: &Waker) -> Rc<Waiter<T>> {
+    pub(super) fn waiter(store: &RefCell<Store<T>>, w: &Waker) -> Rc<Waiter<T>> {
         let spare = store.borrow_mut().spare.pop();
         match spare {
             Some(x) => {
@@ -202,7 +202,7 @@ impl<T> Store<T> {
     }
 
     #[inline]
-    fn take(&mut self, i: u32) -> Slot<T> {
+    pub(super) fn take(&mut self, i: u32) -> Slot<T> {
         match self.slots.get_mut(i as usize) {
             Some(s) => std::mem::replace(s, Slot::Free),
             None => Slot::Free,
@@ -211,11 +211,11 @@ impl<T> Store<T> {
 }
 
 /// One channel's state, shared by its handles (its futures borrow it).
-struct ChanShared<T> {
-    drv: Rc<Driver>,
+pub(super) struct ChanShared<T> {
+    pub(super) drv: Rc<Driver>,
     key: Key,
     cap: usize,
-    store: Rc<RefCell<Store<T>>>,
+    pub(super) store: Rc<RefCell<Store<T>>>,
     /// The abort reason, kept once known (the machine forgets it when the
     /// channel ends).
     reason: RefCell<Option<Reason>>,
@@ -344,13 +344,13 @@ pub(crate) trait ChanEntry {
 }
 
 impl<T: 'static> ChanShared<T> {
-    fn k(&self) -> Key {
+    pub(super) fn k(&self) -> Key {
         self.key
     }
 
     /// The kept abort reason, asked for once (the machine's, or "channel
     /// disposed").
-    fn reason(&self) -> Reason {
+    pub(super) fn reason(&self) -> Reason {
         self.drv.kept_reason(
             &self.reason,
             |m| m.chan_reason(self.key),
@@ -387,7 +387,8 @@ impl<T: 'static> ChanShared<T> {
             let (slot, kind) = split(r);
             let was = self.store.borrow_mut().take(slot);
             match (kind, was) {
-                (k, Slot::Sender(v, w)) if k == drained::CLOSED => {
+                // FALSE: a select's send case (select.rs) on a closed channel.
+                (k, Slot::Sender(v, w)) if k == drained::CLOSED || k == drained::FALSE => {
                     w.tell(WaitOut::Refused(v, true))
                 }
                 (k, Slot::Sender(v, w)) if k == drained::REASON => {
@@ -677,7 +678,7 @@ impl<T: 'static> Channel<T> {
         })
     }
 
-    fn sh(&self) -> &Rc<ChanShared<T>> {
+    pub(super) fn sh(&self) -> &Rc<ChanShared<T>> {
         &self.h.shared
     }
 
@@ -1060,20 +1061,9 @@ impl<T: 'static> Future for Send<'_, T> {
             m.chan_reserve(k);
             r = m.chan_send(k);
         }
-        if r < 0.0 {
-            return Poll::Ready(refused(sh, r, value));
-        }
-        let (slot, kind) = split(r);
-        if kind == ret::HANDED {
-            let was = sh.store.borrow_mut().take(slot);
-            match was {
-                Slot::Receiver(w) => w.tell(WaitOut::Received(Some(value))),
-                other => drop(other),
-            }
-            return Poll::Ready(Ok(()));
-        }
-        if kind == ret::WAIT {
+        if r >= 0.0 && split(r).1 == ret::WAIT {
             let w = Store::waiter(&sh.store, cx.waker());
+            let slot = split(r).0;
             let old = sh
                 .store
                 .borrow_mut()
@@ -1082,17 +1072,35 @@ impl<T: 'static> Future for Send<'_, T> {
             self.wait = Some((slot, w));
             return Poll::Pending;
         }
-        // SLOT: buffered; EVICTED: the slot's old value makes room.
-        let old = sh.store.borrow_mut().put(slot, Slot::Value(value));
-        if kind == ret::EVICTED {
-            if let Slot::Value(v) = old {
-                sh.dropped(v);
-                return Poll::Ready(Ok(()));
-            }
-        }
-        old.release();
-        Poll::Ready(Ok(()))
+        Poll::Ready(sent(sh, r, value))
     }
+}
+
+/// What a send that does not wait was answered (`chan_send`, or
+/// `chan_try` for a select's case).
+pub(super) fn sent<T: 'static>(sh: &ChanShared<T>, r: f64, value: T) -> Result<(), SendError<T>> {
+    if r < 0.0 {
+        return refused(sh, r, value);
+    }
+    let (slot, kind) = split(r);
+    if kind == ret::HANDED {
+        let was = sh.store.borrow_mut().take(slot);
+        match was {
+            Slot::Receiver(w) => w.tell(WaitOut::Received(Some(value))),
+            other => drop(other),
+        }
+        return Ok(());
+    }
+    // SLOT: buffered; EVICTED: the slot's old value makes room.
+    let old = sh.store.borrow_mut().put(slot, Slot::Value(value));
+    if kind == ret::EVICTED {
+        if let Slot::Value(v) = old {
+            sh.dropped(v);
+            return Ok(());
+        }
+    }
+    old.release();
+    Ok(())
 }
 
 /// A send neither buffered nor handed over: the channel was closed or
@@ -1139,7 +1147,7 @@ impl<T: 'static> Send<'_, T> {
 
 /// A receive in progress: where it waits, once it must (shared by
 /// [`Recv`] and the channel's `Stream`).
-struct Receiving<T> {
+pub(super) struct Receiving<T> {
     wait: Option<(u32, Rc<Waiter<T>>)>,
 }
 
@@ -1194,6 +1202,20 @@ impl<T: 'static> Receiving<T> {
             m.chan_reserve(k);
             r = m.chan_recv(k, false);
         }
+        if r >= 0.0 && split(r).1 == ret::RECV_WAIT {
+            let slot = split(r).0;
+            let w = Store::waiter(&sh.store, cx.waker());
+            let old = sh.store.borrow_mut().put(slot, Slot::Receiver(w.clone()));
+            old.release();
+            self.wait = Some((slot, w));
+            return Poll::Pending;
+        }
+        Poll::Ready(Self::took(sh, r))
+    }
+
+    /// What a receive that does not wait was answered (`chan_recv`, or
+    /// `chan_try` for a select's case).
+    pub(super) fn took(sh: &ChanShared<T>, r: f64) -> Option<T> {
         if r <= -ret::PACKED {
             // A buffered value, and the oldest waiting sender's value took
             // its place: -(8 + slot + sender * 8192).
@@ -1202,29 +1224,22 @@ impl<T: 'static> Receiving<T> {
             let (i, u) = (x % pack, x / pack);
             let v = Self::take_value(&sh.store, i as u32);
             Self::from_sender(&sh.store, u as u32, true);
-            return Poll::Ready(v);
+            return v;
         }
         if r < 0.0 {
-            return Poll::Ready(None);
+            return None;
         }
         let (slot, kind) = split(r);
-        if kind == ret::RECV_WAIT {
-            let w = Store::waiter(&sh.store, cx.waker());
-            let old = sh.store.borrow_mut().put(slot, Slot::Receiver(w.clone()));
-            old.release();
-            self.wait = Some((slot, w));
-            return Poll::Pending;
-        }
         if kind == ret::WAIT {
             // Capacity 0: straight from the waiting sender.
-            return Poll::Ready(Self::from_sender(&sh.store, slot, false));
+            return Self::from_sender(&sh.store, slot, false);
         }
         let v = Self::take_value(&sh.store, slot);
         if kind == ret::HANDED {
             let u = sh.drv.m.borrow().chan_woken() as u32;
             Self::from_sender(&sh.store, u, true);
         }
-        Poll::Ready(v)
+        v
     }
 
     /// The receive is dropped: if it waits, it leaves the queue; if it was
@@ -1247,25 +1262,29 @@ impl<T: 'static> Receiving<T> {
                     drop(was);
                 }
             }
-            Some(WaitOut::Received(Some(v))) => {
-                let r = sh.drv.m.borrow_mut().chan_give_back(sh.k());
-                if r < 0.0 {
-                    drop(v);
-                    return;
-                }
-                let (to, kind) = split(r);
-                if kind == ret::HANDED {
-                    let was = sh.store.borrow_mut().take(to);
-                    match was {
-                        Slot::Receiver(w2) => w2.tell(WaitOut::Received(Some(v))),
-                        other => drop(other),
-                    }
-                } else {
-                    let old = sh.store.borrow_mut().put(to, Slot::Value(v));
-                    old.release();
-                }
-            }
+            Some(WaitOut::Received(Some(v))) => Self::give_back(sh, v),
             Some(other) => drop(other),
+        }
+    }
+
+    /// A value handed to a receive that went away goes back: to the next
+    /// waiting receiver, or to the buffer's front (invariant #2).
+    pub(super) fn give_back(sh: &ChanShared<T>, v: T) {
+        let r = sh.drv.m.borrow_mut().chan_give_back(sh.k());
+        if r < 0.0 {
+            drop(v);
+            return;
+        }
+        let (to, kind) = split(r);
+        if kind == ret::HANDED {
+            let was = sh.store.borrow_mut().take(to);
+            match was {
+                Slot::Receiver(w2) => w2.tell(WaitOut::Received(Some(v))),
+                other => drop(other),
+            }
+        } else {
+            let old = sh.store.borrow_mut().put(to, Slot::Value(v));
+            old.release();
         }
     }
 }

@@ -32,6 +32,7 @@ mod poll;
 mod rate;
 mod runtime;
 mod scope;
+mod select;
 mod semaphore;
 mod signal;
 mod stream;
@@ -57,6 +58,7 @@ pub use runtime::{Live, Runtime};
 pub use scope::{
     scope, CircuitBreakerOptions, CleanupOutput, Dispose, Scope, ScopeOptions, Services,
 };
+pub use select::Select;
 pub use semaphore::{Acquire, Permit, Semaphore};
 pub use signal::{Aborted, Reason};
 pub use stream::{stream, Scoped};

@@ -100,6 +100,8 @@ pub(crate) struct Driver {
     pub(crate) tel_tasks: RefCell<Table<Rc<TelRec>>>,
     /// `scope.delay` futures' cells, by sleep key.
     pub(crate) sleeps: RefCell<Table<Rc<RefCell<super::delay::SleepCell>>>>,
+    /// Waiting selects' cells, by select key.
+    pub(crate) selects: RefCell<Table<Rc<RefCell<super::select::SelCell>>>>,
     /// Token buckets by key, until their `BucketEnd`.
     pub(crate) buckets: RefCell<Table<Rc<super::token_bucket::BucketShared>>>,
     /// Waiting token-bucket acquires' cells, by waiter key.
@@ -142,6 +144,7 @@ impl Driver {
             tel_scopes: RefCell::default(),
             tel_tasks: RefCell::default(),
             sleeps: RefCell::default(),
+            selects: RefCell::default(),
             buckets: RefCell::default(),
             bucket_waiters: RefCell::default(),
             limiters: RefCell::default(),
@@ -296,6 +299,7 @@ impl Driver {
         const BUCKET_END: u8 = Op::BucketEnd as u8;
         const RATE_FIRE: u8 = Op::RateFire as u8;
         const RATE_END: u8 = Op::RateEnd as u8;
+        const SEL_DONE: u8 = Op::SelDone as u8;
         match op as u8 {
             START => self.on_start(a, b as u32, c),
             SETTLE => self.on_settle(a, b, c),
@@ -328,6 +332,7 @@ impl Driver {
             BUCKET_END => self.on_bucket_end(a, b),
             RATE_FIRE => self.on_rate_fire(a),
             RATE_END => self.on_rate_end(a, b),
+            SEL_DONE => self.on_sel_done(a, b),
             // Spans (scopes with a tracer); debug lines (60-69) are never
             // asked for by this driver.
             op @ 50..=56 => {
@@ -657,6 +662,7 @@ impl Runtime {
             buckets: m.buckets.max(d.buckets.borrow().len()),
             bucket_waiters: m.bucket_waiters.max(d.bucket_waiters.borrow().len()),
             limiters: m.limiters.max(d.limiters.borrow().len()),
+            selects: m.selects.max(d.selects.borrow().len()),
         }
     }
 
@@ -718,6 +724,8 @@ pub struct Live {
     pub bucket_waiters: usize,
     /// Debounced and throttled functions.
     pub limiters: usize,
+    /// Selects not over.
+    pub selects: usize,
 }
 
 impl Live {

@@ -2128,6 +2128,56 @@ fn debounce_leading_runs_at_once_and_trails_only_for_a_later_call() {
 }
 
 #[test]
+fn select_fires_the_first_ready_case_in_order_and_the_losers_take_nothing() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let (a, b) = (s.channel::<u32>(1).unwrap(), s.channel::<u32>(1).unwrap());
+    // Both ready: the first case in order fires; b keeps its value.
+    assert_eq!(ready(&mut a.send(1)), Some(Ok(())));
+    assert_eq!(ready(&mut b.send(2)), Some(Ok(())));
+    let got = ready(&mut s.select().recv(&a, |v| ('a', v)).recv(&b, |v| ('b', v)));
+    assert_eq!(got, Some(Ok(('a', Some(1)))));
+    assert_eq!(b.len(), 1);
+    // None ready: it waits on both; a send to b fires it, and the receive
+    // case on a and the send case on c (capacity 0) are withdrawn.
+    let c = s.channel::<&str>(0).unwrap();
+    assert_eq!(ready(&mut b.recv()), Some(Some(2)));
+    let mut sel = s
+        .select()
+        .recv(&a, |v| format!("a {v:?}"))
+        .recv(&b, |v| format!("b {v:?}"))
+        .send(&c, "never", |r| format!("c {r:?}"));
+    assert!(ready(&mut sel).is_none());
+    assert_eq!(rt.live().selects, 1);
+    assert_eq!(ready(&mut b.send(3)), Some(Ok(())));
+    host.run();
+    assert_eq!(ready(&mut sel), Some(Ok("b Some(3)".to_string())));
+    drop(sel);
+    // The losers took nothing: a's next value and c's next receiver go to
+    // plain operations; the withdrawn send's value is never delivered.
+    assert_eq!(ready(&mut a.send(4)), Some(Ok(())));
+    assert_eq!(ready(&mut a.recv()), Some(Some(4)));
+    let mut rc = c.recv();
+    assert!(ready(&mut rc).is_none());
+    assert_eq!(ready(&mut c.send("later")), Some(Ok(())));
+    assert_eq!(ready(&mut rc), Some(Some("later")));
+    // A send case fires when a receiver comes; on a closed channel it gets
+    // the value back.
+    let mut sel = s.select().send(&c, "hi", |r| r.is_ok());
+    assert!(ready(&mut sel).is_none());
+    assert_eq!(ready(&mut c.recv()), Some(Some("hi")));
+    assert_eq!(ready(&mut sel), Some(Ok(true)));
+    let mut sel = s
+        .select()
+        .send(&c, "late", |r| r.map_err(|e| e.into_inner()));
+    assert!(ready(&mut sel).is_none());
+    c.close();
+    assert_eq!(ready(&mut sel), Some(Ok(Err("late"))));
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
 fn throttle_runs_the_leading_call_and_the_window_s_last_at_its_end() {
     let (host, rt) = rt();
     let s = rt.scope(ScopeOptions::default()).unwrap();
@@ -2217,6 +2267,47 @@ fn the_scope_s_end_settles_waiting_and_later_calls_with_its_reason() {
 }
 
 #[test]
+fn select_timeout_and_default_take_nothing() {
+    let (host, rt) = rt();
+    let s = rt.scope(ScopeOptions::default()).unwrap();
+    let ch = s.channel::<u32>(0).unwrap();
+    // default: nothing ready, the select never waits.
+    let got = ready(&mut s.select().recv(&ch, |_| 1).default(|| 2));
+    assert_eq!(got, Some(Ok(2)));
+    // A ready case wins over default.
+    let mut tx = ch.send(5);
+    assert!(ready(&mut tx).is_none());
+    assert_eq!(
+        ready(&mut s.select().recv(&ch, |v| v.unwrap_or(0)).default(|| 0)),
+        Some(Ok(5))
+    );
+    assert_eq!(ready(&mut tx), Some(Ok(())));
+    // timeout: exact, with the timeout reason; the case is withdrawn.
+    let mut sel = s.select().recv(&ch, |v| v).timeout(MS(30));
+    assert!(ready(&mut sel).is_none());
+    host.advance(29);
+    assert!(ready(&mut sel).is_none());
+    host.advance(1);
+    let reason = ready(&mut sel).unwrap().unwrap_err();
+    assert!(reason.is_timeout());
+    assert_eq!(reason.to_string(), "timeout after 30ms");
+    let mut tx = ch.send(6);
+    assert!(
+        ready(&mut tx).is_none(),
+        "the timed-out receive took nothing"
+    );
+    drop(tx);
+    // Standalone, with no case: it waits for its timeout (Go's `select {}`).
+    let mut sel = rt.select::<()>().timeout(MS(10));
+    assert!(ready(&mut sel).is_none());
+    host.advance(10);
+    assert!(ready(&mut sel).unwrap().unwrap_err().is_timeout());
+    drop(sel);
+    dispose(&host, &s).unwrap();
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
 fn a_run_under_way_when_the_scope_ends_still_gives_its_output() {
     let (host, rt) = rt();
     let s = rt.scope(ScopeOptions::default()).unwrap();
@@ -2271,5 +2362,50 @@ fn a_dropped_handle_releases_its_limiter_once_no_call_waits() {
     host.advance(1_000);
     assert_eq!(*runs.borrow(), [(100.0, 1), (100.0, 2)], "3 never runs");
     assert!(dispose(&host, &s).is_ok());
+    assert!(rt.live().is_empty(), "{:?}", rt.live());
+}
+
+#[test]
+fn select_ends_with_its_scope_s_abort_and_a_dropped_select_passes_turns_on() {
+    let (host, rt) = rt();
+    let outer = rt.scope(ScopeOptions::default()).unwrap();
+    let ch = outer.channel::<u32>(0).unwrap();
+    // The scope's abort ends a waiting select with its reason.
+    let s = outer.child(ScopeOptions::default()).unwrap();
+    let mut sel = s.select().recv(&ch, |v| v).send(&ch, 9, |_| None);
+    assert!(ready(&mut sel).is_none());
+    dispose(&host, &s).unwrap();
+    assert!(ready(&mut sel).unwrap().unwrap_err().is_disposed());
+    drop(sel);
+    // On a scope that ended: its reason at once.
+    let got = ready(&mut s.select().recv(&ch, |v| v)).unwrap();
+    assert!(got.unwrap_err().is_disposed());
+    // A dropped waiting select withdraws its waiters: the receiver queued
+    // behind it gets the value.
+    let mut sel = outer.select().recv(&ch, |v| v);
+    assert!(ready(&mut sel).is_none());
+    let mut r2 = ch.recv();
+    assert!(ready(&mut r2).is_none());
+    drop(sel);
+    assert_eq!(ready(&mut ch.send(7)), Some(Ok(())));
+    assert_eq!(ready(&mut r2), Some(Some(7)));
+    // Dropped after a value was handed to it, before it looked: the value
+    // goes back (here to the buffer-less channel's next receiver).
+    let mut sel = outer.select().recv(&ch, |v| v);
+    assert!(ready(&mut sel).is_none());
+    let mut r3 = ch.recv();
+    assert!(ready(&mut r3).is_none());
+    assert_eq!(ready(&mut ch.send(8)), Some(Ok(())));
+    drop(sel);
+    assert_eq!(ready(&mut r3), Some(Some(8)));
+    // A dropped select's send case is never delivered.
+    let mut sel = outer.select().send(&ch, 11, |r| r.is_ok());
+    assert!(ready(&mut sel).is_none());
+    drop(sel);
+    let mut r4 = ch.recv();
+    assert!(ready(&mut r4).is_none());
+    drop(r4);
+    assert_eq!(rt.live().selects, 0);
+    dispose(&host, &outer).unwrap();
     assert!(rt.live().is_empty(), "{:?}", rt.live());
 }

@@ -54,6 +54,13 @@
 //!    refuses ([`ret::FULL`]). At capacity 0 nothing is buffered, so the new
 //!    value itself is dropped (`DropOldest`, `DropLatest`) or refused
 //!    (`Error`) unless a receiver waits. Close and abort are unchanged.
+//! 7. A `select` waiter (`select.rs`) sits in the same queues as any other,
+//!    counted in its channel's `sel`. Whatever takes a waiter out of a
+//!    queue (a send or receive meeting it, a drain, a give-back) tests that
+//!    count, and if it is not 0 tells `select.rs` the slot left
+//!    ([`Channels::sel_left`]): if it was a select's, that select fires and
+//!    its other waiters are withdrawn in the same call. Otherwise the paths
+//!    above are unchanged.
 
 #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
@@ -107,6 +114,9 @@ pub mod ret {
     /// send (`Error`): the buffer is full, the send rejects with
     /// `ChannelFullError` (invariant #6).
     pub const FULL: f64 = -5.0;
+    /// `chan_try`: the operation would wait (nothing changed);
+    /// `sel_wait`: the case is ready now (nothing changed: try again).
+    pub const BUSY: f64 = -6.0;
     /// recv: `HANDED` with both slots in the answer, when both are below
     /// [`PACK`]: the answer is `-(PACKED + value_slot + sender_slot * PACK)`
     /// (a small integer too).
@@ -130,6 +140,9 @@ pub mod drained {
     pub const UNDEFINED: f64 = 3.0;
     /// Resolve the waiting iteration receiver with "done".
     pub const DONE: f64 = 4.0;
+    /// Resolve the waiting sender with `false`: a `select`'s send case on a
+    /// channel that closed (as a send on a closed channel gives `false`).
+    pub const FALSE: f64 = 5.0;
     /// `chan_drain`: nothing left now.
     pub const EMPTY: f64 = -1.0;
     /// `chan_drain`: nothing left, and the channel ended (its key is stale).
@@ -284,23 +297,26 @@ pub struct ChanRec {
     /// `u64::MAX`: no limit.
     cap: u64,
     /// Slots of buffered values, oldest first.
-    buffer: VecDeque<u32>,
+    pub(super) buffer: VecDeque<u32>,
     /// Slots of waiting senders (each holds its value), oldest first.
-    senders: VecDeque<u32>,
+    pub(super) senders: VecDeque<u32>,
     /// Waiting receivers, oldest first: `slot << 1 | 1` for an iteration
     /// step (which ends with "done" rather than `undefined`). Slots stay
     /// below 2^30: wasm32 memory cannot hold a larger slot table.
-    receivers: VecDeque<u32>,
+    pub(super) receivers: VecDeque<u32>,
     /// Closed (by `close` or an abort). The waiters still queued then are
     /// JS's to drain: `chan_drain` takes them (invariant #4).
-    closed: bool,
+    pub(super) closed: bool,
     /// Closed by `close` before any abort: the senders it refused keep
     /// "channel closed" when an abort follows before JS drained them.
     closed_first: bool,
     /// What a send into a full buffer does (invariant #6).
-    backpressure: Backpressure,
+    pub(super) backpressure: Backpressure,
     /// Aborted (invariant #2); `reason` is `None` when disposed.
-    aborted: bool,
+    pub(super) aborted: bool,
+    /// `select` waiters among `senders` and `receivers` (invariant #7): the
+    /// one test the send and receive paths make for them.
+    pub(super) sel: u32,
     /// Collected: drain items only free their slots.
     forget: bool,
     reason: Option<Key>,
@@ -311,7 +327,7 @@ pub struct ChanRec {
 }
 
 impl ChanRec {
-    fn buffer_full(&self) -> bool {
+    pub(super) fn buffer_full(&self) -> bool {
         self.buffer.len() as u64 >= self.cap
     }
 }
@@ -319,10 +335,12 @@ impl ChanRec {
 /// The channel records of the machine.
 #[derive(Default)]
 pub struct Channels {
-    table: Slab<ChanRec>,
-    slots: Slots,
+    pub(super) table: Slab<ChanRec>,
+    pub(super) slots: Slots,
     /// The sender slot the last `chan_recv` answering `HANDED` unblocked.
     woken: u32,
+    /// The `select`s and which slot waits for which.
+    pub(super) sel: super::select::Selects,
 }
 
 impl Channels {
@@ -338,6 +356,11 @@ impl Channels {
     /// Live slots (values and waiters).
     pub fn slots(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Live `select`s.
+    pub fn selects(&self) -> usize {
+        self.sel.len()
     }
 }
 
@@ -402,6 +425,7 @@ impl Machine {
             closed_first: false,
             backpressure,
             aborted: false,
+            sel: 0,
             forget: false,
             reason: None,
             node: None,
@@ -444,7 +468,11 @@ impl Machine {
             return ret::CLOSED;
         }
         if let Some(r) = rec.receivers.pop_front() {
+            let sel = rec.sel != 0;
             slots.free(r >> 1);
+            if sel {
+                self.channels.sel_left(k, r >> 1);
+            }
             return slot_ret(ret::HANDED, r >> 1);
         }
         let full = rec.buffer_full();
@@ -471,6 +499,7 @@ impl Machine {
             return ret::NONE;
         };
         let slots = &mut self.channels.slots;
+        let sel = rec.sel != 0;
         // After a close, the senders still queued were refused (invariant #4).
         let senders = if rec.closed {
             None
@@ -483,6 +512,9 @@ impl Machine {
                 Some(s) => {
                     // Room: a place was just taken (invariant #3).
                     rec.buffer.push_back(s);
+                    if sel {
+                        self.channels.sel_left(k, s);
+                    }
                     if f64::from(v) < ret::PACK && f64::from(s) < ret::PACK {
                         // Both slots in one answer: no `chan_woken` call.
                         return -(ret::PACKED + f64::from(v) + f64::from(s) * ret::PACK);
@@ -496,6 +528,9 @@ impl Machine {
         if let Some(s) = senders.and_then(|q| q.pop_front()) {
             // Capacity 0: straight from the waiting sender.
             slots.free(s);
+            if sel {
+                self.channels.sel_left(k, s);
+            }
             return slot_ret(ret::WAIT, s);
         }
         if rec.closed {
@@ -591,8 +626,12 @@ impl Machine {
             None
         };
         if let Some((slot, kind)) = item {
+            let mut kind = if rec.forget { drained::FREE } else { kind };
+            let sel = rec.sel != 0;
             self.channels.slots.free(slot);
-            let kind = if rec.forget { drained::FREE } else { kind };
+            if sel && self.channels.sel_left(k, slot) && kind == drained::CLOSED {
+                kind = drained::FALSE;
+            }
             return slot_ret(kind, slot);
         }
         if !rec.aborted {
@@ -648,7 +687,11 @@ impl Machine {
         // After a close, the receivers still queued were refused (#4).
         if !rec.closed {
             if let Some(r) = rec.receivers.pop_front() {
+                let sel = rec.sel != 0;
                 self.channels.slots.free(r >> 1);
+                if sel {
+                    self.channels.sel_left(k, r >> 1);
+                }
                 return slot_ret(ret::HANDED, r >> 1);
             }
         }

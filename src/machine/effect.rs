@@ -127,6 +127,11 @@ pub enum Op {
     /// calls, forget `fn`. `reason` -1: the Rust face's last handle was
     /// dropped (`rate_dispose`): nobody waits or calls any more.
     RateEnd = 83,
+    /// `(select, reason)`: a waiting `select` was cancelled (its scope or
+    /// signal aborted, or its timeout fired): take the slots to forget with
+    /// `sel_forget(select)` until it answers -1, then resolve it with
+    /// `reason` as its Result's error (see `select.rs`).
+    SelDone = 76,
 
     // ---- telemetry (src/machine/telemetry.rs): spans and debug lines. A
     // scope or task key names JS's telemetry record of it (kept until its

@@ -42,6 +42,7 @@ pub mod poll;
 pub mod rate;
 pub mod resource;
 pub mod scope;
+pub mod select;
 pub mod semaphore;
 pub mod signal;
 pub mod slab;
@@ -81,6 +82,8 @@ pub enum Owner {
     BucketWaiter(Key),
     /// A debounced or throttled function of a scope.
     Rate(Key),
+    /// A waiting `select`.
+    Select(Key),
 }
 
 /// The whole state of one wasm instance.
@@ -147,6 +150,8 @@ pub struct Live {
     pub bucket_waiters: usize,
     /// Debounced and throttled functions whose scope is live.
     pub limiters: usize,
+    /// `select`s not over (or with slots JS has yet to forget).
+    pub selects: usize,
 }
 
 impl Machine {
@@ -175,6 +180,7 @@ impl Machine {
             buckets: self.buckets.len(),
             bucket_waiters: self.buckets.waiters(),
             limiters: self.buckets.limiters(),
+            selects: self.channels.selects(),
         }
     }
 

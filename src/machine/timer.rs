@@ -42,6 +42,8 @@ pub enum TimerOwner {
     BucketTimeout(Key, f64),
     /// A debounce's or throttle's window.
     Rate(Key),
+    /// A `select`'s `timeout`.
+    Select(Key),
 }
 
 impl Machine {
@@ -84,6 +86,7 @@ impl Machine {
             TimerOwner::BucketRefill(k) => self.bucket_refill_timer(k),
             TimerOwner::BucketTimeout(w, ms) => self.bucket_timeout_timer(w, ms),
             TimerOwner::Rate(k) => self.rate_timer(k),
+            TimerOwner::Select(k) => self.sel_timer(k),
         }
     }
 }

@@ -23,6 +23,7 @@ mod debug;
 mod group;
 mod poll;
 mod rate;
+mod select;
 mod semaphore;
 mod sleep;
 mod stream;
@@ -200,8 +201,8 @@ fn probe_level(depth: u32, a: [u64; 8]) -> u64 {
 
 /// Live table sizes `[scopes, tasks, nodes, links, reasons, timers,
 /// cleanups, groups, polls, streams, channels, channelSlots, semaphores,
-/// semaphoreSlots, sleeps, buckets, bucketWaiters, limiters]`, by
-/// index.
+/// semaphoreSlots, sleeps, buckets, bucketWaiters, limiters, selects]`,
+/// by index.
 #[wasm_bindgen]
 pub fn live(i: u32) -> f64 {
     with(|st| {
@@ -225,6 +226,7 @@ pub fn live(i: u32) -> f64 {
             15 => l.buckets,
             16 => l.bucket_waiters,
             17 => l.limiters,
+            18 => l.selects,
             _ => 0,
         };
         v as f64

@@ -1,0 +1,353 @@
+//! `select` (go-go-scope 2.x's `s.select`, with Go's semantics): wait on
+//! several channels' receives and sends at once; exactly one case fires.
+//!
+//! A select is driven in two passes by its executor. First it *tries* each
+//! case in order ([`Machine::chan_try`]): the first that can go now (a
+//! value or a sender to take, a receiver or room to give to, a closed or
+//! aborted channel) goes as a plain send or receive would, and fires.
+//! (Several ready at once: the first in case order fires, not a random one
+//! as in Go: deterministic, and as fair as the caller's order.) If none can
+//! and there is no default, it *waits*: [`Machine::sel_wait`] queues one
+//! waiter per case, a receiver slot or a sender slot holding the value, in
+//! the channels' own queues, all of one *group* (the select's record).
+//!
+//! The first of those waiters a send, receive, close or abort takes fires
+//! the select, through the path that took it: the channel's answer names
+//! the slot as for any waiter (`channel.rs` invariant #7), and in that same
+//! call the group's other waiters leave their queues. A withdrawn send's
+//! value is never delivered, a withdrawn receive takes nothing, and the
+//! next waiter of each queue has its turn (STYLE #6). The scope's abort and the `timeout` cancel the whole group: every
+//! waiter leaves, nothing is taken, and `SelDone` tells the executor the
+//! reason.
+//!
+//! # Invariants
+//!
+//! 1. A select's record lives from `sel_new` until `sel_forget` answers -1;
+//!    its timer and node end with it (or at its cancellation). It is
+//!    *over* once a case fired, it was cancelled, or its executor gave up
+//!    (`sel_forget` on a waiting select): from then on it has no waiter in
+//!    any queue, and its timer and its node's cancellation change nothing.
+//! 2. A withdrawn waiter's slot stays live (the executor still holds its
+//!    entries) until `sel_forget` hands it out, and is freed in that call:
+//!    one release per slot (`channel.rs` invariant #1). The slot of the
+//!    case that fired is the channel's, as for any waiter.
+//! 3. `of[slot]` names the group exactly while that slot waits in a queue
+//!    as a select's waiter; a channel's `sel` counts those in its queues.
+//! 4. A select never meets itself: when it waits, its own waiters do not
+//!    make its other cases ready (a send and a receive on one channel wait
+//!    side by side, as in Go).
+//! 5. `SelDone` is emitted once, only for a cancellation, before the
+//!    release of the reason it names.
+
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use super::channel::{reserve_one, ret, Backpressure, Channels};
+use super::effect::{Op, ReasonKind};
+use super::fail::Outcome;
+use super::options;
+use super::slab::{Key, Slab};
+use super::timer::TimerOwner;
+use super::{Machine, Owner};
+use crate::core::cancel::NodeId;
+
+pub const TIMEOUT: &str = "select: timeout must be a number of milliseconds >= 0, got \u{1}";
+
+/// One select.
+pub struct SelRec {
+    node: Option<NodeId>,
+    timer: Option<Key>,
+    /// The `timeout` (for its reason), 0 if none.
+    ms: f64,
+    /// Waiting: the queued cases `(channel, slot, send)`. Over: the slots
+    /// the executor has yet to forget (invariant #2).
+    cases: Vec<(Key, u32, bool)>,
+    over: bool,
+}
+
+/// The selects, and which slot waits for which (invariant #3).
+#[derive(Default)]
+pub struct Selects {
+    recs: Slab<SelRec>,
+    of: Vec<Option<Key>>,
+}
+
+impl Selects {
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+}
+
+/// What `sel_new` did.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Made {
+    /// A select under this key; its `SelDone` may already be among the
+    /// effects (a cancelled scope or signal).
+    Select(Key),
+    /// The scope finished disposing: the select ends with its reason.
+    Gone,
+}
+
+impl Channels {
+    /// Could a send (`send`) or receive on channel `k` go now? `queues`:
+    /// counting the waiters on the other side (`chan_try`); `sel_wait`
+    /// leaves them out, as they are the select's own (invariant #4) or
+    /// were there when its try pass found nothing ready. A channel that
+    /// ended is ready: its answer is "aborted".
+    pub(crate) fn ready(&self, k: Key, send: bool, queues: bool) -> bool {
+        let Some(rec) = self.table.get(k) else {
+            return true;
+        };
+        rec.closed
+            || if send {
+                !rec.buffer_full()
+                    || rec.backpressure != Backpressure::Block
+                    || queues && !rec.receivers.is_empty()
+            } else {
+                !rec.buffer.is_empty() || queues && !rec.senders.is_empty()
+            }
+    }
+
+    /// A waiter's `slot` left a queue of channel `k` (taken by a send or a
+    /// receive, drained, given a value back): if it was a select's, the
+    /// select fires and its other waiters are withdrawn (`channel.rs`
+    /// invariant #7). Out of line: plain waiters never come here.
+    #[cold]
+    #[cfg_attr(feature = "tiny", inline(never))]
+    pub(crate) fn sel_left(&mut self, k: Key, slot: u32) -> bool {
+        let Some(g) = self.sel.of.get_mut(slot as usize).and_then(Option::take) else {
+            return false;
+        };
+        if let Some(rec) = self.table.get_mut(k) {
+            rec.sel = rec.sel.saturating_sub(1);
+        }
+        self.sel_over(g, Some(slot));
+        true
+    }
+
+    /// The select is over: its waiting cases but `won` leave their queues
+    /// and become the slots to forget. `false` if it was over already.
+    fn sel_over(&mut self, g: Key, won: Option<u32>) -> bool {
+        let Some(rec) = self.sel.recs.get_mut(g) else {
+            return false;
+        };
+        if rec.over {
+            return false;
+        }
+        rec.over = true;
+        let mut cases = core::mem::take(&mut rec.cases);
+        let mut i = 0;
+        while let Some(&(c, slot, send)) = cases.get(i) {
+            if Some(slot) == won {
+                cases.swap_remove(i);
+                continue;
+            }
+            self.withdraw(c, slot, send);
+            i += 1;
+        }
+        if let Some(rec) = self.sel.recs.get_mut(g) {
+            rec.cases = cases;
+        }
+        true
+    }
+
+    /// A select's waiter leaves its queue (a scan: selects are rare, and
+    /// the send and receive paths stay untouched).
+    fn withdraw(&mut self, k: Key, slot: u32, send: bool) {
+        if let Some(o) = self.sel.of.get_mut(slot as usize) {
+            *o = None;
+        }
+        let Some(rec) = self.table.get_mut(k) else {
+            return;
+        };
+        let (q, e) = if send {
+            (&mut rec.senders, slot)
+        } else {
+            (&mut rec.receivers, slot << 1)
+        };
+        // Shifts the waiters behind it forward (smaller than `remove`; no
+        // indexing, whose panic path would pull in formatting).
+        if let Some(mut i) = q.iter().position(|&x| x == e) {
+            while let Some(&next) = q.get(i + 1) {
+                if let Some(x) = q.get_mut(i) {
+                    *x = next;
+                }
+                i += 1;
+            }
+            q.pop_back();
+            rec.sel = rec.sel.saturating_sub(1);
+        }
+    }
+}
+
+impl Machine {
+    /// Command: a `select` with `timeout` ms (0 or `Infinity`: none) on
+    /// `scope`, or standalone. The executor then tries its cases
+    /// (`chan_try`), and makes it wait (`sel_wait`) or ends it
+    /// (`sel_forget`).
+    pub fn sel_new(&mut self, scope: Option<Key>, ms: f64) -> Outcome<Made> {
+        let ms = options::duration(ms, TIMEOUT)?;
+        let parent = match scope {
+            Some(s) => match self.scopes.get(s) {
+                Some(r) => Some(r.node),
+                None => return Ok(Made::Gone),
+            },
+            None => None,
+        };
+        let k = self.channels.sel.recs.insert(SelRec {
+            node: None,
+            timer: None,
+            ms: ms.unwrap_or(0.0),
+            cases: Vec::new(),
+            over: false,
+        });
+        if let Some(p) = parent {
+            let node = self.new_node(Some(p), Owner::Select(k));
+            if let Some(rec) = self.channels.sel.recs.get_mut(k) {
+                rec.node = Some(node);
+            }
+            if let Some(r) = self.tree.reason(node).copied() {
+                self.sel_cancel(k, r);
+                return Ok(Made::Select(k));
+            }
+        }
+        if let Some(ms) = ms {
+            let t = self.set_timer(TimerOwner::Select(k), ms);
+            if let Some(rec) = self.channels.sel.recs.get_mut(k) {
+                rec.timer = t;
+            }
+        }
+        Ok(Made::Select(k))
+    }
+
+    /// Command: try a case of a select, in its order: a send (`send`) or a
+    /// receive on channel `k` that goes now answers as `chan_send` /
+    /// `chan_recv` would (the case fires); one that would wait answers
+    /// [`ret::BUSY`] having changed nothing.
+    pub fn chan_try(&mut self, k: Key, send: bool) -> f64 {
+        if !self.channels.ready(k, send, true) {
+            return ret::BUSY;
+        }
+        if send {
+            self.chan_send(k)
+        } else {
+            self.chan_recv(k, false)
+        }
+    }
+
+    /// Command: select `g` waits on channel `k` (`send`: with a value):
+    /// `slot * 8 + WAIT` (send: the executor keeps the value there) or
+    /// `+ RECV_WAIT`; [`ret::BUSY`] if the case is ready now (nothing
+    /// changed: try the cases again); [`ret::NONE`] if the select is over
+    /// (cancelled: its `SelDone` is among the effects).
+    pub fn sel_wait(&mut self, g: Key, k: Key, send: bool) -> f64 {
+        if self.channels.sel.recs.get(g).is_none_or(|r| r.over) {
+            return ret::NONE;
+        }
+        let ch = &mut self.channels;
+        if ch.ready(k, send, false) {
+            return ret::BUSY;
+        }
+        ch.slots.reserve();
+        let slot = ch.slots.alloc();
+        if let Some(rec) = ch.table.get_mut(k) {
+            let (q, e) = if send {
+                (&mut rec.senders, slot)
+            } else {
+                (&mut rec.receivers, slot << 1)
+            };
+            reserve_one(q);
+            q.push_back(e);
+            rec.sel += 1;
+        }
+        let i = slot as usize;
+        if ch.sel.of.len() <= i {
+            ch.sel.of.resize(i + 1, None);
+        }
+        if let Some(o) = ch.sel.of.get_mut(i) {
+            *o = Some(g);
+        }
+        if let Some(rec) = ch.sel.recs.get_mut(g) {
+            rec.cases.push((k, slot, send));
+        }
+        let kind = if send { ret::WAIT } else { ret::RECV_WAIT };
+        f64::from(slot) * ret::KINDS + kind
+    }
+
+    /// Command: the next slot select `g` leaves behind, freed now (the
+    /// executor forgets its value and resolvers), or -1 once there is none:
+    /// the select ended, its timer and node released. A select still
+    /// waiting gives up first (its waiters leave their queues): the
+    /// executor's way to end one whose case fired in the try pass, whose
+    /// default was taken, or (the Rust face) whose future was dropped.
+    pub fn sel_forget(&mut self, g: Key) -> f64 {
+        self.channels.sel_over(g, None);
+        let Some(rec) = self.channels.sel.recs.get_mut(g) else {
+            return -1.0;
+        };
+        if let Some((_, slot, _)) = rec.cases.pop() {
+            self.channels.slots.free(slot);
+            return f64::from(slot);
+        }
+        self.sel_release(g);
+        self.channels.sel.recs.remove(g);
+        -1.0
+    }
+
+    /// Timer event: the select's `timeout`.
+    pub(crate) fn sel_timer(&mut self, g: Key) {
+        let Some(rec) = self.channels.sel.recs.get_mut(g) else {
+            return;
+        };
+        rec.timer = None;
+        if rec.over {
+            return;
+        }
+        let ms = rec.ms;
+        let r = self.new_reason(ReasonKind::Timeout, ms);
+        self.sel_cancel(g, r);
+        self.release_reason(r);
+    }
+
+    /// The select's scope or signal aborted.
+    pub(crate) fn sel_cancelled(&mut self, g: Key) {
+        let reason = self.sel_node(g).and_then(|n| self.tree.reason(n).copied());
+        if let Some(r) = reason {
+            self.sel_cancel(g, r);
+        }
+    }
+
+    /// Cancels a waiting select with reason `r` (invariant #5).
+    fn sel_cancel(&mut self, g: Key, r: Key) {
+        if self.channels.sel_over(g, None) {
+            self.fx.push(Op::SelDone, g.to_f64(), r.to_f64(), 0.0);
+            self.sel_release(g);
+        }
+    }
+
+    /// Releases the select's timer and node (invariant #1).
+    fn sel_release(&mut self, g: Key) {
+        let Some(rec) = self.channels.sel.recs.get_mut(g) else {
+            return;
+        };
+        let (timer, node) = (rec.timer.take(), rec.node.take());
+        self.clear_timer(timer);
+        if let Some(n) = node {
+            self.remove_node(n);
+        }
+    }
+
+    /// The node of select `g`.
+    pub(crate) fn sel_node(&self, g: Key) -> Option<NodeId> {
+        self.channels.sel.recs.get(g).and_then(|r| r.node)
+    }
+}
+
+#[cfg(test)]
+#[path = "select_tests.rs"]
+mod tests;
