@@ -31,8 +31,11 @@
 //!    entries) until `sel_forget` hands it out, and is freed in that call:
 //!    one release per slot (`channel.rs` invariant #1). The slot of the
 //!    case that fired is the channel's, as for any waiter.
-//! 3. `of[slot]` names the group exactly while that slot waits in a queue
+//! 3. `of[slot].g` names the group exactly while that slot waits in a queue
 //!    as a select's waiter; a channel's `sel` counts those in its queues.
+//!    A select's slots (waiting, or withdrawn and not yet forgotten) are
+//!    linked from its `head` through `of[slot].next`; the one that fired
+//!    leaves the list as it fires.
 //! 4. A select never meets itself: when it waits, its own waiters do not
 //!    make its other cases ready (a send and a receive on one channel wait
 //!    side by side, as in Go).
@@ -60,17 +63,31 @@ pub struct SelRec {
     timer: Option<Key>,
     /// The `timeout` (for its reason), 0 if none.
     ms: f64,
-    /// Waiting: the queued cases `(channel, slot, send)`. Over: the slots
-    /// the executor has yet to forget (invariant #2).
-    cases: Vec<(Key, u32, bool)>,
+    /// The first of its slots, linked through [`Link::next`] ([`NIL`]:
+    /// none). Waiting: the queued cases. Over: the slots the executor has
+    /// yet to forget (invariant #2).
+    head: u32,
     over: bool,
+}
+
+/// No slot.
+const NIL: u32 = u32::MAX;
+
+/// A select's slot: its group while it waits in a queue (invariant #3),
+/// its channel and side, and the next slot of the same select.
+#[derive(Copy, Clone, Default)]
+struct Link {
+    g: Option<Key>,
+    ch: Key,
+    next: u32,
+    send: bool,
 }
 
 /// The selects, and which slot waits for which (invariant #3).
 #[derive(Default)]
 pub struct Selects {
     recs: Slab<SelRec>,
-    of: Vec<Option<Key>>,
+    of: Vec<Link>,
 }
 
 impl Selects {
@@ -120,7 +137,7 @@ impl Channels {
     #[cold]
     #[cfg_attr(feature = "tiny", inline(never))]
     pub(crate) fn sel_left(&mut self, k: Key, slot: u32) -> bool {
-        let Some(g) = self.sel.of.get_mut(slot as usize).and_then(Option::take) else {
+        let Some(g) = self.sel.of.get_mut(slot as usize).and_then(|l| l.g.take()) else {
             return false;
         };
         if let Some(rec) = self.table.get_mut(k) {
@@ -140,18 +157,23 @@ impl Channels {
             return false;
         }
         rec.over = true;
-        let mut cases = core::mem::take(&mut rec.cases);
-        let mut i = 0;
-        while let Some(&(c, slot, send)) = cases.get(i) {
-            if Some(slot) == won {
-                cases.swap_remove(i);
-                continue;
+        let (mut prev, mut s) = (NIL, rec.head);
+        while let Some(l) = self.sel.of.get(s as usize).copied() {
+            if Some(s) == won {
+                // The channel's now: it leaves the list.
+                match self.sel.of.get_mut(prev as usize) {
+                    Some(p) => p.next = l.next,
+                    None => {
+                        if let Some(rec) = self.sel.recs.get_mut(g) {
+                            rec.head = l.next;
+                        }
+                    }
+                }
+            } else {
+                self.withdraw(l.ch, s, l.send);
+                prev = s;
             }
-            self.withdraw(c, slot, send);
-            i += 1;
-        }
-        if let Some(rec) = self.sel.recs.get_mut(g) {
-            rec.cases = cases;
+            s = l.next;
         }
         true
     }
@@ -160,7 +182,7 @@ impl Channels {
     /// the send and receive paths stay untouched).
     fn withdraw(&mut self, k: Key, slot: u32, send: bool) {
         if let Some(o) = self.sel.of.get_mut(slot as usize) {
-            *o = None;
+            o.g = None;
         }
         let Some(rec) = self.table.get_mut(k) else {
             return;
@@ -203,7 +225,7 @@ impl Machine {
             node: None,
             timer: None,
             ms: ms.unwrap_or(0.0),
-            cases: Vec::new(),
+            head: NIL,
             over: false,
         });
         if let Some(p) = parent {
@@ -267,13 +289,16 @@ impl Machine {
         }
         let i = slot as usize;
         if ch.sel.of.len() <= i {
-            ch.sel.of.resize(i + 1, None);
+            ch.sel.of.resize(i + 1, Link::default());
         }
-        if let Some(o) = ch.sel.of.get_mut(i) {
-            *o = Some(g);
-        }
-        if let Some(rec) = ch.sel.recs.get_mut(g) {
-            rec.cases.push((k, slot, send));
+        if let (Some(o), Some(rec)) = (ch.sel.of.get_mut(i), ch.sel.recs.get_mut(g)) {
+            *o = Link {
+                g: Some(g),
+                ch: k,
+                next: rec.head,
+                send,
+            };
+            rec.head = slot;
         }
         let kind = if send { ret::WAIT } else { ret::RECV_WAIT };
         f64::from(slot) * ret::KINDS + kind
@@ -290,7 +315,9 @@ impl Machine {
         let Some(rec) = self.channels.sel.recs.get_mut(g) else {
             return -1.0;
         };
-        if let Some((_, slot, _)) = rec.cases.pop() {
+        let slot = rec.head;
+        if let Some(l) = self.channels.sel.of.get(slot as usize) {
+            rec.head = l.next;
             self.channels.slots.free(slot);
             return f64::from(slot);
         }
