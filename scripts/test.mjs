@@ -75,6 +75,9 @@ step("cargo test (core)", "cargo", ["test", "--lib"], libtest);
 // Every public item's example and the README's Rust blocks (lib.rs
 // ReadmeDoctests), compiled, and run where they are not `no_run`.
 step("cargo test --doc (API examples, README)", "cargo", ["test", "--doc"], libtest);
+// The crate's API docs as docs.rs builds them, with no warning (broken
+// intra-doc links, stray HTML in prose).
+step("cargo doc (no warnings)", "cargo", ["doc", "--no-deps"], check, { env: toolEnv({ RUSTDOCFLAGS: "-D warnings" }) });
 step("cargo clippy -D warnings", "cargo", ["clippy", "--all-targets", "--", "-D", "warnings"], check);
 step(
   "cargo clippy (wasm32, npm build)",

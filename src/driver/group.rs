@@ -52,7 +52,7 @@ pub struct RaceOptions {
     /// [`TaskError::AllFailed`] (their errors in input order).
     pub require_success: bool,
     /// No winner by then: the race ends with [`TaskError::Timeout`]
-    /// ("timeout after <ms>ms"), the factories' signals aborted with it.
+    /// ("timeout after \<ms\>ms"), the factories' signals aborted with it.
     /// `None` or zero: none.
     pub timeout: Option<Duration>,
     /// Hedged requests: the first factory starts at once, each next one

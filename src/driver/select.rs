@@ -377,7 +377,7 @@ impl<'a, R> Select<'a, R> {
     }
 
     /// Waits at most `d` (`Duration::ZERO`: no limit), then ends with a
-    /// timeout reason ("timeout after <ms>ms"), having taken nothing.
+    /// timeout reason ("timeout after \<ms\>ms"), having taken nothing.
     ///
     /// ```
     /// # use go_go_scope_wasm::{ManualHost, Runtime, ScopeOptions};

@@ -252,7 +252,7 @@ impl TokenBucket {
 
     /// [`TokenBucket::acquire`] with a timeout: after `timeout` the future
     /// gives `Err(reason)` with [`Reason::is_timeout`] ("timeout after
-    /// <N>ms") and the waiter's turn passes on. `Duration::ZERO` is no
+    /// \<N\>ms") and the waiter's turn passes on. `Duration::ZERO` is no
     /// timeout (as a task's `timeout: 0`).
     ///
     /// ```

@@ -58,7 +58,7 @@
 //!    counted in its channel's `sel`. Whatever takes a waiter out of a
 //!    queue (a send or receive meeting it, a drain, a give-back) tests that
 //!    count, and if it is not 0 tells `select.rs` the slot left
-//!    ([`Channels::sel_left`]): if it was a select's, that select fires and
+//!    (`Channels::sel_left`): if it was a select's, that select fires and
 //!    its other waiters are withdrawn in the same call. Otherwise the paths
 //!    above are unchanged.
 
