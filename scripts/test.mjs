@@ -1,8 +1,8 @@
 // Runs every test suite and ends with one line "N passed, N failed":
-//   cargo test (the machine and the Rust face, natively; doc examples) · clippy and fmt ·
+//   cargo test (the machine and the Rust face, natively; doc examples) · cargo doc with no warning · clippy and fmt ·
 //   wasm-pack test --node and --headless --chrome (the numeric exports,
 //   src/wasm/tests.rs, and the Rust face, src/driver/tests.rs and
-//   web_tests.rs, with a slow test server for a real fetch) · size budget (gzip wasm + browser.js ≤ 25 KB) ·
+//   web_tests.rs, with a slow test server for a real fetch) · size budget (gzip wasm + browser.js, bench/size.mjs) ·
 //   vitest js-tests against the packed tarball (every example with its
 //   output checked) · tsc type tests · attw and publint on the tarball ·
 //   tsc consumers (CJS, ESM) of the tarball alone · bench smoke · the
