@@ -21,11 +21,11 @@ export const ISSUE_19_BUDGET = 36 * 1024;
 
 /**
  * What the test command holds the package to, so it cannot regrow
- * silently: the size reached with every addition of issue 19 (43,039 B),
+ * silently: the size reached with every addition of issue 19 (43,035 B),
  * with a little room. Lower it as the package shrinks toward
  * ISSUE_19_BUDGET, then TARGET.
  */
-export const BUDGET = 42.5 * 1024;
+export const BUDGET = 43_435;
 
 /** The files a browser loads, raw and gzipped; `total` is the gzip sum. */
 export function packageSize(pkgDir) {
