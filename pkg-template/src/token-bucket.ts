@@ -61,15 +61,11 @@ export class TokenBucket implements AsyncDisposable, Disposable {
     const init = optionalNumber(o, "initialTokens", "TokenBucket");
     if (o.cache !== undefined && o.cache !== null) throw new TypeError("TokenBucket: options.cache (a distributed bucket) is not supported");
     const b: Box = { k: -1, capacity, refillRate: rate, init, born: now(), aborted: false, reason: undefined };
-    if (s === -1) {
-      // Made on first use: one that is never used leaves nothing behind.
-      if (W.tb_valid(capacity, rate, init ?? 0, init !== undefined) === 0) throw failure();
-      this.#b = b;
-      return;
-    }
     this.#b = b;
-    make(this, b, s);
-    run(); // a cancelled scope's bucket ends at once
+    // Without a scope, only the options are checked: made on first use, one
+    // that is never used leaves nothing behind.
+    make(this, b, s === -1 ? -2 : s);
+    if (s !== -1) run(); // a cancelled scope's bucket ends at once
   }
 
   /** @internal the receiver's state, or a TypeError. */
@@ -112,7 +108,7 @@ export class TokenBucket implements AsyncDisposable, Disposable {
   get tokens(): number {
     const b = TokenBucket._box(this);
     guard();
-    return Math.max(0, W.tb_tokens(key(this, b), now()));
+    return Math.max(0, W.tb_tokens(key(this, b), now(), 0));
   }
 
   get capacity(): number {
@@ -126,7 +122,7 @@ export class TokenBucket implements AsyncDisposable, Disposable {
   /** Acquires waiting. */
   get waiting(): number {
     const b = TokenBucket._box(this);
-    return b.k === -1 ? 0 : W.tb_waiting(b.k);
+    return b.k === -1 ? 0 : W.tb_tokens(b.k, 0, 1);
   }
 
   /** go-go-scope 2.x: `tokens`, as a promise. */
@@ -185,12 +181,15 @@ function key(t: TokenBucket, b: Box): number {
   return b.k === -1 ? make(t, b, -1) : b.k;
 }
 
+/** The record of `b` under scope `s` (-1: none); `s` -2 only checks the options. */
 function make(t: TokenBucket, b: Box, s: number): number {
   const k = W.tb_new(s, b.capacity, b.refillRate, b.init ?? 0, b.init !== undefined, b.born);
-  if (k === -1) throw failure(); // a disposed scope (the options were checked)
-  b.k = k;
-  B.set(k, b);
-  registry?.register(t, k, b);
+  if (k === -1) throw failure(); // refused options, or a disposed scope
+  if (s !== -2) {
+    b.k = k;
+    B.set(k, b);
+    registry?.register(t, k, b);
+  }
   return k;
 }
 

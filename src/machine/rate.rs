@@ -203,23 +203,22 @@ impl Machine {
     /// LLVM's inlining there: +37 B gzip).
     #[cfg(not(feature = "tiny"))]
     pub fn rate_dispose(&mut self, k: Key) {
-        if let Some(rec) = self.buckets.remove_limiter(k) {
-            self.fx.push(Op::RateEnd, k.to_f64(), -1.0, 0.0);
-            self.clear_timer(rec.timer);
-            self.remove_node(rec.node);
-        }
+        self.rate_end(k, -1.0);
     }
 
     /// The scope was cancelled: the limiter ends (invariant #2).
     pub(crate) fn rate_cancelled(&mut self, k: Key) {
-        let Some(node) = self.buckets.limiter_ref(k).map(|r| r.node) else {
-            return;
-        };
-        let Some(r) = self.tree.reason(node).copied() else {
-            return;
-        };
+        let reason = self.rate_node(k).and_then(|n| self.tree.reason(n).copied());
+        if let Some(r) = reason {
+            self.rate_end(k, r.to_f64());
+        }
+    }
+
+    /// Ends limiter `k`: `RateEnd` with `reason`, its timer, node and
+    /// record released.
+    fn rate_end(&mut self, k: Key, reason: f64) {
         if let Some(rec) = self.buckets.remove_limiter(k) {
-            self.fx.push(Op::RateEnd, k.to_f64(), r.to_f64(), 0.0);
+            self.fx.push(Op::RateEnd, k.to_f64(), reason, 0.0);
             self.clear_timer(rec.timer);
             self.remove_node(rec.node);
         }

@@ -7,16 +7,14 @@ use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use super::{failed, key, made, on_key, with};
+use crate::machine::slab::Key;
 use crate::machine::token_bucket::{spec, Acquired};
-
-/// `initial` is `initialTokens` when `has_initial` (else the capacity).
-fn initial_of(initial: f64, has_initial: bool) -> Option<f64> {
-    has_initial.then_some(initial)
-}
 
 /// `new TokenBucket(options)` (`scope` -1) or `s.tokenBucket(options)`,
 /// at clock `now`: the bucket's key (its `BucketEnd` may follow at once,
-/// a cancelled scope's); `-1`: refused (`fail_*` tell why).
+/// a cancelled scope's); `-1`: refused (`fail_*` tell why). `scope` -2
+/// only checks the options (a bucket without a scope makes its record on
+/// first use): `0` valid.
 #[wasm_bindgen]
 pub fn tb_new(
     scope: f64,
@@ -27,30 +25,14 @@ pub fn tb_new(
     now: f64,
 ) -> f64 {
     with(|st| {
-        let r = st.m.tb_new(
-            key(scope),
-            capacity,
-            rate,
-            initial_of(initial, has_initial),
-            now,
-        );
+        let initial = has_initial.then_some(initial);
+        let r = if scope == -2.0 {
+            spec(capacity, rate, initial).map(|_| Key::default())
+        } else {
+            st.m.tb_new(key(scope), capacity, rate, initial, now)
+        };
         made(st, r, -1.0)
     })
-}
-
-/// Are the options valid? (A bucket without a scope makes its record on
-/// first use.) `0`: refused (`fail_*` tell why).
-#[wasm_bindgen]
-pub fn tb_valid(capacity: f64, rate: f64, initial: f64, has_initial: bool) -> u32 {
-    with(
-        |st| match spec(capacity, rate, initial_of(initial, has_initial)) {
-            Ok(_) => 1,
-            Err(f) => {
-                st.fail = Some(f);
-                0
-            }
-        },
-    )
 }
 
 /// `tryAcquire(tokens)`: `1` taken, `0` not (or the bucket ended), `-1`
@@ -93,13 +75,16 @@ pub fn tb_dispose(b: f64) {
     on_key(b, |m, k| m.tb_dispose(k))
 }
 
-/// Tokens at `now`; `-1` once the bucket ended.
+/// Tokens at `now` (`-1` once the bucket ended), or with `waiting` the
+/// acquires waiting (`0` once ended).
 #[wasm_bindgen]
-pub fn tb_tokens(b: f64, now: f64) -> f64 {
-    with(|st| key(b).and_then(|k| st.m.tb_tokens(k, now)).unwrap_or(-1.0))
-}
-
-#[wasm_bindgen]
-pub fn tb_waiting(b: f64) -> f64 {
-    with(|st| key(b).map_or(0.0, |k| st.m.tb_waiting(k) as f64))
+pub fn tb_tokens(b: f64, now: f64, waiting: bool) -> f64 {
+    with(|st| {
+        let Some(k) = key(b) else { return -1.0 };
+        if waiting {
+            st.m.tb_waiting(k) as f64
+        } else {
+            st.m.tb_tokens(k, now).unwrap_or(-1.0)
+        }
+    })
 }
