@@ -15,9 +15,10 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::once::{settle, Once};
 use super::runtime::Driver;
 use super::scope::Scope;
 use super::signal::Reason;
@@ -26,11 +27,7 @@ use crate::machine::slab::Key;
 use crate::machine::sleep::Begun;
 
 /// What a sleep's future and the driver share.
-#[derive(Default)]
-pub(crate) struct SleepCell {
-    out: Option<Result<(), Reason>>,
-    waker: Option<Waker>,
-}
+pub(crate) type SleepCell = Once<Result<(), Reason>>;
 
 /// The future of [`Scope::delay`]: `Ok(())` when the time is up,
 /// `Err(reason)` as soon as the scope is cancelled. Dropping it early
@@ -80,8 +77,8 @@ impl Scope {
             }
             // A scope that ended: its reason. (No duration is refused.)
             Ok(Begun::Gone) | Err(_) => {
-                cell.borrow_mut().out =
-                    Some(Err(self.reason().unwrap_or_else(Reason::scope_disposed)));
+                *cell.borrow_mut() =
+                    Once::ready(Err(self.reason().unwrap_or_else(Reason::scope_disposed)));
                 None
             }
         };
@@ -94,14 +91,11 @@ impl Future for Sleep {
     type Output = Result<(), Reason>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut c = self.cell.borrow_mut();
-        if let Some(out) = c.out.take() {
-            drop(c);
+        let out = self.cell.borrow_mut().poll(cx);
+        if out.is_ready() {
             self.key = None;
-            return Poll::Ready(out);
         }
-        c.waker = Some(cx.waker().clone());
-        Poll::Pending
+        out
     }
 }
 
@@ -137,13 +131,6 @@ impl Driver {
         } else {
             Err(self.reason_of(r).unwrap_or_else(Reason::scope_disposed))
         };
-        let waker = {
-            let mut c = cell.borrow_mut();
-            c.out = Some(out);
-            c.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
+        settle(&cell, out);
     }
 }

@@ -27,6 +27,7 @@ mod error;
 mod group;
 mod host;
 mod js;
+mod once;
 mod options;
 mod poll;
 mod rate;

@@ -25,12 +25,13 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::LocalBoxFuture;
 
 use super::error::Error;
+use super::once::{settle, Once};
 use super::runtime::Driver;
 use super::scope::{ms, Scope};
 use super::signal::Reason;
@@ -178,23 +179,7 @@ fn flags(
 type Out<T> = Result<Option<T>, Reason>;
 
 /// What a call's future and the driver share.
-struct CallCell<T> {
-    out: Option<Out<T>>,
-    waker: Option<Waker>,
-}
-
-type Cell<T> = Rc<RefCell<CallCell<T>>>;
-
-fn settle<T>(cell: &Cell<T>, out: Out<T>) {
-    let waker = {
-        let mut c = cell.borrow_mut();
-        c.out = Some(out);
-        c.waker.take()
-    };
-    if let Some(w) = waker {
-        w.wake();
-    }
-}
+type Cell<T> = Rc<RefCell<Once<Out<T>>>>;
 
 /// A run: `f` called with the arguments; the future to spawn, which gives
 /// its output to the cells (invariant #2).
@@ -345,10 +330,7 @@ impl<A: 'static, T: Clone + 'static> Limiter<A, T> {
         let sh = &self.h.shared;
         let c = sh.drv.m.borrow_mut().rate_call(sh.key);
         sh.drv.run(); // its window timer
-        let cell = Rc::new(RefCell::new(CallCell {
-            out: None,
-            waker: None,
-        }));
+        let cell: Cell<T> = Rc::new(RefCell::new(Once::default()));
         let mut keep: Option<Rc<dyn Any>> = None;
         if c == call::RUN {
             sh.start(args, vec![cell.clone()]);
@@ -364,7 +346,7 @@ impl<A: 'static, T: Clone + 'static> Limiter<A, T> {
             } else {
                 Err(sh.reason())
             };
-            cell.borrow_mut().out = Some(out);
+            *cell.borrow_mut() = Once::ready(out);
         }
         RateCall { cell, keep }
     }
@@ -648,29 +630,19 @@ impl<T> Future for RateCall<T> {
     type Output = Result<Option<T>, Reason>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let out = {
-            let mut c = self.cell.borrow_mut();
-            let out = c.out.take();
-            if out.is_none() {
-                c.waker = Some(cx.waker().clone());
-            }
-            out
-        };
-        match out {
-            Some(out) => {
-                let keep = self.keep.take();
-                drop(keep);
-                Poll::Ready(out)
-            }
-            None => Poll::Pending,
+        let out = self.cell.borrow_mut().poll(cx);
+        if out.is_ready() {
+            let keep = self.keep.take();
+            drop(keep);
         }
+        out
     }
 }
 
 impl<T> fmt::Debug for RateCall<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateCall")
-            .field("settled", &self.cell.borrow().out.is_some())
+            .field("settled", &self.cell.borrow().is_set())
             .finish()
     }
 }

@@ -105,7 +105,7 @@ pub(crate) struct Driver {
     /// Token buckets by key, until their `BucketEnd`.
     pub(crate) buckets: RefCell<Table<Rc<super::token_bucket::BucketShared>>>,
     /// Waiting token-bucket acquires' cells, by waiter key.
-    pub(crate) bucket_waiters: RefCell<Table<Rc<RefCell<super::token_bucket::WaitCell>>>>,
+    pub(crate) bucket_waiters: RefCell<Table<Rc<super::token_bucket::WaitCell>>>,
     /// Debounced and throttled functions by key, until their `RateEnd`.
     pub(crate) limiters: RefCell<Table<Rc<dyn super::rate::RateEntry>>>,
 }

@@ -19,10 +19,11 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::error::Error;
+use super::once::{settle, Once};
 use super::runtime::{Driver, Runtime};
 use super::scope::Scope;
 use super::signal::Reason;
@@ -101,8 +102,7 @@ impl Drop for BucketHandle {
 /// What a waiting acquire and the driver share.
 pub(crate) struct WaitCell {
     bucket: Rc<BucketShared>,
-    out: Option<Result<(), Reason>>,
-    waker: Option<Waker>,
+    once: RefCell<Once<Result<(), Reason>>>,
 }
 
 /// A token bucket rate limiter (go-go-scope 2.x's `TokenBucket`): up to
@@ -284,11 +284,10 @@ impl TokenBucket {
             Acquired::Gone => (None, Some(Err(sh.reason()))),
             Acquired::Waiting(w) => (Some(w), None),
         };
-        let cell = Rc::new(RefCell::new(WaitCell {
+        let cell = Rc::new(WaitCell {
             bucket: sh.clone(),
-            out,
-            waker: None,
-        }));
+            once: RefCell::new(out.map_or_else(Once::default, Once::ready)),
+        });
         if let Some(w) = key {
             let old = drv.bucket_waiters.borrow_mut().set(w, cell.clone());
             drop(old);
@@ -398,21 +397,18 @@ pub struct TokenAcquire {
     bucket: TokenBucket,
     /// The machine's waiter, while it waits (invariant #1).
     key: Option<Key>,
-    cell: Rc<RefCell<WaitCell>>,
+    cell: Rc<WaitCell>,
 }
 
 impl Future for TokenAcquire {
     type Output = Result<(), Reason>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut c = self.cell.borrow_mut();
-        if let Some(out) = c.out.take() {
-            drop(c);
+        let out = self.cell.once.borrow_mut().poll(cx);
+        if out.is_ready() {
             self.key = None;
-            return Poll::Ready(out);
         }
-        c.waker = Some(cx.waker().clone());
-        Poll::Pending
+        out
     }
 }
 
@@ -444,20 +440,14 @@ impl Driver {
         let Some(cell) = key(w).and_then(|k| self.bucket_waiters.borrow_mut().take(k)) else {
             return;
         };
-        let waker = {
-            let mut c = cell.borrow_mut();
-            c.out = Some(if r == GRANTED {
-                Ok(())
-            } else if r == ENDED {
-                Err(c.bucket.reason())
-            } else {
-                Err(self.reason_of(r).unwrap_or_else(Reason::bucket_disposed))
-            });
-            c.waker.take()
+        let out = if r == GRANTED {
+            Ok(())
+        } else if r == ENDED {
+            Err(cell.bucket.reason())
+        } else {
+            Err(self.reason_of(r).unwrap_or_else(Reason::bucket_disposed))
         };
-        if let Some(w) = waker {
-            w.wake();
-        }
+        settle(&cell.once, out);
     }
 
     /// `BucketEnd(bucket, reason)`: keep the reason.
