@@ -136,6 +136,9 @@ step(
   },
 );
 step("tsc type tests", join(root, "node_modules", ".bin", "tsc"), ["-p", "js-tests/types"], check);
+// The README's TypeScript snippets of the additions beyond 1.0, type-checked
+// against the packed tarball (scripts/readme-ts.mjs).
+step("tsc README snippets (Beyond 1.0)", "node", ["scripts/readme-ts.mjs"], ownCount);
 // The executor's own sources, strict (esbuild only strips their types).
 step("tsc executor (pkg-template/src, strict)", join(root, "node_modules", ".bin", "tsc"), ["-p", "pkg-template/src"], check);
 // The packed tarball's types as each kind of TypeScript user resolves them:
