@@ -58,7 +58,7 @@
 //!    counted in its channel's `sel`. Whatever takes a waiter out of a
 //!    queue (a send or receive meeting it, a drain, a give-back) tests that
 //!    count, and if it is not 0 tells `select.rs` the slot left
-//!    (`Channels::sel_left`): if it was a select's, that select fires and
+//!    (`Machine::sel_left`): if it was a select's, that select fires and
 //!    its other waiters are withdrawn in the same call. Otherwise the paths
 //!    above are unchanged.
 
@@ -471,7 +471,7 @@ impl Machine {
             let sel = rec.sel != 0;
             slots.free(r >> 1);
             if sel {
-                self.channels.sel_left(k, r >> 1);
+                self.sel_left(k, r >> 1);
             }
             return slot_ret(ret::HANDED, r >> 1);
         }
@@ -513,7 +513,7 @@ impl Machine {
                     // Room: a place was just taken (invariant #3).
                     rec.buffer.push_back(s);
                     if sel {
-                        self.channels.sel_left(k, s);
+                        self.sel_left(k, s);
                     }
                     if f64::from(v) < ret::PACK && f64::from(s) < ret::PACK {
                         // Both slots in one answer: no `chan_woken` call.
@@ -529,7 +529,7 @@ impl Machine {
             // Capacity 0: straight from the waiting sender.
             slots.free(s);
             if sel {
-                self.channels.sel_left(k, s);
+                self.sel_left(k, s);
             }
             return slot_ret(ret::WAIT, s);
         }
@@ -629,7 +629,7 @@ impl Machine {
             let mut kind = if rec.forget { drained::FREE } else { kind };
             let sel = rec.sel != 0;
             self.channels.slots.free(slot);
-            if sel && self.channels.sel_left(k, slot) && kind == drained::CLOSED {
+            if sel && self.sel_left(k, slot) && kind == drained::CLOSED {
                 kind = drained::FALSE;
             }
             return slot_ret(kind, slot);
@@ -690,7 +690,7 @@ impl Machine {
                 let sel = rec.sel != 0;
                 self.channels.slots.free(r >> 1);
                 if sel {
-                    self.channels.sel_left(k, r >> 1);
+                    self.sel_left(k, r >> 1);
                 }
                 return slot_ret(ret::HANDED, r >> 1);
             }

@@ -74,7 +74,7 @@ pub enum Owner {
     Stream(Key),
     /// A race or parallel run.
     Group(Key),
-    /// An `s.delay(ms)`.
+    /// An `s.delay(ms)`, or a waiting `select` (one table: `sleep.rs`).
     Sleep(Key),
     /// A token bucket of a scope.
     Bucket(Key),
@@ -82,8 +82,6 @@ pub enum Owner {
     BucketWaiter(Key),
     /// A debounced or throttled function of a scope.
     Rate(Key),
-    /// A waiting `select`.
-    Select(Key),
 }
 
 /// The whole state of one wasm instance.
@@ -176,7 +174,7 @@ impl Machine {
             channel_slots: self.channels.slots(),
             semaphores: self.semaphores.len(),
             semaphore_slots: self.semaphores.slots(),
-            sleeps: self.sleeps.len(),
+            sleeps: self.sleeps.len().saturating_sub(self.channels.selects()),
             buckets: self.buckets.len(),
             bucket_waiters: self.buckets.waiters(),
             limiters: self.buckets.limiters(),

@@ -22,7 +22,8 @@
 //!
 //! # Invariants
 //!
-//! 1. A select's record lives from `sel_new` until `sel_forget` answers -1;
+//! 1. A select's record (one of the sleeps' table, `sleep.rs`: a node and
+//!    a timer, with its [`Group`]) lives from `sel_new` until `sel_forget` answers -1;
 //!    its timer and node end with it (or at its cancellation). It is
 //!    *over* once a case fired, it was cancelled, or its executor gave up
 //!    (`sel_forget` on a waiting select): from then on it has no waiter in
@@ -50,17 +51,14 @@ use super::channel::{reserve_one, ret, Backpressure, Channels};
 use super::effect::{Op, ReasonKind};
 use super::fail::Outcome;
 use super::options;
-use super::slab::{Key, Slab};
-use super::timer::TimerOwner;
-use super::{Machine, Owner};
-use crate::core::cancel::NodeId;
+use super::slab::Key;
+use super::Machine;
 
 pub const TIMEOUT: &str = "select: timeout must be a number of milliseconds >= 0, got \u{1}";
 
-/// One select.
-pub struct SelRec {
-    node: Option<NodeId>,
-    timer: Option<Key>,
+/// A select's own state, in its record of the sleeps' table (a select is
+/// a node and a timer, as a sleep is: `sleep.rs` `SleepRec`).
+pub struct Group {
     /// The `timeout` (for its reason), 0 if none.
     ms: f64,
     /// The first of its slots, linked through [`Link::next`] ([`NIL`]:
@@ -83,20 +81,21 @@ struct Link {
     send: bool,
 }
 
-/// The selects, and which slot waits for which (invariant #3).
+/// Which slot waits for which select (invariant #3), and how many selects
+/// live (their records are in the sleeps' table).
 #[derive(Default)]
 pub struct Selects {
-    recs: Slab<SelRec>,
+    live: usize,
     of: Vec<Link>,
 }
 
 impl Selects {
     pub fn len(&self) -> usize {
-        self.recs.len()
+        self.live
     }
 
     pub fn is_empty(&self) -> bool {
-        self.recs.is_empty()
+        self.live == 0
     }
 }
 
@@ -130,54 +129,6 @@ impl Channels {
             }
     }
 
-    /// A waiter's `slot` left a queue of channel `k` (taken by a send or a
-    /// receive, drained, given a value back): if it was a select's, the
-    /// select fires and its other waiters are withdrawn (`channel.rs`
-    /// invariant #7). Out of line: plain waiters never come here.
-    #[cold]
-    #[cfg_attr(feature = "tiny", inline(never))]
-    pub(crate) fn sel_left(&mut self, k: Key, slot: u32) -> bool {
-        let Some(g) = self.sel.of.get_mut(slot as usize).and_then(|l| l.g.take()) else {
-            return false;
-        };
-        if let Some(rec) = self.table.get_mut(k) {
-            rec.sel = rec.sel.saturating_sub(1);
-        }
-        self.sel_over(g, Some(slot));
-        true
-    }
-
-    /// The select is over: its waiting cases but `won` leave their queues
-    /// and become the slots to forget. `false` if it was over already.
-    fn sel_over(&mut self, g: Key, won: Option<u32>) -> bool {
-        let Some(rec) = self.sel.recs.get_mut(g) else {
-            return false;
-        };
-        if rec.over {
-            return false;
-        }
-        rec.over = true;
-        let (mut prev, mut s) = (NIL, rec.head);
-        while let Some(l) = self.sel.of.get(s as usize).copied() {
-            if Some(s) == won {
-                // The channel's now: it leaves the list.
-                match self.sel.of.get_mut(prev as usize) {
-                    Some(p) => p.next = l.next,
-                    None => {
-                        if let Some(rec) = self.sel.recs.get_mut(g) {
-                            rec.head = l.next;
-                        }
-                    }
-                }
-            } else {
-                self.withdraw(l.ch, s, l.send);
-                prev = s;
-            }
-            s = l.next;
-        }
-        true
-    }
-
     /// A select's waiter leaves its queue (a scan: selects are rare, and
     /// the send and receive paths stay untouched).
     fn withdraw(&mut self, k: Key, slot: u32, send: bool) {
@@ -192,22 +143,74 @@ impl Channels {
         } else {
             (&mut rec.receivers, slot << 1)
         };
-        // Shifts the waiters behind it forward (smaller than `remove`; no
-        // indexing, whose panic path would pull in formatting).
-        if let Some(mut i) = q.iter().position(|&x| x == e) {
-            while let Some(&next) = q.get(i + 1) {
-                if let Some(x) = q.get_mut(i) {
-                    *x = next;
+        // One turn of the queue, leaving it out: the others keep their
+        // order (smaller than a search and a shift).
+        let n = q.len();
+        for _ in 0..n {
+            if let Some(x) = q.pop_front() {
+                if x != e {
+                    q.push_back(x);
                 }
-                i += 1;
             }
-            q.pop_back();
+        }
+        if q.len() < n {
             rec.sel = rec.sel.saturating_sub(1);
         }
     }
 }
 
 impl Machine {
+    /// A waiter's `slot` left a queue of channel `k` (taken by a send or a
+    /// receive, drained, given a value back): if it was a select's, the
+    /// select fires and its other waiters are withdrawn (`channel.rs`
+    /// invariant #7). Out of line: plain waiters never come here.
+    #[cold]
+    #[cfg_attr(feature = "tiny", inline(never))]
+    pub(crate) fn sel_left(&mut self, k: Key, slot: u32) -> bool {
+        let ch = &mut self.channels;
+        let Some(g) = ch.sel.of.get_mut(slot as usize).and_then(|l| l.g.take()) else {
+            return false;
+        };
+        if let Some(rec) = ch.table.get_mut(k) {
+            rec.sel = rec.sel.saturating_sub(1);
+        }
+        self.sel_over(g, Some(slot));
+        true
+    }
+
+    /// The select is over: its waiting cases but `won` leave their queues
+    /// and become the slots to forget. `false` if it was over already.
+    fn sel_over(&mut self, g: Key, won: Option<u32>) -> bool {
+        let Some(grp) = self.sleeps.get_mut(g).and_then(|r| r.sel.as_mut()) else {
+            return false;
+        };
+        if grp.over {
+            return false;
+        }
+        grp.over = true;
+        let ch = &mut self.channels;
+        let (mut prev, mut s) = (NIL, grp.head);
+        while let Some(l) = ch.sel.of.get(s as usize).copied() {
+            if Some(s) == won {
+                // The channel's now: it leaves the list.
+                match ch.sel.of.get_mut(prev as usize) {
+                    Some(p) => p.next = l.next,
+                    None => grp.head = l.next,
+                }
+            } else {
+                ch.withdraw(l.ch, s, l.send);
+                prev = s;
+            }
+            s = l.next;
+        }
+        true
+    }
+
+    /// The state of select `g` (`None`: no such select).
+    fn group(&mut self, g: Key) -> Option<&mut Group> {
+        self.sleeps.get_mut(g).and_then(|r| r.sel.as_mut())
+    }
+
     /// Command: a `select` with `timeout` ms (0 or `Infinity`: none) on
     /// `scope`, or standalone. The executor then tries its cases
     /// (`chan_try`), and makes it wait (`sel_wait`) or ends it
@@ -221,28 +224,15 @@ impl Machine {
             },
             None => None,
         };
-        let k = self.channels.sel.recs.insert(SelRec {
-            node: None,
-            timer: None,
+        let grp = Group {
             ms: ms.unwrap_or(0.0),
             head: NIL,
             over: false,
-        });
-        if let Some(p) = parent {
-            let node = self.new_node(Some(p), Owner::Select(k));
-            if let Some(rec) = self.channels.sel.recs.get_mut(k) {
-                rec.node = Some(node);
-            }
-            if let Some(r) = self.tree.reason(node).copied() {
-                self.sel_cancel(k, r);
-                return Ok(Made::Select(k));
-            }
-        }
-        if let Some(ms) = ms {
-            let t = self.set_timer(TimerOwner::Select(k), ms);
-            if let Some(rec) = self.channels.sel.recs.get_mut(k) {
-                rec.timer = t;
-            }
+        };
+        let (k, cancelled) = self.timed(parent, ms, Some(grp));
+        self.channels.sel.live += 1;
+        if let Some(r) = cancelled {
+            self.sel_cancel(k, r);
         }
         Ok(Made::Select(k))
     }
@@ -268,7 +258,7 @@ impl Machine {
     /// changed: try the cases again); [`ret::NONE`] if the select is over
     /// (cancelled: its `SelDone` is among the effects).
     pub fn sel_wait(&mut self, g: Key, k: Key, send: bool) -> f64 {
-        if self.channels.sel.recs.get(g).is_none_or(|r| r.over) {
+        if self.group(g).is_none_or(|r| r.over) {
             return ret::NONE;
         }
         let ch = &mut self.channels;
@@ -291,7 +281,8 @@ impl Machine {
         if ch.sel.of.len() <= i {
             ch.sel.of.resize(i + 1, Link::default());
         }
-        if let (Some(o), Some(rec)) = (ch.sel.of.get_mut(i), ch.sel.recs.get_mut(g)) {
+        let grp = self.sleeps.get_mut(g).and_then(|r| r.sel.as_mut());
+        if let (Some(o), Some(rec)) = (ch.sel.of.get_mut(i), grp) {
             *o = Link {
                 g: Some(g),
                 ch: k,
@@ -311,8 +302,8 @@ impl Machine {
     /// executor's way to end one whose case fired in the try pass, whose
     /// default was taken, or (the Rust face) whose future was dropped.
     pub fn sel_forget(&mut self, g: Key) -> f64 {
-        self.channels.sel_over(g, None);
-        let Some(rec) = self.channels.sel.recs.get_mut(g) else {
+        self.sel_over(g, None);
+        let Some(rec) = self.sleeps.get_mut(g).and_then(|r| r.sel.as_mut()) else {
             return -1.0;
         };
         let slot = rec.head;
@@ -321,17 +312,16 @@ impl Machine {
             self.channels.slots.free(slot);
             return f64::from(slot);
         }
-        self.sel_release(g);
-        self.channels.sel.recs.remove(g);
+        self.sleep_drop(g);
+        self.channels.sel.live -= 1;
         -1.0
     }
 
-    /// Timer event: the select's `timeout`.
+    /// Timer event (`sleep_timer`): the select's `timeout`.
     pub(crate) fn sel_timer(&mut self, g: Key) {
-        let Some(rec) = self.channels.sel.recs.get_mut(g) else {
+        let Some(rec) = self.group(g) else {
             return;
         };
-        rec.timer = None;
         if rec.over {
             return;
         }
@@ -341,17 +331,10 @@ impl Machine {
         self.release_reason(r);
     }
 
-    /// The select's scope or signal aborted.
-    pub(crate) fn sel_cancelled(&mut self, g: Key) {
-        let reason = self.sel_node(g).and_then(|n| self.tree.reason(n).copied());
-        if let Some(r) = reason {
-            self.sel_cancel(g, r);
-        }
-    }
-
-    /// Cancels a waiting select with reason `r` (invariant #5).
-    fn sel_cancel(&mut self, g: Key, r: Key) {
-        if self.channels.sel_over(g, None) {
+    /// Cancels a waiting select with reason `r` (invariant #5): its
+    /// timeout, or its scope's abort (`sleep_cancelled`).
+    pub(crate) fn sel_cancel(&mut self, g: Key, r: Key) {
+        if self.sel_over(g, None) {
             self.fx.push(Op::SelDone, g.to_f64(), r.to_f64(), 0.0);
             self.sel_release(g);
         }
@@ -359,7 +342,7 @@ impl Machine {
 
     /// Releases the select's timer and node (invariant #1).
     fn sel_release(&mut self, g: Key) {
-        let Some(rec) = self.channels.sel.recs.get_mut(g) else {
+        let Some(rec) = self.sleeps.get_mut(g) else {
             return;
         };
         let (timer, node) = (rec.timer.take(), rec.node.take());
@@ -367,11 +350,6 @@ impl Machine {
         if let Some(n) = node {
             self.remove_node(n);
         }
-    }
-
-    /// The node of select `g`.
-    pub(crate) fn sel_node(&self, g: Key) -> Option<NodeId> {
-        self.channels.sel.recs.get(g).and_then(|r| r.node)
     }
 }
 

@@ -145,7 +145,6 @@ impl Machine {
                 Owner::Bucket(k) => self.bucket_cancelled(k),
                 Owner::BucketWaiter(k) => self.bucket_waiter_cancelled(k),
                 Owner::Rate(k) => self.rate_cancelled(k),
-                Owner::Select(k) => self.sel_cancelled(k),
             }
         }
         self.release_reason(r);
@@ -168,7 +167,6 @@ impl Machine {
             Owner::Bucket(k) => self.bucket_node(k),
             Owner::BucketWaiter(k) => self.bucket_waiter_node(k),
             Owner::Rate(k) => self.rate_node(k),
-            Owner::Select(k) => self.sel_node(k),
         }
     }
 

@@ -30,11 +30,16 @@ use super::timer::TimerOwner;
 use super::{Machine, Owner};
 use crate::core::cancel::NodeId;
 
-/// A sleep not over yet.
+/// A sleep not over yet, or a `select` (`select.rs`): both are a node and
+/// a timer, so they share one table (one copy of its code).
 pub struct SleepRec {
-    pub node: NodeId,
+    pub node: Option<NodeId>,
     pub timer: Option<Key>,
+    /// A select's state; `None` for a sleep.
+    pub sel: Option<Group>,
 }
+
+pub use super::select::Group;
 
 /// What `sleep_new` did.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -53,43 +58,71 @@ impl Machine {
         let Some(parent) = self.scopes.get(scope).map(|s| s.node) else {
             return Ok(Begun::Gone);
         };
-        let k = self.sleeps.insert(SleepRec {
-            node: parent,
-            timer: None,
-        });
-        let node = self.new_node(Some(parent), Owner::Sleep(k));
-        if let Some(rec) = self.sleeps.get_mut(k) {
-            rec.node = node;
-        }
-        if let Some(r) = self.tree.reason(node).copied() {
+        let (k, cancelled) = self.timed(Some(parent), ms.is_finite().then_some(ms), None);
+        if let Some(r) = cancelled {
             self.sleep_end(k, r.to_f64());
-            return Ok(Begun::Sleeping(k));
         }
-        if ms.is_finite() {
+        Ok(Begun::Sleeping(k))
+    }
+
+    /// A new record of the table: a sleep, or a select (`sel`), under
+    /// `parent` (if any), with a timer of `ms` (if any). `Some(reason)`:
+    /// its node was born cancelled (no timer then): the caller ends it.
+    #[cfg_attr(feature = "tiny", inline(never))]
+    pub(super) fn timed(
+        &mut self,
+        parent: Option<NodeId>,
+        ms: Option<f64>,
+        sel: Option<Group>,
+    ) -> (Key, Option<Key>) {
+        let k = self.sleeps.insert(SleepRec {
+            node: None,
+            timer: None,
+            sel,
+        });
+        if let Some(p) = parent {
+            let node = self.new_node(Some(p), Owner::Sleep(k));
+            if let Some(rec) = self.sleeps.get_mut(k) {
+                rec.node = Some(node);
+            }
+            if let Some(r) = self.tree.reason(node).copied() {
+                return (k, Some(r));
+            }
+        }
+        if let Some(ms) = ms {
             let t = self.set_timer(TimerOwner::Sleep(k), ms);
             if let Some(rec) = self.sleeps.get_mut(k) {
                 rec.timer = t;
             }
         }
-        Ok(Begun::Sleeping(k))
+        (k, None)
     }
 
     /// Timer event: the sleep is over.
     pub(crate) fn sleep_timer(&mut self, k: Key) {
         if let Some(rec) = self.sleeps.get_mut(k) {
             rec.timer = None;
-            self.sleep_end(k, -1.0);
+            if rec.sel.is_some() {
+                self.sel_timer(k);
+            } else {
+                self.sleep_end(k, -1.0);
+            }
         }
     }
 
     /// The scope (or the sleep's node) was cancelled: the sleep ends with
     /// the reason.
     pub(crate) fn sleep_cancelled(&mut self, k: Key) {
-        let Some(node) = self.sleeps.get(k).map(|r| r.node) else {
+        let Some(rec) = self.sleeps.get(k) else {
             return;
         };
-        if let Some(r) = self.tree.reason(node).copied() {
-            self.sleep_end(k, r.to_f64());
+        let sel = rec.sel.is_some();
+        if let Some(r) = rec.node.and_then(|n| self.tree.reason(n).copied()) {
+            if sel {
+                self.sel_cancel(k, r);
+            } else {
+                self.sleep_end(k, r.to_f64());
+            }
         }
     }
 
@@ -101,7 +134,9 @@ impl Machine {
         };
         self.fx.push(Op::SleepDone, k.to_f64(), reason, 0.0);
         self.clear_timer(rec.timer);
-        self.remove_node(rec.node);
+        if let Some(n) = rec.node {
+            self.remove_node(n);
+        }
     }
 
     /// Command: the sleep's waiter went away before it ended (the Rust
@@ -110,17 +145,19 @@ impl Machine {
     pub fn sleep_drop(&mut self, k: Key) {
         if let Some(rec) = self.sleeps.remove(k) {
             self.clear_timer(rec.timer);
-            self.remove_node(rec.node);
+            if let Some(n) = rec.node {
+                self.remove_node(n);
+            }
         }
     }
 
-    /// The node of sleep `k`.
+    /// The node of sleep (or select) `k`.
     pub(crate) fn sleep_node(&self, k: Key) -> Option<NodeId> {
-        self.sleeps.get(k).map(|r| r.node)
+        self.sleeps.get(k).and_then(|r| r.node)
     }
 }
 
-/// Live sleeps.
+/// Live sleeps and selects.
 pub type Sleeps = Slab<SleepRec>;
 
 #[cfg(test)]

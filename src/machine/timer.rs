@@ -32,7 +32,7 @@ pub enum TimerOwner {
     RetryDelay(Key, u32, f64),
     /// A poll's next call (poll serial).
     Poll(Key, u32),
-    /// An `s.delay(ms)`.
+    /// An `s.delay(ms)`, or a `select`'s `timeout`.
     Sleep(Key),
     /// A staggered race's next start (group.rs invariant #6).
     GroupStagger(Key),
@@ -42,8 +42,6 @@ pub enum TimerOwner {
     BucketTimeout(Key, f64),
     /// A debounce's or throttle's window.
     Rate(Key),
-    /// A `select`'s `timeout`.
-    Select(Key),
 }
 
 impl Machine {
@@ -86,7 +84,6 @@ impl Machine {
             TimerOwner::BucketRefill(k) => self.bucket_refill_timer(k),
             TimerOwner::BucketTimeout(w, ms) => self.bucket_timeout_timer(w, ms),
             TimerOwner::Rate(k) => self.rate_timer(k),
-            TimerOwner::Select(k) => self.sel_timer(k),
         }
     }
 }
