@@ -6,6 +6,11 @@
 //! comes first ends it: the timer (`SleepDone` with -1: resolve) or the
 //! cancellation (`SleepDone` with the reason: reject with it).
 //!
+//! The same table holds the `select`s (`select.rs`), which are a node and a
+//! timer too: a record with `sel` set is a select's, and its timer and
+//! cancellation are handed to `select.rs` (`sel_timer`, `sel_cancel`),
+//! which ends it with `SelDone` instead. Invariant #1 holds for both.
+//!
 //! # Invariants
 //!
 //! 1. `SleepDone` is emitted exactly once per sleep, and the record, its
