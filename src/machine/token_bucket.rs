@@ -214,45 +214,6 @@ impl Buckets {
             _ => None,
         }
     }
-
-    /// Removes bucket `k`'s record.
-    fn remove_bucket(&mut self, k: Key) -> Option<BucketRec> {
-        self.bucket(k)?;
-        self.buckets -= 1;
-        match self.recs.remove(k) {
-            Some(Rec::Bucket(b)) => Some(b),
-            _ => None,
-        }
-    }
-
-    /// Takes waiter `w` out of its bucket's list and the table; also
-    /// whether it was at the front.
-    #[cfg_attr(feature = "tiny", inline(never))]
-    fn remove_waiter(&mut self, w: Key) -> Option<(WaiterRec, bool)> {
-        let (b, prev, next) = {
-            let x = self.waiter(w)?;
-            (x.bucket, x.prev, x.next)
-        };
-        if let Some(p) = prev.and_then(|p| self.waiter(p)) {
-            p.next = next;
-        }
-        if let Some(n) = next.and_then(|n| self.waiter(n)) {
-            n.prev = prev;
-        }
-        if let Some(rec) = self.bucket(b) {
-            if prev.is_none() {
-                rec.head = next;
-            }
-            if next.is_none() {
-                rec.tail = prev;
-            }
-            rec.waiting -= 1;
-        }
-        match self.recs.remove(w) {
-            Some(Rec::Waiter(x)) => Some((x, prev.is_none())),
-            _ => None,
-        }
-    }
 }
 
 /// What `tb_acquire` did.
@@ -501,32 +462,47 @@ impl Machine {
         }
     }
 
-    /// Ends waiter `w`: out of its list, `BucketDone` with `reason` (none
-    /// if `None`), its timer, node and link released; its bucket is pumped
-    /// if `w` was at the front (invariant #4).
+    /// Ends waiter `w` (invariant #4): out of its list, `BucketDone` with
+    /// `reason` (none if `None`), its timer, node and link released; its
+    /// bucket is pumped if `w` was at the front and `pump`. The one path
+    /// every waiter ends by.
     #[cfg_attr(feature = "tiny", inline(never))]
-    fn waiter_release(&mut self, w: Key, reason: Option<f64>) {
-        let Some((rec, front)) = self.buckets.remove_waiter(w) else {
+    fn waiter_end(&mut self, w: Key, reason: Option<f64>, pump: bool) {
+        let bs = &mut self.buckets;
+        let Some(x) = bs.waiter(w) else {
             return;
         };
+        let (b, prev, next, timer, node, link) =
+            (x.bucket, x.prev, x.next, x.timer, x.node, x.link);
+        if let Some(p) = prev.and_then(|p| bs.waiter(p)) {
+            p.next = next;
+        }
+        if let Some(n) = next.and_then(|n| bs.waiter(n)) {
+            n.prev = prev;
+        }
+        if let Some(rec) = bs.bucket(b) {
+            if prev.is_none() {
+                rec.head = next;
+            }
+            if next.is_none() {
+                rec.tail = prev;
+            }
+            rec.waiting -= 1;
+        }
+        bs.recs.remove(w);
         if let Some(r) = reason {
             self.fx.push(Op::BucketDone, w.to_f64(), r, 0.0);
         }
-        self.waiter_free(&rec);
-        if front {
-            self.bucket_pump(rec.bucket);
+        self.clear_timer(timer);
+        self.let_go(None, node, link);
+        if prev.is_none() && pump {
+            self.bucket_pump(b);
         }
     }
 
-    /// Releases what a finished waiter held.
-    fn waiter_free(&mut self, rec: &WaiterRec) {
-        self.clear_timer(rec.timer);
-        if let Some(n) = rec.node {
-            self.remove_node(n);
-        }
-        if let Some(l) = rec.link {
-            self.unlink(l);
-        }
+    /// Ends waiter `w` and passes its turn on (invariant #4).
+    fn waiter_release(&mut self, w: Key, reason: Option<f64>) {
+        self.waiter_end(w, reason, true);
     }
 
     /// The front waiter of bucket `k` and what it needs.
@@ -550,10 +526,7 @@ impl Machine {
                 break;
             }
             rec.tokens = (rec.tokens - need).max(0.0);
-            if let Some((x, _)) = self.buckets.remove_waiter(w) {
-                self.fx.push(Op::BucketDone, w.to_f64(), GRANTED, 0.0);
-                self.waiter_free(&x);
-            }
+            self.waiter_end(w, Some(GRANTED), false);
         }
         self.bucket_arm(k);
     }
@@ -583,26 +556,23 @@ impl Machine {
     /// Ends bucket `k` (invariant #5); `reason` `None`: disposed.
     #[cfg_attr(feature = "tiny", inline(never))]
     fn bucket_end(&mut self, k: Key, reason: Option<Key>) {
-        let Some(mut rec) = self.buckets.remove_bucket(k) else {
+        let Some(rec) = self.buckets.bucket(k) else {
             return;
         };
+        let (refill, node) = (rec.refill.take(), rec.node.take());
         self.fx.push(
             Op::BucketEnd,
             k.to_f64(),
             reason.map_or(-1.0, Key::to_f64),
             0.0,
         );
-        let mut next = rec.head.take();
-        while let Some(w) = next {
-            next = None;
-            if let Some(Rec::Waiter(x)) = self.buckets.recs.remove(w) {
-                next = x.next;
-                self.fx.push(Op::BucketDone, w.to_f64(), ENDED, 0.0);
-                self.waiter_free(&x);
-            }
+        while let Some((w, _)) = self.bucket_front(k) {
+            self.waiter_end(w, Some(ENDED), false);
         }
-        self.clear_timer(rec.refill);
-        if let Some(n) = rec.node {
+        self.buckets.buckets -= 1;
+        self.buckets.recs.remove(k);
+        self.clear_timer(refill);
+        if let Some(n) = node {
             self.remove_node(n);
         }
     }
