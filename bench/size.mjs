@@ -21,7 +21,7 @@ export const ISSUE_19_BUDGET = 36 * 1024;
 
 /**
  * What the test command holds the package to, so it cannot regrow
- * silently: the size reached with every addition of issue 19 (42,629 B),
+ * silently: the size reached with every addition of issue 19 (42,613 B),
  * with a little room. Lower it as the package shrinks toward
  * ISSUE_19_BUDGET, then TARGET.
  */

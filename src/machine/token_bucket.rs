@@ -365,7 +365,7 @@ impl Machine {
             // Refused at once, with the signal's reason.
             self.bucket_waiter_cancelled(w);
         } else if tail.is_none() {
-            self.bucket_arm(k);
+            self.bucket_pump(k);
         }
         Ok(Acquired::Waiting(w))
     }
@@ -533,7 +533,6 @@ impl Machine {
 
     /// Sets the refill timer for the moment the front waiter's tokens are
     /// there (cleared if nobody waits; invariant #3).
-    #[cfg_attr(feature = "tiny", inline(never))]
     fn bucket_arm(&mut self, k: Key) {
         let front = self.bucket_front(k);
         let Some(rec) = self.buckets.bucket(k) else {
