@@ -40,6 +40,28 @@ describe("Channel", () => {
     expect(await r).toBe("x");
   });
 
+  test("a send that does not wait resolves true through one shared settled promise; a waiting send gets its own", async () => {
+    await using s = scope();
+    const ch = s.channel<number>(2);
+    const a = ch.send(1); // buffered
+    const b = ch.send(2); // buffered
+    expect(a).toBe(b);
+    expect(a).toBeInstanceOf(Promise);
+    const c = ch.send(3); // waits: its own promise
+    expect(c).not.toBe(a);
+    const r = s.channel<number>(0);
+    const got = r.receive();
+    const d = r.send(9); // handed to the waiting receiver
+    expect(d).toBe(a);
+    expect([await a, await b, await d, await got]).toEqual([true, true, true, 9]);
+    expect(await ch.receive()).toBe(1);
+    expect(await c).toBe(true);
+    // A handler attached to the shared promise runs once per attachment, as on any promise.
+    let n = 0;
+    await Promise.all([a.then(() => n++), b.then(() => n++)]);
+    expect(n).toBe(2);
+  });
+
   test("receivers are served in FIFO order", async () => {
     await using s = scope();
     const ch = s.channel<number>();

@@ -52,6 +52,13 @@ function waitRecv(res: (v: unknown) => void): void {
   F[waiting] = res;
 }
 
+/**
+ * What every send that did not wait resolves to: one settled promise,
+ * shared (a send allocates no promise of its own; awaiting it costs the
+ * same turn as a fresh one).
+ */
+let sent: Promise<boolean> | undefined;
+
 /** What an iteration step gets once the channel is closed and drained. */
 const DONE = {};
 
@@ -183,14 +190,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         // Buffered.
         if (i > V.length) reach(V, i);
         V[i] = value;
-        return Promise.resolve(true);
+        return (sent ??= Promise.resolve(true));
       }
       if (kind === 1) {
         // Handed to a waiting receiver.
         const f = F[i];
         F[i] = undefined;
         f?.(value);
-        return Promise.resolve(true);
+        return (sent ??= Promise.resolve(true));
       }
       if (kind === 4) return evicted(b, i, value);
       // Waiting for room (or a receiver).

@@ -1,6 +1,6 @@
 //! Generic building blocks of the machine (`crate::machine`): the token
 //! tree, the O(1) wait queue, the channel buffer, the semaphore, the
-//! breaker, the retry and poll schedules, the retry delay strategies,
+//! breaker, the retry and poll schedules, the ring of slots, the retry delay strategies,
 //! chunked storage. No ids of their own and no JS; tested natively with
 //! `cargo test`.
 
@@ -16,6 +16,7 @@ pub mod chunks;
 pub mod options;
 pub mod poll;
 pub mod retry;
+pub mod ring;
 pub mod scope;
 pub mod semaphore;
 pub mod telemetry;

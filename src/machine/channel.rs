@@ -7,7 +7,7 @@
 //! (each slot holds its value and its resolvers) and the waiting receivers.
 //! A send or a receive answers with its return value alone (no effect), so
 //! each is one call and JS settles the promises itself. (This is the queue
-//! discipline of `core::channel`, kept here over `VecDeque`s of slots so
+//! discipline of `core::channel`, kept here over [`Ring`]s of slots so
 //! that room can be checked before anything changes: invariant #5.)
 //!
 //! Closing and aborting hand their wake-ups to JS through [`Machine::chan_drain`]:
@@ -66,8 +66,6 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use alloc::collections::VecDeque;
-
 use super::effect::Op;
 use super::fail::{Fail, Outcome};
 use super::options;
@@ -75,6 +73,7 @@ use super::scope::Cleanup;
 use super::slab::{Key, Slab};
 use super::{Machine, Owner};
 use crate::core::cancel::NodeId;
+use crate::core::ring::Ring;
 
 /// Return values of `chan_send` / `chan_recv`: `slot * KINDS + kind`, or a
 /// negative code. (Small answers are what JS engines keep unboxed: any slot
@@ -284,9 +283,9 @@ impl Slots {
 }
 
 /// Grows a full queue (doubling), for the next push. (Every queue of the
-/// channels and semaphores is a `VecDeque<u32>`: one copy of its code.)
+/// channels and semaphores is a `Ring`: one copy of its code.)
 #[cfg_attr(feature = "tiny", inline(never))]
-pub(crate) fn reserve_one(q: &mut VecDeque<u32>) {
+pub(crate) fn reserve_one(q: &mut Ring) {
     if q.len() == q.capacity() {
         q.reserve(q.len().max(4));
     }
@@ -297,13 +296,13 @@ pub struct ChanRec {
     /// `u64::MAX`: no limit.
     cap: u64,
     /// Slots of buffered values, oldest first.
-    pub(super) buffer: VecDeque<u32>,
+    pub(super) buffer: Ring,
     /// Slots of waiting senders (each holds its value), oldest first.
-    pub(super) senders: VecDeque<u32>,
+    pub(super) senders: Ring,
     /// Waiting receivers, oldest first: `slot << 1 | 1` for an iteration
     /// step (which ends with "done" rather than `undefined`). Slots stay
     /// below 2^30: wasm32 memory cannot hold a larger slot table.
-    pub(super) receivers: VecDeque<u32>,
+    pub(super) receivers: Ring,
     /// Closed (by `close` or an abort). The waiters still queued then are
     /// JS's to drain: `chan_drain` takes them (invariant #4).
     pub(super) closed: bool,
@@ -418,9 +417,9 @@ impl Machine {
         };
         let k = self.channels.table.insert(ChanRec {
             cap,
-            buffer: VecDeque::new(),
-            senders: VecDeque::new(),
-            receivers: VecDeque::new(),
+            buffer: Ring::new(),
+            senders: Ring::new(),
+            receivers: Ring::new(),
             closed: false,
             closed_first: false,
             backpressure,
@@ -467,7 +466,7 @@ impl Machine {
         if rec.closed {
             return ret::CLOSED;
         }
-        if let Some(r) = rec.receivers.pop_front() {
+        if let Some(r) = rec.receivers.pop_front_inline() {
             let sel = rec.sel != 0;
             slots.free(r >> 1);
             if sel {
@@ -488,7 +487,7 @@ impl Machine {
             return ret::GROW;
         }
         let s = slots.alloc();
-        queue.push_back(s);
+        queue.push_back_inline(s);
         slot_ret(if full { ret::WAIT } else { ret::SLOT }, s)
     }
 
@@ -506,12 +505,12 @@ impl Machine {
         } else {
             Some(&mut rec.senders)
         };
-        if let Some(v) = rec.buffer.pop_front() {
+        if let Some(v) = rec.buffer.pop_front_inline() {
             slots.free(v);
-            return match senders.and_then(|q| q.pop_front()) {
+            return match senders.and_then(|q| q.pop_front_inline()) {
                 Some(s) => {
                     // Room: a place was just taken (invariant #3).
-                    rec.buffer.push_back(s);
+                    rec.buffer.push_back_inline(s);
                     if sel {
                         self.sel_left(k, s);
                     }
@@ -525,7 +524,7 @@ impl Machine {
                 None => slot_ret(ret::SLOT, v),
             };
         }
-        if let Some(s) = senders.and_then(|q| q.pop_front()) {
+        if let Some(s) = senders.and_then(|q| q.pop_front_inline()) {
             // Capacity 0: straight from the waiting sender.
             slots.free(s);
             if sel {
@@ -540,7 +539,7 @@ impl Machine {
             return ret::GROW;
         }
         let slot = slots.alloc();
-        rec.receivers.push_back(slot << 1 | u32::from(iter));
+        rec.receivers.push_back_inline(slot << 1 | u32::from(iter));
         slot_ret(ret::RECV_WAIT, slot)
     }
 
@@ -660,7 +659,7 @@ impl Machine {
         } else {
             (&mut rec.receivers, 1)
         };
-        match q.iter().position(|&s| s >> shift == slot) {
+        match q.position(|s| s >> shift == slot) {
             Some(i) => {
                 q.remove(i);
                 self.channels.slots.free(slot);

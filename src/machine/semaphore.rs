@@ -29,7 +29,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use alloc::collections::VecDeque;
+use crate::core::ring::Ring;
 
 use super::channel::{reserve_one, Slots};
 use super::effect::Op;
@@ -54,7 +54,7 @@ pub fn permits(value: f64) -> Outcome<Option<u64>> {
 pub struct Counter {
     total: u64,
     available: u64,
-    waiters: VecDeque<u32>,
+    waiters: Ring,
 }
 
 /// Return values of `sem_acquire` / `sem_release`.
@@ -140,7 +140,7 @@ impl Machine {
             sem: total.map(|total| Counter {
                 total,
                 available: total,
-                waiters: VecDeque::new(),
+                waiters: Ring::new(),
             }),
             node: None,
             link: link.map(|(l, _)| l),
@@ -239,7 +239,7 @@ impl Machine {
         else {
             return false;
         };
-        match sem.waiters.iter().position(|&s| s == slot) {
+        match sem.waiters.position(|s| s == slot) {
             Some(i) => {
                 sem.waiters.remove(i);
                 self.semaphores.slots.free(slot);
