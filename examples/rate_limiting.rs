@@ -23,8 +23,8 @@ use wasm_bindgen::prelude::*;
 async fn main() -> Result<(), JsValue> {
     {
         let s = scope(ScopeOptions::default())?;
-        // Bursts of 3, then one more token every 10 ms.
-        let bucket = s.token_bucket(TokenBucketOptions::new(3.0, 100.0))?;
+        // Bursts of 3, then one more token every 50 ms.
+        let bucket = s.token_bucket(TokenBucketOptions::new(3.0, 20.0))?;
         let order = Rc::new(RefCell::new(Vec::<&str>::new()));
         let t0 = now();
         let mut waits = Vec::new();
@@ -41,7 +41,7 @@ async fn main() -> Result<(), JsValue> {
         log(&format!(
             "granted in arrival order: {} | the last two waited: {}",
             order.borrow().join(" "),
-            now() - t0 >= 15.0
+            now() - t0 >= 90.0
         ));
         log(&format!(
             "tryAcquire on an empty bucket: {}",

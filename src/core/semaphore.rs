@@ -94,6 +94,14 @@ impl<W> Semaphore<W> {
         None
     }
 
+    /// The oldest waiter, still queued.
+    pub fn first_waiter(&self) -> Option<W>
+    where
+        W: Copy,
+    {
+        self.waiters.front().copied()
+    }
+
     /// Stops waiting: the waiter leaves the queue without a permit
     /// (invariant #3). `None` if it was no longer queued.
     pub fn cancel(&mut self, key: WaitKey) -> Option<W> {

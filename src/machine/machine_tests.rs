@@ -268,5 +268,58 @@ fn tasks_that_can_wait_have_a_node_from_the_start() {
     m.fx.clear();
     m.spawn(s, TaskSpec::default(), 0.0).unwrap();
     let (_, _, node) = first(&take(&mut m), Op::Start).unwrap();
-    assert_ne!(node, -1.0, "under a concurrency limit");
+    assert_eq!(node, -1.0, "under a concurrency limit: no node of its own");
+}
+
+#[test]
+fn a_cancelled_scope_ends_its_queued_tasks_oldest_first_with_its_reason() {
+    let mut m = Machine::new();
+    let spec = ScopeSpec {
+        concurrency: Some(1.0),
+        ..ScopeSpec::default()
+    };
+    let s = m.scope_new(None, None, spec).unwrap();
+    m.fx.clear();
+    let a = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
+    let b = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
+    // c waits on a timer too: it has a node of its own, and ends once.
+    let timed = TaskSpec {
+        timeout: Some(50.0),
+        ..TaskSpec::default()
+    };
+    let c = m.spawn(s, timed, 0.0).unwrap();
+    let d = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
+    let serial_a = first(&take(&mut m), Op::Start).unwrap().1 as u32;
+    assert!(m.scope_dispose(s));
+    let fx = take(&mut m);
+    let settled: Vec<(f64, f64)> = fx
+        .iter()
+        .filter(|e| e.0 == Op::Settle as u8)
+        .map(|e| (e.1, e.2))
+        .collect();
+    let err = crate::machine::task::how::ERR;
+    assert_eq!(
+        settled,
+        vec![(b.to_f64(), err), (c.to_f64(), err), (d.to_f64(), err)]
+    );
+    // Each queued task failed with the scope's reason, the one its signal would carry.
+    let reasons: Vec<f64> = fx
+        .iter()
+        .filter(|e| e.0 == Op::TaskError as u8)
+        .map(|e| e.3)
+        .collect();
+    assert_eq!(reasons.len(), 3);
+    assert!(reasons.iter().all(|r| *r == reasons[0]));
+    assert_eq!(
+        fx.iter().filter(|e| e.0 == Op::Start as u8).count(),
+        0,
+        "no queued task started"
+    );
+    // The running task is left to its fn; when it ends, the scope finishes.
+    assert_eq!(m.task_is_started(a), Some(true));
+    assert!(m.attempt_settled(a.to_f64(), serial_a, true, 0.0));
+    let fx = take(&mut m);
+    assert_eq!(first(&fx, Op::Settle).map(|e| e.0), Some(a.to_f64()));
+    assert_eq!(first(&fx, Op::Start), None);
+    assert_eq!(m.live(), super::Live::default());
 }

@@ -280,6 +280,7 @@ impl Machine {
         let timer = rec.timer.take();
         self.clear_timer(timer);
         self.tel_scope_cancelled(s);
+        self.queued_tasks_cancelled(s);
     }
 
     /// Command: `[Symbol.asyncDispose]()`. `false`: disposal had begun

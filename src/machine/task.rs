@@ -18,12 +18,14 @@
 //! 4. A task waiting for a permit, a retry delay or a retry answer ends at
 //!    once with the abort reason when its node is cancelled; a running one is
 //!    left to its `fn`, which sees its signal aborted.
-//! 5. A task has its own tree node only when it can wait (a `timeout`, a
-//!    `retry`, a concurrency limit: made at `spawn`) or when JS needs one
-//!    (its `signal` is read, it is detached: made then, born cancelled if
-//!    the scope already is). Until then nothing can tell it apart from its
-//!    scope's node: the same reason, the same moment. Only an own node is
-//!    removed when the task settles.
+//! 5. A task has its own tree node only when it can wait on a timer (a
+//!    `timeout`, a `retry`: made at `spawn`) or when JS needs one (its
+//!    `signal` is read, it is detached: made then, born cancelled if the
+//!    scope already is). Until then nothing can tell it apart from its
+//!    scope's node: the same reason, the same moment. A task queued for the
+//!    scope's concurrency permit needs none either: the scope's cancellation
+//!    ends every queued task, oldest first (`scope_cancelled`). Only an own
+//!    node is removed when the task settles.
 
 #[cfg(all(target_arch = "wasm32", feature = "tiny"))]
 #[allow(unused_imports)]
@@ -238,7 +240,7 @@ impl Machine {
                 timer: None,
             })
         });
-        let own = waits.is_some() || rec.sem.is_some();
+        let own = waits.is_some();
         let cleanup = if spec.on_cleanup {
             Some(self.add_cleanup(s, false)?)
         } else {
@@ -677,6 +679,29 @@ impl Machine {
         }
         t.phase = Phase::Idle;
         self.start_attempt(k, now);
+    }
+
+    /// Scope `s` was cancelled: its tasks queued for a permit end, oldest
+    /// first, with its reason (invariants #4 and #5). Each leaves the queue
+    /// as it ends, so the walk is bounded by the queue's length.
+    pub(crate) fn queued_tasks_cancelled(&mut self, s: Key) {
+        let mut n = self
+            .scopes
+            .get(s)
+            .and_then(|r| r.sem.as_ref())
+            .map_or(0, |m| m.waiting());
+        while n > 0 {
+            n -= 1;
+            let first = self
+                .scopes
+                .get(s)
+                .and_then(|r| r.sem.as_ref())
+                .and_then(|m| m.first_waiter());
+            match first {
+                Some(k) => self.task_cancelled(k),
+                None => return,
+            }
+        }
     }
 
     /// The task's node was cancelled (invariant #4).
