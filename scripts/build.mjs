@@ -41,7 +41,7 @@ export async function build() {
   // and target-features sections are metadata no runtime reads.
   must(join(root, "node_modules", ".bin", "wasm-opt"), [
     "--low-memory-unused", "--gufa", "--duplicate-function-elimination", "--merge-similar-functions",
-    "-Oz", "--converge", "--strip-producers", "--strip-target-features",
+    "-Oz", "--converge", "--reorder-functions", "--strip-producers", "--strip-target-features",
     "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
     join(web, "go_go_scope_wasm_bg.wasm"), "-o", join(out, "go_go_scope_wasm_bg.wasm"),
   ]);

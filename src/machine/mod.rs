@@ -74,14 +74,10 @@ pub enum Owner {
     Stream(Key),
     /// A race or parallel run.
     Group(Key),
-    /// An `s.delay(ms)`, or a waiting `select` (one table: `sleep.rs`).
+    /// A record of the sleeps' table (`sleep.rs`): an `s.delay(ms)`, a
+    /// waiting `select`, a token bucket of a scope, a bucket's waiting
+    /// `acquire` with a signal, a debounced or throttled function.
     Sleep(Key),
-    /// A token bucket of a scope.
-    Bucket(Key),
-    /// A token bucket's waiting `acquire` with a signal.
-    BucketWaiter(Key),
-    /// A debounced or throttled function of a scope.
-    Rate(Key),
 }
 
 /// The whole state of one wasm instance.
@@ -116,8 +112,9 @@ pub struct Machine {
     pub(crate) streams: stream::Streams,
     pub(crate) groups: group::Groups,
     pub(crate) telemetry: telemetry::Telemetry,
+    /// Sleeps, selects, token buckets and their waiters, debounced and
+    /// throttled functions: each a node and a timer (`sleep.rs`).
     pub(crate) sleeps: sleep::Sleeps,
-    pub(crate) buckets: token_bucket::Buckets,
 }
 
 /// Sizes of the live tables, for leak checks.
@@ -159,6 +156,7 @@ impl Machine {
 
     /// What is alive now (every count is 0 once every scope was disposed).
     pub fn live(&self) -> Live {
+        let [sleeps, _, buckets, bucket_waiters, limiters] = sleep::census(&self.sleeps);
         Live {
             scopes: self.scopes.len(),
             tasks: self.tasks.len(),
@@ -174,10 +172,10 @@ impl Machine {
             channel_slots: self.channels.slots(),
             semaphores: self.semaphores.len(),
             semaphore_slots: self.semaphores.slots(),
-            sleeps: self.sleeps.len().saturating_sub(self.channels.selects()),
-            buckets: self.buckets.len(),
-            bucket_waiters: self.buckets.waiters(),
-            limiters: self.buckets.limiters(),
+            sleeps,
+            buckets,
+            bucket_waiters,
+            limiters,
             selects: self.channels.selects(),
         }
     }

@@ -37,9 +37,8 @@ use crate::prelude::*;
 use super::effect::Op;
 use super::fail::{Fail, Outcome};
 use super::slab::Key;
-use super::timer::TimerOwner;
-use super::{Machine, Owner};
-use crate::core::cancel::NodeId;
+use super::sleep::{Kind, SleepRec};
+use super::Machine;
 
 pub const WAIT: &str = "debounce: wait must be a finite number of milliseconds >= 0, got \u{1}";
 pub const INTERVAL: &str =
@@ -80,17 +79,15 @@ pub mod call {
 /// The default `wait` / `interval` (go-go-scope 2.x's).
 pub const DEFAULT_MS: f64 = 300.0;
 
-/// One debounced or throttled function (kept in the rate-limiting table,
-/// `token_bucket::Buckets`).
+/// One debounced or throttled function (a record of the sleeps' table,
+/// `sleep.rs`: its timer is the window, its node is under its scope's).
 pub struct RateRec {
     throttle: bool,
     ms: f64,
     leading: bool,
     trailing: bool,
-    /// The window (invariant #1).
-    timer: Option<Key>,
+    /// A trailing run is coming (invariant #1).
     pending: bool,
-    node: NodeId,
 }
 
 impl Machine {
@@ -117,32 +114,34 @@ impl Machine {
                 default
             }
         };
-        let k = self.buckets.insert_limiter(RateRec {
+        let rec = RateRec {
             throttle,
             ms,
             // 2.x's defaults: debounce trailing, throttle leading.
             leading: pick(flag::LEADING_GIVEN, flag::LEADING, throttle),
             trailing: pick(flag::TRAILING_GIVEN, flag::TRAILING, !throttle),
-            timer: None,
             pending: false,
-            node: parent,
-        });
-        let node = self.new_node(Some(parent), Owner::Rate(k));
-        if let Some(rec) = self.buckets.limiter(k) {
-            rec.node = node;
-        }
+        };
+        let (k, cancelled) = self.timed(Some(parent), None, Kind::Rate(rec));
         // Born under a cancelled scope: it ends at once (invariant #2).
-        self.rate_cancelled(k);
+        if let Some(r) = cancelled {
+            self.rate_end(k, r.to_f64());
+        }
         Ok(k)
     }
 
     /// Command: the debounced or throttled function was called: what JS
     /// does with the call ([`call`]).
     pub fn rate_call(&mut self, k: Key) -> f64 {
-        let Some(rec) = self.buckets.limiter(k) else {
+        let Some(SleepRec {
+            timer,
+            kind: Kind::Rate(rec),
+            ..
+        }) = self.sleeps.get_mut(k)
+        else {
             return call::GONE;
         };
-        let open = rec.timer.is_some();
+        let open = timer.is_some();
         let answer = if !open && rec.leading {
             call::RUN
         } else if rec.trailing {
@@ -159,39 +158,31 @@ impl Machine {
             rec.leading || rec.trailing
         };
         if restart {
-            self.rate_window(k);
+            let ms = rec.ms;
+            self.retime(k, ms);
         }
         answer
     }
 
-    /// (Re)starts `k`'s window.
-    fn rate_window(&mut self, k: Key) {
-        let Some(rec) = self.buckets.limiter(k) else {
-            return;
-        };
-        let (old, ms) = (rec.timer.take(), rec.ms);
-        self.clear_timer(old);
-        let t = self.set_timer(TimerOwner::Rate(k), ms);
-        if let Some(rec) = self.buckets.limiter(k) {
-            rec.timer = t;
-        }
-    }
-
-    /// Timer event: the window of `k` ended: the trailing run, if pending.
+    /// Timer event (`sleep_timer`): the window of `k` ended: the trailing
+    /// run, if pending.
     pub(crate) fn rate_timer(&mut self, k: Key) {
-        let Some(rec) = self.buckets.limiter(k) else {
+        let Some(SleepRec {
+            kind: Kind::Rate(rec),
+            ..
+        }) = self.sleeps.get_mut(k)
+        else {
             return;
         };
-        rec.timer = None;
         if !rec.pending {
             return;
         }
         rec.pending = false;
-        let throttle = rec.throttle;
+        let (throttle, ms) = (rec.throttle, rec.ms);
         self.fx.push(Op::RateFire, k.to_f64(), 0.0, 0.0);
         if throttle {
             // The run opens a new window: runs stay `interval` apart.
-            self.rate_window(k);
+            self.retime(k, ms);
         }
     }
 
@@ -206,26 +197,17 @@ impl Machine {
         self.rate_end(k, -1.0);
     }
 
-    /// The scope was cancelled: the limiter ends (invariant #2).
-    pub(crate) fn rate_cancelled(&mut self, k: Key) {
-        let reason = self.rate_node(k).and_then(|n| self.tree.reason(n).copied());
-        if let Some(r) = reason {
-            self.rate_end(k, r.to_f64());
-        }
-    }
-
-    /// Ends limiter `k`: `RateEnd` with `reason`, its timer, node and
+    /// Ends limiter `k` (its scope was cancelled, or the Rust face let it
+    /// go; invariant #2): `RateEnd` with `reason`, its timer, node and
     /// record released.
-    fn rate_end(&mut self, k: Key, reason: f64) {
-        if let Some(rec) = self.buckets.remove_limiter(k) {
-            self.fx.push(Op::RateEnd, k.to_f64(), reason, 0.0);
-            self.clear_timer(rec.timer);
-            self.remove_node(rec.node);
+    pub(super) fn rate_end(&mut self, k: Key, reason: f64) {
+        if let Some(SleepRec {
+            kind: Kind::Rate(_),
+            ..
+        }) = self.sleeps.get(k)
+        {
+            self.untime(k, Some(Op::RateEnd), reason);
         }
-    }
-
-    pub(crate) fn rate_node(&self, k: Key) -> Option<NodeId> {
-        self.buckets.limiter_ref(k).map(|r| r.node)
     }
 }
 

@@ -23,7 +23,7 @@
 //! # Invariants
 //!
 //! 1. A select's record (one of the sleeps' table, `sleep.rs`: a node and
-//!    a timer, with its [`Group`]) lives from `sel_new` until `sel_forget` answers -1;
+//!    a timer, of kind `Select` with its [`Group`]) lives from `sel_new` until `sel_forget` answers -1;
 //!    its timer and node end with it (or at its cancellation). It is
 //!    *over* once a case fired, it was cancelled, or its executor gave up
 //!    (`sel_forget` on a waiting select): from then on it has no waiter in
@@ -52,6 +52,7 @@ use super::effect::{Op, ReasonKind};
 use super::fail::Outcome;
 use super::options;
 use super::slab::Key;
+use super::sleep::{Kind, SleepRec, Sleeps};
 use super::Machine;
 
 pub const TIMEOUT: &str = "select: timeout must be a number of milliseconds >= 0, got \u{1}";
@@ -107,6 +108,17 @@ pub enum Made {
     Select(Key),
     /// The scope finished disposing: the select ends with its reason.
     Gone,
+}
+
+/// The state of select `g` (`None`: no such select).
+fn group(t: &mut Sleeps, g: Key) -> Option<&mut Group> {
+    match t.get_mut(g) {
+        Some(SleepRec {
+            kind: Kind::Select(x),
+            ..
+        }) => Some(x),
+        _ => None,
+    }
 }
 
 impl Channels {
@@ -181,7 +193,7 @@ impl Machine {
     /// The select is over: its waiting cases but `won` leave their queues
     /// and become the slots to forget. `false` if it was over already.
     fn sel_over(&mut self, g: Key, won: Option<u32>) -> bool {
-        let Some(grp) = self.sleeps.get_mut(g).and_then(|r| r.sel.as_mut()) else {
+        let Some(grp) = group(&mut self.sleeps, g) else {
             return false;
         };
         if grp.over {
@@ -206,11 +218,6 @@ impl Machine {
         true
     }
 
-    /// The state of select `g` (`None`: no such select).
-    fn group(&mut self, g: Key) -> Option<&mut Group> {
-        self.sleeps.get_mut(g).and_then(|r| r.sel.as_mut())
-    }
-
     /// Command: a `select` with `timeout` ms (0 or `Infinity`: none) on
     /// `scope`, or standalone. The executor then tries its cases
     /// (`chan_try`), and makes it wait (`sel_wait`) or ends it
@@ -229,7 +236,7 @@ impl Machine {
             head: NIL,
             over: false,
         };
-        let (k, cancelled) = self.timed(parent, ms, Some(grp));
+        let (k, cancelled) = self.timed(parent, ms, Kind::Select(grp));
         self.channels.sel.live += 1;
         if let Some(r) = cancelled {
             self.sel_cancel(k, r);
@@ -258,7 +265,7 @@ impl Machine {
     /// changed: try the cases again); [`ret::NONE`] if the select is over
     /// (cancelled: its `SelDone` is among the effects).
     pub fn sel_wait(&mut self, g: Key, k: Key, send: bool) -> f64 {
-        if self.group(g).is_none_or(|r| r.over) {
+        if group(&mut self.sleeps, g).is_none_or(|r| r.over) {
             return ret::NONE;
         }
         let ch = &mut self.channels;
@@ -281,7 +288,7 @@ impl Machine {
         if ch.sel.of.len() <= i {
             ch.sel.of.resize(i + 1, Link::default());
         }
-        let grp = self.sleeps.get_mut(g).and_then(|r| r.sel.as_mut());
+        let grp = group(&mut self.sleeps, g);
         if let (Some(o), Some(rec)) = (ch.sel.of.get_mut(i), grp) {
             *o = Link {
                 g: Some(g),
@@ -303,7 +310,7 @@ impl Machine {
     /// default was taken, or (the Rust face) whose future was dropped.
     pub fn sel_forget(&mut self, g: Key) -> f64 {
         self.sel_over(g, None);
-        let Some(rec) = self.sleeps.get_mut(g).and_then(|r| r.sel.as_mut()) else {
+        let Some(rec) = group(&mut self.sleeps, g) else {
             return -1.0;
         };
         let slot = rec.head;
@@ -319,7 +326,7 @@ impl Machine {
 
     /// Timer event (`sleep_timer`): the select's `timeout`.
     pub(crate) fn sel_timer(&mut self, g: Key) {
-        let Some(rec) = self.group(g) else {
+        let Some(rec) = group(&mut self.sleeps, g) else {
             return;
         };
         if rec.over {

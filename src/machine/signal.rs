@@ -142,9 +142,6 @@ impl Machine {
                 Owner::Stream(k) => self.stream_cancelled(k),
                 Owner::Group(k) => self.group_cancelled(k),
                 Owner::Sleep(k) => self.sleep_cancelled(k),
-                Owner::Bucket(k) => self.bucket_cancelled(k),
-                Owner::BucketWaiter(k) => self.bucket_waiter_cancelled(k),
-                Owner::Rate(k) => self.rate_cancelled(k),
             }
         }
         self.release_reason(r);
@@ -164,9 +161,6 @@ impl Machine {
             Owner::Stream(k) => self.stream_node(k),
             Owner::Group(k) => self.group_node(k),
             Owner::Sleep(k) => self.sleep_node(k),
-            Owner::Bucket(k) => self.bucket_node(k),
-            Owner::BucketWaiter(k) => self.bucket_waiter_node(k),
-            Owner::Rate(k) => self.rate_node(k),
         }
     }
 

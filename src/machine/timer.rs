@@ -32,16 +32,12 @@ pub enum TimerOwner {
     RetryDelay(Key, u32, f64),
     /// A poll's next call (poll serial).
     Poll(Key, u32),
-    /// An `s.delay(ms)`, or a `select`'s `timeout`.
+    /// A record of the sleeps' table: an `s.delay(ms)`, a `select`'s or a
+    /// bucket waiter's `timeout`, a token bucket's refill, a debounce's or
+    /// throttle's window.
     Sleep(Key),
     /// A staggered race's next start (group.rs invariant #6).
     GroupStagger(Key),
-    /// A token bucket's refill (set while someone waits).
-    BucketRefill(Key),
-    /// A token bucket waiter's `timeout` (its ms).
-    BucketTimeout(Key, f64),
-    /// A debounce's or throttle's window.
-    Rate(Key),
 }
 
 impl Machine {
@@ -81,9 +77,6 @@ impl Machine {
             TimerOwner::Poll(p, serial) => self.poll_timer(p, serial, now),
             TimerOwner::Sleep(k) => self.sleep_timer(k),
             TimerOwner::GroupStagger(g) => self.group_stagger_fired(g),
-            TimerOwner::BucketRefill(k) => self.bucket_refill_timer(k),
-            TimerOwner::BucketTimeout(w, ms) => self.bucket_timeout_timer(w, ms),
-            TimerOwner::Rate(k) => self.rate_timer(k),
         }
     }
 }

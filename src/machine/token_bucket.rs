@@ -5,11 +5,12 @@
 //! The tokens are a function of the clock JS passes in: `tokens` at
 //! `stamp`, plus `refillRate` per second since, up to `capacity`. Waiting
 //! acquires queue FIFO (a list through the waiters' records, so one that
-//! leaves is removed in O(1); buckets and waiters share one table, which
-//! keeps the wasm small); the machine sets a refill timer only while someone
-//! waits, for the moment the oldest waiter's tokens will be there, and
-//! grants from the front when it fires. Each waiter may have a timeout
+//! leaves is removed in O(1)); the machine sets a refill timer only while
+//! someone waits, for the moment the oldest waiter's tokens will be there,
+//! and grants from the front when it fires. Each waiter may have a timeout
 //! (its own timer) and a user signal (a node under the signal's link).
+//! Buckets and waiters are records of the sleeps' table (`sleep.rs`: a node
+//! and a timer each), which keeps the wasm small.
 //!
 //! # Invariants
 //!
@@ -37,14 +38,13 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::effect::{Op, ReasonKind};
+use super::effect::Op;
 use super::fail::{Fail, Outcome};
 use super::options;
-use super::rate::RateRec;
-use super::slab::{Key, Slab};
-use super::timer::{TimerOwner, MAX_TIMER_MS};
-use super::{Machine, Owner};
-use crate::core::cancel::NodeId;
+use super::slab::Key;
+use super::sleep::{Kind, SleepRec, Sleeps};
+use super::timer::MAX_TIMER_MS;
+use super::Machine;
 
 pub const CAPACITY: &str = "TokenBucket: capacity must be a number > 0, got \u{1}";
 pub const REFILL_RATE: &str =
@@ -84,7 +84,8 @@ fn enough(tokens: f64, need: f64) -> bool {
     need <= tokens + 1e-9 * need.max(1.0)
 }
 
-/// One bucket.
+/// One bucket (its refill timer and its scope's node are its record's in
+/// the sleeps' table).
 pub struct BucketRec {
     capacity: f64,
     /// Tokens per millisecond.
@@ -96,10 +97,6 @@ pub struct BucketRec {
     head: Option<Key>,
     tail: Option<Key>,
     waiting: usize,
-    /// The refill timer (invariant #3).
-    refill: Option<Key>,
-    /// Under its scope's node, if it has a scope.
-    node: Option<NodeId>,
 }
 
 impl BucketRec {
@@ -123,96 +120,37 @@ impl BucketRec {
     }
 }
 
-/// One waiting acquire.
+/// One waiting acquire (its timeout's timer and its node under its
+/// signal's link are its record's in the sleeps' table).
 pub struct WaiterRec {
     bucket: Key,
     need: f64,
+    /// Its `timeout` (for the reason).
+    pub(super) ms: f64,
     /// Its neighbours in its bucket's list (O(1) removal, STYLE #7).
     prev: Option<Key>,
     next: Option<Key>,
-    timer: Option<Key>,
-    /// Under its signal's link, if it has a signal.
-    node: Option<NodeId>,
+    /// The signal's link it uses, if it has a signal.
     link: Option<Key>,
 }
 
-/// A record: the rate-limiting primitives (buckets, their waiters, and
-/// `rate.rs`'s debounced and throttled functions) share one table, which
-/// keeps the wasm small.
-pub enum Rec {
-    Bucket(BucketRec),
-    Waiter(WaiterRec),
-    Rate(RateRec),
+fn bucket(t: &mut Sleeps, k: Key) -> Option<&mut BucketRec> {
+    match t.get_mut(k) {
+        Some(SleepRec {
+            kind: Kind::Bucket(b),
+            ..
+        }) => Some(b),
+        _ => None,
+    }
 }
 
-/// The rate-limiting records of the machine.
-#[derive(Default)]
-pub struct Buckets {
-    recs: Slab<Rec>,
-    buckets: usize,
-    limiters: usize,
-}
-
-impl Buckets {
-    /// Live buckets.
-    pub fn len(&self) -> usize {
-        self.buckets
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.buckets == 0
-    }
-
-    /// Live waiting acquires.
-    pub fn waiters(&self) -> usize {
-        self.recs.len() - self.buckets - self.limiters
-    }
-
-    /// Live debounced and throttled functions.
-    pub fn limiters(&self) -> usize {
-        self.limiters
-    }
-
-    pub(crate) fn insert_limiter(&mut self, r: RateRec) -> Key {
-        self.limiters += 1;
-        self.recs.insert(Rec::Rate(r))
-    }
-
-    pub(crate) fn limiter(&mut self, k: Key) -> Option<&mut RateRec> {
-        match self.recs.get_mut(k) {
-            Some(Rec::Rate(r)) => Some(r),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn limiter_ref(&self, k: Key) -> Option<&RateRec> {
-        match self.recs.get(k) {
-            Some(Rec::Rate(r)) => Some(r),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn remove_limiter(&mut self, k: Key) -> Option<RateRec> {
-        self.limiter(k)?;
-        self.limiters -= 1;
-        match self.recs.remove(k) {
-            Some(Rec::Rate(r)) => Some(r),
-            _ => None,
-        }
-    }
-
-    fn bucket(&mut self, k: Key) -> Option<&mut BucketRec> {
-        match self.recs.get_mut(k) {
-            Some(Rec::Bucket(b)) => Some(b),
-            _ => None,
-        }
-    }
-
-    fn waiter(&mut self, w: Key) -> Option<&mut WaiterRec> {
-        match self.recs.get_mut(w) {
-            Some(Rec::Waiter(x)) => Some(x),
-            _ => None,
-        }
+fn waiter(t: &mut Sleeps, w: Key) -> Option<&mut WaiterRec> {
+    match t.get_mut(w) {
+        Some(SleepRec {
+            kind: Kind::Waiter(x),
+            ..
+        }) => Some(x),
+        _ => None,
     }
 }
 
@@ -247,7 +185,7 @@ impl Machine {
             },
             None => None,
         };
-        let k = self.buckets.recs.insert(Rec::Bucket(BucketRec {
+        let rec = BucketRec {
             capacity,
             rate: rate / 1000.0,
             tokens,
@@ -255,17 +193,11 @@ impl Machine {
             head: None,
             tail: None,
             waiting: 0,
-            refill: None,
-            node: None,
-        }));
-        self.buckets.buckets += 1;
-        if let Some(p) = parent {
-            let node = self.new_node(Some(p), Owner::Bucket(k));
-            if let Some(rec) = self.buckets.bucket(k) {
-                rec.node = Some(node);
-            }
-            // Born under a cancelled scope: it ends at once (invariant #5).
-            self.bucket_cancelled(k);
+        };
+        let (k, cancelled) = self.timed(parent, None, Kind::Bucket(rec));
+        // Born under a cancelled scope: it ends at once (invariant #5).
+        if cancelled.is_some() {
+            self.bucket_end(k, cancelled);
         }
         Ok(k)
     }
@@ -273,7 +205,7 @@ impl Machine {
     /// Checks `tokens` against bucket `k` (a failure changes nothing);
     /// `None`: the bucket ended.
     fn tb_need(&mut self, k: Key, need: f64) -> Outcome<Option<&mut BucketRec>> {
-        let rec = self.buckets.bucket(k);
+        let rec = bucket(&mut self.sleeps, k);
         if let Some(r) = &rec {
             if !need.is_finite() || need < 0.0 || need > r.capacity {
                 return Err(Fail::range(TOKENS, need));
@@ -323,47 +255,40 @@ impl Machine {
         self.now = now;
         self.tb_need(k, need)?;
         let timeout = options::duration(timeout, TIMEOUT)?;
-        let Some(rec) = self.buckets.bucket(k) else {
+        let Some(rec) = bucket(&mut self.sleeps, k) else {
             return Ok(Acquired::Gone);
         };
         if !aborted && rec.take(need, now) {
             return Ok(Acquired::Granted);
         }
         let tail = rec.tail;
-        let w = self.buckets.recs.insert(Rec::Waiter(WaiterRec {
+        let x = WaiterRec {
             bucket: k,
             need,
+            ms: timeout.unwrap_or(0.0),
             prev: tail,
             next: None,
-            timer: None,
-            node: None,
-            link: None,
-        }));
-        match tail.and_then(|t| self.buckets.waiter(t)) {
+            link: under.and(link),
+        };
+        let (w, cancelled) = self.timed(under, timeout, Kind::Waiter(x));
+        if let Some(l) = under.and(link) {
+            self.use_link(l);
+        }
+        match tail.and_then(|t| waiter(&mut self.sleeps, t)) {
             Some(t) => t.next = Some(w),
             None => {
-                if let Some(rec) = self.buckets.bucket(k) {
+                if let Some(rec) = bucket(&mut self.sleeps, k) {
                     rec.head = Some(w);
                 }
             }
         }
-        if let Some(rec) = self.buckets.bucket(k) {
+        if let Some(rec) = bucket(&mut self.sleeps, k) {
             rec.tail = Some(w);
             rec.waiting += 1;
         }
-        let node = under.map(|n| self.new_node(Some(n), Owner::BucketWaiter(w)));
-        if let Some(l) = link.filter(|_| node.is_some()) {
-            self.use_link(l);
-        }
-        let timer = timeout.and_then(|ms| self.set_timer(TimerOwner::BucketTimeout(w, ms), ms));
-        if let Some(x) = self.buckets.waiter(w) {
-            x.node = node;
-            x.link = link.filter(|_| node.is_some());
-            x.timer = timer;
-        }
-        if aborted {
+        if let Some(r) = cancelled {
             // Refused at once, with the signal's reason.
-            self.bucket_waiter_cancelled(w);
+            self.waiter_end(w, Some(r.to_f64()), true);
         } else if tail.is_none() {
             self.bucket_pump(k);
         }
@@ -374,7 +299,7 @@ impl Machine {
     /// they can be.
     pub fn tb_reset(&mut self, k: Key, now: f64) {
         self.now = now;
-        if let Some(rec) = self.buckets.bucket(k) {
+        if let Some(rec) = bucket(&mut self.sleeps, k) {
             rec.tokens = rec.capacity;
             rec.stamp = now;
             self.bucket_pump(k);
@@ -384,15 +309,18 @@ impl Machine {
     /// Tokens available at `now` (a getter: the count moves with the
     /// clock, nothing else changes). `None` once the bucket ended.
     pub fn tb_tokens(&mut self, k: Key, now: f64) -> Option<f64> {
-        let rec = self.buckets.bucket(k)?;
+        let rec = bucket(&mut self.sleeps, k)?;
         rec.refill(now);
         Some(rec.tokens)
     }
 
     /// Waiting acquires (0 once ended).
     pub fn tb_waiting(&self, k: Key) -> usize {
-        match self.buckets.recs.get(k) {
-            Some(Rec::Bucket(b)) => b.waiting,
+        match self.sleeps.get(k) {
+            Some(SleepRec {
+                kind: Kind::Bucket(b),
+                ..
+            }) => b.waiting,
             _ => 0,
         }
     }
@@ -406,81 +334,27 @@ impl Machine {
     /// Command (Rust face): a waiting acquire's future was dropped: it
     /// leaves with no effect, passing its turn on (invariant #4).
     pub fn tb_drop(&mut self, w: Key) {
-        self.waiter_release(w, None);
-    }
-
-    /// Timer event: the refill timer fired (the clock is `self.now`).
-    pub(crate) fn bucket_refill_timer(&mut self, k: Key) {
-        if let Some(rec) = self.buckets.bucket(k) {
-            rec.refill = None;
-            self.bucket_pump(k);
-        }
-    }
-
-    /// Timer event: waiter `w` timed out after `ms`.
-    pub(crate) fn bucket_timeout_timer(&mut self, w: Key, ms: f64) {
-        let Some(rec) = self.buckets.waiter(w) else {
-            return;
-        };
-        rec.timer = None;
-        let r = self.new_reason(ReasonKind::Timeout, ms);
-        self.waiter_release(w, Some(r.to_f64()));
-        self.release_reason(r);
-    }
-
-    /// The bucket's scope was cancelled: the bucket ends with its reason.
-    pub(crate) fn bucket_cancelled(&mut self, k: Key) {
-        let reason = self
-            .bucket_node(k)
-            .and_then(|n| self.tree.reason(n).copied());
-        if reason.is_some() {
-            self.bucket_end(k, reason);
-        }
-    }
-
-    /// A waiter's signal aborted: it ends with the signal's reason.
-    pub(crate) fn bucket_waiter_cancelled(&mut self, w: Key) {
-        let reason = self
-            .bucket_waiter_node(w)
-            .and_then(|n| self.tree.reason(n).copied());
-        if let Some(r) = reason {
-            self.waiter_release(w, Some(r.to_f64()));
-        }
-    }
-
-    pub(crate) fn bucket_node(&self, k: Key) -> Option<NodeId> {
-        match self.buckets.recs.get(k) {
-            Some(Rec::Bucket(b)) => b.node,
-            _ => None,
-        }
-    }
-
-    pub(crate) fn bucket_waiter_node(&self, w: Key) -> Option<NodeId> {
-        match self.buckets.recs.get(w) {
-            Some(Rec::Waiter(x)) => x.node,
-            _ => None,
-        }
+        self.waiter_end(w, None, true);
     }
 
     /// Ends waiter `w` (invariant #4): out of its list, `BucketDone` with
     /// `reason` (none if `None`), its timer, node and link released; its
-    /// bucket is pumped if `w` was at the front and `pump`. The one path
-    /// every waiter ends by.
+    /// bucket is pumped if `w` was at the front and `pump` (it passes its
+    /// turn on). The one path every waiter ends by.
     #[cfg_attr(feature = "tiny", inline(never))]
-    fn waiter_end(&mut self, w: Key, reason: Option<f64>, pump: bool) {
-        let bs = &mut self.buckets;
-        let Some(x) = bs.waiter(w) else {
+    pub(super) fn waiter_end(&mut self, w: Key, reason: Option<f64>, pump: bool) {
+        let t = &mut self.sleeps;
+        let Some(x) = waiter(t, w) else {
             return;
         };
-        let (b, prev, next, timer, node, link) =
-            (x.bucket, x.prev, x.next, x.timer, x.node, x.link);
-        if let Some(p) = prev.and_then(|p| bs.waiter(p)) {
+        let (b, prev, next, link) = (x.bucket, x.prev, x.next, x.link);
+        if let Some(p) = prev.and_then(|p| waiter(t, p)) {
             p.next = next;
         }
-        if let Some(n) = next.and_then(|n| bs.waiter(n)) {
+        if let Some(n) = next.and_then(|n| waiter(t, n)) {
             n.prev = prev;
         }
-        if let Some(rec) = bs.bucket(b) {
+        if let Some(rec) = bucket(t, b) {
             if prev.is_none() {
                 rec.head = next;
             }
@@ -489,36 +363,29 @@ impl Machine {
             }
             rec.waiting -= 1;
         }
-        bs.recs.remove(w);
-        if let Some(r) = reason {
-            self.fx.push(Op::BucketDone, w.to_f64(), r, 0.0);
+        self.untime(w, reason.map(|_| Op::BucketDone), reason.unwrap_or(0.0));
+        if let Some(l) = link {
+            self.unlink(l);
         }
-        self.clear_timer(timer);
-        self.let_go(None, node, link);
         if prev.is_none() && pump {
             self.bucket_pump(b);
         }
     }
 
-    /// Ends waiter `w` and passes its turn on (invariant #4).
-    fn waiter_release(&mut self, w: Key, reason: Option<f64>) {
-        self.waiter_end(w, reason, true);
-    }
-
     /// The front waiter of bucket `k` and what it needs.
     #[cfg_attr(feature = "tiny", inline(never))]
     fn bucket_front(&mut self, k: Key) -> Option<(Key, f64)> {
-        let w = self.buckets.bucket(k)?.head?;
-        Some((w, self.buckets.waiter(w)?.need))
+        let w = bucket(&mut self.sleeps, k)?.head?;
+        Some((w, waiter(&mut self.sleeps, w)?.need))
     }
 
     /// Grants from the front while the tokens last, then re-arms the refill
-    /// timer (invariant #2).
+    /// timer (invariant #2); also the refill timer's event.
     #[cfg_attr(feature = "tiny", inline(never))]
-    fn bucket_pump(&mut self, k: Key) {
+    pub(super) fn bucket_pump(&mut self, k: Key) {
         let now = self.now;
         while let Some((w, need)) = self.bucket_front(k) {
-            let Some(rec) = self.buckets.bucket(k) else {
+            let Some(rec) = bucket(&mut self.sleeps, k) else {
                 return;
             };
             rec.refill(now);
@@ -528,37 +395,29 @@ impl Machine {
             rec.tokens = (rec.tokens - need).max(0.0);
             self.waiter_end(w, Some(GRANTED), false);
         }
-        self.bucket_arm(k);
-    }
-
-    /// Sets the refill timer for the moment the front waiter's tokens are
-    /// there (cleared if nobody waits; invariant #3).
-    fn bucket_arm(&mut self, k: Key) {
+        // The refill timer, for the moment the front waiter's tokens are
+        // there; none if nobody waits or nothing refills (invariant #3:
+        // waiters wait for a reset or their end).
         let front = self.bucket_front(k);
-        let Some(rec) = self.buckets.bucket(k) else {
+        let Some(rec) = bucket(&mut self.sleeps, k) else {
             return;
         };
-        let old = rec.refill.take();
         let (tokens, rate) = (rec.tokens, rec.rate);
-        self.clear_timer(old);
-        // With no refill, waiters wait for a reset or their end.
-        let Some((_, need)) = front.filter(|_| rate > 0.0) else {
-            return;
-        };
-        let ms = ((need - tokens) / rate).min(MAX_TIMER_MS);
-        let t = self.set_timer(TimerOwner::BucketRefill(k), ms);
-        if let Some(rec) = self.buckets.bucket(k) {
-            rec.refill = t;
+        match front.filter(|_| rate > 0.0) {
+            Some((_, need)) => self.retime(k, ((need - tokens) / rate).min(MAX_TIMER_MS)),
+            None => {
+                let old = self.sleeps.get_mut(k).and_then(|r| r.timer.take());
+                self.clear_timer(old);
+            }
         }
     }
 
     /// Ends bucket `k` (invariant #5); `reason` `None`: disposed.
     #[cfg_attr(feature = "tiny", inline(never))]
-    fn bucket_end(&mut self, k: Key, reason: Option<Key>) {
-        let Some(rec) = self.buckets.bucket(k) else {
+    pub(super) fn bucket_end(&mut self, k: Key, reason: Option<Key>) {
+        if bucket(&mut self.sleeps, k).is_none() {
             return;
-        };
-        let (refill, node) = (rec.refill.take(), rec.node.take());
+        }
         self.fx.push(
             Op::BucketEnd,
             k.to_f64(),
@@ -568,12 +427,7 @@ impl Machine {
         while let Some((w, _)) = self.bucket_front(k) {
             self.waiter_end(w, Some(ENDED), false);
         }
-        self.buckets.buckets -= 1;
-        self.buckets.recs.remove(k);
-        self.clear_timer(refill);
-        if let Some(n) = node {
-            self.remove_node(n);
-        }
+        self.untime(k, None, 0.0);
     }
 }
 
