@@ -69,7 +69,11 @@ export function ensureBeforePkg({ force = false, log = console.log } = {}) {
     log(`built the ${BEFORE_COMMIT} package in ${seconds().toFixed(0)} s`);
     return { dir: pkg, seconds: seconds(), built: true };
   } catch (e) {
-    rmSync(src, { recursive: true, force: true });
+    try {
+      rmSync(src, { recursive: true, force: true });
+    } catch {
+      // nothing to clean
+    }
     return { error: String(e?.message ?? e).split("\n")[0], seconds: seconds(), built: false };
   }
 }

@@ -171,7 +171,7 @@ if (smoke || process.env.GGS_BEFORE_PKG === "none") {
     beforeLib = createRequire(import.meta.url)(join(b.dir, "index.cjs"));
     results.beforePkg = { commit: BEFORE_COMMIT, dir: b.dir, buildSeconds: b.built ? b.seconds : undefined };
   } catch (e) {
-    results.beforePkg = { commit: BEFORE_COMMIT, absent: String(e?.message ?? e) };
+    results.beforePkg = { commit: BEFORE_COMMIT, absent: String(e?.message ?? e).split("\n")[0] };
   }
 }
 if (results.beforePkg?.absent && !smoke) log(`(no ${BEFORE_LABEL} baseline: ${results.beforePkg.absent})`);
