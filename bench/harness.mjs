@@ -50,3 +50,32 @@ export function pairedRatio(res, a, b) {
   const xs = res.samples[a].map((x, i) => x / res.samples[b][i]);
   return median(xs);
 }
+
+/**
+ * Steady state (issue 20): the same variants in a hot loop, no forced GC
+ * between batches. One GC before the first round only; then per round (one
+ * warm-up round first, orders alternating as in compare()) every variant
+ * runs one untimed batch (it takes over from the previous variant: its
+ * shapes, its share of the young generation) and then `batches` batches back
+ * to back, timed together: the figure includes the GC work the variant's
+ * own garbage causes, as a long-running program pays it.
+ * @returns {{ name, iters, rounds, batches, us, samples }}
+ */
+export async function compareSteady(w, rounds, batches) {
+  const labels = Object.keys(w.variants);
+  const samples = Object.fromEntries(labels.map((l) => [l, []]));
+  gc();
+  for (let r = 0; r <= rounds; r++) {
+    const order = r % 2 ? [...labels].reverse() : labels;
+    for (const l of order) {
+      const op = w.variants[l];
+      for (let i = 0; i < w.iters; i++) await op();
+      const t0 = performance.now();
+      for (let b = 0; b < batches; b++) for (let i = 0; i < w.iters; i++) await op();
+      const ms = performance.now() - t0;
+      if (r > 0) samples[l].push((ms * 1000) / (w.iters * batches));
+    }
+  }
+  const us = Object.fromEntries(labels.map((l) => [l, median(samples[l])]));
+  return { name: w.name, iters: w.iters, rounds, batches, us, samples };
+}

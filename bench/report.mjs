@@ -40,6 +40,62 @@ function issue8Targets(id) {
 
 const KB_ = (b) => `${(b / KB).toFixed(1)} KB`;
 
+// Issue 20's targets. Channels: throughput in the steady state (a hot loop,
+// no forced GC; harness.mjs compareSteady), the cold batches shown beside.
+// The others: time ratios in the cold batches (the suite's method), the
+// e4886b8 package measured side by side in the same rounds.
+const JS_CHANNEL = "js channel";
+const CHANNEL_10 = "go-go-scope 1.0 channel";
+const BEFORE_PKG = "e4886b8 package";
+const ISSUE20_TIME = [
+  { id: "scope-conc8", base: "p-limit", max: 1.0 },
+  { id: "parallel10", base: "p-limit", max: 0.8 },
+  { id: "cycle", base: "effect", max: 1.0 },
+  ...["cycle", "two-tasks", "fanout-small", "fanout-large", "scope-conc8"].map((id) => ({ id, base: BEFORE_PKG, max: 1.0 })),
+];
+
+/** Issue 20's rows: { label, steady, cold, targetText, met, bar } (met judged on `steady` for channels). */
+function issue20Targets(r) {
+  const rows = [];
+  const chans = r.workloads.filter((w) => w.id.startsWith("chan-"));
+  for (const [base, min] of [
+    [JS_CHANNEL, 1.0],
+    [CHANNEL_10, 1.2],
+  ]) {
+    for (const w of chans) {
+      const st = w.steady?.ratios?.[base];
+      const cold = w.ratios?.[base];
+      if (st === undefined && cold === undefined) continue;
+      const met = st !== undefined && 1 / st >= min;
+      rows.push({
+        label: `${w.name}: throughput vs ${base}`,
+        steady: st === undefined ? "not measured" : fmtR(1 / st),
+        cold: cold === undefined ? "" : fmtR(1 / cold),
+        targetText: `≥ ${min.toFixed(1)}× (steady)`,
+        met,
+        bar: st === undefined ? undefined : { label: `#20 ${w.id}, steady: throughput vs ${base}`, value: st, target: 1 / min },
+      });
+    }
+  }
+  const byId = Object.fromEntries(r.workloads.map((w) => [w.id, w]));
+  for (const t of ISSUE20_TIME) {
+    const w = byId[t.id];
+    if (!w) continue;
+    const ratio = w.ratios?.[t.base];
+    const absent = t.base === BEFORE_PKG && ratio === undefined ? r.beforePkg?.absent ?? "not measured" : undefined;
+    if (ratio === undefined && !absent) continue;
+    rows.push({
+      label: `${w.name} vs ${t.base}`,
+      steady: "",
+      cold: ratio === undefined ? `absent (${absent})` : fmtR(ratio),
+      targetText: `≤ ${t.max.toFixed(1)}×`,
+      met: ratio !== undefined && ratio <= t.max,
+      bar: ratio === undefined ? undefined : { label: `#20 ${w.id} vs ${t.base}`, value: ratio, target: t.max },
+    });
+  }
+  return rows;
+}
+
 /**
  * RESULTS.md from a run `r`; `before` (bench/before.json, the last full run
  * of the design before issue 13) gives the before → after columns.
@@ -63,6 +119,12 @@ export function renderMarkdown(r, before) {
   L.push(`| date | ${m.date} |`);
   L.push(`| package | built \`pkg/index.cjs\` (\`scripts/build.mjs\`); hooks from \`pkg/internal.cjs\` |`);
   if (before) L.push(`| before | \`bench/before.json\`: the design before issue 13, run on ${before.machine.date} (${before.machine.cpu} × ${before.machine.cores}) |`);
+  if (r.beforePkg) {
+    const b = r.beforePkg;
+    L.push(
+      `| ${BEFORE_PKG} | ${b.absent ? `absent in this run: ${b.absent}` : `the package of commit ${b.commit} (the design before the state machine), built by \`bench/before-pkg.mjs\` into \`node_modules/.cache/ggs-${b.commit}/\`, run in this process beside today's`} |`,
+    );
+  }
   L.push("");
   L.push(
     `Method: one process, one warm-up round, then ${r.sizes.rounds} timed rounds; in each round every variant runs one batch ` +
@@ -71,6 +133,39 @@ export function renderMarkdown(r, before) {
       "below 1 means faster than the baseline. Channel targets are stated as throughput (baseline time / our time).",
   );
   L.push("");
+  const steadyOf = r.workloads.find((w) => w.steady)?.steady;
+  if (steadyOf) {
+    L.push(
+      `Steady state (channel workloads): the same variants in a hot loop with no forced GC between batches (one GC before the first round ` +
+        `only). One warm-up round, then ${steadyOf.rounds} rounds; in each, every variant (order alternating) runs one untimed batch and then ` +
+        `${steadyOf.batches} batches back to back, timed together, so the figure includes the GC work the variant's own garbage causes. ` +
+        "Ratios are paired per round, as above.",
+    );
+    L.push("");
+  }
+
+  // ---- issue 20 -------------------------------------------------------------
+  const t20 = issue20Targets(r);
+  if (t20.length) {
+    const met20 = t20.filter((t) => t.met).length;
+    L.push(`## Targets (issue 20): ${met20} of ${t20.length} met`);
+    L.push("");
+    L.push("![ratios](ratios.svg)");
+    L.push("");
+    L.push("| target | steady state | cold batches | target | met |");
+    L.push("| --- | --- | --- | --- | --- |");
+    for (const t of t20) L.push(`| ${t.label} | ${t.steady} | ${t.cold} | ${t.targetText} | ${t.met ? "met" : "**not met**"} |`);
+    L.push("");
+    L.push(
+      "Channels are judged on the steady state: throughput ≥ 1.0× the hand-written JS channel's (`bench/baselines/channel.mjs`) and " +
+        "≥ 1.2× the baseline that follows go-go-scope 1.0's channel algorithm (`bench/baselines/channel-1.0.mjs`), in every channel " +
+        "workload; the cold batches (after a full GC) are shown beside. The other rows are time ratios in the cold batches: 1,000 tasks " +
+        `at concurrency 8 ≤ 1.0× p-limit, parallel of 1,000 at 10 ≤ 0.8× p-limit, the simple cycle ≤ 1.0× Effect, and the simple cycle, ` +
+        `2 tasks, fan-out 1k / 10k and concurrency 8 each ≤ 1.0× the ${BEFORE_PKG}, side by side in the same rounds.`,
+    );
+    L.push("");
+    for (const t of t20) if (t.bar) bars.push({ ...t.bar, met: t.met });
+  }
 
   // ---- targets --------------------------------------------------------------
   const check = (list, label, value, ok, shown, targetText, bar, was) => {
@@ -162,8 +257,10 @@ export function renderMarkdown(r, before) {
   const met = targets.filter((t) => t.met).length;
   L.push(`## Targets (issue 13): ${met} of ${targets.length} met`);
   L.push("");
-  L.push("![ratios](ratios.svg)");
-  L.push("");
+  if (!t20.length) {
+    L.push("![ratios](ratios.svg)");
+    L.push("");
+  }
   L.push("| target | before | measured | target | met |");
   L.push("| --- | --- | --- | --- | --- |");
   for (const t of targets) L.push(`| ${t.label} | ${t.was ?? ""} | ${t.shown} | ${t.targetText} | ${t.met ? "met" : "**not met**"} |`);
@@ -198,6 +295,15 @@ export function renderMarkdown(r, before) {
         .map((b) => `${fmtR(w.ratios[b])} ${b}`)
         .join("<br>")} |`,
     );
+    const st = w.steady;
+    if (st) {
+      const sb = Object.keys(st.us).filter((l) => l !== "lib");
+      L.push(
+        `| ↳ steady state (no forced GC) | ${w.iters} × ${st.batches} |  | ${fmtUs(st.us.lib)} | ${sb.map((b) => `${b} ${fmtUs(st.us[b])}`).join("<br>")} | ${sb
+          .map((b) => `${fmtR(st.ratios[b])} ${b}`)
+          .join("<br>")} |`,
+      );
+    }
   }
   L.push("");
   L.push(
@@ -255,12 +361,19 @@ export function renderMarkdown(r, before) {
   if (missed.length === 0) L.push("Every target of issue 13 is met.");
   else L.push(`Missed in this run: ${missed.map((t) => `${t.label} (${t.shown}, target ${t.targetText})`).join("; ")}.`);
   L.push("");
+  const missed20 = t20.filter((t) => !t.met);
+  if (t20.length) {
+    if (missed20.length === 0) L.push("Every target of issue 20 is met.");
+    else L.push(`Issue 20, missed in this run: ${missed20.map((t) => `${t.label} (${t.steady ? `steady ${t.steady}, cold ${t.cold}` : t.cold}, target ${t.targetText})`).join("; ")}.`);
+    L.push("");
+  }
   const notes = join(here, "misses.md");
   if (existsSync(notes)) L.push(readFileSync(notes, "utf8").trim(), "");
 
   // ---- the Rust face (bench/rust.mjs, its own targets) --------------------------
   if (r.rust) L.push(...renderRustText(r.rust));
-  return { text: `${L.join("\n")}\n`, bars, targets };
+  const targets20 = t20.map((t) => ({ label: t.label, met: t.met, shown: t.steady ? `steady ${t.steady}, cold ${t.cold}` : t.cold, targetText: t.targetText }));
+  return { text: `${L.join("\n")}\n`, bars, targets, targets20 };
 }
 
 const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

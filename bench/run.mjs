@@ -12,13 +12,24 @@
 // (pkg/index.cjs, or $GGS_PKG/index.cjs; the memory rows read its test hooks
 // from the internal subpath, internal.cjs). bench/before.json is the full
 // run of the design before issue 13, shown as the "before" column.
+// The package of commit e4886b8 (bench/before-pkg.mjs builds it once into
+// node_modules/.cache/ggs-e4886b8/) runs beside today's on the task rows it
+// has targets on (issue 20); --smoke never builds it (npm test), and a full
+// run goes on without it, saying why, when it cannot be built.
+// GGS_BEFORE_PKG=<dir> takes another build of it, GGS_BEFORE_PKG=none skips it.
+// Channel workloads are timed twice: cold batches (harness.mjs compare, a
+// full GC before each batch) and the steady state (compareSteady: a hot
+// loop, no forced GC between batches), on which issue 20's channel targets
+// are stated. BENCH_ROUNDS (11) and BENCH_STEADY_ROUNDS (= BENCH_ROUNDS) set
+// the rounds; --only=<id prefix>[,…] runs a subset and writes nothing.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { compare, pairedRatio } from "./harness.mjs";
+import { compare, compareSteady, pairedRatio } from "./harness.mjs";
+import { BEFORE_COMMIT, BEFORE_LABEL, ensureBeforePkg } from "./before-pkg.mjs";
 import { taskWorkloads, channelWorkloads, rateWorkloads } from "./workloads.mjs";
 import { cycleGrowth, liveScopes, pendingBytes, sizes } from "./memsize.mjs";
 import { sizeLine } from "./size.mjs";
@@ -52,6 +63,8 @@ const S = smoke
       bucketIters: 1,
       selectRounds: 200,
       selectIters: 1,
+      steadyRounds: 1,
+      steadyBatches: 1,
       memCycles: 5_000,
       pending: 2_000,
       liveScopes: 5_000,
@@ -75,6 +88,8 @@ const S = smoke
       bucketIters: 10,
       selectRounds: 10_000,
       selectIters: 10,
+      steadyRounds: Number(process.env.BENCH_STEADY_ROUNDS || process.env.BENCH_ROUNDS || 11),
+      steadyBatches: 4,
       memCycles: 1_000_000,
       pending: 100_000,
       liveScopes: 200_000,
@@ -85,19 +100,30 @@ const log = (s) => console.log(s);
 const want = (id) => !only || only.split(",").some((o) => id.startsWith(o));
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
-/** Runs a workload and prints its line. */
+/** Runs a workload and prints its line (two lines with its steady state). */
 async function measure(w) {
-  if (smoke) await sameResults(w);
+  if (smoke || w.variants[BEFORE_LABEL]) await sameResults(w);
   const res = await compare(w, S.rounds);
   res.id = w.id;
   res.n = w.n;
-  const labels = Object.keys(w.variants);
-  const parts = labels.map((l) => `${l} ${fmt(res.us[l])} µs`);
-  const ratios = {};
-  for (const l of labels.slice(1)) ratios[l] = pairedRatio(res, "lib", l);
-  res.ratios = ratios;
-  log(`${w.name}: ${parts.join(", ")} | ${Object.entries(ratios).map(([l, r]) => `×${r.toFixed(2)} ${l}`).join(", ")}`);
+  res.ratios = ratiosOf(w, res);
+  log(line(w.name, w, res));
+  if (w.steady) {
+    const st = await compareSteady(w, S.steadyRounds, S.steadyBatches);
+    st.ratios = ratiosOf(w, st);
+    res.steady = { rounds: st.rounds, batches: st.batches, us: st.us, samples: st.samples, ratios: st.ratios };
+    log(line(`  steady (${st.rounds} rounds × ${st.batches} batches, no forced GC)`, w, st));
+  }
   return res;
+}
+function ratiosOf(w, res) {
+  const ratios = {};
+  for (const l of Object.keys(w.variants).slice(1)) ratios[l] = pairedRatio(res, "lib", l);
+  return ratios;
+}
+function line(title, w, res) {
+  const parts = Object.keys(w.variants).map((l) => `${l} ${fmt(res.us[l])} µs`);
+  return `${title}: ${parts.join(", ")} | ${Object.entries(res.ratios).map(([l, r]) => `×${r.toFixed(2)} ${l}`).join(", ")}`;
 }
 
 // --render: rewrite RESULTS.md and the chart from the last full run's
@@ -133,7 +159,24 @@ if (want("mem")) {
   );
 }
 
-const tw = taskWorkloads(lib, S);
+// The e4886b8 package, side by side (not in --smoke: npm test builds one package).
+const BEFORE_ROWS = ["cycle", "two-tasks", "scope-conc8", "fanout-small", "fanout-large"];
+let beforeLib;
+if (smoke || process.env.GGS_BEFORE_PKG === "none") {
+  results.beforePkg = { commit: BEFORE_COMMIT, absent: smoke ? "not in --smoke" : "GGS_BEFORE_PKG=none" };
+} else if (BEFORE_ROWS.some(want)) {
+  const b = process.env.GGS_BEFORE_PKG ? { dir: process.env.GGS_BEFORE_PKG } : ensureBeforePkg({ log });
+  try {
+    if (b.error) throw new Error(b.error);
+    beforeLib = createRequire(import.meta.url)(join(b.dir, "index.cjs"));
+    results.beforePkg = { commit: BEFORE_COMMIT, dir: b.dir, buildSeconds: b.built ? b.seconds : undefined };
+  } catch (e) {
+    results.beforePkg = { commit: BEFORE_COMMIT, absent: String(e?.message ?? e).split("\n")[0] };
+  }
+}
+if (results.beforePkg?.absent && !smoke) log(`(no ${BEFORE_LABEL} baseline: ${results.beforePkg.absent})`);
+
+const tw = taskWorkloads(lib, S, beforeLib, BEFORE_LABEL);
 results.workloads = [];
 for (const w of [...tw.simple, ...tw.concurrency, ...tw.fanOut, ...channelWorkloads(lib, S), ...rateWorkloads(lib, S)]) {
   if (want(w.id)) results.workloads.push(await measure(w));
@@ -161,7 +204,7 @@ function writeReport(r) {
   writeFileSync(join(here, "RESULTS.md"), md.text);
   writeFileSync(join(here, "ratios.svg"), renderSvg(md.bars));
   log("wrote bench/RESULTS.md, bench/ratios.svg (data: bench/results.json)");
-  for (const t of [...md.targets, ...(r.rust ? rustTargets(r.rust) : [])]) log(`${t.met ? "met    " : "NOT MET"} ${t.label}: ${t.shown} (target ${t.targetText})`);
+  for (const t of [...md.targets20.map((t) => ({ ...t, label: `#20 ${t.label}` })), ...md.targets, ...(r.rust ? rustTargets(r.rust) : [])]) log(`${t.met ? "met    " : "NOT MET"} ${t.label}: ${t.shown} (target ${t.targetText})`);
 }
 
 /** Runs bench/rust.mjs (same --smoke) in a child process; its results. */
@@ -180,6 +223,7 @@ async function sameResults(w) {
   const want = JSON.stringify(await w.variants.lib());
   for (const [l, op] of Object.entries(w.variants)) {
     if (l === "effect") continue; // Effect's own Result objects
+    if (!smoke && l !== BEFORE_LABEL) continue; // full run: only the e4886b8 package's first run
     const got = JSON.stringify(await op());
     if (got !== want) throw new Error(`${w.name}: ${l} gave ${got.slice(0, 80)}, lib gave ${want.slice(0, 80)}`);
   }

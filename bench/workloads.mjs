@@ -6,6 +6,7 @@ import { Effect } from "effect";
 import pLimit from "p-limit";
 import * as van from "./baselines/vanilla.mjs";
 import { Channel as JsChannel } from "./baselines/channel.mjs";
+import { Channel as Channel10 } from "./baselines/channel-1.0.mjs";
 import { TokenBucket as JsTokenBucket } from "./baselines/token-bucket.mjs";
 import { SelChannel, select as jsSelect } from "./baselines/select.mjs";
 
@@ -16,29 +17,53 @@ const hedged = [down, one, two];
 const eff = (f) => Effect.result(Effect.tryPromise(() => f()));
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 
-/** Workloads 1–3: task cycles, concurrency, fan-out. `S` holds the sizes. */
-export function taskWorkloads(lib, S) {
-  const { scope, race, parallel } = lib;
-  const dispose = (s) => s[Symbol.asyncDispose]();
+const dispose = (s) => s[Symbol.asyncDispose]();
 
-  async function ggsCycle(options, taskOptions) {
-    const s = scope(options);
-    try {
-      return await s.task(one, taskOptions);
-    } finally {
-      await dispose(s);
-    }
-  }
-  async function ggsFan(n, options) {
-    const s = scope(options);
-    try {
-      const ts = new Array(n);
-      for (let i = 0; i < n; i++) ts[i] = s.task(one);
-      return await Promise.all(ts);
-    } finally {
-      await dispose(s);
-    }
-  }
+/** The task programs, written against one package's `scope` (today's, or e4886b8's). */
+function programs({ scope }) {
+  return {
+    async cycle(options, taskOptions) {
+      const s = scope(options);
+      try {
+        return await s.task(one, taskOptions);
+      } finally {
+        await dispose(s);
+      }
+    },
+    async two() {
+      const s = scope();
+      try {
+        return await Promise.all([s.task(one), s.task(two)]);
+      } finally {
+        await dispose(s);
+      }
+    },
+    async fan(n, options) {
+      const s = scope(options);
+      try {
+        const ts = new Array(n);
+        for (let i = 0; i < n; i++) ts[i] = s.task(one);
+        return await Promise.all(ts);
+      } finally {
+        await dispose(s);
+      }
+    },
+  };
+}
+
+/**
+ * Workloads 1–3: task cycles, concurrency, fan-out. `S` holds the sizes;
+ * `before` (optional) is the e4886b8 package (bench/before-pkg.mjs), run
+ * beside today's as the baseline `beforeLabel` on the cycle, 2 tasks,
+ * fan-out and concurrency 8 rows.
+ */
+export function taskWorkloads(lib, S, before, beforeLabel = "e4886b8 package") {
+  const { race, parallel } = lib;
+  const ggs = programs(lib);
+  const ggsCycle = ggs.cycle;
+  const ggsFan = ggs.fan;
+  const old = before && programs(before);
+  const withBefore = (variants, op) => (old ? { ...variants, [beforeLabel]: () => op(old) } : variants);
   const factories = range(S.many).map((i) => () => Promise.resolve(i));
   const items = range(S.many);
 
@@ -47,11 +72,14 @@ export function taskWorkloads(lib, S) {
       id: "cycle",
       name: "Simple task cycle: scope(), 1 task, dispose",
       iters: S.cycle,
-      variants: {
-        lib: () => ggsCycle(undefined, undefined),
-        vanilla: () => van.cycle(one),
-        effect: () => Effect.runPromise(eff(one)),
-      },
+      variants: withBefore(
+        {
+          lib: () => ggsCycle(undefined, undefined),
+          vanilla: () => van.cycle(one),
+          effect: () => Effect.runPromise(eff(one)),
+        },
+        (p) => p.cycle(undefined, undefined),
+      ),
     },
     {
       id: "cycle-timeout",
@@ -77,18 +105,14 @@ export function taskWorkloads(lib, S) {
       id: "two-tasks",
       name: "2 parallel tasks in one scope",
       iters: S.cycle,
-      variants: {
-        lib: async () => {
-          const s = scope();
-          try {
-            return await Promise.all([s.task(one), s.task(two)]);
-          } finally {
-            await dispose(s);
-          }
+      variants: withBefore(
+        {
+          lib: () => ggs.two(),
+          vanilla: () => van.cycleTwo(one, two),
+          effect: () => Effect.runPromise(Effect.all([eff(one), eff(two)], { concurrency: "unbounded" })),
         },
-        vanilla: () => van.cycleTwo(one, two),
-        effect: () => Effect.runPromise(Effect.all([eff(one), eff(two)], { concurrency: "unbounded" })),
-      },
+        (p) => p.two(),
+      ),
     },
     {
       id: "race",
@@ -119,20 +143,23 @@ export function taskWorkloads(lib, S) {
       id: "scope-conc8",
       name: `${S.many} tasks under scope({ concurrency: 8 })`,
       iters: S.manyIters,
-      variants: {
-        lib: () => ggsFan(S.many, { concurrency: 8 }),
-        vanilla: () => van.limitedScope(one, S.many, 8),
-        "p-limit": async () => {
-          const ac = new AbortController();
-          try {
-            const limit = pLimit(8);
-            return await Promise.all(items.map(() => limit(van.settle, one, ac.signal)));
-          } finally {
-            ac.abort(new Error("scope disposed"));
-          }
+      variants: withBefore(
+        {
+          lib: () => ggsFan(S.many, { concurrency: 8 }),
+          vanilla: () => van.limitedScope(one, S.many, 8),
+          "p-limit": async () => {
+            const ac = new AbortController();
+            try {
+              const limit = pLimit(8);
+              return await Promise.all(items.map(() => limit(van.settle, one, ac.signal)));
+            } finally {
+              ac.abort(new Error("scope disposed"));
+            }
+          },
+          effect: () => Effect.runPromise(Effect.forEach(items, () => eff(one), { concurrency: 8 })),
         },
-        effect: () => Effect.runPromise(Effect.forEach(items, () => eff(one), { concurrency: 8 })),
-      },
+        (p) => p.fan(S.many, { concurrency: 8 }),
+      ),
     },
     {
       id: "parallel10",
@@ -160,17 +187,27 @@ export function taskWorkloads(lib, S) {
     name: `Fan-out: ${n} tasks in one scope, all awaited`,
     iters: k === 0 ? S.fanSmallIters : S.fanLargeIters,
     n,
-    variants: {
-      lib: () => ggsFan(n, undefined),
-      vanilla: () => van.fanOut(one, n),
-      effect: () => Effect.runPromise(Effect.forEach(range(n), () => eff(one), { concurrency: "unbounded" })),
-    },
+    variants: withBefore(
+      {
+        lib: () => ggsFan(n, undefined),
+        vanilla: () => van.fanOut(one, n),
+        effect: () => Effect.runPromise(Effect.forEach(range(n), () => eff(one), { concurrency: "unbounded" })),
+      },
+      (p) => p.fan(n, undefined),
+    ),
   }));
 
   return { simple, concurrency, fanOut };
 }
 
-/** Workload 4: channels, go-go-scope-wasm's Channel vs the hand-written one. */
+/** The label of the baseline following go-go-scope 1.0's channel algorithm. */
+export const CHANNEL_10 = "go-go-scope 1.0 channel";
+
+/**
+ * Workload 4: channels, go-go-scope-wasm's Channel vs the hand-written one
+ * and vs one following go-go-scope 1.0's algorithm. `steady: true`: also
+ * timed in a hot loop with no forced GC (harness.mjs, compareSteady).
+ */
 export function channelWorkloads(lib, S) {
   const { scope } = lib;
   // Each program gets a channel factory and a "done" callback; the lib side
@@ -240,26 +277,104 @@ export function channelWorkloads(lib, S) {
     }
   };
   const withJs = (body) => body((cap) => new JsChannel(cap));
-  const both = (body) => ({ lib: () => withLib(body), "js channel": () => withJs(body) });
+  const with10 = (body) => body((cap) => new Channel10(cap));
+  const all3 = (body) => ({ lib: () => withLib(body), "js channel": () => withJs(body), [CHANNEL_10]: () => with10(body) });
+
+  // As users write it: the producers and the consumer are the scope's tasks
+  // (what `await using s = scope()` does, written out: Node 20 has no
+  // `using`); the baselines do the same work with plain async functions and
+  // their channel. Every producer sends `per` values; once all are done the
+  // channel is closed and the consumer's count is the result.
+  async function tasksLib(n, producers, cap) {
+    const s = scope();
+    try {
+      const ch = s.channel(cap);
+      const per = n / producers;
+      const ps = [];
+      for (let p = 0; p < producers; p++) {
+        ps.push(
+          s.task(async () => {
+            for (let i = 0; i < per; i++) await ch.send(i);
+          }),
+        );
+      }
+      const consumer = s.task(async () => {
+        let count = 0;
+        for (;;) {
+          const v = await ch.receive();
+          if (v === undefined) return count;
+          count++;
+        }
+      });
+      for (const [err] of await Promise.all(ps)) if (err) throw err;
+      ch.close();
+      const [err, count] = await consumer;
+      if (err) throw err;
+      if (count !== n) throw new Error(`received ${count} of ${n}`);
+      return count;
+    } finally {
+      await s[Symbol.asyncDispose]();
+    }
+  }
+  async function tasksPlain(ch, n, producers) {
+    const per = n / producers;
+    const ps = [];
+    for (let p = 0; p < producers; p++) {
+      ps.push(
+        (async () => {
+          for (let i = 0; i < per; i++) await ch.send(i);
+        })(),
+      );
+    }
+    const consumer = (async () => {
+      let count = 0;
+      for (;;) {
+        const v = await ch.receive();
+        if (v === undefined) return count;
+        count++;
+      }
+    })();
+    await Promise.all(ps);
+    ch.close();
+    const count = await consumer;
+    if (count !== n) throw new Error(`received ${count} of ${n}`);
+    return count;
+  }
+  const asTasks = (cap) => ({
+    id: `chan-tasks-${cap}`,
+    name: `Channel as scope tasks: ${S.mpscValues} values from 4 producer tasks, 1 consumer task, capacity ${cap}`,
+    iters: S.mpscIters,
+    steady: true,
+    variants: {
+      lib: () => tasksLib(S.mpscValues, 4, cap),
+      "js channel": () => tasksPlain(new JsChannel(cap), S.mpscValues, 4),
+      [CHANNEL_10]: () => tasksPlain(new Channel10(cap), S.mpscValues, 4),
+    },
+  });
   return [
     {
       id: "chan-spsc",
       name: `Channel: ${S.chanValues} values, 1 producer / 1 consumer, capacity 100`,
       iters: S.chanIters,
-      variants: both((mk) => spsc(mk, S.chanValues, 100)),
+      steady: true,
+      variants: all3((mk) => spsc(mk, S.chanValues, 100)),
     },
     {
       id: "chan-mpsc",
       name: `Channel: ${S.mpscValues} values from 4 producers, capacity 1`,
       iters: S.mpscIters,
-      variants: both((mk) => mpsc(mk, S.mpscValues, 4, 1)),
+      steady: true,
+      variants: all3((mk) => mpsc(mk, S.mpscValues, 4, 1)),
     },
     {
       id: "chan-pingpong",
       name: `Channel: unbuffered ping-pong, ${S.pingPongs} round trips`,
       iters: S.pingIters,
-      variants: both((mk) => pingPong(mk, S.pingPongs)),
+      steady: true,
+      variants: all3((mk) => pingPong(mk, S.pingPongs)),
     },
+    asTasks(1),
+    asTasks(16),
   ];
 }
 
