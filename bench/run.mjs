@@ -32,7 +32,7 @@ import { compare, compareSteady, pairedRatio } from "./harness.mjs";
 import { BEFORE_COMMIT, BEFORE_LABEL, ensureBeforePkg } from "./before-pkg.mjs";
 import { taskWorkloads, channelWorkloads, rateWorkloads } from "./workloads.mjs";
 import { cycleGrowth, liveScopes, pendingBytes, sizes } from "./memsize.mjs";
-import { sizeLine } from "./size.mjs";
+import { TARGET, sizeLine } from "./size.mjs";
 import { renderMarkdown, renderSvg } from "./report.mjs";
 import { rustTargets } from "./rust-report.mjs";
 
@@ -109,7 +109,8 @@ async function measure(w) {
   res.ratios = ratiosOf(w, res);
   log(line(w.name, w, res));
   if (w.steady) {
-    const st = await compareSteady(w, S.steadyRounds, S.steadyBatches);
+    // `steady: n` (task rows): n batches per round, not the channels' S.steadyBatches (their batches are long).
+    const st = await compareSteady(w, S.steadyRounds, typeof w.steady === "number" ? Math.min(w.steady, S.steadyBatches) : S.steadyBatches);
     st.ratios = ratiosOf(w, st);
     res.steady = { rounds: st.rounds, batches: st.batches, us: st.us, samples: st.samples, ratios: st.ratios };
     log(line(`  steady (${st.rounds} rounds × ${st.batches} batches, no forced GC)`, w, st));
@@ -190,7 +191,7 @@ log(
   `Size: browser (wasm + browser.js) ${results.size.browser.raw} B raw, ${results.size.browser.gz} B gzip (budget ${results.size.budget}); ` +
     `node entry ${results.size.node.raw} B raw, ${results.size.node.gz} B gzip`,
 );
-log(sizeLine({ files: results.size.browser.files, total: results.size.browser.gz, budget: results.size.budget, ok: results.size.browser.gz <= results.size.budget }));
+log(sizeLine({ files: results.size.browser.files, total: results.size.browser.gz, budget: results.size.budget, target: TARGET, ok: results.size.browser.gz <= results.size.budget }));
 log(`bench finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 if (!smoke && !only) {

@@ -70,6 +70,7 @@ export function taskWorkloads(lib, S, before, beforeLabel = "e4886b8 package") {
   const simple = [
     {
       id: "cycle",
+      steady: 2,
       name: "Simple task cycle: scope(), 1 task, dispose",
       iters: S.cycle,
       variants: withBefore(
@@ -103,6 +104,7 @@ export function taskWorkloads(lib, S, before, beforeLabel = "e4886b8 package") {
     },
     {
       id: "two-tasks",
+      steady: 2,
       name: "2 parallel tasks in one scope",
       iters: S.cycle,
       variants: withBefore(
@@ -141,6 +143,7 @@ export function taskWorkloads(lib, S, before, beforeLabel = "e4886b8 package") {
   const concurrency = [
     {
       id: "scope-conc8",
+      steady: 2,
       name: `${S.many} tasks under scope({ concurrency: 8 })`,
       iters: S.manyIters,
       variants: withBefore(
@@ -163,6 +166,7 @@ export function taskWorkloads(lib, S, before, beforeLabel = "e4886b8 package") {
     },
     {
       id: "parallel10",
+      steady: 2,
       name: `parallel() of ${S.many} factories, concurrency: 10`,
       iters: S.manyIters,
       variants: {
@@ -184,6 +188,7 @@ export function taskWorkloads(lib, S, before, beforeLabel = "e4886b8 package") {
 
   const fanOut = [S.fanSmall, S.fanLarge].map((n, k) => ({
     id: k === 0 ? "fanout-small" : "fanout-large",
+    steady: 2,
     name: `Fan-out: ${n} tasks in one scope, all awaited`,
     iters: k === 0 ? S.fanSmallIters : S.fanLargeIters,
     n,
