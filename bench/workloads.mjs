@@ -232,8 +232,8 @@ export function channelWorkloads(lib, S) {
     await producer;
     return sum;
   }
-  async function mpsc(mk, n, producers, cap) {
-    const ch = mk(cap);
+  /** `producers` plain async functions sending `n` values into `ch` between them. */
+  function sendAll(ch, n, producers) {
     const per = n / producers;
     const ps = [];
     for (let p = 0; p < producers; p++) {
@@ -243,6 +243,11 @@ export function channelWorkloads(lib, S) {
         })(),
       );
     }
+    return ps;
+  }
+  async function mpsc(mk, n, producers, cap) {
+    const ch = mk(cap);
+    const ps = sendAll(ch, n, producers);
     const all = Promise.all(ps).then(() => ch.close());
     let count = 0;
     for (;;) {
@@ -322,15 +327,7 @@ export function channelWorkloads(lib, S) {
     }
   }
   async function tasksPlain(ch, n, producers) {
-    const per = n / producers;
-    const ps = [];
-    for (let p = 0; p < producers; p++) {
-      ps.push(
-        (async () => {
-          for (let i = 0; i < per; i++) await ch.send(i);
-        })(),
-      );
-    }
+    const ps = sendAll(ch, n, producers);
     const consumer = (async () => {
       let count = 0;
       for (;;) {

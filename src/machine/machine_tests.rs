@@ -20,6 +20,17 @@ fn first(fx: &[(u8, f64, f64, f64)], op: Op) -> Option<(f64, f64, f64)> {
     fx.iter().find(|e| e.0 == op as u8).map(|e| (e.1, e.2, e.3))
 }
 
+/// A scope with `concurrency: 1`, its set-up effects cleared.
+fn limited_scope(m: &mut Machine) -> Key {
+    let spec = ScopeSpec {
+        concurrency: Some(1.0),
+        ..ScopeSpec::default()
+    };
+    let s = m.scope_new(None, None, spec).unwrap();
+    m.fx.clear();
+    s
+}
+
 fn scope(m: &mut Machine) -> Key {
     let s = m.scope_new(None, None, ScopeSpec::default()).unwrap();
     m.fx.clear();
@@ -162,12 +173,7 @@ fn a_refused_command_changes_nothing() {
 #[test]
 fn queued_tasks_start_in_order_and_an_aborted_waiter_passes_its_turn() {
     let mut m = Machine::new();
-    let spec = ScopeSpec {
-        concurrency: Some(1.0),
-        ..ScopeSpec::default()
-    };
-    let s = m.scope_new(None, None, spec).unwrap();
-    m.fx.clear();
+    let s = limited_scope(&mut m);
     let a = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
     let b = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
     let c = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
@@ -274,12 +280,7 @@ fn tasks_that_can_wait_have_a_node_from_the_start() {
 #[test]
 fn a_cancelled_scope_ends_its_queued_tasks_oldest_first_with_its_reason() {
     let mut m = Machine::new();
-    let spec = ScopeSpec {
-        concurrency: Some(1.0),
-        ..ScopeSpec::default()
-    };
-    let s = m.scope_new(None, None, spec).unwrap();
-    m.fx.clear();
+    let s = limited_scope(&mut m);
     let a = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
     let b = m.spawn(s, TaskSpec::default(), 0.0).unwrap();
     // c waits on a timer too: it has a node of its own, and ends once.
