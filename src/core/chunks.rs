@@ -72,6 +72,13 @@ impl<T> Chunks<T> {
 
     #[cfg_attr(feature = "tiny", inline(never))]
     pub fn get(&self, i: usize) -> Option<&T> {
+        self.get_inline(i)
+    }
+
+    /// [`Chunks::get`] inlined, for [`Slab`](crate::machine::slab::Slab)'s
+    /// lookups (one call per lookup, not two).
+    #[inline(always)]
+    pub fn get_inline(&self, i: usize) -> Option<&T> {
         self.chunks.get(i / Self::PER)?.get(i % Self::PER)
     }
 

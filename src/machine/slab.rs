@@ -111,7 +111,7 @@ impl<T> Slab<T> {
 
     #[cfg_attr(feature = "tiny", inline(never))]
     pub fn get(&self, key: Key) -> Option<&T> {
-        match self.slots.get(key.index as usize) {
+        match self.slots.get_inline(key.index as usize) {
             Some(s) if s.generation == key.generation => s.value.as_ref(),
             _ => None,
         }
@@ -119,7 +119,7 @@ impl<T> Slab<T> {
 
     #[cfg_attr(feature = "tiny", inline(never))]
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
-        match self.slots.get_mut(key.index as usize) {
+        match self.slots.get_mut_inline(key.index as usize) {
             Some(s) if s.generation == key.generation => s.value.as_mut(),
             _ => None,
         }
