@@ -20,6 +20,32 @@ describe("disposal", () => {
     await child[Symbol.asyncDispose]();
   });
 
+  test("a disposal that ends cleanly at once resolves through one shared settled promise; a failing or waiting one has its own", async () => {
+    const a = scope();
+    const b = scope();
+    await a.task(() => 1);
+    const pa = a[Symbol.asyncDispose]();
+    const pb = b[Symbol.asyncDispose]();
+    expect(pa).toBe(pb);
+    expect(await pa).toBeUndefined();
+    expect(a[Symbol.asyncDispose]()).toBe(pa); // again: the same outcome
+    // A cleanup that throws: its own rejected promise, the shared one untouched.
+    const boom = new Error("boom");
+    const c = scope().provide("x", () => 1, () => {
+      throw boom;
+    });
+    const pc = c[Symbol.asyncDispose]();
+    expect(pc).not.toBe(pa);
+    await expect(pc).rejects.toBe(boom);
+    // A disposal that waits for a task: its own promise, resolved when the task ends.
+    const d = scope();
+    d.task(() => sleep(5));
+    const pd = d[Symbol.asyncDispose]();
+    expect(pd).not.toBe(pa);
+    expect(await pd).toBeUndefined();
+    expect(await pa).toBeUndefined();
+  });
+
   test("order: mark disposed, abort, cleanups LIFO, wait for tasks, resolve", async () => {
     const log: string[] = [];
     const s = scope()

@@ -349,11 +349,14 @@ function check(s: unknown): asserts s is Scope {
 }
 
 /** The disposal promise for a finished disposal. */
+/** What every disposal that ended cleanly resolves with: one settled promise, shared (COMPATIBILITY row 37). */
+let clean: Promise<void> | undefined;
+
 function outcome(s: Scope): Promise<void> {
   const out = s._out!;
   const errs = s._errs ?? [];
   s._errs = undefined;
-  if (out === 0) return Promise.resolve();
+  if (out === 0) return (clean ??= Promise.resolve());
   if (out === 1) return Promise.reject(errs[0]);
   return Promise.reject(new Error(`Multiple errors during scope disposal: ${errs.map(messageOf).join(", ")}`));
 }

@@ -190,11 +190,15 @@ fn probe_level(depth: u32, a: [u64; 8]) -> u64 {
         a7.rotate_left(9),
     );
     let r = probe_level(depth - 1, [a1, a2, a3, a4, a5, a6, a7, a0]);
+    // Each step depends on the call's result and cannot be reordered
+    // before it (a rotation between the additions), so all sixteen stay
+    // live across the call; adds and rotations are cheaper than a chain of
+    // multiplications.
     let mut h = r;
     for x in [
         a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7,
     ] {
-        h = h.wrapping_mul(x | 1).wrapping_add(x);
+        h = h.wrapping_add(x).rotate_left(7);
     }
     h
 }
