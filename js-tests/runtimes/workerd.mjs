@@ -1,5 +1,6 @@
 // Runs a bundled Worker in workerd through miniflare and prints its answer
-// to GET / (one JSON line). Called by run.mjs with a Node that miniflare
+// to GET / (one JSON line); four more requests (one, then three at once) must
+// observe the same. Called by run.mjs with a Node that miniflare
 // supports (it needs Node >= 22):
 //
 //   node workerd.mjs <bundle dir>
@@ -28,11 +29,23 @@ const mf = new Miniflare({
   compatibilityDate: "2025-06-01",
   host: "127.0.0.1",
 });
-try {
+/** One GET /: its observations, or an error naming the request. */
+async function get(n) {
   const res = await mf.dispatchFetch("http://localhost/");
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`the Worker answered ${res.status}: ${text}`);
-  console.log(text);
+  if (res.status !== 200) throw new Error(`request ${n}: the Worker answered ${res.status}: ${text}`);
+  return text;
+}
+try {
+  const first = await get(1);
+  // More requests, then three at once: the library's module state (its
+  // shared settled promises, its tables) serves every request the same.
+  const observations = (t) => JSON.stringify(JSON.parse(t).observations);
+  const later = [await get(2), ...(await Promise.all([get(3), get(4), get(5)]))];
+  for (const [i, t] of later.entries()) {
+    if (observations(t) !== observations(first)) throw new Error(`request ${i + 2} observed something else than request 1:\n${t}\n${first}`);
+  }
+  console.log(first);
 } finally {
   await mf.dispose();
 }

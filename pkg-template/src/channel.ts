@@ -55,9 +55,11 @@ function waitRecv(res: (v: unknown) => void): void {
 /**
  * What every send that did not wait resolves to: one settled promise,
  * shared (a send allocates no promise of its own; awaiting it costs the
- * same turn as a fresh one).
+ * same turn as a fresh one). Made when the module loads, outside any
+ * request of a server runtime (workerd ties a promise to the request that
+ * made it).
  */
-let sent: Promise<boolean> | undefined;
+const sent: Promise<boolean> = Promise.resolve(true);
 
 /** What an iteration step gets once the channel is closed and drained. */
 const DONE = {};
@@ -190,14 +192,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         // Buffered.
         if (i > V.length) reach(V, i);
         V[i] = value;
-        return (sent ??= Promise.resolve(true));
+        return sent;
       }
       if (kind === 1) {
         // Handed to a waiting receiver.
         const f = F[i];
         F[i] = undefined;
         f?.(value);
-        return (sent ??= Promise.resolve(true));
+        return sent;
       }
       if (kind === 4) return evicted(b, i, value);
       // Waiting for room (or a receiver).

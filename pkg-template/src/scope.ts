@@ -348,15 +348,20 @@ function check(s: unknown): asserts s is Scope {
   if (!(s instanceof Scope)) throw new TypeError("Scope method called on an object that is not a Scope");
 }
 
-/** The disposal promise for a finished disposal. */
-/** What every disposal that ended cleanly resolves with: one settled promise, shared (COMPATIBILITY row 37). */
-let clean: Promise<void> | undefined;
+/**
+ * What every disposal that ended cleanly resolves with: one settled promise,
+ * shared (COMPATIBILITY row 37). Made when the module loads, outside any
+ * request of a server runtime (workerd ties a promise to the request that
+ * made it).
+ */
+const clean: Promise<void> = Promise.resolve();
 
+/** The disposal promise for a finished disposal. */
 function outcome(s: Scope): Promise<void> {
   const out = s._out!;
   const errs = s._errs ?? [];
   s._errs = undefined;
-  if (out === 0) return (clean ??= Promise.resolve());
+  if (out === 0) return clean;
   if (out === 1) return Promise.reject(errs[0]);
   return Promise.reject(new Error(`Multiple errors during scope disposal: ${errs.map(messageOf).join(", ")}`));
 }
