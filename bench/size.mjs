@@ -22,7 +22,7 @@ export const ISSUE_19_BUDGET = 36 * 1024;
 /**
  * What the test command holds the package to, so it cannot regrow
  * silently: the size reached with every addition of issue 19 after the
- * sleeps' table took in the rate-limiting records (42,117 B), with a little
+ * sleeps' table took in the rate-limiting records (42,137 B), with a little
  * room. Lower it as the package shrinks toward ISSUE_19_BUDGET, then TARGET.
  */
 export const BUDGET = 42_240;

@@ -11,7 +11,8 @@
 //! 1. `buf.len()` is the capacity: 0 or a power of two. The items are
 //!    `buf[(head + i) & (cap - 1)]` for `i < len`, oldest first.
 //! 2. Only [`Ring::reserve`] (and a push into a full ring, which calls it)
-//!    allocates; pushes below the capacity and pops never do, so the
+//!    allocates (a capacity beyond `usize` is refused, and that push
+//!    changes nothing); pushes below the capacity and pops never do, so the
 //!    channel can check [`Ring::len`] against [`Ring::capacity`] before a
 //!    change and keep its hot path free of allocation.
 
@@ -62,8 +63,8 @@ impl Ring {
     /// [`Ring::push_back`] inlined, for the channel's send and receive.
     #[inline(always)]
     pub fn push_back_inline(&mut self, v: u32) {
-        if self.len == self.buf.len() {
-            self.reserve(self.len.max(4));
+        if self.len == self.buf.len() && !self.grow() {
+            return;
         }
         let i = (self.head + self.len) & (self.buf.len().wrapping_sub(1));
         if let Some(x) = self.buf.get_mut(i) {
@@ -73,8 +74,8 @@ impl Ring {
     }
 
     pub fn push_front(&mut self, v: u32) {
-        if self.len == self.buf.len() {
-            self.reserve(self.len.max(4));
+        if self.len == self.buf.len() && !self.grow() {
+            return;
         }
         let i = self.head.wrapping_sub(1) & (self.buf.len().wrapping_sub(1));
         if let Some(x) = self.buf.get_mut(i) {
@@ -99,6 +100,14 @@ impl Ring {
         self.head = (self.head + 1) & (self.buf.len() - 1);
         self.len -= 1;
         Some(v)
+    }
+
+    /// A push into a full ring: doubles it; `false` if it could not grow
+    /// (the push then changes nothing, so the ring stays consistent).
+    #[inline(never)]
+    fn grow(&mut self) -> bool {
+        self.reserve(self.len.max(4));
+        self.len < self.buf.len()
     }
 
     /// The items, oldest first.
@@ -136,7 +145,10 @@ impl Ring {
         if want <= self.buf.len() {
             return;
         }
-        let mut buf = alloc::vec![0; want.next_power_of_two()];
+        let Some(cap) = want.checked_next_power_of_two() else {
+            return; // (beyond any memory: a push then finds no room)
+        };
+        let mut buf = alloc::vec![0; cap];
         let len = self.len;
         for x in buf.iter_mut().take(len) {
             *x = self.pop_front().unwrap_or(0);
