@@ -147,7 +147,8 @@ describe("seed: Stream Processing", () => {
     };
     const t0 = performance.now();
     await expect(snippet()).rejects.toThrow("timeout after 30ms");
-    expect(performance.now() - t0).toBeLessThan(200);
+    // The source is endless: a bound shows the timeout ended it (loose for a loaded machine).
+    expect(performance.now() - t0).toBeLessThan(1000);
     expect(processed.length).toBeGreaterThan(0);
     // The source's return() waits for its read in flight, then cancels.
     await sleep(20);

@@ -113,7 +113,9 @@ describe("stream", () => {
     expect(counts.return).toBe(1);
   });
 
-  test("a source that never yields stops within 20 ms of abort; return() called once", async () => {
+  // The source never yields, so ending at all shows the stream does not wait
+  // for it; the bound is loose enough for a loaded CI machine.
+  test("a source that never yields stops promptly on abort; return() called once", async () => {
     const { source, counts } = neverYields();
     const ac = new AbortController();
     const reason = new Error("stop");
@@ -125,7 +127,7 @@ describe("stream", () => {
     } catch (e) {
       caught = e;
     }
-    expect(performance.now() - abortedAt).toBeLessThan(20);
+    expect(performance.now() - abortedAt).toBeLessThan(500);
     expect(caught).toBe(reason); // the abort reason itself
     expect(counts.return).toBe(1);
     expect(counts.next).toBe(1);

@@ -20,6 +20,8 @@ import { pack } from "./pack.mjs";
 
 const totals = { passed: 0, failed: 0 };
 const lines = [];
+/** Failing vitest tests, named again at the end of the summary. */
+const failures = [];
 
 function record(name, passed, failed, note = "") {
   totals.passed += passed;
@@ -132,6 +134,15 @@ step(
   () => {
     if (!existsSync(report)) return { passed: 0, failed: 1 };
     const j = JSON.parse(readFileSync(report, "utf8"));
+    // The failing tests' names and first message lines, repeated in the
+    // summary: a CI log is often read from its end only.
+    for (const file of j.testResults ?? []) {
+      for (const t of file.assertionResults ?? []) {
+        if (t.status !== "failed") continue;
+        const msg = String(t.failureMessages?.[0] ?? "").split("\n").slice(0, 3).join(" | ");
+        failures.push(`  ${file.name.replace(root + "/", "")} > ${t.fullName}: ${msg.slice(0, 400)}`);
+      }
+    }
     return { passed: j.numPassedTests, failed: j.numFailedTests };
   },
 );
@@ -171,6 +182,7 @@ step(
 
 console.log("\n=== summary");
 for (const l of lines) console.log(l);
+if (failures.length) console.log(`failing vitest tests:\n${failures.join("\n")}`);
 console.log(`npm test took ${(performance.now() / 1000).toFixed(0)} s (set-up and build included)`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed ? 1 : 0);
