@@ -43,7 +43,7 @@ const P = new Table<PollEntry>();
 /** Controller of a poll: `start()`, `stop()`, `status()`. */
 export class PollController {
   #k: number;
-  /** @internal the final status, once the poll died */ _end: PollStatus | undefined;
+  /** @internal the final status, once the poll died */ declare _end: PollStatus | undefined;
 
   /** @internal */
   constructor(k: number) {

@@ -14,13 +14,22 @@ import { tokenBucket, type TokenBucket, type TokenBucketOptionsIn } from "./toke
 /** Live scopes by slot index (until their disposal ends). */
 export const S = new Table<Scope>();
 
-/** Cleanups by key index: the function and what to call it with. */
-interface CleanupFn {
-  fn: (v?: unknown) => unknown;
-  arg: unknown;
-  scope: Scope;
+/**
+ * A cleanup: the function and what to call it with. A class, not an object
+ * literal, so that it is always allocated young (a literal's allocation
+ * site can be switched to the old generation by V8, and a finished record
+ * there keeps its scope alive until a full GC: see `Group` in group.ts).
+ */
+class CleanupFn {
   /** Called already; its outcome, kept until reported (see `cleanupDone`). */
-  out?: [boolean, unknown];
+  declare out: [boolean, unknown] | undefined;
+  constructor(
+    public fn: (v?: unknown) => unknown,
+    readonly arg: unknown,
+    readonly scope: Scope,
+  ) {
+    this.out = undefined;
+  }
 }
 const CL = new Table<CleanupFn>();
 
@@ -39,19 +48,19 @@ export interface ScopeOptionsIn {
 /** The public, generic types are in index.d.ts. */
 export class Scope {
   #k: number;
-  /** @internal */ _services: Record<string, unknown>;
-  /** @internal */ _sig: AbortSignal | undefined;
-  /** @internal what the scope's reason was, kept when its node ended unread */ _late: unknown;
-  /** @internal */ _tracer: unknown;
-  /** @internal */ _name: string | undefined;
-  /** @internal cleanup errors that fail the disposal */ _errs: unknown[] | undefined;
-  /** @internal the disposal's end: [outcome] once over */ _out: number | undefined;
-  /** @internal */ _disp: Promise<void> | undefined;
-  /** @internal */ _done: [(v: void) => void, (e: unknown) => void] | undefined;
-  /** @internal telemetry of this scope (span, debug label), if any */ _tel: unknown;
-  /** @internal the machine reads the clock for this scope's tasks (it has a breaker) */ _clock: boolean;
-  /** @internal own context values (`setContext`), made on first use */ _ctx: Map<string, unknown> | undefined;
-  /** @internal where context lookups go next */ _up: Scope | undefined;
+  /** @internal */ declare _services: Record<string, unknown>;
+  /** @internal */ declare _sig: AbortSignal | undefined;
+  /** @internal what the scope's reason was, kept when its node ended unread */ declare _late: unknown;
+  /** @internal */ declare _tracer: unknown;
+  /** @internal */ declare _name: string | undefined;
+  /** @internal cleanup errors that fail the disposal */ declare _errs: unknown[] | undefined;
+  /** @internal the disposal's end: [outcome] once over */ declare _out: number | undefined;
+  /** @internal */ declare _disp: Promise<void> | undefined;
+  /** @internal */ declare _done: [(v: void) => void, (e: unknown) => void] | undefined;
+  /** @internal telemetry of this scope (span, debug label), if any */ declare _tel: unknown;
+  /** @internal the machine reads the clock for this scope's tasks (it has a breaker) */ declare _clock: boolean;
+  /** @internal own context values (`setContext`), made on first use */ declare _ctx: Map<string, unknown> | undefined;
+  /** @internal where context lookups go next */ declare _up: Scope | undefined;
 
   constructor(options?: ScopeOptionsIn) {
     guard();
@@ -214,7 +223,7 @@ export class Scope {
       }
     }
     const t = new Task(this, fn);
-    pendingCleanup = onCleanup === undefined ? undefined : { fn: onCleanup, arg: undefined, scope: this };
+    pendingCleanup = onCleanup === undefined ? undefined : new CleanupFn(onCleanup, undefined, this);
     const k = W.spawn(this.#k, flags, timeout, maxRetries, delay, this._clock ? now() : 0);
     if (k === -1) throw failure();
     // Plain stores until the task is in the table: nothing here can throw.
@@ -240,7 +249,7 @@ export class Scope {
     if (typeof cleanup === "function") {
       const c = W.add_cleanup(this.#k, true);
       if (c === -1) throw failure();
-      CL.set(c, { fn: cleanup, arg: value, scope: this });
+      CL.set(c, new CleanupFn(cleanup as (v?: unknown) => unknown, value, this));
     }
     this._services[key] = value;
     return this;
@@ -259,7 +268,7 @@ export class Scope {
     if (typeof fn !== "function") throw mustBe("onDispose: fn", "a function", fn);
     const c = W.add_cleanup(this.#k, 1);
     if (c === -1) throw failure();
-    CL.set(c, { fn, arg: undefined, scope: this });
+    CL.set(c, new CleanupFn(fn, undefined, this));
   }
 
   /** Resolves after `ms`; rejects with the scope's abort reason as soon as the scope is cancelled. */
@@ -396,7 +405,6 @@ on(9 /* Cleanup */, (c, s, counts) => {
     cleanupDone(c, entry, s, entry.out[0], cnt, entry.out[1]);
     return after();
   }
-  entry.out = undefined;
   let r: unknown;
   const fn = entry.fn;
   entry.fn = noop; // never called twice

@@ -34,9 +34,9 @@ export interface RetryHooks {
 
 /** The `{ signal, services }` a task's `fn` receives. */
 export class TaskContext {
-  /** @internal */ _t: Task;
-  /** @internal */ _n: number;
-  /** @internal */ _sig: AbortSignal | undefined;
+  /** @internal */ declare _t: Task;
+  /** @internal */ declare _n: number;
+  /** @internal */ declare _sig: AbortSignal | undefined;
   constructor(t: Task, node: number) {
     this._t = t;
     this._n = node;
@@ -57,24 +57,24 @@ export class TaskContext {
 export type Result = readonly [unknown, unknown];
 
 export class Task implements PromiseLike<Result> {
-  /** @internal the machine's key, set right after `spawn` */ _k: number;
-  /** @internal */ _id: number;
-  /** @internal */ _scope: Scope;
-  /** @internal */ _fn: ((ctx: TaskContext) => unknown) | undefined;
-  /** @internal the last attempt's value or error */ _v: unknown;
-  /** @internal the Result, once settled */ _r: Result | undefined;
-  /** @internal */ _res: ((r: Result) => void) | undefined;
-  /** @internal */ _p: Promise<Result> | undefined;
-  /** @internal */ _sig: AbortSignal | undefined;
+  /** @internal the machine's key, set right after `spawn` */ declare _k: number;
+  /** @internal */ declare _id: number;
+  /** @internal */ declare _scope: Scope;
+  /** @internal */ declare _fn: ((ctx: TaskContext) => unknown) | undefined;
+  /** @internal the last attempt's value or error */ declare _v: unknown;
+  /** @internal the Result, once settled */ declare _r: Result | undefined;
+  /** @internal */ declare _res: ((r: Result) => void) | undefined;
+  /** @internal */ declare _p: Promise<Result> | undefined;
+  /** @internal */ declare _sig: AbortSignal | undefined;
   /**
    * @internal which attempt's `fn` was called: its serial, or `watching(serial)`
    * once its promise is watched (its callbacks report); -1 never. Once
    * settled: 0 if `fn` was ever called, else -1 (`isStarted`).
    */
-  _ran: number;
-  /** @internal an outcome recorded and not yet reported: its serial (-1: none), ok, value */ _ps: number;
-  /** @internal */ _pok: boolean;
-  /** @internal */ _pv: unknown;
+  declare _ran: number;
+  /** @internal an outcome recorded and not yet reported: its serial (-1: none), ok, value */ declare _ps: number;
+  /** @internal */ declare _pok: boolean;
+  /** @internal */ declare _pv: unknown;
 
   /** @internal */
   constructor(scope: Scope, fn: (ctx: TaskContext) => unknown) {
