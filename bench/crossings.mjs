@@ -1,14 +1,20 @@
 // Profiling aid: counts WebAssembly boundary crossings per operation.
-// Instantiates pkg/'s wasm-bindgen glue (ESM) with every wasm export and
-// every import wrapped in a counter, then runs N operations of a workload
-// and prints calls per operation by name (JS→wasm exports and wasm→JS
-// imports). Usage: node bench/crossings.mjs [cycle|timeout|retry|two|race|fan|chan] [N]
-import { readFileSync } from "node:fs";
+// Loads pkg/index.cjs with every wasm export and every import wrapped in a
+// counter, then runs N operations of a workload and prints calls per
+// operation by name (JS→wasm exports, by their names in the sources: see
+// build/export-names.json; wasm→JS imports).
+// Usage: node bench/crossings.mjs [cycle|timeout|retry|two|race|fan|conc|parallel|chan] [N]
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = process.env.GGS_PKG || join(here, "..", "pkg");
+const namesFile = join(here, "..", "build", "export-names.json");
+const longName = Object.fromEntries(
+  Object.entries(existsSync(namesFile) ? JSON.parse(readFileSync(namesFile, "utf8")) : {}).map(([long, short]) => [short, long]),
+);
 const counts = new Map();
 const bump = (k) => counts.set(k, (counts.get(k) ?? 0) + 1);
 let counting = false;
@@ -34,7 +40,7 @@ WebAssembly.Instance = function (module, imports) {
     ex[name] =
       typeof v === "function"
         ? (...a) => {
-            if (counting) bump(`JS→wasm ${name}`);
+            if (counting) bump(`JS→wasm ${longName[name] ?? name}`);
             return v(...a);
           }
         : v;
@@ -42,9 +48,7 @@ WebAssembly.Instance = function (module, imports) {
   return { exports: ex };
 };
 
-const glue = await import(join(pkgDir, "go_go_scope_wasm.js"));
-glue.initSync({ module: readFileSync(join(pkgDir, "go_go_scope_wasm_bg.wasm")) });
-const lib = await import(join(pkgDir, "shim.js"));
+const lib = createRequire(import.meta.url)(join(pkgDir, "index.cjs"));
 const { scope, race, parallel } = lib;
 
 const one = () => Promise.resolve(42);
