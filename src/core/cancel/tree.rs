@@ -161,7 +161,8 @@ impl<R, L> TokenTree<R, L> {
 
     #[cfg_attr(feature = "tiny", inline(never))]
     fn node(&self, id: NodeId) -> Option<&Node<R, L>> {
-        match self.slots.get(id.index as usize) {
+        // The chunk lookup inlined: one call per lookup, not two.
+        match self.slots.get_inline(id.index as usize) {
             Some(Slot::Occupied(n)) if n.generation == id.generation => Some(n),
             _ => None,
         }
@@ -169,7 +170,7 @@ impl<R, L> TokenTree<R, L> {
 
     #[cfg_attr(feature = "tiny", inline(never))]
     fn node_mut(&mut self, id: NodeId) -> Option<&mut Node<R, L>> {
-        match self.slots.get_mut(id.index as usize) {
+        match self.slots.get_mut_inline(id.index as usize) {
             Some(Slot::Occupied(n)) if n.generation == id.generation => Some(n),
             _ => None,
         }
