@@ -353,7 +353,7 @@ beforeAll(async () => {
   // The Rust examples first (one cargo build, quick when up to date, then
   // wasm-bindgen for those that changed): a TypeScript example may import
   // a Rust library's module.
-  rustRunnable = buildRustExamples(rustFiles, { quiet: true });
+  rustRunnable = await buildRustExamples(rustFiles, { quiet: true });
   for (const f of files) compiled.set(f, await compileExample(f, packageDir));
 }, 600_000);
 

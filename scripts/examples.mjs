@@ -23,7 +23,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { capture, must, root, toolEnv } from "./lib.mjs";
+import { captureAsync, must, root, toolEnv } from "./lib.mjs";
 
 const examplesDir = join(root, "examples");
 const rustOutDir = join(root, "build", "rust-examples");
@@ -138,12 +138,13 @@ export async function compileExample(file, packageDir = process.env.GO_GO_SCOPE_
  * cargo skips what is up to date, and wasm-bindgen runs only for a wasm
  * newer than its bindings. `quiet`: cargo's output only if it fails.
  */
-export function buildRustExamples(files = rustExampleFiles(), { quiet = false } = {}) {
+export async function buildRustExamples(files = rustExampleFiles(), { quiet = false } = {}) {
   const runnable = {};
   if (files.length === 0) return runnable;
   const cargo = ["build", "--release", "--target", "wasm32-unknown-unknown", "--examples", "--target-dir", rustTargetDir];
   if (quiet) {
-    const r = capture("cargo", cargo);
+    // Asynchronous: a first build takes minutes, and a test worker must keep answering its runner meanwhile.
+    const r = await captureAsync("cargo", cargo);
     if (r.status !== 0) throw new Error(`cargo ${cargo.join(" ")} failed:\n${r.out}`);
   } else {
     must("cargo", cargo);
@@ -161,7 +162,7 @@ export function buildRustExamples(files = rustExampleFiles(), { quiet = false } 
     if (!existsSync(wasm)) throw new Error(`cargo made no ${wasm}`);
     if (!existsSync(js) || statSync(js).mtimeMs < statSync(wasm).mtimeMs) {
       rmSync(outDir, { recursive: true, force: true });
-      const r = capture("wasm-bindgen", ["--target", "nodejs", "--no-typescript", "--out-dir", outDir, wasm]);
+      const r = await captureAsync("wasm-bindgen", ["--target", "nodejs", "--no-typescript", "--out-dir", outDir, wasm]);
       if (r.status !== 0) throw new Error(`wasm-bindgen ${wasm} failed:\n${r.out}`);
       writeFileSync(join(outDir, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
     }
@@ -197,7 +198,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const files = runOrder(only);
   // The selected Rust examples, and every library (TypeScript may import one).
-  const rust = buildRustExamples([...new Set([...rustExampleFiles(only), ...rustExampleFiles().filter(isRustLibrary)])]);
+  const rust = await buildRustExamples([...new Set([...rustExampleFiles(only), ...rustExampleFiles().filter(isRustLibrary)])]);
   let failed = 0;
   for (const file of files) {
     const runnable = file.endsWith(".rs") ? rust[file] : await compileExample(file);

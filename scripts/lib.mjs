@@ -1,6 +1,6 @@
 // Helpers shared by the project scripts (Node built-ins only: these run
 // before `npm install` on a fresh machine).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,23 @@ export function must(cmd, args, opts = {}) {
 export function capture(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, env: toolEnv(), encoding: "utf8", ...opts });
   return { status: r.error ? 127 : (r.status ?? 1), out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+/**
+ * `capture`, without blocking the event loop while the command runs (for
+ * long commands inside a test worker: vitest's worker answers its runner
+ * over RPC with a fixed 60 s timeout, and a worker blocked longer than that
+ * fails the run with "Timeout calling onTaskUpdate" though every test passed).
+ */
+export function captureAsync(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    let out = "";
+    const child = spawn(cmd, args, { cwd: root, env: toolEnv(), ...opts });
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", () => resolve({ status: 127, out }));
+    child.on("close", (status) => resolve({ status: status ?? 1, out }));
+  });
 }
 
 /** The wasm-bindgen version pinned in Cargo.lock (or Cargo.toml). */
