@@ -131,7 +131,10 @@ step(
   "vitest js-tests (packed tarball)",
   join(root, "node_modules", ".bin", "vitest"),
   ["run", "--root", "js-tests", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
-  () => {
+  (out) => {
+    // Errors outside any test (vitest exits 1 with every test passed): named too.
+    const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
+    for (const m of plain.matchAll(/Unhandled (?:Error|Rejection) ⎯+\n(.*)\n/g)) failures.push(`  an unhandled error (no test failed): ${m[1].slice(0, 400)}`);
     if (!existsSync(report)) return { passed: 0, failed: 1 };
     const j = JSON.parse(readFileSync(report, "utf8"));
     // The failing tests' names and first message lines, repeated in the
@@ -182,7 +185,7 @@ step(
 
 console.log("\n=== summary");
 for (const l of lines) console.log(l);
-if (failures.length) console.log(`failing vitest tests:\n${failures.join("\n")}`);
+if (failures.length) console.log(`failing vitest tests and errors:\n${failures.join("\n")}`);
 console.log(`npm test took ${(performance.now() / 1000).toFixed(0)} s (set-up and build included)`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed ? 1 : 0);
