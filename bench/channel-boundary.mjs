@@ -8,20 +8,16 @@
 // no forced GC), interleaved rounds; prints µs per batch (best and median)
 // and the ratios. If ours is about "js + machine calls", the calls are
 // the gap. Usage: node bench/channel-boundary.mjs [rounds] [pkgDir]
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Channel as JsChannel } from "./baselines/channel.mjs";
+import { root, shippedInstance } from "./instance.mjs";
+import { mpsc, pingPong, spsc } from "./workloads.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const rounds = Number(process.argv[2] ?? 15);
 const pkg = process.argv[3] || join(root, "pkg");
 const lib = createRequire(import.meta.url)(join(pkg, "index.cjs"));
-const names = JSON.parse(readFileSync(join(root, "build", "export-names.json"), "utf8"));
-const module = new WebAssembly.Module(readFileSync(join(pkg, "go_go_scope_wasm_bg.wasm")));
-const X = new WebAssembly.Instance(module, { "./go_go_scope_wasm_bg.js": { __wbindgen_init_externref_table() {} } }).exports;
-const fn = (name) => X[names[name] ?? name];
+const { fn } = shippedInstance(pkg);
 const msend = fn("chan_send");
 const mrecv = fn("chan_recv");
 const mreserve = fn("chan_reserve");
@@ -50,59 +46,6 @@ class PaidChannel extends JsChannel {
   }
 }
 
-async function spsc(ch, n) {
-  const producer = (async () => {
-    for (let i = 0; i < n; i++) await ch.send(i);
-    ch.close();
-  })();
-  let sum = 0;
-  for (;;) {
-    const v = await ch.receive();
-    if (v === undefined) break;
-    sum += v;
-  }
-  await producer;
-  return sum;
-}
-async function mpsc(ch, n, producers) {
-  const per = n / producers;
-  const ps = [];
-  for (let p = 0; p < producers; p++)
-    ps.push(
-      (async () => {
-        for (let i = 0; i < per; i++) await ch.send(i);
-      })(),
-    );
-  const all = Promise.all(ps).then(() => ch.close());
-  let count = 0;
-  for (;;) {
-    const v = await ch.receive();
-    if (v === undefined) break;
-    count++;
-  }
-  await all;
-  return count;
-}
-async function pingPong(mkc, n) {
-  const ping = mkc(0);
-  const pong = mkc(0);
-  const echo = (async () => {
-    for (;;) {
-      const v = await ping.receive();
-      if (v === undefined) return;
-      await pong.send(v + 1);
-    }
-  })();
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    await ping.send(v);
-    v = await pong.receive();
-  }
-  ping.close();
-  await echo;
-  return v;
-}
-
 async function withScope(body) {
   const s = lib.scope();
   try {
@@ -111,9 +54,10 @@ async function withScope(body) {
     await s[Symbol.asyncDispose]();
   }
 }
+// The programs of `npm run bench`'s channel workloads (bench/workloads.mjs).
 const workloads = {
-  "cap 100, 1 producer, 10,000 values": (make) => spsc(make(100), 10_000),
-  "cap 1, 4 producers, 2,000 values": (make) => mpsc(make(1), 2_000, 4),
+  "cap 100, 1 producer, 10,000 values": (make) => spsc(make, 10_000, 100),
+  "cap 1, 4 producers, 2,000 values": (make) => mpsc(make, 2_000, 4, 1),
   "unbuffered ping-pong, 1,000 round trips": (make) => pingPong(make, 1_000),
 };
 const variants = {

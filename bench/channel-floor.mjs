@@ -8,17 +8,11 @@
 //   - `chan_send` then `chan_recv` on a capacity-100 channel, 50 of each in
 //     turn: what the machine's decision for one operation adds to it.
 // Prints the best of 30 rounds (ns per call). Usage: node bench/channel-floor.mjs [pkgDir]
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { root, shippedInstance } from "./instance.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = process.argv[2] || join(root, "pkg");
-const names = JSON.parse(readFileSync(join(root, "build", "export-names.json"), "utf8"));
-const module = new WebAssembly.Module(readFileSync(join(pkg, "go_go_scope_wasm_bg.wasm")));
-const imports = { "./go_go_scope_wasm_bg.js": { __wbindgen_init_externref_table() {} } };
-const X = new WebAssembly.Instance(module, imports).exports;
-const fn = (name) => X[names[name] ?? name];
+const { fn } = shippedInstance(pkg);
 const send = fn("chan_send");
 const recv = fn("chan_recv");
 const reserve = fn("chan_reserve");

@@ -17,20 +17,15 @@
 //   - ours: go-go-scope-wasm (pkg/).
 // What ours costs beyond "+ machine" is the executor's JS.
 // Usage: node bench/cycle-floor.mjs [rounds] [pkgDir]
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Effect } from "effect";
+import { root, shippedInstance } from "./instance.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const rounds = Number(process.argv[2] ?? 15);
 const pkg = process.argv[3] || join(root, "pkg");
 const lib = createRequire(import.meta.url)(join(pkg, "index.cjs"));
-const names = JSON.parse(readFileSync(join(root, "build", "export-names.json"), "utf8"));
-const module = new WebAssembly.Module(readFileSync(join(pkg, "go_go_scope_wasm_bg.wasm")));
-const X = new WebAssembly.Instance(module, { "./go_go_scope_wasm_bg.js": { __wbindgen_init_externref_table() {} } }).exports;
-const fn = (name) => X[names[name] ?? name];
+const { X, fn } = shippedInstance(pkg);
 const M = {
   probe: fn("probe"),
   scopeNew: fn("scope_new"),

@@ -205,6 +205,73 @@ export function taskWorkloads(lib, S, before, beforeLabel = "e4886b8 package") {
   return { simple, concurrency, fanOut };
 }
 
+/**
+ * The channel programs of workload 4, on any channel with `send`,
+ * `receive` and `close` (`mk(capacity)` makes one): also run by
+ * bench/channel-boundary.mjs.
+ */
+export async function spsc(mk, n, cap) {
+  const ch = mk(cap);
+  const producer = (async () => {
+    for (let i = 0; i < n; i++) await ch.send(i);
+    ch.close();
+  })();
+  let sum = 0;
+  for (;;) {
+    const v = await ch.receive();
+    if (v === undefined) break;
+    sum += v;
+  }
+  await producer;
+  return sum;
+}
+/** `producers` plain async functions sending `n` values into `ch` between them. */
+export function sendAll(ch, n, producers) {
+  const per = n / producers;
+  const ps = [];
+  for (let p = 0; p < producers; p++) {
+    ps.push(
+      (async () => {
+        for (let i = 0; i < per; i++) await ch.send(i);
+      })(),
+    );
+  }
+  return ps;
+}
+export async function mpsc(mk, n, producers, cap) {
+  const ch = mk(cap);
+  const ps = sendAll(ch, n, producers);
+  const all = Promise.all(ps).then(() => ch.close());
+  let count = 0;
+  for (;;) {
+    const v = await ch.receive();
+    if (v === undefined) break;
+    count++;
+  }
+  await all;
+  if (count !== n) throw new Error(`received ${count} of ${n}`);
+  return count;
+}
+export async function pingPong(mk, n) {
+  const ping = mk(0);
+  const pong = mk(0);
+  const echo = (async () => {
+    for (;;) {
+      const v = await ping.receive();
+      if (v === undefined) return;
+      await pong.send(v + 1);
+    }
+  })();
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    await ping.send(v);
+    v = await pong.receive();
+  }
+  ping.close();
+  await echo;
+  return v;
+}
+
 /** The label of the baseline following go-go-scope 1.0's channel algorithm. */
 export const CHANNEL_10 = "go-go-scope 1.0 channel";
 
@@ -215,69 +282,8 @@ export const CHANNEL_10 = "go-go-scope 1.0 channel";
  */
 export function channelWorkloads(lib, S) {
   const { scope } = lib;
-  // Each program gets a channel factory and a "done" callback; the lib side
-  // owns its channels through a scope, disposed at the end.
-  async function spsc(mk, n, cap) {
-    const ch = mk(cap);
-    const producer = (async () => {
-      for (let i = 0; i < n; i++) await ch.send(i);
-      ch.close();
-    })();
-    let sum = 0;
-    for (;;) {
-      const v = await ch.receive();
-      if (v === undefined) break;
-      sum += v;
-    }
-    await producer;
-    return sum;
-  }
-  /** `producers` plain async functions sending `n` values into `ch` between them. */
-  function sendAll(ch, n, producers) {
-    const per = n / producers;
-    const ps = [];
-    for (let p = 0; p < producers; p++) {
-      ps.push(
-        (async () => {
-          for (let i = 0; i < per; i++) await ch.send(i);
-        })(),
-      );
-    }
-    return ps;
-  }
-  async function mpsc(mk, n, producers, cap) {
-    const ch = mk(cap);
-    const ps = sendAll(ch, n, producers);
-    const all = Promise.all(ps).then(() => ch.close());
-    let count = 0;
-    for (;;) {
-      const v = await ch.receive();
-      if (v === undefined) break;
-      count++;
-    }
-    await all;
-    if (count !== n) throw new Error(`received ${count} of ${n}`);
-    return count;
-  }
-  async function pingPong(mk, n) {
-    const ping = mk(0);
-    const pong = mk(0);
-    const echo = (async () => {
-      for (;;) {
-        const v = await ping.receive();
-        if (v === undefined) return;
-        await pong.send(v + 1);
-      }
-    })();
-    let v = 0;
-    for (let i = 0; i < n; i++) {
-      await ping.send(v);
-      v = await pong.receive();
-    }
-    ping.close();
-    await echo;
-    return v;
-  }
+  // Each program (above) gets a channel factory; the lib side owns its
+  // channels through a scope, disposed at the end.
   const withLib = async (body) => {
     const s = scope();
     try {
