@@ -20,6 +20,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { BEFORE_LABEL, ensureBeforePkg } from "./before-pkg.mjs";
 import { root } from "./instance.mjs";
+import { programs } from "./workloads.mjs";
 
 const rounds = Number(process.argv[2] ?? 11);
 const require = createRequire(import.meta.url);
@@ -29,48 +30,13 @@ const b = ensureBeforePkg({ log: () => {} });
 if (b.error) throw new Error(`no ${BEFORE_LABEL}: ${b.error}`);
 const before = require(join(b.dir, "index.cjs"));
 
-const one = () => Promise.resolve(42);
-const two = () => Promise.resolve(2);
-const dispose = (s) => s[Symbol.asyncDispose]();
+// The bench's own programs (bench/workloads.mjs), for each package.
+const ours = programs(lib);
+const old = programs(before);
 const rows = {
-  cycle: {
-    n: 20_000,
-    guards: 3,
-    of: (l) => async () => {
-      const s = l.scope();
-      try {
-        return await s.task(one);
-      } finally {
-        await dispose(s);
-      }
-    },
-  },
-  "2 tasks": {
-    n: 20_000,
-    guards: 4,
-    of: (l) => async () => {
-      const s = l.scope();
-      try {
-        return await Promise.all([s.task(one), s.task(two)]);
-      } finally {
-        await dispose(s);
-      }
-    },
-  },
-  "fan-out 1k": {
-    n: 40,
-    guards: 1002,
-    of: (l) => async () => {
-      const s = l.scope();
-      try {
-        const ts = new Array(1000);
-        for (let i = 0; i < 1000; i++) ts[i] = s.task(one);
-        return await Promise.all(ts);
-      } finally {
-        await dispose(s);
-      }
-    },
-  },
+  cycle: { n: 20_000, guards: 3, of: (p) => () => p.cycle() },
+  "2 tasks": { n: 20_000, guards: 4, of: (p) => () => p.two() },
+  "fan-out 1k": { n: 40, guards: 1002, of: (p) => () => p.fan(1000) },
 };
 
 // The shipped depths (`probeDepth`, `jsDepth` in pkg-template/src/wasm.ts).
@@ -80,9 +46,9 @@ const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 console.log(`µs per batch item (median of ${rounds} interleaved rounds), and the paired ratio to the ${BEFORE_LABEL}:`);
 for (const [name, row] of Object.entries(rows)) {
   const variants = {
-    ours: { f: row.of(lib), depth: SHIPPED },
-    "ours, probe at its minimum": { f: row.of(lib), depth: [0, 0] },
-    [BEFORE_LABEL]: { f: row.of(before), depth: SHIPPED },
+    ours: { f: row.of(ours), depth: SHIPPED },
+    "ours, probe at its minimum": { f: row.of(ours), depth: [0, 0] },
+    [BEFORE_LABEL]: { f: row.of(old), depth: SHIPPED },
   };
   const names = Object.keys(variants);
   const t = Object.fromEntries(names.map((k) => [k, []]));

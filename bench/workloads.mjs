@@ -20,7 +20,7 @@ const range = (n) => Array.from({ length: n }, (_, i) => i);
 const dispose = (s) => s[Symbol.asyncDispose]();
 
 /** The task programs, written against one package's `scope` (today's, or e4886b8's). */
-function programs({ scope }) {
+export function programs({ scope }) {
   return {
     async cycle(options, taskOptions) {
       const s = scope(options);
